@@ -1,0 +1,193 @@
+"""A throwaway PostgreSQL server for the test session.
+
+The ledger is tested on a real PostgreSQL, started here with initdb and pg_ctl in a temporary
+directory on a free port on 127.0.0.1, and deleted afterwards.
+
+Why not pytest-postgresql: it runs initdb and pg_ctl as the current OS user (its ``user``
+setting is the database role), and PostgreSQL refuses to run as root, which is what CI runs
+as. Requests for a run-as option were closed as a container-setup matter
+(dbfixtures/pytest-postgresql#341, #455; still so in 10.0.0). So this small module runs the
+binaries as the unprivileged ``postgres`` system user (created by Debian's postgresql
+package) when it finds itself root.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+DEBIAN_ROOT = Path("/usr/lib/postgresql")
+SERVER_USER = "postgres"
+SUPERUSER = "postgres"
+HOST = "127.0.0.1"
+
+# Durability is worthless for a database deleted at the end of the session.
+FAST_SETTINGS = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+}
+
+
+def find_bindir(debian_root: Path = DEBIAN_ROOT) -> Path | None:
+    """Directory of the newest PostgreSQL server binaries, or None if there are none.
+
+    Debian keeps them out of PATH in /usr/lib/postgresql/<version>/bin; elsewhere pg_ctl
+    is on PATH.
+    """
+    candidates = [d / "bin" for d in debian_root.glob("*") if (d / "bin" / "pg_ctl").exists()]
+    if candidates:
+        return max(candidates, key=lambda b: _version_key(b.parent.name))
+    pg_ctl = shutil.which("pg_ctl")
+    return Path(pg_ctl).resolve().parent if pg_ctl else None
+
+
+def _version_key(name: str) -> tuple[int, ...]:
+    """'9.6' < '15' < '16': compare versions as numbers, not strings."""
+    return tuple(int(part) if part.isdigit() else -1 for part in name.split("."))
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class PostgresServer:
+    """One PostgreSQL cluster in a temporary directory, reachable with trust auth.
+
+    ``stop()`` and ``start()`` let a test take the database away mid-run and bring it
+    back on the same port, with its data.
+    """
+
+    def __init__(self, bindir: Path) -> None:
+        self.bindir = bindir
+        self.port = free_port()
+        self.base = Path(tempfile.mkdtemp(prefix="friction-pg-"))
+        self.datadir = self.base / "data"
+        self.logfile = self.base / "server.log"
+        self.running = False
+        self._as_user = self._run_as_prefix()
+        if self._as_user:
+            user = pwd.getpwnam(SERVER_USER)
+            os.chown(self.base, user.pw_uid, user.pw_gid)
+
+    @staticmethod
+    def _run_as_prefix() -> list[str]:
+        """Command prefix that drops root, because PostgreSQL will not run as root."""
+        if os.geteuid() != 0:
+            return []
+        try:
+            pwd.getpwnam(SERVER_USER)
+        except KeyError:
+            raise RuntimeError(
+                f"running as root needs the unprivileged {SERVER_USER!r} system user to own "
+                "the test server (Debian's postgresql package creates it)"
+            ) from None
+        return ["runuser", "-u", SERVER_USER, "--"]
+
+    def _run(self, program: str, *args: str) -> None:
+        command = [*self._as_user, str(self.bindir / program), *args]
+        done = subprocess.run(
+            command, cwd=self.base, capture_output=True, text=True, stdin=subprocess.DEVNULL
+        )
+        if done.returncode != 0:
+            log = self.logfile.read_text() if self.logfile.exists() else ""
+            raise RuntimeError(
+                f"{' '.join(command)} failed ({done.returncode}):\n"
+                f"{done.stdout}{done.stderr}{log[-2000:]}"
+            )
+
+    def init(self) -> None:
+        """Create the cluster: UTF-8, C locale, superuser 'postgres', trust on loopback."""
+        self._run(
+            "initdb", "-D", str(self.datadir), "-U", SUPERUSER, "-A", "trust",
+            "-E", "UTF8", "--locale=C", "--no-sync",
+        )
+        settings = {
+            **FAST_SETTINGS,
+            "listen_addresses": f"'{HOST}'",
+            "port": str(self.port),
+            "unix_socket_directories": f"'{self.base}'",
+        }
+        with (self.datadir / "postgresql.conf").open("a") as conf:
+            conf.writelines(f"{key} = {value}\n" for key, value in settings.items())
+
+    def start(self) -> None:
+        """Start the server and wait until it accepts connections (no-op if running)."""
+        if self.running:
+            return
+        self._run("pg_ctl", "start", "-D", str(self.datadir), "-l", str(self.logfile), "-w")
+        self.running = True
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown: open connections are cut)."""
+        if not self.running:
+            return
+        self._run("pg_ctl", "stop", "-D", str(self.datadir), "-m", "fast", "-w")
+        self.running = False
+
+    @contextmanager
+    def stopped(self) -> Iterator[None]:
+        """The database is down inside the block and back up after it, whatever happens."""
+        self.stop()
+        try:
+            yield
+        finally:
+            self.start()
+
+    def close(self) -> None:
+        """Stop the server and delete everything it wrote."""
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+    def __enter__(self) -> PostgresServer:
+        try:
+            self.init()
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def url(self, dbname: str) -> str:
+        """SQLAlchemy URL of a database on this server."""
+        return f"postgresql+psycopg://{SUPERUSER}@{HOST}:{self.port}/{dbname}"
+
+    def _admin(self) -> psycopg.Connection:
+        return psycopg.connect(
+            host=HOST, port=self.port, user=SUPERUSER, dbname="postgres", autocommit=True
+        )
+
+    def databases(self) -> set[str]:
+        """Names of the databases on the server, templates excluded."""
+        with self._admin() as conn:
+            rows = conn.execute("SELECT datname FROM pg_database WHERE NOT datistemplate")
+            return {name for (name,) in rows}
+
+    def create_database(self, name: str) -> None:
+        with self._admin() as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+    def drop_database(self, name: str) -> None:
+        """Drop a database even if a test left connections open to it."""
+        with self._admin() as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )

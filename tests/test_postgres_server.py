@@ -1,0 +1,67 @@
+"""The test databases themselves: usable, fresh per test, and PostgreSQL can go down and back."""
+
+from pathlib import Path
+
+import pytest
+from postgres_server import PostgresServer, find_bindir
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import OperationalError
+
+
+def test_db_url_is_a_working_database_of_its_backend(db_url: str, request) -> None:
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE note (body TEXT)"))
+        conn.execute(text("INSERT INTO note VALUES ('hello')"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT body FROM note")).scalar_one() == "hello"
+    assert engine.dialect.name == request.node.callspec.id
+    engine.dispose()
+
+
+@pytest.mark.parametrize("run", ["first", "second"])
+def test_each_test_gets_an_empty_database(db_url: str, run: str) -> None:
+    # Whichever run comes second would find the other's table if databases were shared.
+    engine = create_engine(db_url)
+    assert inspect(engine).get_table_names() == []
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE leftover (id INTEGER)"))
+    engine.dispose()
+
+
+def test_drop_works_while_a_test_still_holds_a_connection(pg_server: PostgresServer) -> None:
+    pg_server.create_database("held_open")
+    engine = create_engine(pg_server.url("held_open"))
+    conn = engine.connect()
+    conn.execute(text("SELECT 1"))
+
+    pg_server.drop_database("held_open")
+
+    assert "held_open" not in pg_server.databases()
+    engine.dispose()
+
+
+def test_database_goes_down_and_comes_back_with_its_data(
+    pg_server: PostgresServer, pg_url: str
+) -> None:
+    engine = create_engine(pg_url, pool_pre_ping=True)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE kept (n INTEGER)"))
+        conn.execute(text("INSERT INTO kept VALUES (42)"))
+
+    with pg_server.stopped(), pytest.raises(OperationalError):
+        engine.connect()
+
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT n FROM kept")).scalar_one() == 42
+    engine.dispose()
+
+
+def test_newest_debian_server_version_is_chosen(tmp_path: Path) -> None:
+    for version in ["9.6", "15", "16"]:
+        bindir = tmp_path / version / "bin"
+        bindir.mkdir(parents=True)
+        (bindir / "pg_ctl").touch()
+    (tmp_path / "17").mkdir()  # a version directory without a server is not a candidate
+
+    assert find_bindir(tmp_path) == tmp_path / "16" / "bin"
