@@ -1,0 +1,167 @@
+"""`friction`: the command line. Each command is small; the work lives in the modules it calls."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import Enum
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session
+
+from bot.config import ConfigError, settings
+from bot.context import Context, open_context
+from bot.export_reader import ExportReader
+from bot.ingest import DEFAULT_RESOLUTION_EMOJI
+from digests.report import TABLE_HEADERS, build_report, table_rows, to_csv, to_json
+from storage.db import LedgerError, open_ledger, upgrade
+from storage.queries import Window
+
+app = typer.Typer(
+    name="friction",
+    help="Friction Ledger: turn lab help channels into friction telemetry.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Manage the ledger database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+DEMO_COHORT = files("bot") / "demo_cohort"
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="A SQLite file or database URL (default: DATABASE_URL, else friction.db)."
+    ),
+]
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def fail(message: str) -> typer.Exit:
+    """Print a one-line error for a user mistake and exit with code 2 (no traceback)."""
+    typer.echo(f"Error: {message}", err=True)
+    return typer.Exit(2)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the errors a user can fix into one line on stderr and exit code 2."""
+    try:
+        yield
+    except (LedgerError, ConfigError, ValueError) as exc:
+        raise fail(str(exc)) from None
+
+
+def _url(db: str | None) -> str | None:
+    if db is None or "://" in db:
+        return db
+    return f"sqlite:///{db}"
+
+
+def open_cli_context(db: str | None) -> Context:
+    return open_context(settings(), _url(db))
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Create or migrate the ledger's tables to the newest schema."""
+    with user_errors():
+        engine = open_ledger(_url(db) or settings().database_url)
+        upgrade(engine)
+    typer.echo(f"Ledger at {engine.url.render_as_string(hide_password=True)} is up to date.")
+
+
+@app.command()
+def demo(
+    db: Annotated[Path, typer.Option("--db", help="SQLite file to write.")] = Path(
+        "friction-demo.db"
+    ),
+) -> None:
+    """Ingest the bundled sample cohort into a SQLite ledger and print its friction report."""
+    with user_errors():
+        started = time.perf_counter()
+        context = open_context(settings(), f"sqlite:///{db}")
+        reader = ExportReader(
+            Path(str(DEMO_COHORT)), DEFAULT_RESOLUTION_EMOJI, source="demo"
+        )
+        counts = context.ingestor.add_many(reader)
+        elapsed = time.perf_counter() - started
+        typer.echo(
+            f"Demo cohort: {sum(counts.values())} messages ingested into {db} in {elapsed:.1f} s "
+            f"({counts['stored']} new, {counts['unchanged']} already there; "
+            f"{sum(reader.skipped.values())} joins and bot posts skipped).\n"
+        )
+        with Session(context.engine) as session:
+            report = build_report(session, Window())
+    _print_table(report)
+    typer.echo(f"\nNext: friction report --db {db} --format json")
+
+
+def _date(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    except ValueError:
+        raise fail(f"{option} takes a date like 2026-09-07, not {value!r}") from None
+
+
+@app.command()
+def report(
+    since: Annotated[str | None, typer.Option(help="First day included (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="First day excluded (YYYY-MM-DD).")] = None,
+    channel: Annotated[
+        list[str] | None, typer.Option(help="Only these channels (id or name); repeatable.")
+    ] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    db: DbOption = None,
+) -> None:
+    """Print the friction table: incidents, share of friction and downtime per domain."""
+    window = Window(_date(since, "--since"), _date(until, "--until"), tuple(channel or ()))
+    with user_errors():
+        context = open_cli_context(db)
+        with Session(context.engine) as session:
+            result = build_report(session, window)
+    if format is Format.json:
+        typer.echo(to_json(result))
+    elif format is Format.csv:
+        typer.echo(to_csv(result), nl=False)
+    else:
+        _print_table(result)
+
+
+def _print_table(result) -> None:
+    """Rich table on a terminal, plain aligned text when piped."""
+    rows = table_rows(result)
+    console = Console()
+    if console.is_terminal:
+        table = Table(*TABLE_HEADERS, title="Friction by root-cause domain")
+        for row in rows:
+            table.add_row(*row, end_section=row[0] == "Total")
+        console.print(table)
+    else:
+        widths = [max(len(r[i]) for r in [TABLE_HEADERS, *rows]) for i in range(len(TABLE_HEADERS))]
+        for row in [TABLE_HEADERS, *rows]:
+            sys.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+            sys.stdout.write("\n")
+    typer.echo(
+        f"{result.total_messages} messages, {result.total_incidents} incidents, "
+        f"{result.open_incidents} still open, {result.awaiting_triage} awaiting a TA's triage."
+    )
+    if result.signatures:
+        top = ", ".join(f"{s.signature} ({s.incidents})" for s in result.signatures[:5])
+        typer.echo(f"Top signatures: {top}")

@@ -1,0 +1,66 @@
+"""Wiring shared by every entry point: the ledger, its salt, the catalog's ids, the ingestor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.config import ConfigError, Settings
+from bot.ingest import Ingestor
+from bot.privacy import Pseudonymizer, new_salt
+from classifiers import CLASSIFIER_VERSION, catalog
+from storage.db import open_ledger
+from storage.ledger import meta_value, set_meta, set_meta_once, sync_taxonomy
+
+
+@dataclass
+class Context:
+    settings: Settings
+    engine: Engine
+    pseudonymize: Pseudonymizer
+    ingestor: Ingestor
+
+
+def open_context(settings: Settings, database_url: str | None = None) -> Context:
+    """Open (and migrate) the ledger and get everything ready to ingest into it."""
+    engine = open_ledger(database_url or settings.database_url)
+    with Session(engine) as session:
+        salt = _salt(session, settings, engine.dialect.name)
+        _sync_catalog(session)
+        session.commit()
+    pseudonymize = Pseudonymizer(salt)
+    channels = settings.file.channels
+    ingestor = Ingestor(
+        engine,
+        pseudonymize,
+        triage_threshold=settings.file.classifier.triage_threshold,
+        cohort_for=channels.cohort,
+    )
+    return Context(settings, engine, pseudonymize, ingestor)
+
+
+def _salt(session: Session, settings: Settings, dialect: str) -> str:
+    """FRICTION_SALT; on SQLite, when unset, a salt generated once and kept in the ledger."""
+    if settings.friction_salt is not None:
+        return settings.friction_salt.get_secret_value()
+    if dialect != "sqlite":
+        raise ConfigError(
+            "FRICTION_SALT is not set: a shared database needs one salt for every replica "
+            "(generate one with: python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    return set_meta_once(session, "salt", new_salt())
+
+
+def _sync_catalog(session: Session) -> None:
+    """Keep the lookup tables in step with the catalog, once per catalog version."""
+    if meta_value(session, "catalog_version") == CLASSIFIER_VERSION:
+        return
+    cat = catalog()
+    sync_taxonomy(
+        session,
+        [(d.id, d.label) for d in cat.domains],
+        [(s.id, s.domain, s.title, s.hint) for s in cat.signatures],
+    )
+    set_meta(session, "catalog_version", CLASSIFIER_VERSION)

@@ -1,0 +1,221 @@
+"""The one ingest path: every captured message, edit, delete and reaction is written here.
+
+Live events, history pages, export files and the demo cohort all arrive as `CapturedMessage`s.
+A message is upserted on (team, channel, ts), classified, and its thread's incident is then
+re-derived from the stored rows, so ingesting the same thing twice, in any order, leaves the
+ledger the same.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.capture import CapturedMessage
+from bot.privacy import Pseudonymizer, redact
+from classifiers import classify, is_resolution
+from storage.ledger import (
+    EXPLICIT_RESOLUTIONS,
+    channel_row,
+    find_channel,
+    incident_row,
+    message_row,
+    set_resolution,
+    thread_rows,
+)
+from storage.models import Channel, Incident, Message
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RESOLUTION_EMOJI = frozenset({"white_check_mark", "heavy_check_mark"})
+
+
+def ts_time(ts: str) -> datetime:
+    """The moment a Slack ts names."""
+    return datetime.fromtimestamp(float(ts), UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What ingesting one thing did: `stored`, `updated`, `unchanged`, `deleted` or `ignored`."""
+
+    action: str
+    incident_id: int | None = None
+
+
+class Ingestor:
+    """Writes captured Slack activity into the ledger."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        pseudonymize: Pseudonymizer,
+        *,
+        triage_threshold: float = 0.5,
+        cohort_for: Callable[[str, str | None], str | None] = lambda _id, _name: None,
+    ) -> None:
+        self.engine = engine
+        self.pseudonymize = pseudonymize
+        self.triage_threshold = triage_threshold
+        self.cohort_for = cohort_for
+
+    def add(self, msg: CapturedMessage) -> Outcome:
+        """Ingest one message (new, edited or re-seen) in its own transaction."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            outcome = self._add(session, msg)
+            session.commit()
+        return outcome
+
+    def add_many(self, messages: Iterable[CapturedMessage], batch: int = 500) -> Counter[str]:
+        """Ingest a stream of messages, committing every `batch`; returns counts per outcome."""
+        counts: Counter[str] = Counter()
+        session = Session(self.engine, expire_on_commit=False)
+        try:
+            for n, msg in enumerate(messages, 1):
+                counts[self._add(session, msg).action] += 1
+                if n % batch == 0:
+                    session.commit()
+            session.commit()
+        finally:
+            session.close()
+        return counts
+
+    def delete(self, team_id: str, channel_id: str, ts: str) -> Outcome:
+        """Remove a message deleted in Slack; its incident goes with it if it was the root."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            channel = find_channel(session, team_id, channel_id)
+            row = channel and message_row(session, channel.id, ts)
+            if not row:
+                return Outcome("ignored")
+            root_ts = row.thread_ts or row.ts
+            incident = incident_row(session, channel.id, ts)
+            if incident is not None:
+                session.delete(incident)
+            session.delete(row)
+            session.flush()
+            if root_ts != ts:
+                self._rederive(session, channel, root_ts)
+            session.commit()
+        return Outcome("deleted")
+
+    def react(
+        self, team_id: str, channel_id: str, ts: str, emoji: str, added: bool, at: datetime,
+        resolution_emoji: frozenset[str] = DEFAULT_RESOLUTION_EMOJI,
+    ) -> Outcome:
+        """A resolution emoji added to (or removed from) a thread root resolves (re-opens) it."""
+        if emoji not in resolution_emoji:
+            return Outcome("ignored")
+        with Session(self.engine, expire_on_commit=False) as session:
+            channel = find_channel(session, team_id, channel_id)
+            row = channel and message_row(session, channel.id, ts)
+            if not row or (row.thread_ts and row.thread_ts != row.ts):
+                return Outcome("ignored")
+            row.resolution_reaction = added
+            row.resolution_reaction_at = at if added else None
+            incident = self._rederive(session, channel, ts)
+            session.commit()
+            return Outcome("updated", incident.id if incident else None)
+
+    def _add(self, session: Session, msg: CapturedMessage) -> Outcome:
+        channel = channel_row(
+            session, msg.team_id, msg.channel_id, msg.channel_name,
+            self.cohort_for(msg.channel_id, msg.channel_name),
+        )
+        text = redact(msg.text)
+        row = message_row(session, channel.id, msg.ts)
+        if row is None:
+            row = Message(
+                channel_pk=channel.id, ts=msg.ts, thread_ts=msg.thread_ts,
+                posted_at=ts_time(msg.ts), user_hash=self.pseudonymize(msg.user_id),
+                subtype=msg.subtype, source=msg.source,
+            )
+            action = "stored"
+        elif row.text == text and not (msg.resolution_reactions and not row.resolution_reaction):
+            incident = incident_row(session, channel.id, msg.root_ts)
+            return Outcome("unchanged", incident.id if incident else None)
+        else:
+            action = "updated"
+        if msg.edited_ts:
+            row.edited_at = ts_time(msg.edited_ts)
+        if msg.resolution_reactions:
+            row.resolution_reaction = True
+            row.resolution_reaction_at = ts_time(msg.latest_reply) if msg.latest_reply else None
+        if row.text != text:
+            self._classify(row, text, reply=msg.is_reply)
+        session.add(row)
+        session.flush()
+        incident = self._rederive(session, channel, msg.root_ts)
+        return Outcome(action, incident.id if incident else None)
+
+    def _classify(self, row: Message, text: str, *, reply: bool) -> None:
+        result = classify(text, reply=reply)
+        row.text = text
+        row.is_incident = result.is_incident
+        row.domain_id = result.domain
+        row.signature_id = result.signature
+        row.confidence = result.confidence
+        row.attributes = dict(result.attributes)
+        row.classifier_version = result.version
+        row.resolves = reply and not result.is_incident and is_resolution(text)
+
+    def _rederive(self, session: Session, channel: Channel, root_ts: str) -> Incident | None:
+        """Open, update, resolve or drop the thread's incident from its stored messages.
+
+        Only the asker's own messages speak for the incident: a TA pasting an example error
+        in someone's thread does not make it a blocker.
+        """
+        rows = thread_rows(session, channel.id, root_ts)
+        root = rows[0] if rows and rows[0].ts == root_ts else None
+        incident = incident_row(session, channel.id, root_ts)
+        if root is None:
+            return None
+        own = [m for m in rows if m is root or (root.user_hash and m.user_hash == root.user_hash)]
+        reports = [m for m in own if m.is_incident]
+        if not reports:
+            if incident is not None and not incident.human_tagged:
+                session.delete(incident)
+                session.flush()
+                return None
+            if incident is None:
+                return None
+        else:
+            best = next((m for m in reports if not m.signature_id.endswith(".other")), reports[0])
+            if incident is None:
+                incident = Incident(
+                    channel_pk=channel.id, root_ts=root_ts, root_message_id=root.id,
+                    asker_hash=root.user_hash, opened_at=root.posted_at,
+                    domain_id=best.domain_id, signature_id=best.signature_id,
+                    confidence=best.confidence, classifier_version=best.classifier_version,
+                )
+            if not incident.human_tagged:
+                incident.domain_id = best.domain_id
+                incident.signature_id = best.signature_id
+                incident.confidence = best.confidence
+                incident.classifier_version = best.classifier_version
+                incident.attributes = best.attributes
+                incident.needs_triage = best.confidence < self.triage_threshold
+        if incident.resolved_by not in EXPLICIT_RESOLUTIONS:
+            _derive_resolution(incident, root, own)
+        session.add(incident)
+        session.flush()
+        return incident
+
+
+def _derive_resolution(incident: Incident, root: Message, own: list[Message]) -> None:
+    """Resolved by the earliest of: the asker saying it worked, a resolution emoji on the root."""
+    moments = [(m.posted_at, "asker", True) for m in own if m.resolves]
+    if root.resolution_reaction:
+        at = root.resolution_reaction_at
+        moments.append((at, "reaction", True) if at else (root.posted_at, "reaction", False))
+    if not moments:
+        set_resolution(incident, None, None)
+        return
+    timed = [m for m in moments if m[2]]
+    at, by, is_timed = min(timed or moments)
+    set_resolution(incident, at, by, timed=is_timed)

@@ -1,0 +1,134 @@
+"""The friction report: the original analysis's table (origin.md), computed from the ledger.
+
+Shares are computed from the counts and never rounded before they are shown, so the table
+always agrees with itself (the hand-made original did not).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from storage.queries import (
+    Window,
+    friction_by_domain,
+    friction_by_signature,
+    message_count,
+    open_and_triage_counts,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DomainRow:
+    domain: str
+    label: str
+    incidents: int
+    share: float
+    downtime_hours: float
+    median_minutes_to_resolve: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureRow:
+    signature: str
+    incidents: int
+
+
+@dataclass(frozen=True, slots=True)
+class FrictionReport:
+    since: datetime | None
+    until: datetime | None
+    total_messages: int
+    total_incidents: int
+    open_incidents: int
+    awaiting_triage: int
+    domains: list[DomainRow]
+    signatures: list[SignatureRow]
+
+
+def build_report(session: Session, window: Window, top_signatures: int = 10) -> FrictionReport:
+    """Aggregate the ledger over `window` into the friction table."""
+    by_domain = friction_by_domain(session, window)
+    total = sum(d.incidents for d in by_domain)
+    opened, triage = open_and_triage_counts(session, window)
+    return FrictionReport(
+        since=window.since,
+        until=window.until,
+        total_messages=message_count(session, window),
+        total_incidents=total,
+        open_incidents=opened,
+        awaiting_triage=triage,
+        domains=[
+            DomainRow(
+                domain=d.domain,
+                label=d.label,
+                incidents=d.incidents,
+                share=d.incidents / total,
+                downtime_hours=round(d.downtime_seconds / 3600, 2),
+                median_minutes_to_resolve=(
+                    None if d.median_seconds_to_resolve is None
+                    else round(d.median_seconds_to_resolve / 60, 1)
+                ),
+            )
+            for d in by_domain
+        ],
+        signatures=[
+            SignatureRow(s.signature, s.incidents)
+            for s in friction_by_signature(session, window, top_signatures)
+        ],
+    )
+
+
+def to_json(report: FrictionReport) -> str:
+    data = asdict(report)
+    for key in ("since", "until"):
+        data[key] = data[key].isoformat() if data[key] else None
+    return json.dumps(data, indent=2)
+
+
+DOMAIN_COLUMNS = (
+    "domain", "label", "incidents", "share", "downtime_hours", "median_minutes_to_resolve",
+)
+
+
+def to_csv(report: FrictionReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(DOMAIN_COLUMNS)
+    for row in report.domains:
+        writer.writerow(asdict(row)[c] for c in DOMAIN_COLUMNS)
+    return out.getvalue()
+
+
+def table_rows(report: FrictionReport) -> list[tuple[str, str, str, str, str]]:
+    """The friction table as display strings: component, incidents, share, hours, median."""
+    rows = [
+        (
+            d.label,
+            str(d.incidents),
+            f"{d.share * 100:.1f} %",
+            f"{d.downtime_hours:.1f}",
+            "-" if d.median_minutes_to_resolve is None else _duration(d.median_minutes_to_resolve),
+        )
+        for d in report.domains
+    ]
+    total_hours = sum(d.downtime_hours for d in report.domains)
+    rows.append(("Total", str(report.total_incidents), "100.0 %" if report.domains else "-",
+                 f"{total_hours:.1f}", ""))
+    return rows
+
+
+TABLE_HEADERS = (
+    "Infrastructure component", "Incidents", "% of friction", "Hours blocked", "Median to resolve",
+)
+
+
+def _duration(minutes: float) -> str:
+    if minutes < 90:
+        return f"{minutes:.0f} min"
+    return f"{minutes / 60:.1f} h"

@@ -1,0 +1,115 @@
+"""Reads and writes of ledger rows that the ingest path, the CLI and the Slack surfaces share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, or_, select
+
+from storage.models import Channel, Domain, Incident, Message, Meta, Signature
+
+# Resolutions a person made on purpose: re-deriving a thread's state never undoes them.
+EXPLICIT_RESOLUTIONS = frozenset({"command", "hint", "reopened"})
+
+
+def sync_taxonomy(
+    session: Session,
+    domains: Iterable[tuple[str, str]],
+    signatures: Iterable[tuple[str, str, str, str | None]],
+) -> None:
+    """Make the lookup tables hold every (domain) and (signature, domain, title, hint) given."""
+    for domain_id, label in domains:
+        session.merge(Domain(id=domain_id, label=label))
+    session.flush()
+    for signature_id, domain_id, title, hint in signatures:
+        session.merge(Signature(id=signature_id, domain_id=domain_id, title=title, hint=hint))
+    session.flush()
+
+
+def meta_value(session: Session, key: str) -> str | None:
+    row = session.get(Meta, key)
+    return row.value if row else None
+
+
+def set_meta(session: Session, key: str, value: str) -> None:
+    session.merge(Meta(key=key, value=value))
+
+
+def set_meta_once(session: Session, key: str, value: str) -> str:
+    """Store `value` under `key` unless another writer got there first; return what is stored."""
+    try:
+        with session.begin_nested():
+            session.add(Meta(key=key, value=value))
+    except IntegrityError:
+        pass
+    return meta_value(session, key) or value
+
+
+def channel_row(
+    session: Session, team_id: str, channel_id: str, name: str | None, cohort: str | None
+) -> Channel:
+    """The channel's row, created on first sight; name and cohort kept current."""
+    query = select(Channel).where(Channel.team_id == team_id, Channel.channel_id == channel_id)
+    row = session.exec(query).first()
+    if row is None:
+        try:
+            with session.begin_nested():
+                row = Channel(team_id=team_id, channel_id=channel_id, name=name, cohort=cohort)
+                session.add(row)
+        except IntegrityError:  # another replica created it between our read and write
+            row = session.exec(query).one()
+    if name and row.name != name:
+        row.name = name
+    if cohort and row.cohort != cohort:
+        row.cohort = cohort
+    return row
+
+
+def find_channel(session: Session, team_id: str, channel_id: str) -> Channel | None:
+    return session.exec(
+        select(Channel).where(Channel.team_id == team_id, Channel.channel_id == channel_id)
+    ).first()
+
+
+def message_row(session: Session, channel_pk: int, ts: str) -> Message | None:
+    return session.exec(
+        select(Message).where(Message.channel_pk == channel_pk, Message.ts == ts)
+    ).first()
+
+
+def thread_rows(session: Session, channel_pk: int, root_ts: str) -> list[Message]:
+    """The thread's root and replies in order."""
+    return list(
+        session.exec(
+            select(Message)
+            .where(
+                Message.channel_pk == channel_pk,
+                or_(Message.ts == root_ts, Message.thread_ts == root_ts),
+            )
+            .order_by(Message.ts)
+        )
+    )
+
+
+def incident_row(session: Session, channel_pk: int, root_ts: str) -> Incident | None:
+    return session.exec(
+        select(Incident).where(Incident.channel_pk == channel_pk, Incident.root_ts == root_ts)
+    ).first()
+
+
+def set_resolution(
+    incident: Incident, at: datetime | None, by: str | None, *, timed: bool = True
+) -> None:
+    """Mark the incident resolved at `at` (None re-opens it) and derive its downtime.
+
+    `timed=False` records a resolution whose moment is unknown (a reaction seen in history):
+    it counts as resolved but adds nothing to downtime.
+    """
+    incident.resolved_at = at
+    incident.resolved_by = by
+    if at is None or not timed:
+        incident.downtime_seconds = None
+    else:
+        incident.downtime_seconds = max(0, int((at - incident.opened_at).total_seconds()))

@@ -1,0 +1,160 @@
+"""The ledger's tables.
+
+Lookup tables (`domain`, `signature`) keep categories standard, as the original analysis did with
+foreign keys; facts (`channel`, `message`, `incident`, `tag_event`) reference them. Times are
+timezone-aware UTC (SQLModel stores them as UTC on both SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about the ledger itself, such as the pseudonymisation salt on SQLite."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str
+
+
+class Domain(SQLModel, table=True):
+    """A root-cause layer (taxonomy.md): `iam`, `s3`, ..."""
+
+    id: str = Field(primary_key=True, max_length=32)
+    label: str
+
+
+class Signature(SQLModel, table=True):
+    """A normalised failure mode (taxonomy.md): `iam.passrole`, ..."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    domain_id: str = Field(foreign_key="domain.id", index=True)
+    title: str
+    hint: str | None = None
+
+
+class Channel(SQLModel, table=True):
+    """A Slack channel the ledger has seen, with how far history has been read."""
+
+    __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    name: str | None = None
+    cohort: str | None = None
+    watched: bool = True
+    high_water_ts: str | None = Field(default=None, max_length=32)
+
+
+class Message(SQLModel, table=True):
+    """One Slack message, redacted, with its author pseudonymised and its own classification.
+
+    The per-message classification lets a thread's incident be recomputed from stored rows,
+    without classifying the whole thread again on every reply.
+    """
+
+    # (channel_pk, ts) is (team, channel, ts): a channel row is unique per (team, channel).
+    __table_args__ = (
+        UniqueConstraint("channel_pk", "ts", name="uq_message_team_channel_ts"),
+        Index("ix_message_thread", "channel_pk", "thread_ts"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_pk: int = Field(sa_column=Column(ForeignKey("channel.id", ondelete="CASCADE"), nullable=False))
+    ts: str = Field(max_length=32)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    posted_at: datetime = Field(index=True)
+    user_hash: str | None = Field(default=None, max_length=64, index=True)
+    text: str | None = None
+    subtype: str | None = Field(default=None, max_length=32)
+    source: str = Field(max_length=16)
+    edited_at: datetime | None = None
+    # A resolution emoji on this message; its moment is None when only history showed it.
+    resolution_reaction: bool = False
+    resolution_reaction_at: datetime | None = None
+    is_incident: bool = False
+    resolves: bool = False
+    domain_id: str | None = Field(default=None, foreign_key="domain.id")
+    signature_id: str | None = Field(default=None, foreign_key="signature.id")
+    confidence: float = 0.0
+    attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    classifier_version: str = Field(default="", sa_type=String(64))
+
+
+class Incident(SQLModel, table=True):
+    """A blocker: one per thread root. Open from its first message until resolved."""
+
+    __table_args__ = (
+        UniqueConstraint("channel_pk", "root_ts"),
+        Index("ix_incident_window", "opened_at", "domain_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_pk: int = Field(sa_column=Column(ForeignKey("channel.id", ondelete="CASCADE"), nullable=False))
+    root_ts: str = Field(max_length=32)
+    root_message_id: int = Field(
+        sa_column=Column(ForeignKey("message.id", ondelete="CASCADE"), nullable=False, unique=True)
+    )
+    asker_hash: str | None = Field(default=None, max_length=64)
+    opened_at: datetime
+    resolved_at: datetime | None = None
+    resolved_by: str | None = Field(default=None, max_length=16)
+    downtime_seconds: int | None = None
+    domain_id: str = Field(foreign_key="domain.id")
+    signature_id: str = Field(foreign_key="signature.id", index=True)
+    confidence: float
+    classifier_version: str = Field(sa_type=String(64))
+    human_tagged: bool = False
+    needs_triage: bool = False
+    attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class TagEvent(SQLModel, table=True):
+    """An audited human change to an incident: who (as a hash), what it was, what it became."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("incident.id", ondelete="SET NULL"), index=True)
+    )
+    actor_hash: str | None = Field(default=None, max_length=64)
+    action: str = Field(max_length=16)
+    old_domain_id: str | None = None
+    old_signature_id: str | None = None
+    new_domain_id: str | None = None
+    new_signature_id: str | None = None
+    note: str | None = None
+    at: datetime = Field(index=True)
+
+
+class DigestRun(SQLModel, table=True):
+    """A claimed digest (period, channel), so it is posted once across restarts and replicas."""
+
+    __table_args__ = (UniqueConstraint("period", "channel_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(max_length=16)
+    channel_id: str = Field(max_length=32)
+    claimed_at: datetime
+    claimed_by: str = Field(max_length=64)
+    posted_at: datetime | None = None
+    message_ts: str | None = Field(default=None, max_length=32)
+    attempts: int = 0
+    last_error: str | None = None
+
+
+class AlertState(SQLModel, table=True):
+    """The state of one alert key (rule, domain, cohort), persisted so it survives restarts."""
+
+    key: str = Field(primary_key=True, max_length=128)
+    status: str = Field(max_length=16)
+    since: datetime
+    consecutive: int = 0
+    last_notified_at: datetime | None = None
+    message_ts: str | None = Field(default=None, max_length=32)
+    silenced_until: datetime | None = None
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,158 @@
+"""The one ingest path, on SQLite and PostgreSQL: idempotent, thread-aware, edit/delete/reaction."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from bot.capture import CapturedMessage
+from bot.config import ConfigError, Settings
+from bot.context import open_context
+from storage.models import Incident, Message, TagEvent
+
+TEAM, CHANNEL = "T0123ABCD", "C0123HELP"
+LEARNER, TA = "U0456LRNR", "U0789TA01"
+ROOT = "1731330000.001100"
+PASSROLE = (
+    "Deploy fails in lab 4:\n```An error occurred (AccessDeniedException) when calling the "
+    "CreateFunction operation: User: arn:aws:sts::111122223333:assumed-role/voclabs/user1234 "
+    "is not authorized to perform: iam:PassRole on resource: arn:aws:iam::111122223333:role/LabRole```"
+)
+NO_SUCH_BUCKET = (
+    "upload failed: An error occurred (NoSuchBucket) when calling the PutObject operation: "
+    "The specified bucket does not exist"
+)
+
+
+def msg(ts, text, user=LEARNER, thread_ts=None, **extra) -> CapturedMessage:
+    return CapturedMessage(TEAM, CHANNEL, ts, text, user_id=user, thread_ts=thread_ts, **extra)
+
+
+@pytest.fixture
+def context(db_url):
+    return open_context(Settings(FRICTION_SALT="test-salt"), db_url)
+
+
+def incidents(context) -> list[Incident]:
+    with Session(context.engine) as session:
+        return list(session.execute(select(Incident)).scalars())
+
+
+def count(context, model) -> int:
+    with Session(context.engine) as session:
+        return session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_a_message_ingested_twice_is_stored_once(context):
+    first = context.ingestor.add(msg(ROOT, PASSROLE))
+    again = context.ingestor.add(msg(ROOT, PASSROLE))
+    assert (first.action, again.action) == ("stored", "unchanged")
+    assert first.incident_id == again.incident_id is not None
+    assert count(context, Message) == 1
+    [incident] = incidents(context)
+    assert (incident.domain_id, incident.signature_id) == ("iam", "iam.passrole")
+
+
+def test_stored_text_is_redacted_and_user_hashed(context):
+    context.ingestor.add(msg(ROOT, PASSROLE + " my key AKIAIOSFODNN7EXAMPLE"))
+    with Session(context.engine) as session:
+        row = session.execute(select(Message)).scalars().one()
+    assert "111122223333" not in row.text and "AKIAIOSFODNN7EXAMPLE" not in row.text
+    assert row.user_hash and LEARNER not in row.user_hash
+    assert row.user_hash == context.pseudonymize(LEARNER)
+
+
+def test_replies_attach_to_the_root_incident(context):
+    context.ingestor.add(msg(ROOT, PASSROLE))
+    context.ingestor.add(msg("1731330120.002200", "Use the existing LabRole", TA, ROOT))
+    context.ingestor.add(msg("1731330200.003300", "still failing, same error", LEARNER, ROOT))
+    [incident] = incidents(context)
+    assert incident.signature_id == "iam.passrole"
+    assert count(context, Message) == 3
+
+
+def test_chatter_opens_no_incident(context):
+    context.ingestor.add(msg("1731335000.004400", "when is lab 3 due?"))
+    context.ingestor.add(msg("1731335100.004500", "thanks!! that worked"))
+    assert incidents(context) == []
+
+
+def test_an_error_in_the_askers_reply_makes_the_thread_an_incident(context):
+    context.ingestor.add(msg(ROOT, "hey, lab 4 upload is not working for me"))
+    context.ingestor.add(msg("1731330100.000200", NO_SUCH_BUCKET, LEARNER, ROOT))
+    [incident] = incidents(context)
+    assert incident.signature_id == "s3.no_such_bucket"
+    assert incident.opened_at == datetime.fromtimestamp(float(ROOT), UTC)
+
+
+def test_an_edit_reclassifies_unless_a_human_tagged_it(context):
+    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))
+    context.ingestor.add(msg(ROOT, PASSROLE, edited_ts="1731330050.000000"))
+    [incident] = incidents(context)
+    assert incident.signature_id == "iam.passrole"
+    with Session(context.engine) as session:
+        row = session.get(Incident, incident.id)
+        row.human_tagged, row.domain_id, row.signature_id = True, "lambda", "lambda.other"
+        session.add(TagEvent(incident_id=row.id, action="tag", at=datetime.now(UTC)))
+        session.commit()
+    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET, edited_ts="1731330090.000000"))
+    [incident] = incidents(context)
+    assert (incident.signature_id, incident.human_tagged) == ("lambda.other", True)
+
+
+def test_deleting_the_root_removes_message_text_and_incident(context):
+    context.ingestor.add(msg(ROOT, PASSROLE))
+    context.ingestor.add(msg("1731330120.002200", "Use the existing LabRole", TA, ROOT))
+    assert context.ingestor.delete(TEAM, CHANNEL, ROOT).action == "deleted"
+    assert incidents(context) == []
+    with Session(context.engine) as session:
+        texts = session.execute(select(Message.text)).scalars().all()
+    assert texts == ["Use the existing LabRole"]
+    assert context.ingestor.delete(TEAM, CHANNEL, ROOT).action == "ignored"
+
+
+def test_reaction_resolves_and_sets_downtime_and_removal_reopens(context):
+    context.ingestor.add(msg(ROOT, PASSROLE))
+    resolved_at = datetime.fromtimestamp(float(ROOT) + 1800, UTC)
+    context.ingestor.react(TEAM, CHANNEL, ROOT, "white_check_mark", True, resolved_at)
+    [incident] = incidents(context)
+    assert (incident.resolved_by, incident.downtime_seconds) == ("reaction", 1800)
+    context.ingestor.react(TEAM, CHANNEL, ROOT, "white_check_mark", False, resolved_at)
+    [incident] = incidents(context)
+    assert incident.resolved_at is None and incident.downtime_seconds is None
+
+
+def test_other_emoji_change_nothing(context):
+    context.ingestor.add(msg(ROOT, PASSROLE))
+    outcome = context.ingestor.react(TEAM, CHANNEL, ROOT, "eyes", True, datetime.now(UTC))
+    assert outcome.action == "ignored"
+    assert incidents(context)[0].resolved_at is None
+
+
+def test_the_asker_saying_it_worked_resolves_the_incident(context):
+    context.ingestor.add(msg(ROOT, PASSROLE))
+    context.ingestor.add(msg("1731330120.002200", "thanks! that worked", TA, ROOT))
+    assert incidents(context)[0].resolved_at is None  # only the asker can say it works
+    context.ingestor.add(msg("1731333600.000100", "thanks, that worked!", LEARNER, ROOT))
+    [incident] = incidents(context)
+    assert incident.resolved_by == "asker"
+    assert incident.downtime_seconds == round(1731333600.0001 - 1731330000.0011)
+
+
+def test_history_reaction_without_a_time_counts_resolved_without_downtime(context):
+    context.ingestor.add(msg(ROOT, PASSROLE, resolution_reactions=("white_check_mark",)))
+    [incident] = incidents(context)
+    assert incident.resolved_by == "reaction"
+    assert incident.resolved_at is not None and incident.downtime_seconds is None
+
+
+def test_postgres_refuses_to_start_without_a_salt(pg_url):
+    with pytest.raises(ConfigError, match="FRICTION_SALT"):
+        open_context(Settings(), pg_url)
+
+
+def test_sqlite_keeps_a_generated_salt_with_the_database(tmp_path):
+    url = f"sqlite:///{tmp_path}/ledger.db"
+    first = open_context(Settings(), url).pseudonymize("U0456LRNR")
+    assert open_context(Settings(), url).pseudonymize("U0456LRNR") == first
