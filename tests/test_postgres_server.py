@@ -32,10 +32,10 @@ def test_each_test_gets_an_empty_database(db_url: str, run: str) -> None:
 def test_drop_works_while_a_test_still_holds_a_connection(pg_server: PostgresServer) -> None:
     pg_server.create_database("held_open")
     engine = create_engine(pg_server.url("held_open"))
-    conn = engine.connect()
-    conn.execute(text("SELECT 1"))
-
-    pg_server.drop_database("held_open")
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+        conn.commit()  # idle, as a pooled connection would be
+        pg_server.drop_database("held_open")
 
     assert "held_open" not in pg_server.databases()
     engine.dispose()
