@@ -1,0 +1,44 @@
+"""Classify a help-channel message: is it a blocker, in which root-cause layer, which failure.
+
+Pure functions over redacted text; the catalog is compiled once per process. Imports nothing
+else of the project.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from classifiers.catalog import Catalog, CatalogError, Domain, Signature, catalog, load_catalog
+from classifiers.rules import Classification, Rules
+
+__all__ = [
+    "CLASSIFIER_VERSION",
+    "Catalog",
+    "CatalogError",
+    "Classification",
+    "Domain",
+    "Rules",
+    "Signature",
+    "catalog",
+    "classify",
+    "is_resolution",
+    "load_catalog",
+]
+
+
+@cache
+def _rules() -> Rules:
+    return Rules()
+
+
+def classify(text: str, *, reply: bool = False) -> Classification:
+    """Classify one message; `reply` says it is a thread reply (answers and thanks are not new)."""
+    return _rules().classify(text, reply=reply)
+
+
+def is_resolution(text: str) -> bool:
+    """The asker says it works now: "thanks, that worked", "fixed it!"."""
+    return _rules().is_resolution(text)
+
+
+CLASSIFIER_VERSION: str = _rules().version

@@ -1,0 +1,33 @@
+"""Turn Slack-flavoured text into plain text the matcher can read.
+
+Slack escapes `<`, `>` and `&`, wraps links as `<url|label>`, mentions as `<@U123>`, and learners
+paste errors inside code fences with hard line wraps. None of that should change which failure
+a message reports, so it is all flattened here, once, before matching.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SLACK_LINK = re.compile(r"<([^<>|\s]*)(?:\|([^<>]*))?>")
+_FORMATTING = re.compile(r"`+")
+_SPACE = re.compile(r"\s+")
+
+
+def _link(match: re.Match[str]) -> str:
+    target, label = match.group(1), match.group(2)
+    if target.startswith("@"):
+        return "@user"
+    if target.startswith("#"):
+        return f"#{label or 'channel'}"
+    if target.startswith("!"):
+        return f"@{(label or target[1:]).split('^')[0]}"
+    return label or target
+
+
+def normalize(text: str) -> str:
+    """Flatten Slack markup, code fences and line wraps into single-spaced plain text."""
+    text = _SLACK_LINK.sub(_link, text)
+    text = text.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
+    text = _FORMATTING.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
