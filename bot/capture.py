@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MAX_TEXT = 40_000  # Slack truncates message text at 40,000 characters; anything longer is not Slack's.
+MAX_TEXT = (
+    40_000  # Slack truncates message text at 40,000 characters; anything longer is not Slack's.
+)
 
 # Subtypes that carry what a learner wrote. Everything else (joins, leaves, topic changes,
 # bots, pins, tombstones) is not friction and is skipped.

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
@@ -45,7 +45,7 @@ DbOption = Annotated[
 ]
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -95,9 +95,7 @@ def demo(
     with user_errors():
         started = time.perf_counter()
         context = open_context(settings(), f"sqlite:///{db}")
-        reader = ExportReader(
-            Path(str(DEMO_COHORT)), DEFAULT_RESOLUTION_EMOJI, source="demo"
-        )
+        reader = ExportReader(Path(str(DEMO_COHORT)), DEFAULT_RESOLUTION_EMOJI, source="demo")
         counts = context.ingestor.add_many(reader)
         elapsed = time.perf_counter() - started
         typer.echo(

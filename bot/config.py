@@ -29,8 +29,12 @@ class _Section(BaseModel):
 class Channels(_Section):
     """Which channels are watched. Empty `watch` means every channel the bot is a member of."""
 
-    watch: list[str] = Field(default_factory=list, description="channel ids, names or name patterns")
-    cohorts: dict[str, str] = Field(default_factory=dict, description="channel id/name/pattern -> cohort")
+    watch: list[str] = Field(
+        default_factory=list, description="channel ids, names or name patterns"
+    )
+    cohorts: dict[str, str] = Field(
+        default_factory=dict, description="channel id/name/pattern -> cohort"
+    )
 
     def watches(self, channel_id: str, name: str | None) -> bool:
         return not self.watch or _matches(self.watch, channel_id, name)
@@ -89,7 +93,7 @@ class Settings(BaseSettings):
 
 
 def load_file(path: Path | None) -> FileConfig:
-    """The TOML configuration at `path` (defaults when None), or a ConfigError naming the problem."""
+    """The TOML file at `path` (defaults when None), or a ConfigError naming the problem."""
     if path is None:
         return FileConfig()
     try:

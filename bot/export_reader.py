@@ -41,7 +41,9 @@ class ExportReader:
         try:
             return json.loads(path.read_text())
         except OSError as exc:
-            raise ValueError(f"{path}: cannot read the export's channel list ({exc.strerror})") from None
+            raise ValueError(
+                f"{path}: cannot read the export's channel list ({exc.strerror})"
+            ) from None
         except ValueError as exc:
             raise ValueError(f"{path}: not valid JSON ({exc})") from None
 
@@ -54,7 +56,9 @@ class ExportReader:
             for day in sorted((self.root / name).glob("*.json")):
                 yield from self._day(day, team_id, channel_id, name)
 
-    def _day(self, path: Path, team_id: str, channel_id: str, name: str) -> Iterator[CapturedMessage]:
+    def _day(
+        self, path: Path, team_id: str, channel_id: str, name: str
+    ) -> Iterator[CapturedMessage]:
         try:
             messages = json.loads(path.read_bytes())
         except (OSError, ValueError) as exc:
@@ -67,6 +71,10 @@ class ExportReader:
                 self.skipped[reason] += 1
                 continue
             yield capture(
-                message, team_id=team_id, channel_id=channel_id, source=self.source,
-                resolution_emoji=self.resolution_emoji, channel_name=name,
+                message,
+                team_id=team_id,
+                channel_id=channel_id,
+                source=self.source,
+                resolution_emoji=self.resolution_emoji,
+                channel_name=name,
             )

@@ -105,7 +105,13 @@ class Ingestor:
         return Outcome("deleted")
 
     def react(
-        self, team_id: str, channel_id: str, ts: str, emoji: str, added: bool, at: datetime,
+        self,
+        team_id: str,
+        channel_id: str,
+        ts: str,
+        emoji: str,
+        added: bool,
+        at: datetime,
         resolution_emoji: frozenset[str] = DEFAULT_RESOLUTION_EMOJI,
     ) -> Outcome:
         """A resolution emoji added to (or removed from) a thread root resolves (re-opens) it."""
@@ -124,16 +130,23 @@ class Ingestor:
 
     def _add(self, session: Session, msg: CapturedMessage) -> Outcome:
         channel = channel_row(
-            session, msg.team_id, msg.channel_id, msg.channel_name,
+            session,
+            msg.team_id,
+            msg.channel_id,
+            msg.channel_name,
             self.cohort_for(msg.channel_id, msg.channel_name),
         )
         text = redact(msg.text)
         row = message_row(session, channel.id, msg.ts)
         if row is None:
             row = Message(
-                channel_pk=channel.id, ts=msg.ts, thread_ts=msg.thread_ts,
-                posted_at=ts_time(msg.ts), user_hash=self.pseudonymize(msg.user_id),
-                subtype=msg.subtype, source=msg.source,
+                channel_pk=channel.id,
+                ts=msg.ts,
+                thread_ts=msg.thread_ts,
+                posted_at=ts_time(msg.ts),
+                user_hash=self.pseudonymize(msg.user_id),
+                subtype=msg.subtype,
+                source=msg.source,
             )
             action = "stored"
         elif row.text == text and not (msg.resolution_reactions and not row.resolution_reaction):
@@ -188,10 +201,15 @@ class Ingestor:
             best = next((m for m in reports if not m.signature_id.endswith(".other")), reports[0])
             if incident is None:
                 incident = Incident(
-                    channel_pk=channel.id, root_ts=root_ts, root_message_id=root.id,
-                    asker_hash=root.user_hash, opened_at=root.posted_at,
-                    domain_id=best.domain_id, signature_id=best.signature_id,
-                    confidence=best.confidence, classifier_version=best.classifier_version,
+                    channel_pk=channel.id,
+                    root_ts=root_ts,
+                    root_message_id=root.id,
+                    asker_hash=root.user_hash,
+                    opened_at=root.posted_at,
+                    domain_id=best.domain_id,
+                    signature_id=best.signature_id,
+                    confidence=best.confidence,
+                    classifier_version=best.classifier_version,
                 )
             if not incident.human_tagged:
                 incident.domain_id = best.domain_id

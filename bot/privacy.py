@@ -1,4 +1,4 @@
-"""Privacy at the door: secrets redacted and Slack user ids pseudonymised before anything is written.
+"""Privacy at the door: secrets redacted, Slack user ids pseudonymised, before anything is written.
 
 Redaction keeps the shape the classifier reads: an account id inside an ARN becomes twelve X's,
 so `arn:aws:iam::XXXXXXXXXXXX:role/LabRole` still reads as an ARN naming a role.
@@ -16,26 +16,41 @@ MASKED_ACCOUNT = "X" * 12
 # Order matters: long credentials first, so an account-id rule never bites into a token.
 _RULES: list[tuple[re.Pattern[str], str]] = [
     # Slack tokens: xoxb-, xoxp-, xoxa-, xoxr-, xoxs-, xapp- (app-level), xoxe refresh tokens.
-    (re.compile(r"\b(?:xox[abeoprs](?:\.xox[a-z])?-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,})"),
-     "[REDACTED-SLACK-TOKEN]"),
+    (
+        re.compile(
+            r"\b(?:xox[abeoprs](?:\.xox[a-z])?-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,})"
+        ),
+        "[REDACTED-SLACK-TOKEN]",
+    ),
     # Session tokens: named in config/JSON/env form, or an STS token's well-known prefixes.
-    (re.compile(
-        r"(?i)(aws_session_token|sessiontoken|x-amz-security-token)"
-        r"([\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9/+=%]{16,}"),
-     r"\1\2[REDACTED-TOKEN]"),
+    (
+        re.compile(
+            r"(?i)(aws_session_token|sessiontoken|x-amz-security-token)"
+            r"([\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9/+=%]{16,}"
+        ),
+        r"\1\2[REDACTED-TOKEN]",
+    ),
     (re.compile(r"\b(?:FwoGZXIvYXdz|IQoJb3JpZ2lu)[A-Za-z0-9/+=]{20,}"), "[REDACTED-TOKEN]"),
     # Secret access keys: named, or a bare 40-char base64 run mixing cases and digits.
-    (re.compile(
-        r"(?i)(aws_secret_access_key|secretaccesskey|secret_key|secret access key)"
-        r"([\"']?\s*[:=]?\s*[\"']?)[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])"),
-     r"\1\2[REDACTED-SECRET]"),
-    (re.compile(
-        r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+=]*[a-z])(?=[A-Za-z0-9/+=]*[A-Z])"
-        r"(?=[A-Za-z0-9/+=]*[0-9])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])"),
-     "[REDACTED-SECRET]"),
+    (
+        re.compile(
+            r"(?i)(aws_secret_access_key|secretaccesskey|secret_key|secret access key)"
+            r"([\"']?\s*[:=]?\s*[\"']?)[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])"
+        ),
+        r"\1\2[REDACTED-SECRET]",
+    ),
+    (
+        re.compile(
+            r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+=]*[a-z])(?=[A-Za-z0-9/+=]*[A-Z])"
+            r"(?=[A-Za-z0-9/+=]*[0-9])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])"
+        ),
+        "[REDACTED-SECRET]",
+    ),
     # Access key ids: AKIA (long-term), ASIA (temporary), and the other documented prefixes.
-    (re.compile(r"\b(?:AKIA|ASIA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA)[A-Z0-9]{16}\b"),
-     "[REDACTED-ACCESS-KEY]"),
+    (
+        re.compile(r"\b(?:AKIA|ASIA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA)[A-Z0-9]{16}\b"),
+        "[REDACTED-ACCESS-KEY]",
+    ),
     (re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"), "[REDACTED-EMAIL]"),
     # Account ids: inside ARNs (arn:partition:service:region:ACCOUNT:...) and standalone.
     (re.compile(r"(arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:)\d{12}(?=:)"), rf"\g<1>{MASKED_ACCOUNT}"),

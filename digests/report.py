@@ -71,7 +71,8 @@ def build_report(session: Session, window: Window, top_signatures: int = 10) -> 
                 share=d.incidents / total,
                 downtime_hours=round(d.downtime_seconds / 3600, 2),
                 median_minutes_to_resolve=(
-                    None if d.median_seconds_to_resolve is None
+                    None
+                    if d.median_seconds_to_resolve is None
                     else round(d.median_seconds_to_resolve / 60, 1)
                 ),
             )
@@ -92,7 +93,12 @@ def to_json(report: FrictionReport) -> str:
 
 
 DOMAIN_COLUMNS = (
-    "domain", "label", "incidents", "share", "downtime_hours", "median_minutes_to_resolve",
+    "domain",
+    "label",
+    "incidents",
+    "share",
+    "downtime_hours",
+    "median_minutes_to_resolve",
 )
 
 
@@ -118,13 +124,24 @@ def table_rows(report: FrictionReport) -> list[tuple[str, str, str, str, str]]:
         for d in report.domains
     ]
     total_hours = sum(d.downtime_hours for d in report.domains)
-    rows.append(("Total", str(report.total_incidents), "100.0 %" if report.domains else "-",
-                 f"{total_hours:.1f}", ""))
+    rows.append(
+        (
+            "Total",
+            str(report.total_incidents),
+            "100.0 %" if report.domains else "-",
+            f"{total_hours:.1f}",
+            "",
+        )
+    )
     return rows
 
 
 TABLE_HEADERS = (
-    "Infrastructure component", "Incidents", "% of friction", "Hours blocked", "Median to resolve",
+    "Infrastructure component",
+    "Incidents",
+    "% of friction",
+    "Hours blocked",
+    "Median to resolve",
 )
 
 

@@ -1,4 +1,4 @@
-"""Opening the ledger: one engine per URL, foreign keys and WAL on SQLite, migrations on first use."""
+"""Opening the ledger: foreign keys and WAL on SQLite, migrations on first use."""
 
 from __future__ import annotations
 

@@ -112,4 +112,4 @@ def set_resolution(
     if at is None or not timed:
         incident.downtime_seconds = None
     else:
-        incident.downtime_seconds = max(0, int((at - incident.opened_at).total_seconds()))
+        incident.downtime_seconds = max(0, round((at - incident.opened_at).total_seconds()))

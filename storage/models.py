@@ -65,7 +65,9 @@ class Message(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    channel_pk: int = Field(sa_column=Column(ForeignKey("channel.id", ondelete="CASCADE"), nullable=False))
+    channel_pk: int = Field(
+        sa_column=Column(ForeignKey("channel.id", ondelete="CASCADE"), nullable=False)
+    )
     ts: str = Field(max_length=32)
     thread_ts: str | None = Field(default=None, max_length=32)
     posted_at: datetime = Field(index=True)
@@ -95,7 +97,9 @@ class Incident(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    channel_pk: int = Field(sa_column=Column(ForeignKey("channel.id", ondelete="CASCADE"), nullable=False))
+    channel_pk: int = Field(
+        sa_column=Column(ForeignKey("channel.id", ondelete="CASCADE"), nullable=False)
+    )
     root_ts: str = Field(max_length=32)
     root_message_id: int = Field(
         sa_column=Column(ForeignKey("message.id", ondelete="CASCADE"), nullable=False, unique=True)

@@ -99,8 +99,12 @@ def friction_by_domain(session: Session, window: Window) -> list[DomainFriction]
     )
     query = (
         select(
-            totals.c.domain_id, Domain.label, totals.c.incidents, totals.c.resolved,
-            totals.c.downtime, medians.c.median,
+            totals.c.domain_id,
+            Domain.label,
+            totals.c.incidents,
+            totals.c.resolved,
+            totals.c.downtime,
+            medians.c.median,
         )
         .join(Domain, Domain.id == totals.c.domain_id)
         .outerjoin(medians, medians.c.domain_id == totals.c.domain_id)
@@ -112,7 +116,9 @@ def friction_by_domain(session: Session, window: Window) -> list[DomainFriction]
     ]
 
 
-def friction_by_signature(session: Session, window: Window, limit: int = 10) -> list[SignatureCount]:
+def friction_by_signature(
+    session: Session, window: Window, limit: int = 10
+) -> list[SignatureCount]:
     """The most frequent signatures, most first."""
     inc = _incidents(window)
     query = (

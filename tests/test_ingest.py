@@ -17,7 +17,8 @@ ROOT = "1731330000.001100"
 PASSROLE = (
     "Deploy fails in lab 4:\n```An error occurred (AccessDeniedException) when calling the "
     "CreateFunction operation: User: arn:aws:sts::111122223333:assumed-role/voclabs/user1234 "
-    "is not authorized to perform: iam:PassRole on resource: arn:aws:iam::111122223333:role/LabRole```"
+    "is not authorized to perform: iam:PassRole on resource: "
+    "arn:aws:iam::111122223333:role/LabRole```"
 )
 NO_SUCH_BUCKET = (
     "upload failed: An error occurred (NoSuchBucket) when calling the PutObject operation: "
