@@ -147,15 +147,17 @@ def _print_table(result) -> None:
     rows = table_rows(result)
     console = Console()
     if console.is_terminal:
-        table = Table(*TABLE_HEADERS, title="Friction by root-cause domain")
+        table = Table(TABLE_HEADERS[0], title="Friction by root-cause domain")
+        for header in TABLE_HEADERS[1:]:
+            table.add_column(header, justify="right")
         for row in rows:
             table.add_row(*row, end_section=row[0] == "Total")
         console.print(table)
     else:
         widths = [max(len(r[i]) for r in [TABLE_HEADERS, *rows]) for i in range(len(TABLE_HEADERS))]
         for row in [TABLE_HEADERS, *rows]:
-            sys.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
-            sys.stdout.write("\n")
+            cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
+            sys.stdout.write("  ".join(cells).rstrip() + "\n")
     typer.echo(
         f"{result.total_messages} messages, {result.total_incidents} incidents, "
         f"{result.open_incidents} still open, {result.awaiting_triage} awaiting a TA's triage."
