@@ -156,7 +156,9 @@ def _print_table(result) -> None:
     else:
         widths = [max(len(r[i]) for r in [TABLE_HEADERS, *rows]) for i in range(len(TABLE_HEADERS))]
         for row in [TABLE_HEADERS, *rows]:
-            cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
+            cells = [row[0].ljust(widths[0])] + [
+                c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+            ]
             sys.stdout.write("  ".join(cells).rstrip() + "\n")
     typer.echo(
         f"{result.total_messages} messages, {result.total_incidents} incidents, "
