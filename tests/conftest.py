@@ -7,6 +7,9 @@ from collections.abc import Iterator
 import pytest
 from postgres_server import PostgresServer, find_bindir
 
+# The fake Slack (Web API + Socket Mode) fixture, ``fake_slack``, lives with the fake.
+pytest_plugins = ["fake_slack"]
+
 NO_POSTGRES = "PostgreSQL server binaries not found: install Debian's postgresql package"
 
 
