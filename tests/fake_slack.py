@@ -258,7 +258,10 @@ class FakeSlack:
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> FakeSlack:
-        threading.Thread(target=self._server.serve_forever, name="fake-slack", daemon=True).start()
+        serve = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="fake-slack", daemon=True
+        )
+        serve.start()
         self.socket_mode.start()
         return self
 

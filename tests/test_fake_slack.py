@@ -22,7 +22,9 @@ from slack_samples import (
     BOT_USER_ID,
     HELP_CHANNEL,
     LEADS_CHANNEL,
+    LEARNER,
     TA,
+    TEAM_ID,
     event_body,
     interaction,
     load,
@@ -36,6 +38,7 @@ from slack_sdk.socket_mode import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web import SlackResponse
+from slack_sdk.webhook import WebhookClient
 from slack_signing import SlackSender
 
 SECRET = "test-signing-secret"
@@ -335,6 +338,36 @@ def test_completing_an_upload_whose_bytes_never_came_fails(fake_slack: FakeSlack
         )
     )
     assert failed.response["error"] == "file_not_found"
+
+
+def test_reactions_read_back_from_history(fake_slack: FakeSlack) -> None:
+    root = fake_slack.post(HELP_CHANNEL, "PassRole denied")["ts"]
+    fake_slack.add_reaction(HELP_CHANNEL, root, "white_check_mark")
+    fake_slack.add_reaction(HELP_CHANNEL, root, "white_check_mark", user=TA)
+    message = fake_slack.client().reactions_get(channel=HELP_CHANNEL, timestamp=root)["message"]
+    assert message["reactions"] == [
+        {"name": "white_check_mark", "users": [LEARNER, TA], "count": 2}
+    ]
+
+
+def test_a_test_can_answer_a_method_itself(fake_slack: FakeSlack) -> None:
+    fake_slack.on("users.info", lambda call: {"user": {"id": call.params["user"], "tz": "UTC"}})
+    assert fake_slack.client().users_info(user=TA)["user"] == {"id": TA, "tz": "UTC"}
+
+
+def test_response_urls_can_point_at_the_fake(fake_slack: FakeSlack) -> None:
+    url = f"{fake_slack.base_url}/hooks/commands/{TEAM_ID}/1/abc"
+    answer = WebhookClient(url).send(text="Only you can see this", response_type="ephemeral")
+    assert answer.status_code == 200
+    assert fake_slack.hooks == [
+        (
+            url.removeprefix(fake_slack.base_url),
+            {
+                "text": "Only you can see this",
+                "response_type": "ephemeral",
+            },
+        )
+    ]
 
 
 def test_form_and_json_params_are_both_recorded(fake_slack: FakeSlack) -> None:
