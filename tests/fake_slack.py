@@ -281,6 +281,13 @@ class FakeSlack:
         options.setdefault("token", self.bot_token)
         return WebClient(base_url=self.api_url, **options)
 
+    def environ(self, *, socket_mode: bool = True) -> dict[str, str]:
+        """Environment pointing ``friction run`` at the fake; without the app token: HTTP mode."""
+        env = {"SLACK_API_URL": self.api_url, "SLACK_BOT_TOKEN": self.bot_token}
+        if socket_mode:
+            env["SLACK_APP_TOKEN"] = self.app_token
+        return env
+
     # -- workspace state ---------------------------------------------------------------
 
     def add_channel(
@@ -813,3 +820,4 @@ def fake_slack() -> Iterator[FakeSlack]:
     """A running fake Slack (Web API + Socket Mode) granting exactly the manifest's bot scopes."""
     with FakeSlack(scopes=bot_scopes_from_manifest()) as fake:
         yield fake
+    assert not fake.errors, "the fake Slack failed:\n" + "\n".join(fake.errors)

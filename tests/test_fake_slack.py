@@ -355,6 +355,14 @@ def test_a_test_can_answer_a_method_itself(fake_slack: FakeSlack) -> None:
     assert fake_slack.client().users_info(user=TA)["user"] == {"id": TA, "tz": "UTC"}
 
 
+def test_a_broken_handler_is_loud_not_silent() -> None:
+    with FakeSlack() as fake:
+        fake.on("auth.test", lambda call: 1 / 0)
+        failed = api_error(fake.client().auth_test)
+        assert failed.response.status_code == 500
+        assert "ZeroDivisionError" in fake.errors[0]
+
+
 def test_response_urls_can_point_at_the_fake(fake_slack: FakeSlack) -> None:
     url = f"{fake_slack.base_url}/hooks/commands/{TEAM_ID}/1/abc"
     answer = WebhookClient(url).send(text="Only you can see this", response_type="ephemeral")
