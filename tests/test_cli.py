@@ -3,13 +3,10 @@
 import csv
 import io
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from friction_cli import friction
 
 from bot.capture import CapturedMessage
 from bot.config import Settings
@@ -25,18 +22,6 @@ NO_SUCH_BUCKET = (
     "An error occurred (NoSuchBucket) when calling the PutObject operation: "
     "The specified bucket does not exist"
 )
-
-
-def friction(*args: str, env: dict | None = None, cwd: Path | None = None):
-    """Run the installed console script the way a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={k: v for k, v in {**os.environ, **(env or {})}.items() if v is not None},
-        timeout=120,
-    )
 
 
 @pytest.fixture
