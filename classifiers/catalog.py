@@ -18,6 +18,7 @@ from typing import Any
 DEFAULT_PATH = Path(__file__).with_name("catalog.toml")
 _ID = re.compile(r"^[a-z0-9_]+$")
 _SIGNATURE_ID = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
+_ESCAPE = re.compile(r"\\.")
 # Detector phrase lists: what makes a message a blocker, chatter, a mere answer, or a resolution.
 DETECTOR_LISTS = ("blocker", "chatter", "question", "advice", "report", "resolution", "unresolved")
 
@@ -133,8 +134,12 @@ def _patterns(where: str, entry: dict[str, Any], name: str) -> tuple[str, ...]:
     if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
         raise CatalogError(f"{where}: field '{name}' must be a list of non-empty strings")
     for value in values:
+        if _ESCAPE.sub("", value) != _ESCAPE.sub("", value).lower():
+            raise CatalogError(
+                f"{where}: field '{name}': {value!r} must be lowercase (text is lowercased)"
+            )
         try:
-            compiled = re.compile(value, re.IGNORECASE)
+            compiled = re.compile(value)
         except re.error as exc:
             raise CatalogError(f"{where}: field '{name}': bad regex {value!r}: {exc}") from exc
         if compiled.groups:

@@ -1,21 +1,28 @@
 """Compile every pattern of a catalog into one regex and read a message in a single pass.
 
-Each catalog fragment becomes one alternative `(?P<_n>...)` of a single alternation, so a
-message is scanned once whatever the size of the catalog; `match.lastindex` says which
-fragment fired. Signature patterns come first and in precedence order, because at one position
-the first alternative that matches is the one reported.
+All catalog fragments become one regex, so a message is scanned once whatever the size of the
+catalog. A plain alternation of a thousand fragments would make the regex engine try each of
+them at every position, so the fragments are arranged as a trie on their literal prefixes: at a
+word start the engine compares one character per branch and only descends where the text
+agrees. The regex has no groups (with a thousand groups every match costs a copy of all of
+them); which fragment produced a matched phrase is looked up afterwards, and remembered. The
+text is lowercased once and the catalog is written in lowercase, which keeps the engine's fast
+literal comparisons (IGNORECASE would disable them).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from classifiers.catalog import Catalog
+from classifiers.catalog import Catalog, CatalogError
 
 # Kinds of evidence a fragment gives; the key is a signature id, a domain id or a detector list.
 PATTERN, GENERIC, CUE, DOMAIN, DETECTOR = "pattern", "generic", "cue", "domain", "detector"
+_SPECIAL = set(".^$*+?{}[]()|\\")
+_QUANTIFIERS = set("?*+{")
+_MEMO_SIZE = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,30 +39,128 @@ class Evidence:
 
 
 class Matcher:
-    """One compiled alternation over all catalog fragments."""
+    """One compiled regex over all catalog fragments."""
 
     def __init__(self, catalog: Catalog) -> None:
         fragments: list[tuple[str, str, str]] = []
+        # Precedence order: where two fragments match at one position, the earlier is reported.
         ordered = sorted(catalog.signatures, key=lambda s: -s.priority)
         fragments += [(PATTERN, s.id, p) for s in ordered for p in s.patterns]
         fragments += [(GENERIC, s.id, p) for s in ordered for p in s.generic_patterns]
         fragments += [(CUE, s.id, p) for s in ordered for p in s.cues]
         fragments += [(DOMAIN, d.id, p) for d in catalog.domains for p in d.cues]
         fragments += [(DETECTOR, name, p) for name, ps in catalog.detector.items() for p in ps]
-        # Group n+1 is fragment n; words are bounded so "iam" does not fire inside "diameter".
-        self._labels = [(kind, key) for kind, key, _ in fragments]
-        self._regex = re.compile(
-            "|".join(f"(?P<_{n}>{_bounded(p)})" for n, (_, _, p) in enumerate(fragments)),
-            re.IGNORECASE,
-        )
+        word, other = _Node(), _Node()
+        self._candidates: dict[str, list[tuple[re.Pattern[str], tuple[str, str]]]] = {}
+        for order, (kind, key, fragment) in enumerate(fragments):
+            for variant in _expand(fragment):
+                prefix, rest = _literal_prefix(variant)
+                if not prefix:
+                    raise CatalogError(
+                        f"{catalog.path}: {kind} fragment {fragment!r} of '{key}' must start "
+                        "with a literal character (else it is tried at every position)"
+                    )
+                rest += r"\b" if re.search(r"(?<!\\)\w$", variant) else ""
+                node = word if re.match(r"\w", prefix) else other
+                node.add(prefix, rest, order)
+                exact = re.compile(re.escape(prefix) + rest)
+                self._candidates.setdefault(prefix[0], []).append((exact, (kind, key)))
+        self._regex = re.compile(rf"\b{word.source()}|{other.source()}")
+        self._memo: dict[str, tuple[str, str]] = {}
 
     def scan(self, text: str) -> Evidence:
-        labels = self._labels
-        return Evidence(Counter(labels[m.lastindex - 1] for m in self._regex.finditer(text)))
+        """Count every fragment occurrence in `text` (already lowercased and normalised)."""
+        memo = self._memo
+        return Evidence(
+            Counter([memo.get(s) or self._identify(s) for s in self._regex.findall(text)])
+        )
+
+    def _identify(self, found: str) -> tuple[str, str]:
+        """Which fragment produced this text: the first, in precedence order, that matches it.
+
+        Remembered, so a phrase seen before costs one dict lookup; the memo is bounded.
+        """
+        label = next(
+            (label for exact, label in self._candidates[found[0]] if exact.fullmatch(found)),
+            ("", ""),
+        )
+        if len(self._memo) >= _MEMO_SIZE:
+            self._memo.clear()
+        self._memo[found] = label
+        return label
 
 
-def _bounded(fragment: str) -> str:
-    """Add word boundaries where the fragment starts or ends with a word character."""
-    start = r"\b" if re.match(r"\w", fragment) else ""
-    end = r"\b" if re.search(r"(?<!\\)\w$", fragment) else ""
-    return f"{start}(?:{fragment}){end}"
+@dataclass
+class _Node:
+    """A trie of literal prefixes; each fragment's remaining regex hangs where its prefix ends."""
+
+    children: dict[str, _Node] = field(default_factory=dict)
+    leaves: list[tuple[int, str]] = field(default_factory=list)
+    first: int = 1 << 30
+    """Lowest fragment order below this node: keeps precedence among siblings."""
+
+    def add(self, prefix: str, rest: str, order: int) -> None:
+        node = self
+        for char in prefix:
+            node.first = min(node.first, order)
+            node = node.children.setdefault(char, _Node())
+        node.first = min(node.first, order)
+        node.leaves.append((order, rest))
+
+    def source(self) -> str:
+        branches = [*self.leaves]
+        branches += [(c.first, re.escape(char) + c.source()) for char, c in self.children.items()]
+        branches.sort(key=lambda item: item[0])
+        if len(branches) == 1:
+            return branches[0][1]
+        return "(?:" + "|".join(source for _, source in branches) + ")"
+
+
+def _literal_prefix(fragment: str) -> tuple[str, str]:
+    """Split a fragment into its plain leading characters and the regex that follows."""
+    literal: list[str] = []
+    i = 0
+    while i < len(fragment):
+        char = fragment[i]
+        if char == "\\" and fragment[i + 1 : i + 2] == "x":
+            value, width = chr(int(fragment[i + 2 : i + 4], 16)), 4
+        elif char == "\\" and not fragment[i + 1 : i + 2].isalnum():
+            value, width = fragment[i + 1 : i + 2], 2
+        elif char in _SPECIAL:
+            break
+        else:
+            value, width = char, 1
+        if fragment[i + width : i + width + 1] in _QUANTIFIERS and i + width < len(fragment):
+            break
+        literal.append(value)
+        i += width
+    return "".join(literal), fragment[i:]
+
+
+def _expand(fragment: str) -> list[str]:
+    """Spread a leading `(?:a|b)` group into one fragment per branch, so each has a prefix."""
+    if not fragment.startswith("(?:"):
+        return [fragment]
+    depth, branches, start, i = 0, [], 3, 0
+    while i < len(fragment):
+        char = fragment[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[":
+            i = fragment.index("]", i + 2)
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                break
+        elif char == "|" and depth == 1:
+            branches.append(fragment[start:i])
+            start = i + 1
+        i += 1
+    branches.append(fragment[start:i])
+    rest = fragment[i + 1 :]
+    if rest[:1] in _QUANTIFIERS and rest:
+        return [fragment]
+    return [variant for branch in branches for variant in _expand(branch + rest)]

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 
 _SLACK_LINK = re.compile(r"<([^<>|\s]*)(?:\|([^<>]*))?>")
-_FORMATTING = re.compile(r"`+")
-_SPACE = re.compile(r"\s+")
 
 
 def _link(match: re.Match[str]) -> str:
@@ -27,7 +25,8 @@ def _link(match: re.Match[str]) -> str:
 
 def normalize(text: str) -> str:
     """Flatten Slack markup, code fences and line wraps into single-spaced plain text."""
-    text = _SLACK_LINK.sub(_link, text)
-    text = text.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
-    text = _FORMATTING.sub(" ", text)
-    return _SPACE.sub(" ", text).strip()
+    if "<" in text:
+        text = _SLACK_LINK.sub(_link, text)
+    if "&" in text:
+        text = text.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
+    return " ".join(text.replace("`", " ").split())

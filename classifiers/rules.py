@@ -65,7 +65,7 @@ class Rules:
 
     def scan(self, text: str) -> tuple[str, Evidence]:
         clean = normalize(text)
-        return clean, self._matcher.scan(clean)
+        return clean, self._matcher.scan(clean.lower())
 
     def classify(self, text: str, *, reply: bool = False) -> Classification:
         clean, evidence = self.scan(text)
