@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
 
+from bot import cli_classify
 from bot.config import ConfigError, settings
 from bot.context import Context, open_context
 from bot.export_reader import ExportReader
@@ -34,6 +35,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Manage the ledger database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.command("classify")(cli_classify.classify)
+app.command("eval")(cli_classify.evaluate_file)
 
 DEMO_COHORT = files("bot") / "demo_cohort"
 

@@ -9,14 +9,20 @@ from __future__ import annotations
 from functools import cache
 
 from classifiers.catalog import Catalog, CatalogError, Domain, Signature, catalog, load_catalog
+from classifiers.classifier import TRIAGE_THRESHOLD, Classifier
+from classifiers.learned import LearnedStage, LearnedStageError
 from classifiers.rules import Classification, Rules
 
 __all__ = [
     "CLASSIFIER_VERSION",
+    "TRIAGE_THRESHOLD",
     "Catalog",
     "CatalogError",
     "Classification",
+    "Classifier",
     "Domain",
+    "LearnedStage",
+    "LearnedStageError",
     "Rules",
     "Signature",
     "catalog",
@@ -42,3 +48,4 @@ def is_resolution(text: str) -> bool:
 
 
 CLASSIFIER_VERSION: str = _rules().version
+"""The rules' version (code and catalog); a Classifier with a model appends the model's."""
