@@ -115,6 +115,9 @@ class Incident(SQLModel, table=True):
     classifier_version: str = Field(sa_type=String(64))
     human_tagged: bool = False
     needs_triage: bool = False
+    # A TA said this is not friction: the row stays (so re-ingesting cannot bring it back)
+    # but no figure counts it.
+    dismissed: bool = False
     attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 

@@ -58,10 +58,11 @@ class SignatureCount:
 
 
 def _incidents(window: Window):
+    """The window's incidents, without those a TA dismissed as not friction."""
     return (
         select(Incident)
         .join(Channel, Channel.id == Incident.channel_pk)
-        .where(window.where(Incident.opened_at))
+        .where(window.where(Incident.opened_at), Incident.dismissed.is_(False))
         .subquery()
     )
 
