@@ -19,6 +19,7 @@ DEFAULT_PATH = Path(__file__).with_name("catalog.toml")
 _ID = re.compile(r"^[a-z0-9_]+$")
 _SIGNATURE_ID = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
 _ESCAPE = re.compile(r"\\.")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9 -]*$")
 # Detector phrase lists: what makes a message a blocker, chatter, a mere answer, or a resolution.
 DETECTOR_LISTS = ("blocker", "chatter", "question", "advice", "report", "resolution", "unresolved")
 
@@ -33,6 +34,10 @@ class Domain:
     label: str
     cues: tuple[str, ...]
     """Regex fragments (whole words) that point at this layer when no signature matches."""
+    services: tuple[str, ...]
+    """The service's names in SDK errors, endpoints and ARNs ("Service: AmazonDynamoDBv2")."""
+    operations: tuple[str, ...]
+    """Its API operation names, lowercase ("putitem"): "when calling the PutItem operation"."""
     caller: bool
     """Its cues say where code runs (a Lambda calling S3), not which service answered, so they
     do not take a generic error ("Access Denied") away from the service that raised it."""
@@ -151,6 +156,17 @@ def _patterns(where: str, entry: dict[str, Any], name: str) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _names(where: str, entry: dict[str, Any], name: str) -> tuple[str, ...]:
+    values = entry.get(name, [])
+    if not isinstance(values, list) or not all(
+        isinstance(v, str) and _NAME.match(v) for v in values
+    ):
+        raise CatalogError(
+            f"{where}: field '{name}' must list lowercase names (letters, digits, - or space)"
+        )
+    return tuple(values)
+
+
 def _domain(where: str, index: int, entry: dict[str, Any]) -> Domain:
     label = f"{where}: [[domain]] #{index + 1} ({entry.get('id', '?')})"
     domain_id = _field(label, entry, "id", str)
@@ -160,6 +176,8 @@ def _domain(where: str, index: int, entry: dict[str, Any]) -> Domain:
         id=domain_id,
         label=_field(label, entry, "label", str),
         cues=_patterns(label, entry, "cues"),
+        services=_names(label, entry, "services"),
+        operations=_names(label, entry, "operations"),
         caller=_field(label, entry, "caller", bool, required=False) or False,
     )
 

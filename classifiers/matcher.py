@@ -16,13 +16,34 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from classifiers.catalog import Catalog, CatalogError
+from classifiers.catalog import Catalog, CatalogError, Domain
 
 # Kinds of evidence a fragment gives; the key is a signature id, a domain id or a detector list.
-PATTERN, GENERIC, CUE, DOMAIN, DETECTOR = "pattern", "generic", "cue", "domain", "detector"
+PATTERN, GENERIC, CUE, DOMAIN, SERVICE, DETECTOR = (
+    "pattern",
+    "generic",
+    "cue",
+    "domain",
+    "service",
+    "detector",
+)
+# How a service's own name appears in SDK errors, endpoints and ARNs; {} is the name.
+_SERVICE_FORMS = (
+    "service: {}",
+    "operation error {}",
+    r"{}\.(?:[a-z]{{2}}-[a-z]+-\d\.)?amazonaws\.com",
+    "arn:aws:{}:",
+    r"services\.{}\.",
+    "client-{}",
+    r"com\.amazonaws\.(?:services\.)?{}",
+    "{}exception",
+)
 _SPECIAL = set(".^$*+?{}[]()|\\")
 _QUANTIFIERS = set("?*+{")
 _MEMO_SIZE = 100_000
+_NONE = 1 << 30
+_INSIDE = r"\w*"
+"""A fragment starting with this may match inside a word ("\\w*exception")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +70,14 @@ class Matcher:
         fragments += [(GENERIC, s.id, p) for s in ordered for p in s.generic_patterns]
         fragments += [(CUE, s.id, p) for s in ordered for p in s.cues]
         fragments += [(DOMAIN, d.id, p) for d in catalog.domains for p in d.cues]
+        fragments += [(SERVICE, d.id, p) for d in catalog.domains for p in _service_fragments(d)]
         fragments += [(DETECTOR, name, p) for name, ps in catalog.detector.items() for p in ps]
-        word, other = _Node(), _Node()
+        word, other, infix = _Node(), _Node(), _Node()
         self._candidates: dict[str, list[tuple[re.Pattern[str], tuple[str, str]]]] = {}
         for order, (kind, key, fragment) in enumerate(fragments):
             for variant in _expand(fragment):
+                inside = variant.startswith(_INSIDE)
+                variant = variant.removeprefix(_INSIDE)
                 prefix, rest = _literal_prefix(variant)
                 if not prefix:
                     raise CatalogError(
@@ -61,33 +85,47 @@ class Matcher:
                         "with a literal character (else it is tried at every position)"
                     )
                 rest += r"\b" if re.search(r"(?<!\\)\w$", variant) else ""
-                node = word if re.match(r"\w", prefix) else other
+                node = infix if inside else word if re.match(r"\w", prefix) else other
                 node.add(prefix, rest, order)
                 exact = re.compile(re.escape(prefix) + rest)
                 self._candidates.setdefault(prefix[0], []).append((exact, (kind, key)))
-        self._regex = re.compile(rf"\b{word.source()}|{other.source()}")
-        self._memo: dict[str, tuple[str, str]] = {}
+        tries = [(r"\b", word), ("", other), ("", infix)]
+        self._regex = re.compile(
+            "|".join(f"{lead}{t.source()}" for lead, t in tries if t.first < _NONE)
+        )
+        self._memo: dict[str, tuple[tuple[str, str], ...]] = {}
 
     def scan(self, text: str) -> Evidence:
         """Count every fragment occurrence in `text` (already lowercased and normalised)."""
         memo = self._memo
-        return Evidence(
-            Counter([memo.get(s) or self._identify(s) for s in self._regex.findall(text)])
-        )
+        counts: Counter[tuple[str, str]] = Counter()
+        for found in self._regex.findall(text):
+            counts.update(memo.get(found) or self._identify(found))
+        return Evidence(counts)
 
-    def _identify(self, found: str) -> tuple[str, str]:
-        """Which fragment produced this text: the first, in precedence order, that matches it.
+    def _identify(self, found: str) -> tuple[tuple[str, str], ...]:
+        """Which fragments produced this text: every one that matches it exactly, so a word
+        that is both a cue and a sign of a blocker ("hangs") counts as both.
 
         Remembered, so a phrase seen before costs one dict lookup; the memo is bounded.
         """
-        label = next(
-            (label for exact, label in self._candidates[found[0]] if exact.fullmatch(found)),
-            ("", ""),
+        labels = tuple(
+            dict.fromkeys(
+                label for exact, label in self._candidates[found[0]] if exact.fullmatch(found)
+            )
         )
         if len(self._memo) >= _MEMO_SIZE:
             self._memo.clear()
-        self._memo[found] = label
-        return label
+        self._memo[found] = labels
+        return labels
+
+
+def _service_fragments(domain: Domain) -> list[str]:
+    names = [re.escape(name).replace(r"\ ", " ?") for name in domain.services]
+    fragments = [form.format(name) for name in names for form in _SERVICE_FORMS]
+    if domain.operations:
+        fragments.append(f"(?:{'|'.join(domain.operations)})(?: operation|command)")
+    return fragments
 
 
 @dataclass
@@ -96,7 +134,7 @@ class _Node:
 
     children: dict[str, _Node] = field(default_factory=dict)
     leaves: list[tuple[int, str]] = field(default_factory=list)
-    first: int = 1 << 30
+    first: int = _NONE
     """Lowest fragment order below this node: keeps precedence among siblings."""
 
     def add(self, prefix: str, rest: str, order: int) -> None:

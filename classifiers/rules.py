@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 
 from classifiers.attributes import extract
 from classifiers.catalog import Catalog, Signature, catalog
-from classifiers.matcher import CUE, DETECTOR, DOMAIN, GENERIC, PATTERN, Evidence, Matcher
+from classifiers.matcher import (
+    CUE,
+    DETECTOR,
+    DOMAIN,
+    GENERIC,
+    PATTERN,
+    SERVICE,
+    Evidence,
+    Matcher,
+)
 from classifiers.normalize import normalize
 
 CODE_VERSION = "1"
@@ -21,17 +30,24 @@ CODE_VERSION = "1"
 _NOT_SERVICES = {"iam", "other", "vpc"}
 # Weights of the incident detector: how much each kind of evidence says "blocker".
 _INCIDENT_WEIGHTS = {
-    "pattern": 3.0,
+    "bias": -1.0,
+    "pattern": 2.5,
     "blocker": 1.2,
-    "domain": 0.6,
+    "domain": 0.5,
     "report": 1.0,
-    "chatter": -1.6,
-    "question": -1.2,
-    "resolution": -2.5,
-    "advice": -1.5,
+    "chatter": -1.5,
+    "question": -1.0,
+    "resolution": -1.5,
+    "advice": -1.0,
 }
-_INCIDENT_BIAS = -1.4
-_REPLY_BIAS = -1.2
+_REPLY_WEIGHTS = _INCIDENT_WEIGHTS | {
+    "bias": -2.5,
+    "pattern": 1.5,
+    "blocker": 0.8,
+    "report": 2.0,
+    "advice": -1.5,
+    "resolution": -2.0,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,70 +108,82 @@ class Rules:
         )
 
     def _incident(self, evidence: Evidence, reply: bool) -> tuple[bool, float]:
-        """A weighted vote of the evidence; the margin from the threshold becomes certainty."""
+        """A weighted vote of the evidence; the margin from the threshold becomes certainty.
+
+        A reply is held to more: it must report something ("now I get ...", "still fails")
+        or carry an error while giving no advice, since answers quote errors too.
+        """
         detector = evidence.of(DETECTOR)
-        score = _INCIDENT_BIAS + (_REPLY_BIAS if reply else 0.0)
+        weights = _REPLY_WEIGHTS if reply else _INCIDENT_WEIGHTS
         strong = sum(evidence.of(PATTERN).values()) + sum(evidence.of(GENERIC).values())
-        score += _INCIDENT_WEIGHTS["pattern"] * min(strong, 2)
-        has_domain = bool(evidence.of(DOMAIN) or evidence.of(CUE))
-        score += _INCIDENT_WEIGHTS["domain"] * has_domain
+        score = weights["bias"] + weights["pattern"] * min(strong, 2)
+        has_domain = bool(evidence.of(DOMAIN) or evidence.of(CUE) or evidence.of(SERVICE))
+        score += weights["domain"] * has_domain
         for name in ("blocker", "report", "chatter", "question", "resolution", "advice"):
-            if name == "advice" and not reply:
-                continue
-            score += _INCIDENT_WEIGHTS[name] * min(detector.get(name, 0), 2)
+            score += weights[name] * min(detector.get(name, 0), 2)
         certainty = 1.0 / (1.0 + math.exp(-abs(score) * 1.5))
         return score > 0, certainty
 
     def _choose(self, evidence: Evidence) -> _Choice:
+        """Every pattern match proposes a signature; the highest priority wins.
+
+        A generic match ("ValidationException") proposes its own signature only when no other
+        service is indicated; otherwise it proposes the signature it means there.
+        """
         scores = self._domain_scores(evidence)
-        specific = evidence.of(PATTERN)
-        if specific:
-            return self._by_pattern(specific, evidence, scores)
-        generic = evidence.of(GENERIC)
-        if generic:
-            top = max(generic, key=lambda s: self._signatures[s].priority)
-            return self._generic(self._signatures[top], evidence, scores)
-        return self._by_domain_score(evidence, scores)
-
-    def _by_pattern(
-        self, patterns: dict[str, int], evidence: Evidence, scores: dict[str, float]
-    ) -> _Choice:
-        def rank(signature_id: str) -> tuple[int, int, float]:
-            signature = self._signatures[signature_id]
-            return (
-                signature.priority,
-                patterns[signature_id] + evidence.get(CUE, signature_id),
-                scores.get(signature.domain, 0.0),
-            )
-
-        ranked = sorted(patterns, key=rank, reverse=True)
-        winner = self._overridden(self._signatures[ranked[0]], evidence)
-        rivals = [self._signatures[s] for s in ranked[1:]]
-        contested = any(
-            r.domain != winner.domain and r.priority >= winner.priority - 5 for r in rivals
+        proposals: dict[str, tuple[int, int]] = {}
+        for signature_id, count in evidence.of(PATTERN).items():
+            priority = self._signatures[signature_id].priority
+            proposals[signature_id] = (priority, count + evidence.get(CUE, signature_id))
+        for signature_id, count in evidence.of(GENERIC).items():
+            generic = self._signatures[signature_id]
+            meant = self._generic(generic, evidence, scores)
+            # With nothing else pointing at its domain, a generic match is only a last resort.
+            weak = meant is generic and not scores.get(generic.domain)
+            if meant.id not in proposals:
+                proposals[meant.id] = (-1 if weak else meant.priority, count)
+        if not proposals:
+            return self._by_domain_score(evidence, scores)
+        ranked = sorted(
+            proposals,
+            key=lambda s: (*proposals[s], scores.get(self._signatures[s].domain, 0.0)),
+            reverse=True,
         )
-        return _Choice(winner, 0.75 if contested else 0.95)
+        winner = self._overridden(self._signatures[ranked[0]], evidence)
+        contested = any(
+            self._signatures[s].domain != winner.domain
+            and proposals[s][0] >= proposals[ranked[0]][0] - 5
+            for s in ranked[1:]
+        )
+        if contested:
+            return _Choice(winner, 0.7)
+        return _Choice(winner, 0.95 if winner.id in evidence.of(PATTERN) else 0.8)
 
     def _overridden(self, winner: Signature, evidence: Evidence) -> Signature:
         for signature in self.catalog.signatures:
-            if winner.id in signature.overrides and evidence.get(CUE, signature.id):
+            if winner.id in signature.overrides and (
+                evidence.get(CUE, signature.id) or evidence.get(PATTERN, signature.id)
+            ):
                 return signature
         return winner
 
     def _generic(
         self, signature: Signature, evidence: Evidence, scores: dict[str, float]
-    ) -> _Choice:
-        """A generic wording counts for its own domain unless another service is indicated."""
+    ) -> Signature:
+        """What a generic wording means: its own signature, unless another service is named."""
         own = scores.get(signature.domain, 0.0)
+        named = {d: 3.0 * min(n, 2) for d, n in evidence.of(SERVICE).items()}
         elsewhere = {
-            d: s for d, s in scores.items() if d not in self._callers and d != signature.domain
+            d: named.get(d, 0.0) if d in self._callers else s
+            for d, s in scores.items()
+            if d != signature.domain
         }
         best = max(elsewhere, key=elsewhere.__getitem__, default=None)
         if best is None or own >= elsewhere[best]:
-            return _Choice(signature, 0.85 if own else 0.7)
+            return signature
         if signature.outside:
-            return _Choice(self._signatures[signature.outside], 0.7)
-        return self._within(best, evidence, 0.65)
+            return self._signatures[signature.outside]
+        return self._within(best, evidence, 0.0).signature
 
     def _by_domain_score(self, evidence: Evidence, scores: dict[str, float]) -> _Choice:
         ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
@@ -164,7 +192,8 @@ class Rules:
         best, top = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         margin = (top - runner_up) / top
-        return self._within(best, evidence, 0.4 + 0.3 * margin)
+        choice = self._within(best, evidence, 0.4 + 0.3 * margin)
+        return _Choice(self._overridden(choice.signature, evidence), choice.confidence)
 
     def _within(self, domain: str, evidence: Evidence, confidence: float) -> _Choice:
         """Inside a known domain, the signature with most cues, else `<domain>.other`."""
@@ -175,10 +204,13 @@ class Rules:
         return _Choice(self._signatures[f"{domain}.other"], confidence)
 
     def _domain_scores(self, evidence: Evidence) -> dict[str, float]:
+        """Cues count once each (at most three per domain); a named service counts triple."""
         scores: dict[str, float] = {}
         for domain_id, count in evidence.of(DOMAIN).items():
             scores[domain_id] = scores.get(domain_id, 0.0) + min(count, 3)
         for signature_id, count in evidence.of(CUE).items():
             domain_id = self._signatures[signature_id].domain
             scores[domain_id] = scores.get(domain_id, 0.0) + min(count, 2)
+        for domain_id, count in evidence.of(SERVICE).items():
+            scores[domain_id] = scores.get(domain_id, 0.0) + 3 * min(count, 2)
         return scores
