@@ -166,6 +166,10 @@ class Ingestor:
         incident = self._rederive(session, channel, msg.root_ts)
         return Outcome(action, incident.id if incident else None)
 
+    def refresh(self, session: Session, channel: Channel, root_ts: str) -> Incident | None:
+        """Re-derive a thread's incident in the caller's transaction, e.g. after a TA's tag."""
+        return self._rederive(session, channel, root_ts)
+
     def _classify(self, row: Message, text: str, *, reply: bool) -> None:
         result = classify(text, reply=reply)
         row.text = text

@@ -1,0 +1,170 @@
+"""`/friction`: parse the text after the command, check who asks, and word the reply.
+
+Every subcommand answers with a `Reply` shown only to the caller. A mistake (unknown
+subcommand, a bad link, an unknown id, a channel that is not watched) gets a sentence saying
+what to type instead, and nothing is written; so does anyone who may not use the subcommand.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.authz import Authorizer, Role
+from bot.context import Context
+from bot.labels import UnknownLabel, parse_label
+from bot.report_blocks import report_blocks
+from bot.slack_links import LinkError, parse_message_link
+from bot.tag_actions import ActionError, TagActions, Thread
+from classifiers import catalog
+from digests.report import build_report
+from storage.queries import Window
+
+PERIODS = ("this-week", "last-week", "7d", "30d")
+TA_ONLY = (
+    "Only TAs can tag, resolve or re-open friction. If you are one, ask a course lead to add "
+    "you to the TA list or group. Nothing changed."
+)
+STAFF_ONLY = "Stats and digest previews are for TAs and course leads."
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+
+
+def help_text(role: Role) -> str:
+    domains = ", ".join(f"`{d.id}`" for d in catalog().domains)
+    you = {
+        Role.TA: "You are a TA: you can use every subcommand.",
+        Role.LEAD: "You are a lead: you can use `stats` and `digest`.",
+        Role.NONE: "These subcommands are for TAs (all) and course leads (`stats`, `digest`).",
+    }[role]
+    return (
+        "*/friction* — correct and review the friction ledger. Replies are only shown to you.\n"
+        "• `/friction tag <message link> <domain|signature|none> [note]`: label a thread "
+        "(its first message's link or any reply's); `none` dismisses it as not friction\n"
+        "• `/friction resolve <link> [note]` and `/friction reopen <link> [note]`\n"
+        f"• `/friction stats [{'|'.join(PERIODS)}]`: incidents, share and hours blocked by domain\n"
+        "• `/friction digest`: a private preview of the next weekly digest\n"
+        "• Or use the message's ⋯ menu → *Tag friction*.\n"
+        f"Domains: {domains}; signatures look like `iam.passrole`.\n{you}"
+    )
+
+
+def period_window(name: str, now: datetime) -> tuple[Window, str]:
+    """The window a stats period names, and a title for it (weeks start Monday 00:00 UTC)."""
+    monday = (now - timedelta(days=now.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    if name == "this-week":
+        return Window(monday, now), f"Friction this week (since {monday:%a %d %b})"
+    if name == "last-week":
+        since = monday - timedelta(days=7)
+        sunday = monday - timedelta(days=1)
+        return Window(since, monday), f"Friction last week ({since:%a %d %b} to {sunday:%a %d %b})"
+    if name in ("7d", "30d"):
+        days = int(name[:-1])
+        return Window(now - timedelta(days=days), now), f"Friction over the last {days} days"
+    raise ValueError(f"`{name}` is not a period: use {', '.join(f'`{p}`' for p in PERIODS)}.")
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """One `/friction` call: who, where, and the words after the subcommand."""
+
+    client: WebClient
+    user_id: str
+    team_id: str
+    role: Role
+    args: list[str]
+
+
+class FrictionCommand:
+    """Runs one `/friction` invocation: `run(client, user_id, team_id, text) -> Reply`."""
+
+    def __init__(self, context: Context, authz: Authorizer, actions: TagActions) -> None:
+        self.context = context
+        self.authz = authz
+        self.actions = actions
+        # name -> (what the caller's role must allow, handler)
+        self.subcommands: dict[str, tuple[str | None, Callable[[Invocation], Reply]]] = {
+            "help": (None, self._help),
+            "tag": ("can_change", self._tag),
+            "resolve": ("can_change", self._resolve),
+            "reopen": ("can_change", self._reopen),
+            "stats": ("can_view", self._stats),
+            "digest": ("can_view", self._digest),
+        }
+
+    def run(self, client: WebClient, user_id: str, team_id: str, text: str) -> Reply:
+        words = text.split()
+        name, args = (words[0].lower(), words[1:]) if words else ("help", [])
+        if name not in self.subcommands:
+            nearest = difflib.get_close_matches(name, self.subcommands, n=1)
+            guess = f" Did you mean `{nearest[0]}`?" if nearest else ""
+            return Reply(f"`{name}` is not a /friction subcommand.{guess} Try `/friction help`.")
+        permission, handler = self.subcommands[name]
+        role = self.authz.role(client, user_id)
+        if permission and not getattr(role, permission):
+            return Reply(TA_ONLY if permission == "can_change" else STAFF_ONLY)
+        try:
+            return handler(Invocation(client, user_id, team_id, role, args))
+        except (LinkError, UnknownLabel, ActionError, ValueError) as exc:
+            return Reply(str(exc))
+
+    def _help(self, call: Invocation) -> Reply:
+        return Reply(help_text(call.role))
+
+    def _tag(self, call: Invocation) -> Reply:
+        if len(call.args) < 2:
+            raise ValueError(
+                "Usage: `/friction tag <message link> <domain|signature|none> [note]`."
+            )
+        ref = parse_message_link(call.args[0])
+        label = parse_label(call.args[1])
+        thread = self.actions.locate(call.client, call.team_id, ref)
+        return Reply(self.actions.label(thread, label, call.user_id, _note(call.args[2:])))
+
+    def _resolve(self, call: Invocation) -> Reply:
+        return self._on_thread(call, "resolve", self.actions.resolve)
+
+    def _reopen(self, call: Invocation) -> Reply:
+        return self._on_thread(call, "reopen", self.actions.reopen)
+
+    def _on_thread(
+        self, call: Invocation, name: str, change: Callable[[Thread, str, str | None], str]
+    ) -> Reply:
+        if not call.args:
+            raise ValueError(f"Usage: `/friction {name} <message link> [note]`.")
+        thread = self.actions.locate(call.client, call.team_id, parse_message_link(call.args[0]))
+        return Reply(change(thread, call.user_id, _note(call.args[1:])))
+
+    def _stats(self, call: Invocation) -> Reply:
+        period = call.args[0].lower() if call.args else "this-week"
+        window, title = period_window(period, datetime.now(UTC))
+        with Session(self.context.engine) as session:
+            report = build_report(session, window)
+        return Reply(title, report_blocks(report, title))
+
+    def _digest(self, call: Invocation) -> Reply:
+        with Session(self.context.engine) as session:
+            return digest_preview(session, datetime.now(UTC))
+
+
+def digest_preview(session: Session, now: datetime) -> Reply:
+    """The next weekly digest as it stands: this week so far."""
+    window, _ = period_window("this-week", now)
+    title = f"Digest preview: this week so far (since {window.since:%a %d %b})"
+    return Reply(title, report_blocks(build_report(session, window), title))
+
+
+def _note(words: list[str]) -> str | None:
+    return " ".join(words) or None
