@@ -13,7 +13,6 @@ literal comparisons (IGNORECASE would disable them).
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from classifiers.catalog import Catalog, CatalogError, Domain
@@ -46,17 +45,21 @@ _INSIDE = r"\w*"
 """A fragment starting with this may match inside a word ("\\w*exception")."""
 
 
+_EMPTY: dict[str, int] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """What one pass over a message found, counted per (kind, key)."""
+    """What one pass over a message found: per kind, how often each key was seen."""
 
-    counts: Counter[tuple[str, str]]
+    kinds: dict[str, dict[str, int]]
 
     def of(self, kind: str) -> dict[str, int]:
-        return {key: n for (k, key), n in self.counts.items() if k == kind}
+        """Counts per key for one kind (read-only)."""
+        return self.kinds.get(kind, _EMPTY)
 
     def get(self, kind: str, key: str) -> int:
-        return self.counts.get((kind, key), 0)
+        return self.kinds.get(kind, _EMPTY).get(key, 0)
 
 
 class Matcher:
@@ -98,10 +101,12 @@ class Matcher:
     def scan(self, text: str) -> Evidence:
         """Count every fragment occurrence in `text` (already lowercased and normalised)."""
         memo = self._memo
-        counts: Counter[tuple[str, str]] = Counter()
+        kinds: dict[str, dict[str, int]] = {}
         for found in self._regex.findall(text):
-            counts.update(memo.get(found) or self._identify(found))
-        return Evidence(counts)
+            for kind, key in memo.get(found) or self._identify(found):
+                counts = kinds.setdefault(kind, {})
+                counts[key] = counts.get(key, 0) + 1
+        return Evidence(kinds)
 
     def _identify(self, found: str) -> tuple[tuple[str, str], ...]:
         """Which fragments produced this text: every one that matches it exactly, so a word

@@ -75,6 +75,10 @@ class Rules:
         self._matcher = Matcher(self.catalog)
         self._signatures = {s.id: s for s in self.catalog.signatures}
         self._callers = {d.id for d in self.catalog.domains if d.caller} | {"iam"}
+        self._overriders: dict[str, list[Signature]] = {}
+        for signature in self.catalog.signatures:
+            for overridden in signature.overrides:
+                self._overriders.setdefault(overridden, []).append(signature)
         self._by_domain: dict[str, list[Signature]] = {}
         for signature in self.catalog.signatures:
             self._by_domain.setdefault(signature.domain, []).append(signature)
@@ -160,10 +164,8 @@ class Rules:
         return _Choice(winner, 0.95 if winner.id in evidence.of(PATTERN) else 0.8)
 
     def _overridden(self, winner: Signature, evidence: Evidence) -> Signature:
-        for signature in self.catalog.signatures:
-            if winner.id in signature.overrides and (
-                evidence.get(CUE, signature.id) or evidence.get(PATTERN, signature.id)
-            ):
+        for signature in self._overriders.get(winner.id, ()):
+            if evidence.get(CUE, signature.id) or evidence.get(PATTERN, signature.id):
                 return signature
         return winner
 

@@ -1,0 +1,173 @@
+"""Benchmark the classifier: speed on one core, p99 latency for 2 KB, accuracy beside baselines.
+
+    python benchmarks/classify.py [LABELLED.jsonl ...]
+
+Accuracy is printed side by side for the catalog rules, a naive keyword matcher (the catalog's
+literal words, first hit wins, no precedence, normalisation or detector) and a TF-IDF +
+logistic-regression model scored by 5-fold cross-validation on the same set. The rules were
+written while looking at tests/data/dev.jsonl, so their dev figures are optimistic; pass a set
+they have not seen for an honest comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from classifiers import Classification, catalog, classify
+from classifiers.evaluate import Example, Report, evaluate, load_examples
+from classifiers.learned import build_pipeline
+from classifiers.matcher import _literal_prefix  # the catalog's literal words, for the baseline
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SET = ROOT / "tests" / "data" / "dev.jsonl"
+NOT_INCIDENT = "-"
+
+
+def pin_to_one_core() -> str:
+    """Run on one CPU so that messages/s means one core, not the machine."""
+    if hasattr(os, "sched_setaffinity"):
+        core = max(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {core})
+        return f"pinned to CPU {core}"
+    return "not pinned (no sched_setaffinity here)"
+
+
+def throughput(texts: list[str], rounds: int = 7) -> float:
+    """Median messages per second over several passes, after a warm-up pass."""
+    for text in texts:
+        classify(text)
+    rates = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for text in texts:
+            classify(text)
+        rates.append(len(texts) / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def two_kb_messages(texts: list[str], count: int = 25) -> list[str]:
+    """Realistic 2 KB messages: consecutive labelled messages pasted together, cut at 2048."""
+    messages, buffer = [], ""
+    for text in texts * 4:
+        buffer += text + "\n"
+        if len(buffer) >= 2048:
+            messages.append(buffer[:2048])
+            buffer = ""
+            if len(messages) == count:
+                break
+    return messages
+
+
+def latency(messages: list[str], repeats: int = 80) -> tuple[float, float]:
+    """p50 and p99 latency in microseconds, one message per call."""
+    for message in messages:
+        classify(message)
+    samples = []
+    for _ in range(repeats):
+        for message in messages:
+            start = time.perf_counter_ns()
+            classify(message)
+            samples.append(time.perf_counter_ns() - start)
+    samples.sort()
+    return samples[len(samples) // 2] / 1000, samples[int(len(samples) * 0.99)] / 1000
+
+
+def keyword_classifier() -> Callable[..., Classification]:
+    """A naive baseline: the first catalog signature one of whose literal words occurs."""
+    keywords = []
+    for signature in catalog().signatures:
+        for pattern in signature.patterns:
+            word, _ = _literal_prefix(pattern)
+            if len(word) >= 4:
+                keywords.append((word, signature))
+
+    def run(text: str, *, reply: bool = False) -> Classification:
+        lowered = text.lower()
+        for word, signature in keywords:
+            if word in lowered:
+                return Classification(True, signature.domain, signature.id, 1.0)
+        return Classification(False, None, None, 1.0)
+
+    return run
+
+
+def cross_validated_tfidf(examples: list[Example]) -> tuple[Callable[..., Classification], float]:
+    """TF-IDF + logistic regression, each message predicted by a model that never saw it."""
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    texts = [e.text for e in examples]
+    labels = [e.signature if e.is_incident and e.signature else NOT_INCIDENT for e in examples]
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    predicted = dict(
+        zip(texts, cross_val_predict(build_pipeline(), texts, labels, cv=folds), strict=True)
+    )
+    model = build_pipeline().fit(texts, labels)
+    start = time.perf_counter()
+    for text in texts:
+        model.predict([text])
+    rate = len(texts) / (time.perf_counter() - start)
+
+    def run(text: str, *, reply: bool = False) -> Classification:
+        label = str(predicted[text])
+        if label == NOT_INCIDENT:
+            return Classification(False, None, None, 1.0)
+        return Classification(True, label.split(".", 1)[0], label, 1.0)
+
+    return run, rate
+
+
+def rate_of(run: Callable[..., Classification], texts: list[str]) -> float:
+    start = time.perf_counter()
+    for text in texts:
+        run(text)
+    return len(texts) / (time.perf_counter() - start)
+
+
+def print_comparison(name: str, rows: list[tuple[str, Report, float]]) -> None:
+    print(f"\naccuracy on {name} ({rows[0][1].n} messages, {rows[0][1].incidents} incidents)")
+    header = f"{'classifier':<28}{'domain':>8}{'signature':>11}{'inc. P':>8}{'inc. R':>8}"
+    print(header + f"{'inc. F1':>9}{'msg/s':>10}")
+    for label, report, rate in rows:
+        print(
+            f"{label:<28}{report.domain_accuracy:>8.3f}{report.signature_accuracy:>11.3f}"
+            f"{report.incident_precision:>8.3f}{report.incident_recall:>8.3f}"
+            f"{report.incident_f1:>9.3f}{rate:>10,.0f}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sets", nargs="*", type=Path, default=[DEFAULT_SET])
+    args = parser.parse_args()
+    print(pin_to_one_core())
+    corpus = load_examples(args.sets[0])
+    texts = [e.text for e in corpus]
+    print(
+        f"speed corpus: {args.sets[0].name}, {len(texts)} messages, "
+        f"mean {statistics.mean(map(len, texts)):.0f} characters"
+    )
+    print(f"rules: {throughput(texts):,.0f} messages/s on one core (median of 7 passes, warm)")
+    p50, p99 = latency(two_kb_messages(texts))
+    print(f"rules: 2 KB message latency p50 {p50:.0f} us, p99 {p99:.0f} us")
+    for path in args.sets:
+        examples = load_examples(path)
+        texts = [e.text for e in examples]
+        tfidf, tfidf_rate = cross_validated_tfidf(examples)
+        keywords = keyword_classifier()
+        print_comparison(
+            path.name,
+            [
+                ("catalog rules", evaluate(examples, classify), rate_of(classify, texts)),
+                ("naive keywords", evaluate(examples, keywords), rate_of(keywords, texts)),
+                ("tf-idf + logreg (5-fold cv)", evaluate(examples, tfidf), tfidf_rate),
+            ],
+        )
+
+
+if __name__ == "__main__":
+    main()
