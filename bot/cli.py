@@ -170,3 +170,9 @@ def _print_table(result) -> None:
     if result.signatures:
         top = ", ".join(f"{s.signature} ({s.incidents})" for s in result.signatures[:5])
         typer.echo(f"Top signatures: {top}")
+
+
+# Commands kept in their own modules; they use the helpers above, so they come last.
+from bot.cli_tags import tags  # noqa: E402
+
+app.command()(tags)

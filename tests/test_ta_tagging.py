@@ -1,4 +1,4 @@
-"""A TA's changes on SQLite and PostgreSQL: tags, dismissals, resolutions, each audited and final."""
+"""A TA's changes on SQLite and PostgreSQL: tags, dismissals, resolutions; audited and final."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -87,7 +87,7 @@ def test_a_tag_corrects_the_classifier_for_good_and_is_audited(context, actions)
 
     # The asker edits the message and adds a reply with another error: the tag stands.
     context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET + " again", edited_ts="1731330300.000100"))
-    context.ingestor.add(msg("1731330400.000200", "Task timed out after 3.00 seconds", thread_ts=ROOT))
+    context.ingestor.add(msg("1731330400.000200", "Task timed out after 3.00 s", thread_ts=ROOT))
     assert incident(context).signature_id == "iam.passrole"
     assert [d.domain for d in report(context).domains] == ["iam"]
 
@@ -180,7 +180,7 @@ def test_resolve_and_reopen_are_explicit_and_survive_rederiving(context, actions
 def test_a_dismissed_thread_cannot_be_resolved(context, actions):
     context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))
     actions.label(thread(), parse_label("none"), TA)
-    with pytest.raises(ActionError, match="dismissed as not friction.*Nothing changed"):
+    with pytest.raises(ActionError, match=r"dismissed as not friction.*Nothing changed"):
         actions.resolve(thread(), TA)
     assert incident(context).resolved_at is None
 
