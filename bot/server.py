@@ -1,0 +1,65 @@
+"""HTTP mode: the Bolt app behind waitress, Slack's requests at /slack/events, GET /healthz.
+
+Bolt's WSGI adapter does the Slack side (signature check, url_verification, dispatch); waitress
+is a small pure-Python production server with a thread pool, so a slow request never holds up
+the others. The only route of our own is /healthz, for load balancers and `curl`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import waitress
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+# (healthy, details): /healthz answers 200 when healthy, else 503, with the details as JSON.
+Health = Callable[[], tuple[bool, dict[str, Any]]]
+
+
+def wsgi_app(app: App, health: Health) -> Callable[..., Iterable[bytes]]:
+    """Bolt at /slack/events, the health report at GET /healthz."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ["REQUEST_METHOD"] in ("GET", "HEAD"):
+            healthy, details = health()
+            body = json.dumps(details, default=str).encode()
+            status = "200 OK" if healthy else "503 Service Unavailable"
+            start_response(
+                status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            )
+            return [body]
+        return slack(environ, start_response)
+
+    return application
+
+
+class HttpServer:
+    """waitress serving the app on host:port (port 0 picks a free one: see `.port`)."""
+
+    def __init__(
+        self, app: App, health: Health, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 8
+    ) -> None:
+        self._server = waitress.create_server(
+            wsgi_app(app, health), host=host, port=port, threads=threads, ident="friction"
+        )
+        self.host = host
+        self.port: int = self._server.effective_port
+
+    def serve_forever(self) -> None:
+        self._server.run()
+
+    def start(self) -> HttpServer:
+        """Serve from a background thread (tests, benchmarks)."""
+        threading.Thread(target=self.serve_forever, name="http", daemon=True).start()
+        return self
+
+    def close(self) -> None:
+        self._server.close()
