@@ -62,6 +62,8 @@ class Signature:
     outside: str | None
     """What a generic match means when another domain is indicated (a bare "Access Denied"
     outside S3 is a missing IAM permission); None: that domain's own cue-chosen signature."""
+    unless: tuple[str, ...]
+    """Regex fragments that veto this signature ("not in a VPC" vetoes vpc.connectivity)."""
     overrides: tuple[str, ...]
     """Signatures this one replaces when its cues appear next to their patterns: a Lambda
     timeout in a VPC with no NAT is a networking fault."""
@@ -207,6 +209,7 @@ def _signature(where: str, index: int, entry: dict[str, Any]) -> Signature:
         cues=_patterns(label, entry, "cues"),
         generic_patterns=_patterns(label, entry, "generic_patterns"),
         outside=_field(label, entry, "outside", str, required=False),
+        unless=_patterns(label, entry, "unless"),
         overrides=tuple(_field(label, entry, "overrides", list, required=False) or ()),
     )
 

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from classifiers.catalog import Catalog, CatalogError, Domain
 
 # Kinds of evidence a fragment gives; the key is a signature id, a domain id or a detector list.
-PATTERN, GENERIC, CUE, DOMAIN, SERVICE, DETECTOR = (
+PATTERN, GENERIC, CUE, DOMAIN, SERVICE, DETECTOR, VETO = (
     "pattern",
     "generic",
     "cue",
     "domain",
     "service",
     "detector",
+    "veto",
 )
 # How a service's own name appears in SDK errors, endpoints and ARNs; {} is the name.
 _SERVICE_FORMS = (
@@ -70,6 +71,7 @@ class Matcher:
         # Precedence order: where two fragments match at one position, the earlier is reported.
         ordered = sorted(catalog.signatures, key=lambda s: -s.priority)
         fragments += [(PATTERN, s.id, p) for s in ordered for p in s.patterns]
+        fragments += [(VETO, s.id, p) for s in ordered for p in s.unless]
         fragments += [(GENERIC, s.id, p) for s in ordered for p in s.generic_patterns]
         fragments += [(CUE, s.id, p) for s in ordered for p in s.cues]
         fragments += [(DOMAIN, d.id, p) for d in catalog.domains for p in d.cues]

@@ -20,6 +20,7 @@ from classifiers.matcher import (
     GENERIC,
     PATTERN,
     SERVICE,
+    VETO,
     Evidence,
     Matcher,
 )
@@ -136,7 +137,10 @@ class Rules:
         """
         scores = self._domain_scores(evidence)
         proposals: dict[str, tuple[int, int]] = {}
+        vetoed = evidence.of(VETO)
         for signature_id, count in evidence.of(PATTERN).items():
+            if signature_id in vetoed:
+                continue
             priority = self._signatures[signature_id].priority
             proposals[signature_id] = (priority, count + evidence.get(CUE, signature_id))
         for signature_id, count in evidence.of(GENERIC).items():
@@ -164,8 +168,11 @@ class Rules:
         return _Choice(winner, 0.95 if winner.id in evidence.of(PATTERN) else 0.8)
 
     def _overridden(self, winner: Signature, evidence: Evidence) -> Signature:
+        """A signature that overrides the winner takes over on its own pattern or two cues."""
         for signature in self._overriders.get(winner.id, ()):
-            if evidence.get(CUE, signature.id) or evidence.get(PATTERN, signature.id):
+            if evidence.get(VETO, signature.id):
+                continue
+            if evidence.get(PATTERN, signature.id) or evidence.get(CUE, signature.id) >= 2:
                 return signature
         return winner
 
