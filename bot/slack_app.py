@@ -32,7 +32,7 @@ from bot.context import Context
 from bot.live_events import CAPTURED_EVENTS, ChannelNames, LiveEvents
 
 # Modules whose `register(app, context)` adds listeners; add yours here.
-FEATURES: tuple[str, ...] = ()
+FEATURES: tuple[str, ...] = ("bot.ta_workflow",)
 
 EventSink = Callable[[dict[str, Any]], None]
 

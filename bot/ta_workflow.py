@@ -1,9 +1,11 @@
 """The TA workflow on Slack: `/friction`, the "Tag friction" shortcut and modal, the App Home.
 
-`register(app, context)` adds the listeners to the Bolt app. Every listener acknowledges first
-(Slack allows 3 seconds), except the modal submission, whose answer carries validation errors.
-Each path checks the caller's role on the server, whatever Slack's UI showed them. Replies are
-ephemeral: to the command's or shortcut's `response_url`, or `chat.postEphemeral` after a modal.
+`register(app, context)` adds the listeners to the Bolt app. The app answers Slack only once a
+listener returns, so the command, the shortcut and App Home acknowledge at once and do their
+work in Bolt's lazy listeners (a thread read from Slack may take longer than Slack's 3 seconds).
+The modal submission does its work before answering, because the answer carries validation
+errors. Each path checks the caller's role on the server, whatever Slack's UI showed them.
+Replies are ephemeral: to the `response_url`, or `chat.postEphemeral` after the modal.
 """
 
 from __future__ import annotations
@@ -45,11 +47,15 @@ SORRY = "Sorry, that failed on my side and has been logged. Nothing changed."
 def register(app: App, context: Context) -> None:
     """Add the TA workflow's listeners to `app`."""
     workflow = TaWorkflow(context)
-    app.command("/friction")(workflow.command)
-    app.shortcut(SHORTCUT_ID)(workflow.shortcut)
+    app.command("/friction")(ack=_ack, lazy=[workflow.command])
+    app.shortcut(SHORTCUT_ID)(ack=_ack, lazy=[workflow.shortcut])
     app.action(DOMAIN_ACTION)(workflow.pick_domain)
     app.view(CALLBACK_ID)(workflow.submit)
-    app.event("app_home_opened")(workflow.home_opened)
+    app.event("app_home_opened")(ack=_ack, lazy=[workflow.home_opened])
+
+
+def _ack(ack: Ack) -> None:
+    ack()
 
 
 class TaWorkflow:
@@ -63,8 +69,7 @@ class TaWorkflow:
         self._workspace_url: str | None = None
         self._lock = threading.Lock()
 
-    def command(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
+    def command(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         try:
             reply = self.friction.run(
                 client, body["user_id"], body["team_id"], body.get("text") or ""
@@ -75,9 +80,8 @@ class TaWorkflow:
             return
         respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
 
-    def shortcut(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def shortcut(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         """Open the modal, prefilled with the thread's labels (capturing the thread if needed)."""
-        ack()
         user, team = body["user"]["id"], body["team"]["id"]
         if not self.authz.role(client, user).can_change:
             respond(text=TA_ONLY, response_type="ephemeral")
