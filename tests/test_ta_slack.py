@@ -215,3 +215,165 @@ def test_a_ta_fixes_a_misclassified_message_with_the_shortcut_and_modal(bot, fak
     assert bot.sender.event(edit).status == 200
     assert message_text(bot, ts).endswith("(still)")
     assert bot.incident(ts).signature_id == "iam.passrole"
+
+
+def test_slash_commands_tag_resolve_and_reopen_with_ephemeral_replies(bot, fake_slack):
+    root = bot.post(NO_SUCH_BUCKET)
+    reply_ts = bot.post("which bucket name did you use?", user=TA, thread_ts=root)
+    reply_link = f"{bot.link(reply_ts)}?thread_ts={root}&cid={HELP_CHANNEL}"
+
+    tagged = bot.command(f"tag {reply_link} iam.passrole LabRole exists")  # a reply's link
+    assert tagged["response_type"] == "ephemeral"
+    assert "`iam.passrole`" in tagged["text"] and "was `s3.no_such_bucket`" in tagged["text"]
+    assert bot.incident(root).signature_id == "iam.passrole"
+
+    resolved = bot.command(f"resolve <{bot.link(root)}>")  # as Slack wraps an escaped link
+    assert "Resolved the thread" in resolved["text"]
+    assert bot.incident(root).resolved_by == "command"
+    assert "already resolved" in bot.command(f"resolve {bot.link(root)}")["text"]
+
+    assert "Re-opened" in bot.command(f"reopen {bot.link(root)} not fixed yet")["text"]
+    assert bot.incident(root).resolved_at is None
+    assert bot.tag_events() == 3
+
+
+def test_a_ta_in_the_user_group_may_tag_and_the_group_is_asked_once(bot, fake_slack):
+    ts = bot.post(NO_SUCH_BUCKET)
+    for signature in ("s3.bucket_name", "s3.wrong_region"):
+        reply = bot.command(f"tag {bot.link(ts)} {signature}", user=GROUP_TA)
+        assert f"`{signature}`" in reply["text"]
+    assert len(fake_slack.calls_to("usergroups.users.list")) == 1
+    assert fake_slack.calls_to("usergroups.users.list")[0].params["usergroup"] == "S0123TAS"
+
+
+def test_tagging_a_message_the_ledger_missed_reads_its_thread_from_slack(bot, fake_slack):
+    # Posted while the bot was away: in Slack's history, never delivered as an event.
+    root = fake_slack.post(HELP_CHANNEL, "the console looks different from the screenshots")
+    fake_slack.post(HELP_CHANNEL, "thanks, that worked!", thread_ts=root["ts"])
+
+    reply = bot.command(f"tag {bot.link(root['ts'])} cloudformation.stack_failed")
+
+    assert "was not friction" in reply["text"]
+    assert fake_slack.calls_to("conversations.replies")[0].params["ts"] == root["ts"]
+    incident = bot.incident(root["ts"])
+    assert (incident.signature_id, incident.human_tagged) == ("cloudformation.stack_failed", True)
+    assert incident.resolved_by == "asker"  # the thread's reply was captured too
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("stat", "`stat` is not a /friction subcommand. Did you mean `stats`?"),
+        ("tag", "Usage: `/friction tag <message link> <domain|signature|none> [note]`."),
+        ("tag https://example.com/x iam", "is not a Slack message link"),
+        ("tag https://cloudlabs.slack.com/archives/C0123HELP iam", "does not point at a message"),
+        ("tag {link} iam.pasrole", "did you mean `iam.passrole`"),
+        ("tag {link} networking", "is not a domain or signature id"),
+        ("resolve", "Usage: `/friction resolve <message link> [note]`."),
+        ("stats fortnight", "`fortnight` is not a period: use `this-week`, `last-week`"),
+        (
+            "tag https://cloudlabs.slack.com/archives/C0456LEADS/p1731330000001100 iam",
+            "<#C0456LEADS> is not a watched help channel",
+        ),
+        (
+            "tag https://cloudlabs.slack.com/archives/C0123HELP/p1700000000000100 iam",
+            "Slack has no such message: was it deleted? Nothing changed.",
+        ),
+    ],
+)
+def test_mistakes_get_a_precise_reply_and_change_nothing(bot, text, expected):
+    ts = bot.post(NO_SUCH_BUCKET)
+    reply = bot.command(text.format(link=bot.link(ts)))
+    assert expected in reply["text"]
+    assert bot.tag_events() == 0
+    assert bot.incident(ts).signature_id == "s3.no_such_bucket"
+
+
+def test_a_learner_or_a_lead_cannot_change_anything_on_any_path(bot, fake_slack):
+    ts = bot.post(NO_SUCH_BUCKET)
+    for user in (LEARNER, LEAD):
+        reply = bot.command(f"tag {bot.link(ts)} iam.passrole", user=user)
+        assert "Only TAs can tag" in reply["text"] and "Nothing changed" in reply["text"]
+        assert "Only TAs" in bot.command(f"resolve {bot.link(ts)}", user=user)["text"]
+
+        refusal = bot.hook(bot.shortcut(ts, user=user))
+        assert refusal["response_type"] == "ephemeral" and "Only TAs" in refusal["text"]
+
+    assert (
+        "Stats and digest previews are for TAs and course leads"
+        in (bot.command("stats", user=LEARNER)["text"])
+    )
+    # A submission forged (or kept open) by someone who is not a TA is refused in the modal.
+    bot.shortcut(ts)
+    view = opened_view(fake_slack)
+    answer = bot.submit(view, user=LEARNER, domain="iam", signature_iam="iam.passrole")
+    assert answer["response_action"] == "errors" and "Only TAs" in answer["errors"]["domain"]
+
+    assert fake_slack.calls_to("views.open") and len(fake_slack.calls_to("views.open")) == 1
+    assert fake_slack.calls_to("chat.postEphemeral") == []
+    assert bot.tag_events() == 0
+    incident = bot.incident(ts)
+    assert (incident.signature_id, incident.human_tagged) == ("s3.no_such_bucket", False)
+
+
+def test_modal_validation_errors_come_back_in_the_modal(bot, fake_slack):
+    ts = bot.post(NO_SUCH_BUCKET)
+    bot.shortcut(ts)
+    view = opened_view(fake_slack)
+
+    answer = bot.submit(view, domain="s3", signature_s3="iam.passrole")  # not an S3 signature
+    assert answer == {
+        "response_action": "errors",
+        "errors": {"signature_s3": "Pick one of the Storage Services (S3) signatures."},
+    }
+    stale = {**view, "private_metadata": "{}"}
+    answer = bot.submit(stale, domain="s3", signature_s3="s3.other")
+    assert "out of date" in answer["errors"]["domain"]
+    assert bot.tag_events() == 0 and fake_slack.calls_to("chat.postEphemeral") == []
+
+
+def test_not_friction_in_the_modal_dismisses_the_thread(bot, fake_slack):
+    ts = bot.post(UNSURE)
+    bot.shortcut(ts)
+    assert bot.submit(opened_view(fake_slack), domain="none") == {}
+    assert bot.incident(ts).dismissed
+    assert "Dismissed" in fake_slack.wait_for_call("chat.postEphemeral").params["text"]
+    stats = bot.command("stats 7d", user=LEAD)
+    assert "*0* incidents" in json.dumps(stats["blocks"])
+
+
+def test_a_lead_sees_stats_and_a_digest_preview(bot, fake_slack):
+    for text in (NO_SUCH_BUCKET, NO_SUCH_BUCKET, UNSURE):
+        bot.post(text)
+    stats = bot.command("stats this-week", user=LEAD)
+    assert stats["response_type"] == "ephemeral"
+    assert stats["text"].startswith("Friction this week")
+    blocks = json.dumps(stats["blocks"])
+    assert "*3* incidents" in blocks and "1 awaiting triage" in blocks
+    assert "Storage Services (S3)" in blocks and "66.7 %" in blocks
+    assert "`s3.no_such_bucket` (2)" in blocks
+
+    preview = bot.command("digest", user=LEAD)
+    assert preview["response_type"] == "ephemeral" and preview["blocks"]
+    assert "Storage Services (S3)" in json.dumps(preview["blocks"])
+    assert fake_slack.calls_to("chat.postMessage") == []  # a preview posts nothing
+
+
+def test_app_home_shows_a_lead_the_weeks_figures_and_a_learner_an_explanation(bot, fake_slack):
+    for text in (NO_SUCH_BUCKET, UNSURE):
+        bot.post(text)
+    unsure_ts = fake_slack.messages(HELP_CHANNEL)[-1]["ts"]
+
+    assert bot.sender.event(event_body("app_home_opened", user=LEAD)).status == 200
+    publish = fake_slack.wait_for_call("views.publish")
+    assert publish.params["user_id"] == LEAD
+    home = json.dumps(fake_slack.home_views[LEAD]["blocks"])
+    assert "Friction this week" in home and "*2* incidents" in home
+    assert "Storage Services (S3)" in home and "50.0 %" in home
+    assert "*Awaiting triage* (1)" in home
+    assert f"archives/{HELP_CHANNEL}/p{unsure_ts.replace('.', '')}" in home
+
+    assert bot.sender.event(event_body("app_home_opened", user=LEARNER)).status == 200
+    fake_slack.wait_for_call("views.publish", 2)
+    learner = json.dumps(fake_slack.home_views[LEARNER]["blocks"])
+    assert "salted hash" in learner and "Friction this week" not in learner
