@@ -17,6 +17,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.authz import Authorizer, Role
@@ -107,11 +108,14 @@ class TaWorkflow:
             current = self.actions.current(thread)
         except (SubmissionError, ActionError):
             return  # the submission will say what is wrong
-        client.views_update(
-            view_id=view["id"],
-            hash=view["hash"],
-            view=tag_modal(thread, current, picked_domain(view)),
-        )
+        try:
+            client.views_update(
+                view_id=view["id"],
+                hash=view["hash"],
+                view=tag_modal(thread, current, picked_domain(view)),
+            )
+        except SlackApiError as exc:  # e.g. hash_conflict: a newer pick already rebuilt it
+            log.warning("could not rebuild the Tag friction modal", extra={"error": str(exc)})
 
     def submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """Check, validate and save the tag; errors go back into the modal, nothing saved."""

@@ -112,8 +112,7 @@ def read_submission(view: View, team_id: str) -> Submission:
     elif domain is None or not any(d.id == domain for d in cat.domains):
         raise SubmissionError({DOMAIN_BLOCK: "Pick a domain, or Not friction."})
     else:
-        block_id = _signature_block_id(domain)
-        signature = _selected(view, block_id, SIGNATURE_ACTION)
+        block_id, signature = _signature_choice(view, domain)
         if signature is None or not any(
             s.id == signature and s.domain == domain for s in cat.signatures
         ):
@@ -129,6 +128,16 @@ def read_submission(view: View, team_id: str) -> Submission:
 def _selected(view: View, block_id: str, action_id: str) -> str | None:
     state = view.get("state", {}).get("values", {}).get(block_id, {}).get(action_id, {})
     return (state.get("selected_option") or {}).get("value")
+
+
+def _signature_choice(view: View, domain: str) -> tuple[str, str | None]:
+    """The signature picker's block id and value; Slack sends only the view's current one."""
+    values = view.get("state", {}).get("values", {})
+    block_id, state = next(
+        ((b, a[SIGNATURE_ACTION]) for b, a in values.items() if SIGNATURE_ACTION in a),
+        (_signature_block_id(domain), {}),
+    )
+    return block_id, (state.get("selected_option") or {}).get("value")
 
 
 def _signature_block_id(domain: str) -> str:

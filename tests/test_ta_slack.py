@@ -377,3 +377,21 @@ def test_app_home_shows_a_lead_the_weeks_figures_and_a_learner_an_explanation(bo
     fake_slack.wait_for_call("views.publish", 2)
     learner = json.dumps(fake_slack.home_views[LEARNER]["blocks"])
     assert "salted hash" in learner and "Friction this week" not in learner
+
+
+def test_the_sample_shortcut_and_submission_retag_the_sample_incident(bot, fake_slack):
+    ts = "1731330000.001100"  # the samples' PassRole incident
+    assert bot.sender.event(event_body("message")).status == 200
+    assert bot.incident(ts).signature_id == "iam.passrole"
+
+    assert bot.sender.interaction(interaction("message_action")).status == 200
+    assert selected(opened_view(fake_slack), "signature_iam") == "iam.passrole"
+
+    submission = interaction("view_submission")
+    picked = submission["view"]["state"]["values"]["signature"]["signature_select"]
+    picked["selected_option"]["value"] = "iam.trust_policy"
+    answer = bot.sender.interaction(submission)
+
+    assert (answer.status, answer.body) == (200, b"")
+    assert bot.incident(ts).signature_id == "iam.trust_policy"
+    assert "was `iam.passrole`" in fake_slack.wait_for_call("chat.postEphemeral").params["text"]
