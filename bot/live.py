@@ -63,7 +63,9 @@ class LiveBot:
         check_every: float = 10.0,
         stale_after: float = 45.0,
     ) -> SocketWatch:
-        handler = SocketModeHandler(self.app, app_token, ping_interval=ping_interval)
+        handler = SocketModeHandler(
+            self.app, app_token, ping_interval=ping_interval, auto_reconnect_enabled=False
+        )
         self.socket = SocketWatch(
             handler,
             interval=check_every,

@@ -1,5 +1,9 @@
 """Socket Mode that stays alive: a watchdog over Bolt's SocketModeHandler.
 
+The handler is built with slack_sdk's own auto-reconnect off, so that every reconnect after a
+failure goes through here and is logged; Slack's `disconnect` (refresh) requests are still
+followed by slack_sdk, and the watchdog logs the new session.
+
 Users of Bolt report Socket Mode sessions that stop delivering after an idle period or a
 reconnect while the client still believes it is connected. slack_sdk pings the server, and the
 watchdog does not trust the client's own verdict alone: every `interval` seconds it checks that
@@ -88,6 +92,9 @@ class SocketWatch:
             self.reconnect("disconnected")
         elif quiet > self.stale_after:
             self.reconnect(f"no answer from Slack for {quiet:.0f}s")
+        session_id = self.client.session_id()
+        if self.health.session_id and session_id != self.health.session_id and connected:
+            self._count("Slack asked for a refresh")  # slack_sdk reconnects on `disconnect`
         self.health.connected = self.client.is_connected()
         self.health.session_id = self.client.session_id()
         self.health.last_heard = heard
@@ -110,13 +117,18 @@ class SocketWatch:
             log_event(log, "socket_mode.reconnect_failed", logging.ERROR, error=str(exc)[:200])
             return
         self._heard = time.time()
+        self._count(reason)
+
+    def _count(self, reason: str) -> None:
+        self.health.session_id = self.client.session_id()
         self.health.reconnects += 1
         self.health.last_reconnect = time.time()
         self.health.last_reconnect_reason = reason
         log_event(
             log,
             "socket_mode.reconnected",
-            session=self.client.session_id(),
+            session=self.health.session_id,
+            reason=reason,
             reconnects=self.health.reconnects,
         )
 

@@ -1,0 +1,104 @@
+"""Live capture in Socket Mode, against a local server speaking Slack's envelope protocol."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fake_slack import FakeSlack
+from live_harness import settings_for, wait_until
+from slack_samples import load, message_event, wrap_event
+from slack_signing import SlackSender
+from sqlmodel import Session, select
+
+from bot.context import open_context
+from bot.live import LiveBot
+from storage.models import Message
+
+
+@pytest.fixture
+def bot(fake_slack: FakeSlack, tmp_path: Path) -> Iterator[LiveBot]:
+    context = open_context(settings_for(fake_slack), f"sqlite:///{tmp_path}/ledger.db")
+    live = LiveBot(context, spool_path=tmp_path / "spool.db").start_writer()
+    live.connect_socket_mode(
+        fake_slack.app_token, ping_interval=0.3, check_every=0.1, stale_after=1.5
+    )
+    yield live
+    fake_slack.socket_mode.stop()  # first, so the client's blocking read returns at once
+    live.close()
+
+
+def stored(bot: LiveBot) -> list[str]:
+    assert bot.writer.wait_idle(10)
+    with Session(bot.context.engine) as session:
+        return list(session.exec(select(Message.ts).order_by(Message.ts)))
+
+
+def push(fake: FakeSlack, text: str, ts: str, **options) -> str:
+    envelope_id = fake.socket_mode.push(wrap_event(message_event(text, ts)), **options)
+    fake.socket_mode.wait_for_ack(envelope_id)
+    return envelope_id
+
+
+def test_envelopes_are_acked_and_captured(bot: LiveBot, fake_slack: FakeSlack) -> None:
+    server = fake_slack.socket_mode
+    server.wait_for_connections(1)
+    envelope_id = server.push(load("socket_mode/events_api.json")["payload"])
+    assert server.wait_for_ack(envelope_id) == {"envelope_id": envelope_id}
+    assert stored(bot) == [load("events/message.json")["event"]["ts"]]
+    assert bot.health()[0] and bot.health()[1]["socket_mode"]["connected"]
+
+
+def test_a_retried_envelope_is_stored_once(bot: LiveBot, fake_slack: FakeSlack) -> None:
+    fake_slack.socket_mode.wait_for_connections(1)
+    body = wrap_event(message_event("Lambda timed out", "1731360000.000100"))
+    for attempt in range(3):
+        fake_slack.socket_mode.wait_for_ack(
+            fake_slack.socket_mode.push(body, retry_attempt=attempt, retry_reason="timeout")
+        )
+    assert stored(bot) == ["1731360000.000100"]
+    assert bot.spool.counts().done == 1
+
+
+def test_a_refresh_request_moves_to_a_new_session(bot: LiveBot, fake_slack: FakeSlack) -> None:
+    server = fake_slack.socket_mode
+    first = server.wait_for_connections(1)
+    server.disconnect("refresh_requested")
+    second = server.wait_for_connections(2)
+    assert second is not first
+    push(fake_slack, "after the refresh", "1731360001.000100")
+    assert stored(bot) == ["1731360001.000100"]
+    wait_until(lambda: bot.socket.health.reconnects == 1, what="the refresh counted")
+
+
+@pytest.mark.parametrize("failure", ["drop", "stall"])
+def test_the_watchdog_reconnects_a_dead_session(
+    bot: LiveBot, fake_slack: FakeSlack, failure: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = fake_slack.socket_mode
+    server.wait_for_connections(1)
+    with caplog.at_level(logging.INFO, logger="bot.socket_watch"):
+        getattr(server, failure)()
+        server.wait_for_connections(2, timeout=10)
+        push(fake_slack, "delivered after the reconnect", "1731360002.000100")
+        wait_until(lambda: bot.socket.health.reconnects >= 1, what="reconnect counted")
+    assert stored(bot) == ["1731360002.000100"]
+    events = [r.msg for r in caplog.records]
+    assert "socket_mode.reconnect" in events and "socket_mode.reconnected" in events
+    assert len(fake_slack.calls_to("apps.connections.open")) >= 2
+    status, _updated = bot.spool.statuses()["socket_mode"]
+    assert status["connected"] and status["reconnects"] >= 1
+
+
+def test_socket_mode_and_http_share_one_spool(bot: LiveBot, fake_slack: FakeSlack) -> None:
+    """The same event over both transports (a replica in each) is still stored once."""
+    server = bot.serve_http(host="127.0.0.1", port=0).start()
+    body = wrap_event(message_event("NoSuchBucket", "1731360003.000100"))
+    fake_slack.socket_mode.wait_for_connections(1)
+    fake_slack.socket_mode.wait_for_ack(fake_slack.socket_mode.push(body))
+    sender = SlackSender(f"http://127.0.0.1:{server.port}/slack/events", "test-signing-secret")
+    assert sender.event(body, retry_num=1).status == 200
+    assert stored(bot) == ["1731360003.000100"]
+    assert bot.spool.counts().done == 1
