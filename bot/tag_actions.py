@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -20,6 +21,7 @@ from sqlmodel import Session
 from bot.capture import capture, skip_reason
 from bot.context import Context
 from bot.labels import Label, signature_in
+from bot.privacy import redact
 from bot.slack_links import MessageRef
 from classifiers import catalog
 from storage.ledger import find_channel, incident_row, message_row
@@ -119,15 +121,7 @@ class TagActions:
                 signature = label.signature or signature_in(
                     label.domain, incident.signature_id if incident else None
                 )
-                event = tag(
-                    session,
-                    root,
-                    label.domain,
-                    signature,
-                    actor_hash=self.context.pseudonymize(user_id),
-                    at=self.now(),
-                    note=note,
-                )
+                event = tag(session, root, label.domain, signature, **self._audit(user_id, note))
                 if event is None:
                     return f"{where.capitalize()} is already tagged {was}. {NOTHING_CHANGED}"
                 self.context.ingestor.refresh(session, channel, root.ts)
@@ -159,15 +153,17 @@ class TagActions:
             "`/friction resolve`."
         )
 
+    def _audit(self, user_id: str, note: str | None) -> dict[str, Any]:
+        """Who (hashed), when, and the note, redacted like any text the ledger keeps."""
+        return {
+            "actor_hash": self.context.pseudonymize(user_id),
+            "at": self.now(),
+            "note": redact(note) if note else None,
+        }
+
     def _change(self, change, session: Session, incident: Incident, user_id: str, note):
         try:
-            return change(
-                session,
-                incident,
-                actor_hash=self.context.pseudonymize(user_id),
-                at=self.now(),
-                note=note,
-            )
+            return change(session, incident, **self._audit(user_id, note))
         except TagError as exc:
             raise ActionError(f"{str(exc).capitalize()}. {NOTHING_CHANGED}") from None
 

@@ -201,3 +201,13 @@ def test_recent_tags_lists_changes_newest_first_and_keeps_them_after_a_delete(co
     with Session(context.engine) as session:
         rows = recent_tags(session, NOW - timedelta(days=1))
     assert [(r.event.action, r.channel_id) for r in rows] == [("resolve", None), ("tag", None)]
+
+
+def test_a_note_is_redacted_like_any_text_the_ledger_keeps(context, actions):
+    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))
+    note = "<@U0456LRNR> pasted AKIAIOSFODNN7EXAMPLE for account 111122223333, mail a@b.edu"
+    actions.label(thread(), parse_label("iam.credentials"), TA, note)
+    [event] = events(context)
+    for secret in ("U0456LRNR", "AKIAIOSFODNN7EXAMPLE", "111122223333", "a@b.edu"):
+        assert secret not in event.note
+    assert event.note.startswith("@user pasted")
