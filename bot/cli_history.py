@@ -1,0 +1,51 @@
+"""`friction import`, `backfill`, `export`, `forget-user`, `retention`: history in and out.
+
+Plain functions with Typer annotations; `bot/cli.py` registers them on the `friction` app.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli import DbOption, open_cli_context, user_errors
+from bot.importer import import_export
+
+ChannelOption = Annotated[
+    list[str] | None,
+    typer.Option("--channel", "-c", help="Only this channel (name or id); repeatable."),
+]
+
+
+def import_(
+    export: Annotated[Path, typer.Argument(help="A Slack export: its .zip or its folder.")],
+    channel: ChannelOption = None,
+    db: DbOption = None,
+) -> None:
+    """Import a Slack workspace export through the same path as live capture (re-runs are safe).
+
+    Exits 1 when some day file could not be read (each is named); the rest is imported.
+    """
+    with user_errors():
+        context = open_cli_context(db)
+        result = import_export(context, export, channel)
+    outcomes = result.outcomes
+    typer.echo(
+        f"Imported {result.messages} messages from {result.files} day files "
+        f"({', '.join(result.channels) or 'no channel'}): "
+        f"{outcomes['stored']} new, {outcomes['updated']} updated, "
+        f"{outcomes['unchanged']} already there."
+    )
+    typer.echo(f"Incidents in these channels: {result.incidents} ({result.new_incidents} new).")
+    typer.echo(f"Skipped {sum(result.skipped.values())} messages{_reasons(result.skipped)}.")
+    for problem in result.problems:
+        typer.echo(f"Not imported: {problem}", err=True)
+    if result.problems:
+        raise typer.Exit(1)
+
+
+def _reasons(counts: Counter[str]) -> str:
+    return (": " + ", ".join(f"{n} {why}" for why, n in counts.most_common())) if counts else ""
