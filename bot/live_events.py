@@ -156,7 +156,7 @@ class LiveEvents:
             message,
             team_id=team_id,
             channel_id=channel_id,
-            source="event",
+            source=body.get("source", "event"),
             resolution_emoji=self.resolution_emoji,
             channel_name=name,
         )
