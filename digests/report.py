@@ -69,12 +69,8 @@ def build_report(session: Session, window: Window, top_signatures: int = 10) -> 
                 label=d.label,
                 incidents=d.incidents,
                 share=d.incidents / total,
-                downtime_hours=round(d.downtime_seconds / 3600, 2),
-                median_minutes_to_resolve=(
-                    None
-                    if d.median_seconds_to_resolve is None
-                    else round(d.median_seconds_to_resolve / 60, 1)
-                ),
+                downtime_hours=hours(d.downtime_seconds),
+                median_minutes_to_resolve=minutes(d.median_seconds_to_resolve),
             )
             for d in by_domain
         ],
@@ -83,6 +79,14 @@ def build_report(session: Session, window: Window, top_signatures: int = 10) -> 
             for s in friction_by_signature(session, window, top_signatures)
         ],
     )
+
+
+def hours(seconds: int) -> float:
+    return round(seconds / 3600, 2)
+
+
+def minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
 
 
 def to_json(report: FrictionReport) -> str:
@@ -119,7 +123,7 @@ def table_rows(report: FrictionReport) -> list[tuple[str, str, str, str, str]]:
             str(d.incidents),
             f"{d.share * 100:.1f} %",
             f"{d.downtime_hours:.1f}",
-            "-" if d.median_minutes_to_resolve is None else _duration(d.median_minutes_to_resolve),
+            duration(d.median_minutes_to_resolve),
         )
         for d in report.domains
     ]
@@ -145,7 +149,10 @@ TABLE_HEADERS = (
 )
 
 
-def _duration(minutes: float) -> str:
+def duration(minutes: float | None) -> str:
+    """A time to resolve as people say it: `25 min`, `3.8 h`, or `-` when none was resolved."""
+    if minutes is None:
+        return "-"
     if minutes < 90:
         return f"{minutes:.0f} min"
     return f"{minutes / 60:.1f} h"

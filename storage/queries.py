@@ -67,6 +67,30 @@ def _incidents(window: Window):
     )
 
 
+def medians_by(key: ColumnElement, value: ColumnElement, *where: ColumnElement[bool]):
+    """A subquery of (key, median): the median of `value` per `key`, NULLs left out.
+
+    Rows are ranked within each key by window functions; the median is the middle row, or the
+    mean of the middle two (hence integer division), on SQLite and PostgreSQL alike.
+    """
+    ranked = (
+        select(
+            key.label("key"),
+            value.label("value"),
+            func.row_number().over(partition_by=key, order_by=value).label("rn"),
+            func.count().over(partition_by=key).label("n"),
+        )
+        .where(value.is_not(None), *where)
+        .subquery()
+    )
+    return (
+        select(ranked.c.key, func.avg(ranked.c.value).label("median"))
+        .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
+        .group_by(ranked.c.key)
+        .subquery()
+    )
+
+
 def friction_by_domain(session: Session, window: Window) -> list[DomainFriction]:
     """Per domain: incidents, resolved, hours blocked and median time to resolution."""
     inc = _incidents(window)
@@ -80,24 +104,7 @@ def friction_by_domain(session: Session, window: Window) -> list[DomainFriction]
         .group_by(inc.c.domain_id)
         .subquery()
     )
-    ranked = (
-        select(
-            inc.c.domain_id,
-            inc.c.downtime_seconds,
-            func.row_number()
-            .over(partition_by=inc.c.domain_id, order_by=inc.c.downtime_seconds)
-            .label("rn"),
-            func.count().over(partition_by=inc.c.domain_id).label("n"),
-        )
-        .where(inc.c.downtime_seconds.is_not(None))
-        .subquery()
-    )
-    medians = (
-        select(ranked.c.domain_id, func.avg(ranked.c.downtime_seconds).label("median"))
-        .where(ranked.c.rn.in_([(ranked.c.n + 1) / 2, (ranked.c.n + 2) / 2]))
-        .group_by(ranked.c.domain_id)
-        .subquery()
-    )
+    medians = medians_by(inc.c.domain_id, inc.c.downtime_seconds)
     query = (
         select(
             totals.c.domain_id,
@@ -108,7 +115,7 @@ def friction_by_domain(session: Session, window: Window) -> list[DomainFriction]
             medians.c.median,
         )
         .join(Domain, Domain.id == totals.c.domain_id)
-        .outerjoin(medians, medians.c.domain_id == totals.c.domain_id)
+        .outerjoin(medians, medians.c.key == totals.c.domain_id)
         .order_by(totals.c.incidents.desc(), totals.c.domain_id)
     )
     return [

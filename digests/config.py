@@ -1,0 +1,120 @@
+"""The `[digest]` and `[alerts]` sections of the course's TOML file, validated up front.
+
+They live beside the code that reads them; `bot.config.FileConfig` includes them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_DURATION = re.compile(r"^(\d+)\s*(m|min|h|d|w)$")
+_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_clock(text: str) -> time:
+    match = _CLOCK.match(text)
+    if not match:
+        raise ValueError(f"expected a time like 09:00, not {text!r}")
+    return time(int(match[1]), int(match[2]))
+
+
+def parse_duration(text: str) -> timedelta:
+    """`30m`, `2h`, `1d`, `1w`: what a TA types after `/friction silence iam`."""
+    match = _DURATION.match(text.strip().lower())
+    if not match or int(match[1]) == 0:
+        raise ValueError(f"expected a duration like 30m, 2h or 1d, not {text!r}")
+    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown timezone {value!r}: use an IANA name like Europe/Paris"
+        ) from None
+    return value
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DigestSettings(_Section):
+    """When and where the weekly digest goes."""
+
+    channel: str | None = Field(None, description="the leads' channel id; unset: no posting")
+    timezone: str = Field("UTC", description="the course's IANA timezone")
+    day: str = Field("mon", description="weekday the digest of the past week is posted")
+    time: str = Field("09:00", description="local time it is posted")
+    top_signatures: int = Field(5, ge=1, le=20)
+    examples: int = Field(2, ge=0, le=5, description="example threads per signature")
+    workspace_url: str | None = Field(
+        None, description="https://<workspace>.slack.com/, for links when getPermalink fails"
+    )
+
+    _tz = field_validator("timezone")(_timezone)
+
+    @field_validator("day")
+    @classmethod
+    def _day(cls, value: str) -> str:
+        if value.lower()[:3] not in DAYS:
+            raise ValueError(f"expected a weekday like mon, not {value!r}")
+        return value.lower()[:3]
+
+    @field_validator("time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        parse_clock(value)
+        return value
+
+
+class Inhibition(_Section):
+    """While `source` fires in a cohort, alerts in that cohort driven by `targets` stay quiet."""
+
+    source: str
+    targets: list[str] = Field(description="domains or signatures the source explains")
+
+
+class AlertSettings(_Section):
+    """Spike alerts: the rule, its timing and where they go. See docs/alerts.md."""
+
+    channel: str | None = Field(None, description="where alerts go; unset: the digest channel")
+    domains: list[str] = Field(default_factory=lambda: ["iam"])
+    window_minutes: int = Field(60, ge=5, le=24 * 60)
+    baseline_weeks: int = Field(4, ge=1, le=12)
+    min_count: int = Field(5, ge=1)
+    fire_p: float = Field(0.001, gt=0, lt=1, description="fire below this upper-tail p")
+    resolve_p: float = Field(0.05, gt=0, lt=1, description="stay firing below this p")
+    for_checks: int = Field(2, ge=1, description="consecutive hot checks before firing")
+    resolve_checks: int = Field(2, ge=1, description="consecutive cool checks to resolve")
+    check_minutes: int = Field(5, ge=1, le=60)
+    repeat_hours: float = Field(4, gt=0, description="re-notify a firing alert after this")
+    quiet_hours: str | None = Field(None, description="e.g. 22:00-07:00, course time")
+    inhibit: list[Inhibition] = Field(
+        default_factory=lambda: [Inhibition(source="iam", targets=["s3.access_denied"])]
+    )
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str | None) -> str | None:
+        if value is not None:
+            start, sep, end = value.partition("-")
+            if not sep:
+                raise ValueError(f"expected a range like 22:00-07:00, not {value!r}")
+            parse_clock(start.strip())
+            parse_clock(end.strip())
+        return value
+
+    @field_validator("resolve_p")
+    @classmethod
+    def _hysteresis(cls, value: float, info) -> float:
+        if value < info.data.get("fire_p", 0):
+            raise ValueError("resolve_p must be at least fire_p (hysteresis)")
+        return value

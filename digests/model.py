@@ -1,0 +1,157 @@
+"""The weekly digest as plain data: built by SQL aggregation, rendered by the other modules.
+
+One `Section` is the overall picture, and one more per cohort: per domain incidents, share,
+hours blocked, median time to resolve and the change against the previous week; the top
+signatures with their remediation hint and example threads; open and awaiting-triage counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from digests.periods import Period
+from digests.report import hours, minutes
+from storage.digest_queries import (
+    ThreadRef,
+    cohorts_with_incidents,
+    domain_periods,
+    example_threads,
+    top_signatures,
+)
+from storage.queries import Window, open_and_triage_counts
+
+Linker = Callable[[ThreadRef], str]
+
+
+@dataclass(frozen=True, slots=True)
+class DomainLine:
+    domain: str
+    label: str
+    incidents: int
+    share: float
+    downtime_hours: float
+    median_minutes_to_resolve: float | None
+    previous_incidents: int
+    previous_downtime_hours: float
+
+    @property
+    def change(self) -> int:
+        return self.incidents - self.previous_incidents
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureLine:
+    signature: str
+    domain: str
+    title: str
+    incidents: int
+    hint: str | None
+    examples: list[str]  # links to example threads
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    cohort: str | None  # None: every cohort together
+    incidents: int
+    previous_incidents: int
+    downtime_hours: float
+    open_incidents: int
+    awaiting_triage: int
+    domains: list[DomainLine]
+    signatures: list[SignatureLine]
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    period: str
+    label: str
+    since: datetime
+    until: datetime
+    overall: Section
+    cohorts: list[Section]
+
+
+def archive_link(workspace_url: str | None) -> Linker:
+    """Links built like Slack's own (`.../archives/C.../p1731330000001100`), no API call."""
+    base = (workspace_url or "https://slack.com/").rstrip("/")
+    return lambda ref: f"{base}/archives/{ref.channel_id}/p{ref.ts.replace('.', '')}"
+
+
+def build_digest(
+    session: Session,
+    period: Period,
+    *,
+    channels: tuple[str, ...] = (),
+    top: int = 5,
+    examples: int = 2,
+    link: Linker | None = None,
+) -> Digest:
+    """Aggregate the ledger over `period` (and the week before it), overall and per cohort."""
+    link = link or archive_link(None)
+    window = Window(period.since, period.until, channels)
+    previous_since = period.previous.since
+
+    def section(cohort: str | None) -> Section:
+        scope = Window(window.since, window.until, channels, cohort)
+        return _section(session, scope, previous_since, top, examples, link)
+
+    cohorts = cohorts_with_incidents(session, Window(previous_since, period.until, channels))
+    return Digest(
+        period=period.key,
+        label=period.label,
+        since=period.since,
+        until=period.until,
+        overall=section(None),
+        cohorts=[section(c) for c in cohorts] if len(cohorts) > 1 else [],
+    )
+
+
+def _section(
+    session: Session,
+    scope: Window,
+    previous_since: datetime,
+    top: int,
+    per_signature: int,
+    link: Linker,
+) -> Section:
+    domains = domain_periods(session, scope, previous_since)
+    total = sum(d.incidents for d in domains)
+    signatures = top_signatures(session, scope, top)
+    threads = example_threads(session, scope, [s.signature for s in signatures], per_signature)
+    opened, triage = open_and_triage_counts(session, scope)
+    return Section(
+        cohort=scope.cohort,
+        incidents=total,
+        previous_incidents=sum(d.previous_incidents for d in domains),
+        downtime_hours=hours(sum(d.downtime_seconds for d in domains)),
+        open_incidents=opened,
+        awaiting_triage=triage,
+        domains=[
+            DomainLine(
+                domain=d.domain,
+                label=d.label,
+                incidents=d.incidents,
+                share=d.incidents / total if total else 0.0,
+                downtime_hours=hours(d.downtime_seconds),
+                median_minutes_to_resolve=minutes(d.median_seconds_to_resolve),
+                previous_incidents=d.previous_incidents,
+                previous_downtime_hours=hours(d.previous_downtime_seconds),
+            )
+            for d in domains
+        ],
+        signatures=[
+            SignatureLine(
+                s.signature,
+                s.domain,
+                s.title,
+                s.incidents,
+                s.hint,
+                [link(ref) for ref in threads.get(s.signature, [])],
+            )
+            for s in signatures
+        ],
+    )

@@ -1,0 +1,42 @@
+"""The digest on a terminal, with rich: one table per section, then the top failure modes."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from digests.blocks import signed, summary_line
+from digests.model import Digest, Section
+from digests.report import duration
+
+
+def print_digest(digest: Digest, console: Console) -> None:
+    console.print(f"[bold]Friction digest · {digest.label}[/bold]")
+    for section in [digest.overall, *digest.cohorts]:
+        _print_section(section, console)
+
+
+def _print_section(section: Section, console: Console) -> None:
+    title = "All cohorts" if section.cohort is None else f"Cohort {section.cohort}"
+    table = Table("Component", title=title, box=box.SIMPLE_HEAD, title_justify="left")
+    for header in ("Incidents", "Share", "Hours blocked", "Median to resolve", "Change"):
+        table.add_column(header, justify="right")
+    for d in section.domains:
+        table.add_row(
+            d.label,
+            str(d.incidents),
+            f"{d.share * 100:.1f} %",
+            f"{d.downtime_hours:.1f}",
+            duration(d.median_minutes_to_resolve),
+            signed(d.change),
+        )
+    console.print(table)
+    console.print(summary_line(section).replace("*", ""), highlight=False)
+    for s in section.signatures:
+        console.print(f"  {s.incidents:>4}  {s.signature}: {s.title}", highlight=False)
+        if s.hint:
+            console.print(f"        fix: {s.hint}", highlight=False, style="dim")
+        for url in s.examples:
+            console.print(f"        {url}", highlight=False, style="dim")
+    console.print()
