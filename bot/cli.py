@@ -173,6 +173,9 @@ def _print_table(result) -> None:
 
 
 # Commands kept in their own modules; they use the helpers above, so they come last.
+from bot.cli_learn import reclassify, train  # noqa: E402
 from bot.cli_tags import tags  # noqa: E402
 
 app.command()(tags)
+app.command()(train)
+app.command()(reclassify)

@@ -52,7 +52,8 @@ def _matches(patterns: list[str], channel_id: str, name: str | None) -> bool:
 
 
 class Classifier(_Section):
-    triage_threshold: float = Field(0.5, ge=0, le=1)
+    triage_threshold: float = Field(0.6, ge=0, le=1)
+    model: Path | None = Field(None, description="a model file from `friction train`")
 
 
 class Resolution(_Section):

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.config import ConfigError, Settings
 from bot.ingest import Ingestor
 from bot.privacy import Pseudonymizer, new_salt
-from classifiers import CLASSIFIER_VERSION, catalog
+from classifiers import CLASSIFIER_VERSION, Classifier, LearnedStage, LearnedStageError, catalog
 from storage.db import open_ledger
 from storage.ledger import meta_value, set_meta, set_meta_once, sync_taxonomy
 
@@ -36,9 +36,22 @@ def open_context(settings: Settings, database_url: str | None = None) -> Context
         engine,
         pseudonymize,
         triage_threshold=settings.file.classifier.triage_threshold,
+        classifier=_classifier(settings),
         cohort_for=channels.cohort,
     )
     return Context(settings, engine, pseudonymize, ingestor)
+
+
+def _classifier(settings: Settings) -> Classifier:
+    """The rules, backed by the configured learned stage (`[classifier] model`) if any."""
+    config = settings.file.classifier
+    if config.model is None:
+        return Classifier(threshold=config.triage_threshold)
+    try:
+        model = LearnedStage.load(config.model)
+    except (OSError, LearnedStageError) as exc:
+        raise ConfigError(f"[classifier] model: cannot load {config.model}: {exc}") from None
+    return Classifier(model=model, threshold=config.triage_threshold)
 
 
 def _salt(session: Session, settings: Settings, dialect: str) -> str:

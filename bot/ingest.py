@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.capture import CapturedMessage
 from bot.privacy import Pseudonymizer, redact
-from classifiers import classify, is_resolution
+from classifiers import Classifier, is_resolution
 from storage.ledger import (
     EXPLICIT_RESOLUTIONS,
     channel_row,
@@ -57,12 +57,14 @@ class Ingestor:
         engine: Engine,
         pseudonymize: Pseudonymizer,
         *,
-        triage_threshold: float = 0.5,
+        triage_threshold: float = 0.6,
+        classifier: Classifier | None = None,
         cohort_for: Callable[[str, str | None], str | None] = lambda _id, _name: None,
     ) -> None:
         self.engine = engine
         self.pseudonymize = pseudonymize
         self.triage_threshold = triage_threshold
+        self.classifier = classifier or Classifier(threshold=triage_threshold)
         self.cohort_for = cohort_for
 
     def add(self, msg: CapturedMessage) -> Outcome:
@@ -170,8 +172,35 @@ class Ingestor:
         """Re-derive a thread's incident in the caller's transaction, e.g. after a TA's tag."""
         return self._rederive(session, channel, root_ts)
 
+    def reclassify(self, batch: int = 1000) -> Counter[tuple[str | None, str | None]]:
+        """Classify every stored message again and re-derive every thread's incident.
+
+        Returns how many incidents moved from one signature to another (None: no incident).
+        Human tags are untouched: `_rederive` never changes a human-tagged incident.
+        """
+        with Session(self.engine) as session:
+            before = _signatures(session)
+            threads: set[tuple[int, str]] = set()
+            query = (
+                select(Message).where(Message.text.is_not(None)).execution_options(yield_per=batch)
+            )
+            for row in session.exec(query):
+                reply = row.thread_ts is not None and row.thread_ts != row.ts
+                self._classify(row, row.text, reply=reply)
+                threads.add((row.channel_pk, row.thread_ts or row.ts))
+            session.flush()
+            for channel_pk, root_ts in sorted(threads):
+                self._rederive(session, session.get(Channel, channel_pk), root_ts)
+            after = _signatures(session)
+            session.commit()
+        return Counter(
+            (before.get(key), after.get(key))
+            for key in before.keys() | after.keys()
+            if before.get(key) != after.get(key)
+        )
+
     def _classify(self, row: Message, text: str, *, reply: bool) -> None:
-        result = classify(text, reply=reply)
+        result = self.classifier.classify(text, reply=reply)
         row.text = text
         row.is_incident = result.is_incident
         row.domain_id = result.domain
@@ -241,3 +270,9 @@ def _derive_resolution(incident: Incident, root: Message, own: list[Message]) ->
     timed = [m for m in moments if m[2]]
     at, by, is_timed = min(timed or moments)
     set_resolution(incident, at, by, timed=is_timed)
+
+
+def _signatures(session: Session) -> dict[tuple[int, str], str]:
+    """Each incident's signature, keyed by its thread."""
+    rows = session.exec(select(Incident.channel_pk, Incident.root_ts, Incident.signature_id))
+    return {(channel_pk, root_ts): signature for channel_pk, root_ts, signature in rows}

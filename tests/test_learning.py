@@ -1,0 +1,102 @@
+"""TAs' tags teach the classifier: `friction train` fits on them, `friction reclassify` applies
+the catalog and model to history and never touches a human tag."""
+
+from datetime import UTC, datetime
+
+from friction_cli import friction
+from sqlalchemy import select
+from sqlmodel import Session
+
+from bot.capture import CapturedMessage
+from bot.config import Settings
+from bot.context import open_context
+from storage.ledger import message_row
+from storage.models import Channel, Incident
+from storage.tagging import tag
+
+# A course's own wording the catalog cannot place: its grader's LABCHK errors, which TAs know
+# come from the lab's CloudFormation stack.
+GRADER = [
+    "I get error LABCHK-{n} when the grader runs, it fails",
+    "I get error LABCHK-{n} from the grader on step 4, it fails",
+    "the grader run fails, i get error LABCHK-{n} on step 4",
+]
+T0 = 1_790_000_000
+PASSROLE = (
+    "An error occurred (AccessDeniedException) when calling the CreateFunction operation: "
+    "User: arn:aws:sts::XXXXXXXXXXXX:assumed-role/voclabs/u is not authorized to perform: "
+    "iam:PassRole on resource: arn:aws:iam::XXXXXXXXXXXX:role/LabRole"
+)
+
+
+def _ledger(db_url: str):
+    context = open_context(Settings(FRICTION_SALT="s"), db_url)
+    for i in range(12):
+        text = GRADER[i % 3].format(n=100 + i) if i % 2 == 0 else PASSROLE
+        context.ingestor.add(CapturedMessage("T1", "C1", f"{T0 + i * 60}.000100", text, f"U{i}"))
+    return context
+
+
+def _tag(context, indexes, domain: str, signature: str) -> None:
+    """A TA tags the messages at `indexes` by hand."""
+    with Session(context.engine) as session:
+        channel = session.exec(select(Channel)).scalars().one()
+        for i in indexes:
+            root = message_row(session, channel.id, f"{T0 + i * 60}.000100")
+            tag(session, root, domain, signature, actor_hash="ta", at=datetime.now(UTC))
+        session.commit()
+
+
+def _incidents(context) -> list[tuple[str, bool, str]]:
+    with Session(context.engine) as session:
+        rows = session.exec(select(Incident).order_by(Incident.root_ts)).scalars()
+        return [(i.signature_id, i.human_tagged, i.classifier_version) for i in rows]
+
+
+def test_train_refuses_without_tags_then_teaches_the_courses_wording(db_url, tmp_path):
+    context = _ledger(db_url)
+    env = {"DATABASE_URL": db_url, "FRICTION_SALT": "s"}
+    model = tmp_path / "m.pkl"
+    refused = friction("train", "--out", str(model), env=env)
+    assert refused.returncode == 2 and "cannot train yet" in refused.stderr
+    _tag(context, (0, 2, 4, 6, 8, 10), "cloudformation", "cloudformation.stack_failed")
+    _tag(context, (1,), "iam", "iam.passrole")
+    trained = friction("train", "--out", str(model), env=env)
+    assert trained.returncode == 0, trained.stderr
+    assert "on 7 TA-tagged incidents" in trained.stdout
+    unseen = "I get error LABCHK-512 when the grader runs, it fails"
+    assert '"signature": "other.other"' in friction("classify", "--json", unseen).stdout
+    taught = friction("classify", "--json", "--model", str(model), unseen).stdout
+    assert '"signature": "cloudformation.stack_failed"' in taught
+
+
+def test_reclassify_applies_the_model_to_history_and_never_touches_tags(db_url, tmp_path):
+    context = _ledger(db_url)
+    _tag(context, (0, 2, 4, 6), "cloudformation", "cloudformation.stack_failed")
+    _tag(context, (1,), "iam", "iam.passrole")
+    env = {"DATABASE_URL": db_url, "FRICTION_SALT": "s"}
+    unchanged = friction("reclassify", env=env)
+    assert unchanged.returncode == 0, unchanged.stderr
+    assert "no incident changed" in unchanged.stdout
+    model = tmp_path / "m.pkl"
+    assert friction("train", "--out", str(model), env=env).returncode == 0
+    config = tmp_path / "friction.toml"
+    config.write_text(f'[classifier]\nmodel = "{model}"\n')
+    taught = friction("reclassify", env={**env, "FRICTION_CONFIG": str(config)})
+    assert taught.returncode == 0, taught.stderr
+    assert "2 other.other -> cloudformation.stack_failed" in " ".join(taught.stdout.split())
+    after = _incidents(context)
+    grader = [after[i] for i in (0, 2, 4, 6, 8, 10)]
+    assert all(sig == "cloudformation.stack_failed" for sig, _, _ in grader)
+    assert [tagged for _, tagged, _ in grader] == [True] * 4 + [False] * 2
+    assert all("+model-" in version for _, _, version in grader[4:])
+    assert after[1][:2] == ("iam.passrole", True)
+    back = friction("reclassify", env=env)  # without the model, history returns to the rules
+    assert "2 cloudformation.stack_failed -> other.other" in " ".join(back.stdout.split())
+    assert [sig for sig, _, _ in _incidents(context)][:5] == [
+        "cloudformation.stack_failed",
+        "iam.passrole",
+        "cloudformation.stack_failed",
+        "iam.passrole",
+        "cloudformation.stack_failed",
+    ]
