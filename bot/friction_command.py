@@ -20,9 +20,12 @@ from bot.authz import Authorizer, Role
 from bot.context import Context
 from bot.labels import UnknownLabel, parse_label
 from bot.report_blocks import report_blocks
-from bot.slack_links import LinkError, parse_message_link
+from bot.slack_links import LinkError, WorkspaceUrl, parse_message_link
 from bot.tag_actions import ActionError, TagActions, Thread
 from classifiers import catalog
+from digests.blocks import digest_blocks, fallback_text
+from digests.model import archive_link, build_digest
+from digests.periods import parse_period
 from digests.report import build_report
 from storage.queries import Window
 
@@ -59,17 +62,12 @@ def help_text(role: Role) -> str:
     )
 
 
-def period_window(name: str, now: datetime) -> tuple[Window, str]:
-    """The window a stats period names, and a title for it (weeks start Monday 00:00 UTC)."""
-    monday = (now - timedelta(days=now.weekday())).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
-    if name == "this-week":
-        return Window(monday, now), f"Friction this week (since {monday:%a %d %b})"
-    if name == "last-week":
-        since = monday - timedelta(days=7)
-        sunday = monday - timedelta(days=1)
-        return Window(since, monday), f"Friction last week ({since:%a %d %b} to {sunday:%a %d %b})"
+def period_window(name: str, now: datetime, timezone: str) -> tuple[Window, str]:
+    """The window a stats period names, and a title for it; weeks are the course's (Monday
+    00:00 in its timezone, as in the digest), `7d` and `30d` end now."""
+    if name in ("this-week", "last-week"):
+        week = parse_period(name, timezone, now)
+        return Window(week.since, min(week.until, now)), f"Friction {week.label}"
     if name in ("7d", "30d"):
         days = int(name[:-1])
         return Window(now - timedelta(days=days), now), f"Friction over the last {days} days"
@@ -90,10 +88,18 @@ class Invocation:
 class FrictionCommand:
     """Runs one `/friction` invocation: `run(client, user_id, team_id, text) -> Reply`."""
 
-    def __init__(self, context: Context, authz: Authorizer, actions: TagActions) -> None:
+    def __init__(
+        self,
+        context: Context,
+        authz: Authorizer,
+        actions: TagActions,
+        workspace_url: WorkspaceUrl,
+    ) -> None:
         self.context = context
         self.authz = authz
         self.actions = actions
+        self.workspace_url = workspace_url
+        self.digest = context.settings.file.digest
         # name -> (what the caller's role must allow, handler)
         self.subcommands: dict[str, tuple[str | None, Callable[[Invocation], Reply]]] = {
             "help": (None, self._help),
@@ -149,21 +155,30 @@ class FrictionCommand:
 
     def _stats(self, call: Invocation) -> Reply:
         period = call.args[0].lower() if call.args else "this-week"
-        window, title = period_window(period, datetime.now(UTC))
+        window, title = period_window(period, datetime.now(UTC), self.digest.timezone)
         with Session(self.context.engine) as session:
             report = build_report(session, window)
         return Reply(title, report_blocks(report, title))
 
     def _digest(self, call: Invocation) -> Reply:
+        """The digest that will be posted next (this week's), as it stands now."""
+        week = parse_period("this-week", self.digest.timezone)
         with Session(self.context.engine) as session:
-            return digest_preview(session, datetime.now(UTC))
-
-
-def digest_preview(session: Session, now: datetime) -> Reply:
-    """The next weekly digest as it stands: this week so far."""
-    window, _ = period_window("this-week", now)
-    title = f"Digest preview: this week so far (since {window.since:%a %d %b})"
-    return Reply(title, report_blocks(build_report(session, window), title))
+            digest = build_digest(
+                session,
+                week,
+                top=self.digest.top_signatures,
+                examples=self.digest.examples,
+                link=archive_link(self.workspace_url(call.client)),
+            )
+        note = (
+            f"Preview, only for you: {week.label} so far. The digest itself is posted "
+            f"{self.digest.day.capitalize()} {self.digest.time} ({self.digest.timezone})."
+        )
+        blocks = digest_blocks(digest)
+        # In place of the footer, which points at a chart that only the posted digest has.
+        blocks[-1] = {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}
+        return Reply(fallback_text(digest), blocks)
 
 
 def _note(words: list[str]) -> str | None:

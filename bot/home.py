@@ -33,11 +33,11 @@ def staff_home(
     triage: list[TriageItem],
     link: Callable[[str, str], str],
     *,
-    since: datetime,
+    title: str,
     now: datetime,
 ) -> View:
     """This week's distribution, top signatures and the incidents awaiting a TA's triage."""
-    blocks = report_blocks(report, f"Friction this week (since {since:%a %d %b})")
+    blocks = report_blocks(report, title)
     blocks.append({"type": "divider"})
     blocks.append(section(_triage_text(report.awaiting_triage, triage, link)))
     blocks.append(

@@ -8,8 +8,11 @@ adds `?thread_ts=<root ts>&cid=<channel>`. Slack may wrap a pasted link in `<...
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
+
+from slack_sdk import WebClient
 
 _PATH = re.compile(r"^/archives/([CGD][A-Z0-9]{2,})/p(\d{7,})$")
 _TS = re.compile(r"^\d+\.\d{6}$")
@@ -60,3 +63,17 @@ def parse_message_link(text: str) -> MessageRef:
 def message_link(workspace_url: str, channel_id: str, ts: str) -> str:
     """The link Slack's "Copy link" gives for a top-level message."""
     return f"{workspace_url.rstrip('/')}/archives/{channel_id}/p{ts.replace('.', '')}"
+
+
+class WorkspaceUrl:
+    """The workspace's address, for links: configured, else asked of Slack (`auth.test`) once."""
+
+    def __init__(self, configured: str | None = None) -> None:
+        self._url = configured
+        self._lock = threading.Lock()
+
+    def __call__(self, client: WebClient) -> str:
+        with self._lock:
+            if self._url is None:
+                self._url = client.auth_test()["url"]
+            return self._url

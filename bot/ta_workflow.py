@@ -11,8 +11,7 @@ Replies are ephemeral: to the `response_url`, or `chat.postEphemeral` after the 
 from __future__ import annotations
 
 import logging
-import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -24,7 +23,7 @@ from bot.authz import Authorizer, Role
 from bot.context import Context
 from bot.friction_command import TA_ONLY, FrictionCommand, period_window
 from bot.home import learner_home, staff_home
-from bot.slack_links import MessageRef, message_link
+from bot.slack_links import MessageRef, WorkspaceUrl, message_link
 from bot.tag_actions import ActionError, TagActions
 from bot.tag_modal import (
     CALLBACK_ID,
@@ -66,9 +65,8 @@ class TaWorkflow:
         self.context = context
         self.authz = Authorizer(context.settings.file.people)
         self.actions = TagActions(context)
-        self.friction = FrictionCommand(context, self.authz, self.actions)
-        self._workspace_url: str | None = None
-        self._lock = threading.Lock()
+        self.workspace_url = WorkspaceUrl(context.settings.file.digest.workspace_url)
+        self.friction = FrictionCommand(context, self.authz, self.actions, self.workspace_url)
 
     def command(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         try:
@@ -144,7 +142,7 @@ class TaWorkflow:
             client.views_publish(user_id=user, view=learner_home())
             return
         now = datetime.now(UTC)
-        window, _ = period_window("this-week", now)
+        window, title = period_window("this-week", now, self.context.settings.file.digest.timezone)
         with Session(self.context.engine) as session:
             report = build_report(session, window)
             triage = awaiting_triage(session, window)
@@ -153,14 +151,7 @@ class TaWorkflow:
             report,
             triage,
             lambda channel, ts: message_link(base, channel, ts),
-            since=window.since or now - timedelta(days=7),
+            title=title,
             now=now,
         )
         client.views_publish(user_id=user, view=view)
-
-    def workspace_url(self, client: WebClient) -> str:
-        """The workspace's address (from `auth.test`, once), for links to threads."""
-        with self._lock:
-            if self._workspace_url is None:
-                self._workspace_url = client.auth_test()["url"]
-            return self._workspace_url

@@ -34,6 +34,7 @@ from bot.context import Context, open_context
 from bot.server import HttpServer
 from bot.slack_app import build_app
 from classifiers import catalog
+from digests.periods import parse_period
 from storage.models import Incident, Message, TagEvent
 
 SECRET = "test-signing-secret"
@@ -347,15 +348,22 @@ def test_a_lead_sees_stats_and_a_digest_preview(bot, fake_slack):
         bot.post(text)
     stats = bot.command("stats this-week", user=LEAD)
     assert stats["response_type"] == "ephemeral"
-    assert stats["text"].startswith("Friction this week")
+    week = parse_period("this-week", "UTC")
+    assert stats["text"] == f"Friction {week.label}"
     blocks = json.dumps(stats["blocks"])
     assert "*3* incidents" in blocks and "1 awaiting triage" in blocks
     assert "Storage Services (S3)" in blocks and "66.7 %" in blocks
     assert "`s3.no_such_bucket` (2)" in blocks
 
     preview = bot.command("digest", user=LEAD)
-    assert preview["response_type"] == "ephemeral" and preview["blocks"]
-    assert "Storage Services (S3)" in json.dumps(preview["blocks"])
+    assert preview["response_type"] == "ephemeral"
+    assert preview["text"].startswith(f"Friction digest {week.key}: 3 incidents")
+    blocks = json.dumps(preview["blocks"])
+    assert preview["blocks"][0]["text"]["text"] == f"Friction digest · {week.label}"
+    assert "Preview, only for you" in blocks
+    assert "Storage Services (S3)" in blocks
+    # Example threads link to the workspace that auth.test names.
+    assert "https://cloudlabs.slack.com/archives/C0123HELP/p" in blocks
     assert fake_slack.calls_to("chat.postMessage") == []  # a preview posts nothing
 
 
@@ -368,7 +376,8 @@ def test_app_home_shows_a_lead_the_weeks_figures_and_a_learner_an_explanation(bo
     publish = fake_slack.wait_for_call("views.publish")
     assert publish.params["user_id"] == LEAD
     home = json.dumps(fake_slack.home_views[LEAD]["blocks"])
-    assert "Friction this week" in home and "*2* incidents" in home
+    assert f"Friction {parse_period('this-week', 'UTC').label}" in home
+    assert "*2* incidents" in home
     assert "Storage Services (S3)" in home and "50.0 %" in home
     assert "*Awaiting triage* (1)" in home
     assert f"archives/{HELP_CHANNEL}/p{unsure_ts.replace('.', '')}" in home
@@ -376,7 +385,7 @@ def test_app_home_shows_a_lead_the_weeks_figures_and_a_learner_an_explanation(bo
     assert bot.sender.event(event_body("app_home_opened", user=LEARNER)).status == 200
     fake_slack.wait_for_call("views.publish", 2)
     learner = json.dumps(fake_slack.home_views[LEARNER]["blocks"])
-    assert "salted hash" in learner and "Friction this week" not in learner
+    assert "salted hash" in learner and "incidents," not in learner
 
 
 def test_the_sample_shortcut_and_submission_retag_the_sample_incident(bot, fake_slack):

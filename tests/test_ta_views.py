@@ -1,10 +1,12 @@
 """The modal and the report blocks: read back as Slack sends them, within Slack's limits."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_samples import interaction
 
+from bot.friction_command import period_window
 from bot.labels import Label
 from bot.report_blocks import report_blocks
 from bot.tag_actions import Current, Thread
@@ -89,3 +91,22 @@ def test_report_blocks_fit_slacks_limits_with_every_domain():
     assert all(len(b["text"]["text"]) <= 3000 for b in blocks[1:])
     table = blocks[2]["text"]["text"]
     assert all(label in table for label in (d.label for d in cat.domains))
+
+
+def test_stats_weeks_are_the_courses_weeks_and_rolling_windows_end_now():
+    now = datetime(2026, 11, 22, 20, 0, tzinfo=UTC)  # Sunday in UTC, Monday 09:00 in Auckland
+    auckland, title = period_window("this-week", now, "Pacific/Auckland")
+    assert (auckland.since, auckland.until) == (datetime(2026, 11, 22, 11, 0, tzinfo=UTC), now)
+    assert title == "Friction 2026-W48 (23-29 Nov 2026)"
+    utc, _ = period_window("this-week", now, "UTC")
+    assert utc.since == datetime(2026, 11, 16, tzinfo=UTC)
+    last, _ = period_window("last-week", now, "UTC")
+    assert (last.since, last.until) == (datetime(2026, 11, 9, tzinfo=UTC), utc.since)
+    rolling, title = period_window("30d", now, "UTC")
+    assert (rolling.since, rolling.until, title) == (
+        now - timedelta(days=30),
+        now,
+        "Friction over the last 30 days",
+    )
+    with pytest.raises(ValueError, match="`fortnight` is not a period"):
+        period_window("fortnight", now, "UTC")
