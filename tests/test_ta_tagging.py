@@ -211,3 +211,16 @@ def test_a_note_is_redacted_like_any_text_the_ledger_keeps(context, actions):
     for secret in ("U0456LRNR", "AKIAIOSFODNN7EXAMPLE", "111122223333", "a@b.edu"):
         assert secret not in event.note
     assert event.note.startswith("@user pasted")
+
+
+def test_reclassifying_history_keeps_tags_and_dismissals(context, actions):
+    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))
+    context.ingestor.add(msg("1731331000.000100", UNSURE))
+    actions.label(thread(), parse_label("iam.passrole"), TA)
+    actions.label(thread("1731331000.000100"), parse_label("none"), TA)
+
+    context.ingestor.reclassify()
+
+    assert incident(context).signature_id == "iam.passrole"
+    assert incident(context, "1731331000.000100").dismissed
+    assert report(context).total_incidents == 1
