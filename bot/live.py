@@ -10,16 +10,57 @@ import time
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 
+from bot.config import ConfigError, Settings
 from bot.context import Context
 from bot.live_events import ChannelNames, LiveEvents, is_transient
 from bot.server import HttpServer
 from bot.slack_app import FEATURES, build_app, web_client
 from bot.socket_watch import SocketWatch
 from bot.spool import DEFAULT_PATH, Spool, Writer, spool_event
+
+
+def check_credentials(config: Settings) -> bool:
+    """Refuse missing or malformed Slack credentials up front; True for Socket Mode."""
+
+    def secret(name: str, value: Any, prefix: str | None, what: str) -> None:
+        if value is None or not value.get_secret_value().strip():
+            raise ConfigError(f"{name} is not set: {what}")
+        text = value.get_secret_value()
+        if prefix and not text.startswith(prefix):
+            shown = text.split("-", 1)[0] + "-..." if "-" in text else "no prefix"
+            raise ConfigError(f"{name} must be {what} starting with {prefix}, not {shown}")
+
+    secret(
+        "SLACK_BOT_TOKEN",
+        config.slack_bot_token,
+        "xoxb-",
+        "the Bot User OAuth Token (OAuth & Permissions)",
+    )
+    socket_mode = config.slack_app_token is not None
+    if socket_mode:
+        secret(
+            "SLACK_APP_TOKEN",
+            config.slack_app_token,
+            "xapp-",
+            "an app-level token with connections:write (Basic Information)",
+        )
+    else:
+        secret(
+            "SLACK_SIGNING_SECRET",
+            config.slack_signing_secret,
+            None,
+            "HTTP mode needs the Signing Secret (Basic Information); "
+            "or set SLACK_APP_TOKEN for Socket Mode",
+        )
+    url = urlsplit(config.slack_api_url)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise ConfigError(f"SLACK_API_URL must be an http(s) URL, not {config.slack_api_url!r}")
+    return socket_mode
 
 
 class LiveBot:

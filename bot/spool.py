@@ -300,6 +300,7 @@ class Writer:
                 self._stop.wait(backoff)
                 continue
             backoff = 0.0
+            self._publish()
             if self.health.database != "ok":
                 self._set(database="ok", since=time.time(), last_error=None)
                 log_event(log, "ledger.available", pending=self.spool.counts().pending)
