@@ -9,12 +9,14 @@ ledger the same.
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
+from types import SimpleNamespace
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 from sqlmodel import Session, select
 
 from bot.capture import CapturedMessage
@@ -25,9 +27,12 @@ from storage.ledger import (
     channel_row,
     find_channel,
     incident_row,
+    incident_rows,
     message_row,
+    message_rows,
     set_resolution,
     thread_rows,
+    threads_rows,
 )
 from storage.models import Channel, Incident, Message
 
@@ -70,22 +75,19 @@ class Ingestor:
     def add(self, msg: CapturedMessage) -> Outcome:
         """Ingest one message (new, edited or re-seen) in its own transaction."""
         with Session(self.engine, expire_on_commit=False) as session:
-            outcome = self._add(session, msg)
+            [outcome] = self._add_batch(session, [msg])
             session.commit()
         return outcome
 
-    def add_many(self, messages: Iterable[CapturedMessage], batch: int = 500) -> Counter[str]:
-        """Ingest a stream of messages, committing every `batch`; returns counts per outcome."""
+    def add_many(self, messages: Iterable[CapturedMessage], batch: int = 1000) -> Counter[str]:
+        """Ingest a stream of messages, `batch` per transaction; returns counts per outcome."""
         counts: Counter[str] = Counter()
-        session = Session(self.engine, expire_on_commit=False)
-        try:
-            for n, msg in enumerate(messages, 1):
-                counts[self._add(session, msg).action] += 1
-                if n % batch == 0:
-                    session.commit()
-            session.commit()
-        finally:
-            session.close()
+        stream = iter(messages)
+        with Session(self.engine, expire_on_commit=False) as session:
+            while chunk := list(islice(stream, batch)):
+                counts.update(outcome.action for outcome in self._add_batch(session, chunk))
+                session.commit()
+                session.expunge_all()  # memory stays flat however long the stream
         return counts
 
     def delete(self, team_id: str, channel_id: str, ts: str) -> Outcome:
@@ -130,30 +132,83 @@ class Ingestor:
             session.commit()
             return Outcome("updated", incident.id if incident else None)
 
-    def _add(self, session: Session, msg: CapturedMessage) -> Outcome:
-        channel = channel_row(
-            session,
-            msg.team_id,
-            msg.channel_id,
-            msg.channel_name,
-            self.cohort_for(msg.channel_id, msg.channel_name),
-        )
+    def _add_batch(self, session: Session, batch: list[CapturedMessage]) -> list[Outcome]:
+        """Store a batch of messages, then re-derive once each thread they changed.
+
+        An incident is a function of its thread's stored rows, so deriving it after the batch
+        gives what deriving after every message would, with a few queries per batch instead
+        of several per message. New rows go in as one multi-row INSERT.
+        """
+        channels: dict[tuple[str, str], Channel] = {}
+        for msg in batch:
+            if (msg.team_id, msg.channel_id) not in channels:
+                channels[msg.team_id, msg.channel_id] = channel_row(
+                    session,
+                    msg.team_id,
+                    msg.channel_id,
+                    msg.channel_name,
+                    self.cohort_for(msg.channel_id, msg.channel_name),
+                )
+        keyed = [(channels[m.team_id, m.channel_id].id, m) for m in batch]
+        by_pk: dict[int, list[CapturedMessage]] = defaultdict(list)
+        for pk, msg in keyed:
+            by_pk[pk].append(msg)
+        stored = {pk: message_rows(session, pk, (m.ts for m in msgs)) for pk, msgs in by_pk.items()}
+        new: list[SimpleNamespace] = []
+        actions = [self._store(msg, pk, stored[pk], new) for pk, msg in keyed]
+        if new:
+            session.connection().execute(insert(Message), [vars(row) for row in new])
+        session.flush()
+        changed = defaultdict(set)
+        for (pk, msg), action in zip(keyed, actions, strict=True):
+            if action != "unchanged":
+                changed[pk].add(msg.root_ts)
+        incidents: dict[tuple[int, str], int] = {}
+        for channel in channels.values():
+            pk = channel.id
+            found = incident_rows(session, pk, {m.root_ts for m in by_pk[pk]})
+            for root_ts, rows in threads_rows(session, pk, changed[pk]).items():
+                found[root_ts] = self._derive(session, channel, root_ts, rows, found.get(root_ts))
+            session.flush()
+            incidents.update({(pk, root): i.id for root, i in found.items() if i is not None})
+        return [
+            Outcome(action, incidents.get((pk, msg.root_ts)))
+            for (pk, msg), action in zip(keyed, actions, strict=True)
+        ]
+
+    def _store(
+        self,
+        msg: CapturedMessage,
+        channel_pk: int,
+        stored: dict[str, Message | SimpleNamespace],
+        new: list[SimpleNamespace],
+    ) -> str:
+        """Update the message's row in `stored` (by ts), or append a new one to `new`.
+
+        New rows are plain namespaces, not Message objects: building a SQLModel object costs
+        more than classifying the message, and the multi-row INSERT needs only the values.
+        """
         text = redact(msg.text)
-        row = message_row(session, channel.id, msg.ts)
+        row = stored.get(msg.ts)
         if row is None:
-            row = Message(
-                channel_pk=channel.id,
+            row = SimpleNamespace(
+                channel_pk=channel_pk,
                 ts=msg.ts,
                 thread_ts=msg.thread_ts,
                 posted_at=ts_time(msg.ts),
                 user_hash=self.pseudonymize(msg.user_id),
+                text=None,
                 subtype=msg.subtype,
                 source=msg.source,
+                edited_at=None,
+                resolution_reaction=False,
+                resolution_reaction_at=None,
             )
+            stored[msg.ts] = row
+            new.append(row)
             action = "stored"
         elif row.text == text and not (msg.resolution_reactions and not row.resolution_reaction):
-            incident = incident_row(session, channel.id, msg.root_ts)
-            return Outcome("unchanged", incident.id if incident else None)
+            return "unchanged"
         else:
             action = "updated"
         if msg.edited_ts:
@@ -163,10 +218,7 @@ class Ingestor:
             row.resolution_reaction_at = ts_time(msg.latest_reply) if msg.latest_reply else None
         if row.text != text:
             self._classify(row, text, reply=msg.is_reply)
-        session.add(row)
-        session.flush()
-        incident = self._rederive(session, channel, msg.root_ts)
-        return Outcome(action, incident.id if incident else None)
+        return action
 
     def refresh(self, session: Session, channel: Channel, root_ts: str) -> Incident | None:
         """Re-derive a thread's incident in the caller's transaction, e.g. after a TA's tag."""
@@ -211,14 +263,28 @@ class Ingestor:
         row.resolves = reply and not result.is_incident and is_resolution(text)
 
     def _rederive(self, session: Session, channel: Channel, root_ts: str) -> Incident | None:
-        """Open, update, resolve or drop the thread's incident from its stored messages.
+        """Open, update, resolve or drop the thread's incident from its stored messages."""
+        rows = thread_rows(session, channel.id, root_ts)
+        incident = self._derive(
+            session, channel, root_ts, rows, incident_row(session, channel.id, root_ts)
+        )
+        session.flush()
+        return incident
+
+    def _derive(
+        self,
+        session: Session,
+        channel: Channel,
+        root_ts: str,
+        rows: list[Message],
+        incident: Incident | None,
+    ) -> Incident | None:
+        """The thread's incident given its rows (root first) and its incident row, if any.
 
         Only the asker's own messages speak for the incident: a TA pasting an example error
-        in someone's thread does not make it a blocker.
+        in someone's thread does not make it a blocker. The caller flushes.
         """
-        rows = thread_rows(session, channel.id, root_ts)
         root = rows[0] if rows and rows[0].ts == root_ts else None
-        incident = incident_row(session, channel.id, root_ts)
         if root is None:
             return None
         own = [m for m in rows if m is root or (root.user_hash and m.user_hash == root.user_hash)]
@@ -226,7 +292,6 @@ class Ingestor:
         if not reports:
             if incident is not None and not incident.human_tagged:
                 session.delete(incident)
-                session.flush()
                 return None
             if incident is None:
                 return None
@@ -254,7 +319,6 @@ class Ingestor:
         if incident.resolved_by not in EXPLICIT_RESOLUTIONS:
             _derive_resolution(incident, root, own)
         session.add(incident)
-        session.flush()
         return incident
 
 

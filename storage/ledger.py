@@ -93,6 +93,42 @@ def thread_rows(session: Session, channel_pk: int, root_ts: str) -> list[Message
     )
 
 
+def message_rows(session: Session, channel_pk: int, ts: Iterable[str]) -> dict[str, Message]:
+    """The channel's stored messages among `ts`, by ts: one query for a whole batch."""
+    query = select(Message).where(Message.channel_pk == channel_pk, Message.ts.in_(set(ts)))
+    return {row.ts: row for row in session.exec(query)}
+
+
+def threads_rows(
+    session: Session, channel_pk: int, roots: Iterable[str]
+) -> dict[str, list[Message]]:
+    """`thread_rows` of many threads of one channel in one query: root_ts -> rows in order."""
+    roots = set(roots)
+    query = (
+        select(Message)
+        .where(
+            Message.channel_pk == channel_pk,
+            or_(Message.ts.in_(roots), Message.thread_ts.in_(roots)),
+        )
+        .order_by(Message.ts)
+    )
+    threads: dict[str, list[Message]] = {root: [] for root in roots}
+    for row in session.exec(query):
+        if row.ts in roots:
+            threads[row.ts].append(row)
+        if row.thread_ts in roots and row.thread_ts != row.ts:
+            threads[row.thread_ts].append(row)
+    return threads
+
+
+def incident_rows(session: Session, channel_pk: int, roots: Iterable[str]) -> dict[str, Incident]:
+    """The channel's incidents among thread roots `roots`, by root_ts."""
+    query = select(Incident).where(
+        Incident.channel_pk == channel_pk, Incident.root_ts.in_(set(roots))
+    )
+    return {row.root_ts: row for row in session.exec(query)}
+
+
 def incident_row(session: Session, channel_pk: int, root_ts: str) -> Incident | None:
     return session.exec(
         select(Incident).where(Incident.channel_pk == channel_pk, Incident.root_ts == root_ts)
