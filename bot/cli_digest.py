@@ -10,6 +10,7 @@ import json
 import os
 import socket
 import sys
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -21,8 +22,10 @@ from sqlmodel import Session
 
 from bot.cli import DbOption, fail, open_cli_context, user_errors
 from bot.config import Settings
+from digests.alerts import AlertChecker, backtest, observations, silence
 from digests.blocks import digest_blocks
 from digests.chart import digest_png
+from digests.config import parse_duration
 from digests.export import digest_csv, digest_json
 from digests.model import archive_link, build_digest
 from digests.periods import parse_period
@@ -136,4 +139,92 @@ def _report_post(outcome) -> None:
         typer.echo(f"Warning: {outcome.error}", err=True)
 
 
-alerts_app = typer.Typer(help="Spike alerts: check now, or replay history.", no_args_is_help=True)
+alerts_app = typer.Typer(
+    help="Spike alerts: check now, replay history, silence.", no_args_is_help=True
+)
+
+
+def _moment(value: str | None, option: str) -> datetime | None:
+    """An ISO date or time (UTC unless it says otherwise)."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise fail(
+            f"{option} takes a date like 2026-09-07 or 2026-09-07T14:30, not {value!r}"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@alerts_app.command("check")
+def alerts_check(
+    post: Annotated[bool, typer.Option("--post", help="Post and record what fires.")] = False,
+    at: Annotated[
+        str | None, typer.Option(help="Check as of this moment (ISO, UTC); default now.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Run one spike check: counts against baseline, and what fires or resolves."""
+    moment = _moment(at, "--at")
+    with user_errors():
+        context = open_cli_context(db)
+        file = context.settings.file
+        checker = AlertChecker(
+            context.engine,
+            file.alerts,
+            channel=file.alerts.channel or file.digest.channel,
+            timezone=file.digest.timezone,
+            client=slack_client(context.settings) if post else None,
+            link=archive_link(file.digest.workspace_url),
+        )
+        if post and checker.channel is None:
+            raise fail("no channel for alerts: set [alerts] channel or [digest] channel")
+        with Session(context.engine) as session:
+            found = observations(session, file.alerts, moment or datetime.now(UTC))
+        events = checker.check(moment)
+    for obs in found:
+        typer.echo(
+            f"{obs.domain:<10} {obs.cohort or '(no cohort)':<14} {obs.count:>4} new "
+            f"(baseline {obs.baseline:.1f}, p={obs.p:.2g})"
+        )
+    for event in events:
+        typer.echo(event.describe())
+    if not post and events:
+        typer.echo("(dry run: nothing posted or recorded; add --post)")
+
+
+@alerts_app.command("backtest")
+def alerts_backtest(
+    since: Annotated[str, typer.Option(help="Replay from this date (YYYY-MM-DD).")],
+    until: Annotated[str | None, typer.Option(help="Up to this date (default: now).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Replay the ledger's history through the spike rule and list when it would have fired."""
+    start, end = _moment(since, "--since"), _moment(until, "--until") or datetime.now(UTC)
+    with user_errors():
+        context = open_cli_context(db)
+        fired = 0
+        for event in backtest(context.engine, context.settings.file.alerts, start, end):
+            fired += event.action == "fire"
+            typer.echo(event.describe())
+    typer.echo(
+        f"{fired} alert{'' if fired == 1 else 's'} would have fired "
+        f"from {start:%Y-%m-%d} to {end:%Y-%m-%d %H:%M}."
+    )
+
+
+@alerts_app.command("silence")
+def alerts_silence(
+    domain: Annotated[str, typer.Argument(help="A domain id, such as iam.")],
+    duration: Annotated[str, typer.Argument(help="How long: 30m, 2h, 1d.")],
+    cohort: Annotated[str | None, typer.Option(help="Only this cohort.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Mute a domain's spike alerts for a while (what `/friction silence iam 2h` does)."""
+    with user_errors():
+        length = parse_duration(duration)
+        context = open_cli_context(db)
+        with Session(context.engine) as session:
+            ends = silence(session, domain, length, cohort=cohort)
+    typer.echo(f"{domain} alerts silenced until {ends:%Y-%m-%d %H:%M} UTC.")

@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from digests.config import AlertSettings, DigestSettings
 from storage.db import DEFAULT_URL
 
 
@@ -73,6 +74,8 @@ class FileConfig(_Section):
     classifier: Classifier = Field(default_factory=Classifier)
     resolution: Resolution = Field(default_factory=Resolution)
     people: People = Field(default_factory=People)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
 
 class Settings(BaseSettings):
