@@ -6,12 +6,14 @@ Plain functions with Typer annotations; `bot/cli.py` registers them on the `fric
 from __future__ import annotations
 
 from collections import Counter
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from bot.cli import DbOption, open_cli_context, user_errors
+from bot.export_ledger import export_ledger
 from bot.importer import import_export
 
 ChannelOption = Annotated[
@@ -49,3 +51,23 @@ def import_(
 
 def _reasons(counts: Counter[str]) -> str:
     return (": " + ", ".join(f"{n} {why}" for why, n in counts.most_common())) if counts else ""
+
+
+class ExportFormat(StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+
+
+def export(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write (replaced whole).")],
+    format: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="File format.")
+    ] = ExportFormat.parquet,
+    db: DbOption = None,
+) -> None:
+    """Export incidents and messages for a warehouse, partitioned by day (docs/export.md)."""
+    with user_errors():
+        context = open_cli_context(db)
+        result = export_ledger(context.engine, out, format.value)
+    for table, rows in result.rows.items():
+        typer.echo(f"{table}: {rows} rows in {result.days[table]} days -> {out / table}/dt=*/")
