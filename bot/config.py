@@ -67,6 +67,12 @@ class People(_Section):
     leads: list[str] = Field(default_factory=list, description="Slack user ids of leads")
 
 
+class Retention(_Section):
+    retention_days: int | None = Field(
+        None, ge=1, description="days after which message text is deleted; None keeps it"
+    )
+
+
 class FileConfig(_Section):
     """The TOML file's sections."""
 
@@ -76,6 +82,7 @@ class FileConfig(_Section):
     people: People = Field(default_factory=People)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    retention: Retention = Field(default_factory=Retention)
 
 
 class Settings(BaseSettings):
