@@ -14,6 +14,7 @@ import typer
 
 from bot.cli import DbOption, open_cli_context, user_errors
 from bot.export_ledger import export_ledger
+from bot.forget import apply_retention, forget_user
 from bot.importer import import_export
 
 ChannelOption = Annotated[
@@ -71,3 +72,35 @@ def export(
         result = export_ledger(context.engine, out, format.value)
     for table, rows in result.rows.items():
         typer.echo(f"{table}: {rows} rows in {result.days[table]} days -> {out / table}/dt=*/")
+
+
+def forget_user_(
+    user_id: Annotated[str, typer.Argument(help="The Slack user id, e.g. U0456LRNR.")],
+    db: DbOption = None,
+) -> None:
+    """Delete everything a person posted and their name on tags; never capture them again."""
+    with user_errors():
+        context = open_cli_context(db)
+        done = forget_user(context, user_id)
+    typer.echo(
+        f"Forgot {user_id}: {done.messages} messages deleted, {done.incidents} incidents "
+        f"went with them, {done.tag_events} tag events no longer name them."
+    )
+
+
+retention_app = typer.Typer(help="Delete old message text, keep the figures.", no_args_is_help=True)
+
+
+@retention_app.command("apply")
+def retention_apply(
+    days: Annotated[
+        int | None,
+        typer.Option(min=1, help="Override [retention] retention_days from the config file."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Delete the text of messages older than the retention period; incidents stay counted."""
+    with user_errors():
+        context = open_cli_context(db)
+        expired = apply_retention(context, days)
+    typer.echo(f"Deleted the text of {expired} messages older than the retention period.")

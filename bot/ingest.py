@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from bot.capture import CapturedMessage
 from bot.privacy import Pseudonymizer, redact
 from classifiers import Classifier, is_resolution
+from storage.erasure import forgotten_among
 from storage.ledger import (
     EXPLICIT_RESOLUTIONS,
     channel_row,
@@ -137,7 +138,8 @@ class Ingestor:
 
         An incident is a function of its thread's stored rows, so deriving it after the batch
         gives what deriving after every message would, with a few queries per batch instead
-        of several per message. New rows go in as one multi-row INSERT.
+        of several per message. New rows go in as one multi-row INSERT. Messages of people
+        who asked to be forgotten are `ignored`.
         """
         channels: dict[tuple[str, str], Channel] = {}
         for msg in batch:
@@ -154,14 +156,20 @@ class Ingestor:
         for pk, msg in keyed:
             by_pk[pk].append(msg)
         stored = {pk: message_rows(session, pk, (m.ts for m in msgs)) for pk, msgs in by_pk.items()}
+        forgotten = forgotten_among(session, {self.pseudonymize(m.user_id) for m in batch})
         new: list[SimpleNamespace] = []
-        actions = [self._store(msg, pk, stored[pk], new) for pk, msg in keyed]
+        actions = [
+            "ignored"
+            if forgotten and self.pseudonymize(msg.user_id) in forgotten
+            else self._store(msg, pk, stored[pk], new)
+            for pk, msg in keyed
+        ]
         if new:
             session.connection().execute(insert(Message), [vars(row) for row in new])
         session.flush()
         changed = defaultdict(set)
         for (pk, msg), action in zip(keyed, actions, strict=True):
-            if action != "unchanged":
+            if action in ("stored", "updated"):
                 changed[pk].add(msg.root_ts)
         incidents: dict[tuple[int, str], int] = {}
         for channel in channels.values():
@@ -207,8 +215,10 @@ class Ingestor:
             stored[msg.ts] = row
             new.append(row)
             action = "stored"
-        elif row.text == text and not (msg.resolution_reactions and not row.resolution_reaction):
-            return "unchanged"
+        elif row.text is None or (
+            row.text == text and not (msg.resolution_reactions and not row.resolution_reaction)
+        ):
+            return "unchanged"  # None: the text was deleted by retention and stays deleted
         else:
             action = "updated"
         if msg.edited_ts:

@@ -1,0 +1,68 @@
+"""What the ledger erases on request or with age: a person's traces, and old message text.
+
+A forgotten person's hash is remembered (only the salted hash, under `forgotten:<hash>`) so that
+re-importing an export or backfilling history does not bring them back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from storage.ledger import set_meta
+from storage.models import Channel, Incident, Message, Meta, TagEvent
+
+_FORGOTTEN = "forgotten:"
+
+
+def messages_by(session: Session, user_hash: str) -> list[tuple[str, str, str]]:
+    """(team, channel, ts) of every message the person posted, replies before roots.
+
+    Replies first, so each thread they replied in is re-derived while its root still stands.
+    """
+    query = (
+        select(Channel.team_id, Channel.channel_id, Message.ts)
+        .join(Channel, Channel.id == Message.channel_pk)
+        .where(Message.user_hash == user_hash)
+        .order_by((Message.thread_ts.is_(None) | (Message.thread_ts == Message.ts)), Message.ts)
+    )
+    return [tuple(row) for row in session.execute(query)]
+
+
+def anonymise_actor(session: Session, user_hash: str) -> int:
+    """Drop the person from the audit trail of tags (the changes stay, unattributed)."""
+    events = session.execute(
+        update(TagEvent).where(TagEvent.actor_hash == user_hash).values(actor_hash=None)
+    ).rowcount
+    session.execute(
+        update(Incident).where(Incident.asker_hash == user_hash).values(asker_hash=None)
+    )
+    return events
+
+
+def mark_forgotten(session: Session, user_hash: str, at: datetime) -> None:
+    set_meta(session, _FORGOTTEN + user_hash, at.isoformat())
+
+
+def forgotten_among(session: Session, hashes: Iterable[str | None]) -> set[str]:
+    """Which of these people asked to be forgotten (one query for a whole batch)."""
+    keys = {_FORGOTTEN + h for h in hashes if h}
+    if not keys:
+        return set()
+    found = session.execute(select(Meta.key).where(Meta.key.in_(keys))).scalars()
+    return {key.removeprefix(_FORGOTTEN) for key in found}
+
+
+def expire_text(session: Session, before: datetime) -> int:
+    """Delete the text (and what was read from it) of messages posted before `before`.
+
+    Incidents keep their counts, times, domains and signatures: the figures do not change.
+    """
+    return session.execute(
+        update(Message)
+        .where(Message.posted_at < before, Message.text.is_not(None))
+        .values(text=None, attributes={})
+    ).rowcount

@@ -1,0 +1,167 @@
+"""`friction forget-user` and retention: a learner is forgotten; old text goes, figures stay."""
+
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from friction_cli import friction
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.context import open_context
+from bot.forget import apply_retention, forget_user
+from bot.importer import import_export
+from digests.report import build_report
+from storage.models import Incident, Message, TagEvent
+from storage.queries import Window
+
+ROOT = Path(__file__).parents[1]
+COHORT = ROOT / "bot" / "demo_cohort"
+LABELS = json.loads((COHORT / "labels.json").read_text())
+SALT = {"FRICTION_SALT": "salt"}
+
+
+def export_messages() -> list[tuple[str, dict]]:
+    """(channel id, message) for every message of the export files."""
+    ids = {c["name"]: c["id"] for c in json.loads((COHORT / "channels.json").read_text())}
+    return [
+        (ids[day.parent.name], m)
+        for day in sorted(COHORT.glob("help-*/*.json"))
+        for m in json.loads(day.read_text())
+    ]
+
+
+def posted_by() -> Counter[str]:
+    """Captured messages per Slack user, counted from the export files themselves."""
+    return Counter(
+        m["user"]
+        for _, m in export_messages()
+        if m.get("subtype") in (None, "thread_broadcast", "file_share") and not m.get("bot_id")
+    )
+
+
+# The learner who asked most often (roots of labelled incidents), and a TA.
+ROOTS = {(c, m["ts"]): m.get("user") for c, m in export_messages()}
+ASKER = Counter(ROOTS[i["channel"], i["ts"]] for i in LABELS["incidents"]).most_common(1)[0][0]
+TA = next(u for u in posted_by() if u.startswith("U0DEMOTA"))
+
+
+@pytest.fixture
+def ledger(db_url):
+    context = open_context(Settings(**SALT), db_url)
+    import_export(context, COHORT)
+    return context
+
+
+def count(context, model, *where) -> int:
+    with Session(context.engine) as session:
+        query = select(func.count()).select_from(model).where(*where)
+        return session.execute(query).scalar_one()
+
+
+def figures(context) -> list[tuple]:
+    with Session(context.engine) as session:
+        report = build_report(session, Window())
+    return [(d.domain, d.incidents, d.downtime_hours) for d in report.domains] + [
+        (s.signature, s.incidents) for s in report.signatures
+    ]
+
+
+def test_forgetting_a_learner_deletes_their_messages_and_incidents(ledger):
+    their_hash = ledger.pseudonymize(ASKER)
+    theirs = count(ledger, Message, Message.user_hash == their_hash)
+    their_incidents = count(ledger, Incident, Incident.asker_hash == their_hash)
+    total = count(ledger, Message)
+    assert theirs == posted_by()[ASKER] > 0 and their_incidents > 0
+    done = forget_user(ledger, ASKER)
+    assert (done.messages, done.incidents) == (theirs, their_incidents)
+    assert count(ledger, Message, Message.user_hash == their_hash) == 0
+    assert count(ledger, Incident, Incident.asker_hash == their_hash) == 0
+    assert count(ledger, Message) == total - theirs
+
+
+def test_a_forgotten_learner_does_not_come_back_on_reimport(ledger):
+    forget_user(ledger, ASKER)
+    again = import_export(ledger, COHORT)
+    assert again.outcomes["ignored"] == posted_by()[ASKER]
+    assert again.outcomes["stored"] == 0
+    their_hash = ledger.pseudonymize(ASKER)
+    assert count(ledger, Message, Message.user_hash == their_hash) == 0
+
+
+def test_forgetting_a_ta_keeps_their_tags_but_not_their_name(ledger):
+    ta_hash = ledger.pseudonymize(TA)
+    with Session(ledger.engine) as session:
+        incident = session.execute(select(Incident)).scalars().first()
+        session.add(
+            TagEvent(
+                incident_id=incident.id, actor_hash=ta_hash, action="tag", at=datetime.now(UTC)
+            )
+        )
+        session.commit()
+    incidents = count(ledger, Incident)
+    done = forget_user(ledger, TA)
+    assert done.tag_events == 1 and done.messages == posted_by()[TA]
+    assert count(ledger, TagEvent) == 1
+    assert count(ledger, TagEvent, TagEvent.actor_hash == ta_hash) == 0
+    assert count(ledger, Incident) == incidents  # a TA's replies make or break no incident
+
+
+def test_forget_user_from_the_command_line(tmp_path):
+    db = tmp_path / "ledger.db"
+    assert friction("import", str(COHORT), "--db", str(db)).returncode == 0
+    result = friction("forget-user", ASKER, "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert f"Forgot {ASKER}: {posted_by()[ASKER]} messages deleted" in result.stdout
+    again = friction("forget-user", ASKER, "--db", str(db))
+    assert f"Forgot {ASKER}: 0 messages deleted, 0 incidents" in again.stdout
+    bad = friction("forget-user", "<@U123>", "--db", str(db))
+    assert bad.returncode == 2 and "is not a Slack user id" in bad.stderr
+
+
+def test_retention_deletes_old_text_and_keeps_every_figure(ledger):
+    before = figures(ledger)
+    now = datetime(2026, 10, 1, tzinfo=UTC)
+    cutoff = datetime(2026, 9, 24, tzinfo=UTC)
+    old = count(ledger, Message, Message.posted_at < cutoff)
+    expired = apply_retention(ledger, days=7, now=now)
+    assert expired == old > 0
+    assert count(ledger, Message, Message.posted_at < cutoff, Message.text.is_not(None)) == 0
+    assert count(ledger, Message, Message.posted_at >= cutoff, Message.text.is_(None)) == 0
+    assert figures(ledger) == before
+    # Importing the same export again does not bring the deleted text back.
+    again = import_export(ledger, COHORT)
+    assert again.outcomes["stored"] == again.outcomes["updated"] == 0
+    assert count(ledger, Message, Message.posted_at < cutoff, Message.text.is_not(None)) == 0
+    assert apply_retention(ledger, days=7, now=now) == 0
+
+
+def test_retention_from_the_config_file(tmp_path):
+    db = tmp_path / "ledger.db"
+    assert friction("import", str(COHORT), "--db", str(db)).returncode == 0
+    context = open_context(Settings(), f"sqlite:///{db}")
+    with Session(context.engine) as session:
+        times = sorted(session.execute(select(Message.posted_at)).scalars())
+    middle = times[len(times) // 2]
+    days = (datetime.now(UTC) - middle.replace(tzinfo=UTC)).days
+    config = tmp_path / "friction.toml"
+    config.write_text(f"[retention]\nretention_days = {days}\n")
+    result = friction("retention", "apply", "--db", str(db), env={"FRICTION_CONFIG": str(config)})
+    assert result.returncode == 0, result.stderr
+    expired = count(context, Message, Message.text.is_(None))
+    assert 0 < expired < len(times)
+    assert f"Deleted the text of {expired} messages" in result.stdout
+
+
+def test_retention_without_a_period_is_a_precise_error(tmp_path):
+    result = friction("retention", "apply", "--db", str(tmp_path / "l.db"))
+    assert result.returncode == 2 and "no retention configured" in result.stderr
+    config = tmp_path / "friction.toml"
+    config.write_text("[retention]\nretention_days = 0\n")
+    bad = friction(
+        "retention", "apply", "--db", str(tmp_path / "l.db"), env={"FRICTION_CONFIG": str(config)}
+    )
+    assert bad.returncode == 2 and "retention.retention_days" in bad.stderr
