@@ -174,7 +174,13 @@ def _print_table(result) -> None:
 
 # Commands kept in their own modules; they use the helpers above, so they come last.
 from bot.cli_digest import alerts_app, digest  # noqa: E402
-from bot.cli_history import export, forget_user_, import_, retention_app  # noqa: E402
+from bot.cli_history import (  # noqa: E402
+    backfill,
+    export,
+    forget_user_,
+    import_,
+    retention_app,
+)
 from bot.cli_learn import reclassify, train  # noqa: E402
 from bot.cli_run import run, status  # noqa: E402
 from bot.cli_tags import tags  # noqa: E402
@@ -183,6 +189,7 @@ app.command()(digest)
 app.add_typer(alerts_app, name="alerts")
 app.command()(tags)
 app.command("import")(import_)
+app.command()(backfill)
 app.command()(export)
 app.command("forget-user")(forget_user_)
 app.add_typer(retention_app, name="retention")

@@ -11,11 +11,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from slack_sdk.errors import SlackApiError
 
-from bot.cli import DbOption, open_cli_context, user_errors
+from bot.backfill import backfill as read_history
+from bot.cli import DbOption, _date, fail, open_cli_context, user_errors
+from bot.cli_run import HistoryTier
+from bot.config import ConfigError
 from bot.export_ledger import export_ledger
 from bot.forget import apply_retention, forget_user
+from bot.history import TIERS
 from bot.importer import import_export
+from bot.ingest import ts_time
+from bot.slack_app import web_client
 
 ChannelOption = Annotated[
     list[str] | None,
@@ -104,3 +111,44 @@ def retention_apply(
         context = open_cli_context(db)
         expired = apply_retention(context, days)
     typer.echo(f"Deleted the text of {expired} messages older than the retention period.")
+
+
+def backfill(
+    channel: Annotated[
+        str, typer.Option("--channel", "-c", help="The channel id, e.g. C0123HELP.")
+    ],
+    since: Annotated[
+        str | None, typer.Option(help="First day read (YYYY-MM-DD); default: where it left off.")
+    ] = None,
+    history_tier: Annotated[
+        HistoryTier,
+        typer.Option(help="Slack's history rate for this app: tier3 (own workspace) or limited."),
+    ] = HistoryTier.tier3,
+    db: DbOption = None,
+) -> None:
+    """Read a channel's history and threads through the Web API; an interrupted run resumes."""
+    start = _date(since, "--since")
+    with user_errors():
+        context = open_cli_context(db)
+        if context.settings.slack_bot_token is None:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN is not set: backfill reads history with the bot token"
+            )
+        client = web_client(context.settings)
+        try:
+            result = read_history(context, client, channel, TIERS[history_tier], start)
+        except SlackApiError as exc:
+            raise fail(
+                f"Slack refused {exc.response.api_url.rsplit('/', 1)[-1]}: "
+                f"{exc.response.get('error')}; what was read is kept, run the same command "
+                "again to resume"
+            ) from None
+    outcomes = result.outcomes
+    typer.echo(
+        f"{'Resumed and b' if result.resumed else 'B'}ackfilled #{result.name or channel} "
+        f"({result.pages} pages): {sum(outcomes.values())} messages, {outcomes['stored']} new, "
+        f"{outcomes['updated']} updated, {outcomes['unchanged']} already there."
+    )
+    typer.echo(f"Skipped {sum(result.skipped.values())} messages{_reasons(result.skipped)}.")
+    if result.finished and result.high_water_ts:
+        typer.echo(f"Read up to {ts_time(result.high_water_ts):%Y-%m-%d %H:%M} UTC.")
