@@ -94,6 +94,21 @@ class Incident(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel_pk", "root_ts"),
         Index("ix_incident_window", "opened_at", "domain_id"),
+        # Covers every column the digest and spike queries read, so a week's range is read
+        # from the index alone, in time order, not row by row from the table.
+        Index(
+            "ix_incident_digest",
+            "opened_at",
+            "dismissed",
+            "channel_pk",
+            "domain_id",
+            "signature_id",
+            "downtime_seconds",
+            "resolved_at",
+            "needs_triage",
+            "human_tagged",
+            "root_ts",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
