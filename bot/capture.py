@@ -58,10 +58,13 @@ def skip_reason(message: dict) -> str | None:
     return None
 
 
+# Control characters below space, except newline and tab: deleted by `str.translate`.
+_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t")
+
+
 def clean_text(text: str) -> str:
     """Text safe to store: no NUL or other control bytes, at most Slack's own size limit."""
-    text = "".join(ch for ch in text if ch >= " " or ch in "\n\t")
-    return text[:MAX_TEXT]
+    return text.translate(_CONTROL)[:MAX_TEXT]
 
 
 def capture(

@@ -176,9 +176,17 @@ class Ingestor:
             pk = channel.id
             found = incident_rows(session, pk, {m.root_ts for m in by_pk[pk]})
             for root_ts, rows in threads_rows(session, pk, changed[pk]).items():
-                found[root_ts] = self._derive(session, channel, root_ts, rows, found.get(root_ts))
+                found[root_ts] = self._derive(
+                    session, channel, root_ts, rows, found.get(root_ts), new=_pending_incident
+                )
             session.flush()
-            incidents.update({(pk, root): i.id for root, i in found.items() if i is not None})
+            pending = [vars(i) for i in found.values() if isinstance(i, SimpleNamespace)]
+            if pending:
+                inserted = insert(Incident).returning(Incident.root_ts, Incident.id)
+                found.update(dict(session.connection().execute(inserted, pending).all()))
+            incidents.update(
+                {(pk, root): getattr(i, "id", i) for root, i in found.items() if i is not None}
+            )
         return [
             Outcome(action, incidents.get((pk, msg.root_ts)))
             for (pk, msg), action in zip(keyed, actions, strict=True)
@@ -278,6 +286,8 @@ class Ingestor:
         incident = self._derive(
             session, channel, root_ts, rows, incident_row(session, channel.id, root_ts)
         )
+        if incident is not None:
+            session.add(incident)
         session.flush()
         return incident
 
@@ -288,11 +298,13 @@ class Ingestor:
         root_ts: str,
         rows: list[Message],
         incident: Incident | None,
-    ) -> Incident | None:
+        new: Callable[..., Incident | SimpleNamespace] = Incident,
+    ) -> Incident | SimpleNamespace | None:
         """The thread's incident given its rows (root first) and its incident row, if any.
 
         Only the asker's own messages speak for the incident: a TA pasting an example error
-        in someone's thread does not make it a blocker. The caller flushes.
+        in someone's thread does not make it a blocker. A new incident is made by `new`; the
+        caller adds it to the session (or inserts it) and flushes.
         """
         root = rows[0] if rows and rows[0].ts == root_ts else None
         if root is None:
@@ -308,7 +320,7 @@ class Ingestor:
         else:
             best = next((m for m in reports if not m.signature_id.endswith(".other")), reports[0])
             if incident is None:
-                incident = Incident(
+                incident = new(
                     channel_pk=channel.id,
                     root_ts=root_ts,
                     root_message_id=root.id,
@@ -328,8 +340,21 @@ class Ingestor:
                 incident.needs_triage = best.confidence < self.triage_threshold
         if incident.resolved_by not in EXPLICIT_RESOLUTIONS:
             _derive_resolution(incident, root, own)
-        session.add(incident)
         return incident
+
+
+def _pending_incident(**values) -> SimpleNamespace:
+    """A new incident as plain values, inserted with its batch (see `_store` on why)."""
+    return SimpleNamespace(
+        resolved_at=None,
+        resolved_by=None,
+        downtime_seconds=None,
+        human_tagged=False,
+        needs_triage=False,
+        dismissed=False,
+        attributes={},
+        **values,
+    )
 
 
 def _derive_resolution(incident: Incident, root: Message, own: list[Message]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, or_, select
 
@@ -99,21 +100,41 @@ def message_rows(session: Session, channel_pk: int, ts: Iterable[str]) -> dict[s
     return {row.ts: row for row in session.exec(query)}
 
 
-def threads_rows(
-    session: Session, channel_pk: int, roots: Iterable[str]
-) -> dict[str, list[Message]]:
-    """`thread_rows` of many threads of one channel in one query: root_ts -> rows in order."""
+# What an incident is derived from: a thread's rows without their text.
+THREAD_COLUMNS = (
+    Message.id,
+    Message.ts,
+    Message.thread_ts,
+    Message.user_hash,
+    Message.posted_at,
+    Message.is_incident,
+    Message.resolves,
+    Message.domain_id,
+    Message.signature_id,
+    Message.confidence,
+    Message.classifier_version,
+    Message.attributes,
+    Message.resolution_reaction,
+    Message.resolution_reaction_at,
+)
+
+
+def threads_rows(session: Session, channel_pk: int, roots: Iterable[str]) -> dict[str, list[Row]]:
+    """Many threads of one channel in one query, as read-only rows of `THREAD_COLUMNS`.
+
+    root_ts -> rows in ts order, root first, as `thread_rows` gives them for one thread.
+    """
     roots = set(roots)
     query = (
-        select(Message)
+        select(*THREAD_COLUMNS)
         .where(
             Message.channel_pk == channel_pk,
             or_(Message.ts.in_(roots), Message.thread_ts.in_(roots)),
         )
         .order_by(Message.ts)
     )
-    threads: dict[str, list[Message]] = {root: [] for root in roots}
-    for row in session.exec(query):
+    threads: dict[str, list[Row]] = {root: [] for root in roots}
+    for row in session.execute(query):
         if row.ts in roots:
             threads[row.ts].append(row)
         if row.thread_ts in roots and row.thread_ts != row.ts:
