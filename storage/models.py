@@ -180,3 +180,32 @@ class AlertState(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32)
     silenced_until: datetime | None = None
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Hint(SQLModel, table=True):
+    """The one remediation hint the bot replied in an incident's thread, and what came of it.
+
+    The row is claimed (inserted) before the reply is posted: the unique incident makes a second
+    claim fail, so retried events and replicas cannot post a second hint in the same thread.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(
+        sa_column=Column(ForeignKey("incident.id", ondelete="CASCADE"), nullable=False, unique=True)
+    )
+    signature_id: str = Field(foreign_key="signature.id", index=True)
+    claimed_at: datetime = Field(index=True)
+    message_ts: str | None = Field(default=None, max_length=32)
+    # "fixed" | "not_it" | None (no answer yet), with when and who (a salted hash) answered.
+    outcome: str | None = Field(default=None, max_length=16)
+    outcome_at: datetime | None = None
+    outcome_by_hash: str | None = Field(default=None, max_length=64)
+
+
+class HintSwitch(SQLModel, table=True):
+    """A TA turned a signature's hint off (or back on): who (a salted hash) and when."""
+
+    signature_id: str = Field(primary_key=True, foreign_key="signature.id")
+    disabled: bool
+    actor_hash: str | None = Field(default=None, max_length=64)
+    at: datetime
