@@ -1,8 +1,7 @@
 """Slack payloads shaped like Slack's own, for the fakes and the signed requests.
 
 The samples are copied from ``shared/slack-samples`` into ``tests/data/slack`` so that tests
-never read outside the repository; the shared folder beside the repository is only a fallback
-for a sample not copied yet. Every loader returns a fresh copy: tests may change it freely.
+never read outside the repository. Every loader returns a fresh copy: tests may change it freely.
 """
 
 from __future__ import annotations
@@ -16,7 +15,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 HERE = Path(__file__).resolve().parent
-SAMPLE_DIRS = (HERE / "data" / "slack", HERE.parent.parent / "shared" / "slack-samples")
+SAMPLES = HERE / "data" / "slack"
+EXPORT = SAMPLES / "export"
 
 # The ids the samples use, so tests and fakes agree on one consistent workspace.
 TEAM_ID = "T0123ABCD"
@@ -33,12 +33,11 @@ _event_ids = itertools.count(1)
 
 
 def sample_path(name: str) -> Path:
-    """Path of a sample such as ``"api/auth.test.json"``, preferring the in-repo copy."""
-    for folder in SAMPLE_DIRS:
-        path = folder / name
-        if path.is_file():
-            return path
-    raise FileNotFoundError(f"no Slack sample {name!r} in {[str(d) for d in SAMPLE_DIRS]}")
+    """Path of a sample such as ``"api/auth.test.json"``."""
+    path = SAMPLES / name
+    if not path.is_file():
+        raise FileNotFoundError(f"no Slack sample {name!r} in {SAMPLES}")
+    return path
 
 
 @cache

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fake_slack import FakeSlack, error, ratelimited
 from friction_cli import friction
+from slack_samples import EXPORT
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlmodel import Session
@@ -25,7 +26,6 @@ from storage.models import Channel, Incident, Message
 
 ROOT = Path(__file__).parents[1]
 COHORT = ROOT / "bot" / "demo_cohort"
-SAMPLE = ROOT.parent / "shared" / "slack-samples" / "export"
 LAB4 = "C0DEMOLAB4"
 FAST = Tier("test", 60_000, 15)  # no pacing; Slack's small pages, so everything pages
 PASSROLE = (
@@ -136,7 +136,7 @@ def test_a_second_run_reads_only_what_is_new(slack, context):
 
 
 def test_backfill_from_the_command_line(fake_slack, tmp_path):
-    messages = day_files(SAMPLE / "help-lab4")
+    messages = day_files(EXPORT / "help-lab4")
     fake_slack.load_history("C0123HELP", messages)
     joins = sum(m.get("subtype") == "channel_join" for m in messages)
     kept = len(messages) - joins

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from friction_cli import friction
+from slack_samples import EXPORT
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -23,7 +24,6 @@ from storage.models import Incident, Message
 
 ROOT = Path(__file__).parents[1]
 COHORT = ROOT / "bot" / "demo_cohort"
-SAMPLE = ROOT.parent / "shared" / "slack-samples" / "export"
 LABELS = json.loads((COHORT / "labels.json").read_text())
 CHANNEL_NAMES = {c["id"]: c["name"] for c in json.loads((COHORT / "channels.json").read_text())}
 
@@ -179,7 +179,7 @@ def test_the_reader_streams_one_day_file_at_a_time(export_copy):
 
 def test_the_slack_sample_export_imports(tmp_path):
     db = tmp_path / "ledger.db"
-    result = friction("import", str(SAMPLE), "--db", str(db))
+    result = friction("import", str(EXPORT), "--db", str(db))
     assert result.returncode == 0, result.stderr
     assert "1 subtype channel_join" in result.stdout
     figures = ledger_figures(db)
