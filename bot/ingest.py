@@ -53,6 +53,10 @@ class Outcome:
 
     action: str
     incident_id: int | None = None
+    opened: bool = False  # the thread became an incident in this call
+
+
+OpenedListener = Callable[[list[int]], None]
 
 
 class Ingestor:
@@ -72,12 +76,15 @@ class Ingestor:
         self.triage_threshold = triage_threshold
         self.classifier = classifier or Classifier(threshold=triage_threshold)
         self.cohort_for = cohort_for
+        # Told, after commit, which incidents a call opened (the hints feature replies to them).
+        self.opened_listeners: list[OpenedListener] = []
 
     def add(self, msg: CapturedMessage) -> Outcome:
         """Ingest one message (new, edited or re-seen) in its own transaction."""
         with Session(self.engine, expire_on_commit=False) as session:
             [outcome] = self._add_batch(session, [msg])
             session.commit()
+        self._announce([outcome])
         return outcome
 
     def add_many(self, messages: Iterable[CapturedMessage], batch: int = 1000) -> Counter[str]:
@@ -86,8 +93,10 @@ class Ingestor:
         stream = iter(messages)
         with Session(self.engine, expire_on_commit=False) as session:
             while chunk := list(islice(stream, batch)):
-                counts.update(outcome.action for outcome in self._add_batch(session, chunk))
+                outcomes = self._add_batch(session, chunk)
+                counts.update(outcome.action for outcome in outcomes)
                 session.commit()
+                self._announce(outcomes)
                 session.expunge_all()  # memory stays flat however long the stream
         return counts
 
@@ -133,6 +142,12 @@ class Ingestor:
             session.commit()
             return Outcome("updated", incident.id if incident else None)
 
+    def _announce(self, outcomes: list[Outcome]) -> None:
+        opened = sorted({o.incident_id for o in outcomes if o.opened and o.incident_id})
+        if opened:
+            for listener in self.opened_listeners:
+                listener(opened)
+
     def _add_batch(self, session: Session, batch: list[CapturedMessage]) -> list[Outcome]:
         """Store a batch of messages, then re-derive once each thread they changed.
 
@@ -172,6 +187,7 @@ class Ingestor:
             if action in ("stored", "updated"):
                 changed[pk].add(msg.root_ts)
         incidents: dict[tuple[int, str], int] = {}
+        opened: set[tuple[int, str]] = set()
         for channel in channels.values():
             pk = channel.id
             found = incident_rows(session, pk, {m.root_ts for m in by_pk[pk]})
@@ -181,6 +197,7 @@ class Ingestor:
                 )
             session.flush()
             pending = [vars(i) for i in found.values() if isinstance(i, SimpleNamespace)]
+            opened.update((pk, i["root_ts"]) for i in pending)
             if pending:
                 inserted = insert(Incident).returning(Incident.root_ts, Incident.id)
                 found.update(dict(session.connection().execute(inserted, pending).all()))
@@ -188,7 +205,7 @@ class Ingestor:
                 {(pk, root): getattr(i, "id", i) for root, i in found.items() if i is not None}
             )
         return [
-            Outcome(action, incidents.get((pk, msg.root_ts)))
+            Outcome(action, incidents.get((pk, msg.root_ts)), (pk, msg.root_ts) in opened)
             for (pk, msg), action in zip(keyed, actions, strict=True)
         ]
 
@@ -337,7 +354,9 @@ class Ingestor:
                 incident.confidence = best.confidence
                 incident.classifier_version = best.classifier_version
                 incident.attributes = best.attributes
-                incident.needs_triage = best.confidence < self.triage_threshold
+                incident.needs_triage = (
+                    incident.triage_requested or best.confidence < self.triage_threshold
+                )
         if incident.resolved_by not in EXPLICIT_RESOLUTIONS:
             _derive_resolution(incident, root, own)
         return incident
@@ -352,6 +371,7 @@ def _pending_incident(**values) -> SimpleNamespace:
         human_tagged=False,
         needs_triage=False,
         dismissed=False,
+        triage_requested=False,
         attributes={},
         **values,
     )

@@ -133,6 +133,9 @@ class Incident(SQLModel, table=True):
     # A TA said this is not friction: the row stays (so re-ingesting cannot bring it back)
     # but no figure counts it.
     dismissed: bool = False
+    # Someone asked for a TA (the hint's "Not it"): it awaits triage whatever the classifier's
+    # confidence, until a TA tags it; re-deriving the thread keeps it.
+    triage_requested: bool = False
     attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
@@ -209,3 +212,18 @@ class HintSwitch(SQLModel, table=True):
     disabled: bool
     actor_hash: str | None = Field(default=None, max_length=64)
     at: datetime
+
+
+class Fix(SQLModel, table=True):
+    """A change made to stop a failure (a lab step rewritten, a role pre-created), recorded so
+    its effect can be measured: incidents of its target before and after `at`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    domain_id: str = Field(foreign_key="domain.id")
+    # None: the fix targets the whole domain.
+    signature_id: str | None = Field(default=None, foreign_key="signature.id")
+    description: str  # redacted before it is written
+    at: datetime = Field(index=True)
+    cohort: str | None = Field(default=None, max_length=64)  # None: every cohort
+    created_by_hash: str | None = Field(default=None, max_length=64)  # None: the command line
+    created_at: datetime

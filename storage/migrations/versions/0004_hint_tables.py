@@ -2,6 +2,9 @@
 
 Revision ID: 0004
 Revises: 0003
+
+`incident.triage_requested` keeps a "Not it" answer's call for a TA across re-derivations;
+existing incidents get False from the server default.
 """
 
 import sqlalchemy as sa
@@ -43,9 +46,15 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["signature_id"], ["signature.id"]),
         sa.PrimaryKeyConstraint("signature_id"),
     )
+    with op.batch_alter_table("incident", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("triage_requested", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("incident", schema=None) as batch_op:
+        batch_op.drop_column("triage_requested")
     op.drop_table("hintswitch")
     with op.batch_alter_table("hint", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_hint_signature_id"))
