@@ -1,0 +1,79 @@
+"""Fix records: written once (by `friction fix add` or `/friction fix add`), listed newest first.
+
+The caller redacts the description and pseudonymises who recorded it; this module only stores
+and reads rows, with the target's title for display.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from storage.models import Channel, Domain, Fix, Signature
+
+
+@dataclass(frozen=True, slots=True)
+class FixRow:
+    """A fix with what a reader needs to recognise its target."""
+
+    fix: Fix
+    title: str  # the signature's title, or the domain's label for a domain-wide fix
+
+    @property
+    def target(self) -> str:
+        return self.fix.signature_id or self.fix.domain_id
+
+
+def add_fix(
+    session: Session,
+    *,
+    domain_id: str,
+    signature_id: str | None,
+    description: str,
+    at: datetime,
+    cohort: str | None,
+    created_by_hash: str | None,
+    created_at: datetime,
+) -> FixRow:
+    fix = Fix(
+        domain_id=domain_id,
+        signature_id=signature_id,
+        description=description,
+        at=at,
+        cohort=cohort,
+        created_by_hash=created_by_hash,
+        created_at=created_at,
+    )
+    session.add(fix)
+    session.commit()
+    return FixRow(fix, session.execute(_titled().where(Fix.id == fix.id)).one()[1])
+
+
+def list_fixes(
+    session: Session, since: datetime | None = None, until: datetime | None = None
+) -> list[FixRow]:
+    """Fixes that took effect in [since, until), newest first."""
+    query = _titled().order_by(Fix.at.desc(), Fix.id.desc())
+    if since is not None:
+        query = query.where(Fix.at >= since)
+    if until is not None:
+        query = query.where(Fix.at < until)
+    return [FixRow(fix, title) for fix, title in session.execute(query)]
+
+
+def _titled():
+    """Fixes with their target's title: the signature's, else the domain's label."""
+    return (
+        select(Fix, func.coalesce(Signature.title, Domain.label))
+        .join(Domain, Domain.id == Fix.domain_id)
+        .outerjoin(Signature, Signature.id == Fix.signature_id)
+    )
+
+
+def known_cohorts(session: Session) -> list[str]:
+    """The cohorts the ledger's channels belong to, in name order."""
+    query = select(Channel.cohort).where(Channel.cohort.is_not(None)).distinct()
+    return sorted(session.execute(query).scalars())
