@@ -36,9 +36,17 @@ class Channels(_Section):
     cohorts: dict[str, str] = Field(
         default_factory=dict, description="channel id/name/pattern -> cohort"
     )
+    hints: list[str] = Field(
+        default_factory=list,
+        description="channel ids, names or patterns where the bot replies hints (opt-in)",
+    )
 
     def watches(self, channel_id: str, name: str | None) -> bool:
         return not self.watch or _matches(self.watch, channel_id, name)
+
+    def hints_in(self, channel_id: str, name: str | None) -> bool:
+        """Whether the channel opted in to hints in learners' threads; none did by default."""
+        return _matches(self.hints, channel_id, name)
 
     def cohort(self, channel_id: str, name: str | None) -> str | None:
         for key, cohort in self.cohorts.items():

@@ -32,7 +32,7 @@ from bot.context import Context
 from bot.live_events import CAPTURED_EVENTS, ChannelNames, LiveEvents
 
 # Modules whose `register(app, context)` adds listeners; add yours here.
-FEATURES: tuple[str, ...] = ("bot.ta_workflow",)
+FEATURES: tuple[str, ...] = ("bot.ta_workflow", "bot.hints")
 
 EventSink = Callable[[dict[str, Any]], None]
 
