@@ -29,7 +29,10 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text.strip().lower())
     if not match or int(match[1]) == 0:
         raise ValueError(f"expected a duration like 30m, 2h or 1d, not {text!r}")
-    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+    try:
+        return timedelta(**{_UNITS[match[2]]: int(match[1])})
+    except OverflowError:
+        raise ValueError(f"{text!r} is too long a duration") from None
 
 
 def _timezone(value: str) -> str:
@@ -57,6 +60,9 @@ class DigestSettings(_Section):
     examples: int = Field(2, ge=0, le=5, description="example threads per signature")
     workspace_url: str | None = Field(
         None, description="https://<workspace>.slack.com/, for links when getPermalink fails"
+    )
+    fix_window_weeks: int = Field(
+        4, ge=1, le=26, description="a fix's before/after windows are at most this long each"
     )
 
     _tz = field_validator("timezone")(_timezone)
