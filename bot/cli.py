@@ -182,6 +182,7 @@ from bot.cli_history import (  # noqa: E402
     retention_app,
 )
 from bot.cli_learn import reclassify, train  # noqa: E402
+from bot.cli_preflight import preflight  # noqa: E402
 from bot.cli_run import run, status  # noqa: E402
 from bot.cli_tags import tags  # noqa: E402
 
@@ -197,3 +198,4 @@ app.command()(train)
 app.command()(reclassify)
 app.command()(run)
 app.command()(status)
+app.command()(preflight)

@@ -22,6 +22,17 @@ _ESCAPE = re.compile(r"\\.")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9 -]*$")
 # Detector phrase lists: what makes a message a blocker, chatter, a mere answer, or a resolution.
 DETECTOR_LISTS = ("blocker", "chatter", "question", "advice", "report", "resolution", "unresolved")
+# Pre-flight checks a signature may name (`friction preflight` runs them; bot/preflight.py).
+CHECKS = (
+    "credentials",
+    "region",
+    "role_exists",
+    "role_trust",
+    "can_pass_role",
+    "bucket_exists",
+    "bucket_region",
+    "log_group_exists",
+)
 
 
 class CatalogError(ValueError):
@@ -67,6 +78,8 @@ class Signature:
     overrides: tuple[str, ...]
     """Signatures this one replaces when its cues appear next to their patterns: a Lambda
     timeout in a VPC with no NAT is a networking fault."""
+    checks: tuple[str, ...] = ()
+    """Pre-flight checks (names in CHECKS) that would have caught this failure beforehand."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +224,18 @@ def _signature(where: str, index: int, entry: dict[str, Any]) -> Signature:
         outside=_field(label, entry, "outside", str, required=False),
         unless=_patterns(label, entry, "unless"),
         overrides=tuple(_field(label, entry, "overrides", list, required=False) or ()),
+        checks=_checks(label, entry),
     )
+
+
+def _checks(where: str, entry: dict[str, Any]) -> tuple[str, ...]:
+    values = entry.get("checks", [])
+    unknown = [v for v in values if v not in CHECKS] if isinstance(values, list) else [values]
+    if unknown:
+        raise CatalogError(
+            f"{where}: field 'checks' names unknown check(s) {unknown}; known: {', '.join(CHECKS)}"
+        )
+    return tuple(values)
 
 
 def _detector(where: str, table: Any) -> dict[str, tuple[str, ...]]:
