@@ -142,7 +142,9 @@ def _print(report) -> None:
     """A rich table on a terminal; plain lines (the shell script's) when piped."""
     console = Console()
     if console.is_terminal:
-        table = Table("Result", "Check", "Target", "Detail", "Why", title="Pre-flight checks")
+        table = Table("Result", "Check", "Target", title="Pre-flight checks")
+        table.add_column("Detail", overflow="fold")  # a fix's command is copied whole
+        table.add_column("Why", overflow="fold")
         for r in report.results:
             detail = Text(r.detail)
             if r.fix:
