@@ -20,6 +20,7 @@ from bot.labels import parse_label
 from bot.privacy import redact
 from digests.fix_effect import effect, fix_heading
 from storage.fixes import FixRow, add_fix, known_cohorts, list_fixes
+from storage.models import Fix
 
 MAX_DESCRIPTION = 500
 SLACK_LIST = 10  # fixes shown by `/friction fix list`, newest first
@@ -60,8 +61,7 @@ def record_fix(
     with Session(engine, expire_on_commit=False) as session:
         if new.cohort is not None:
             _check_cohort(new.cohort, known_cohorts(session))
-        return add_fix(
-            session,
+        fix = Fix(
             domain_id=label.domain,
             signature_id=label.signature,
             description=description,
@@ -70,6 +70,7 @@ def record_fix(
             created_by_hash=created_by_hash,
             created_at=now,
         )
+        return add_fix(session, fix)
 
 
 def parse_moment(text: str, now: datetime) -> datetime:

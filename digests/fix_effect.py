@@ -116,7 +116,7 @@ def effect(session: Session, row: FixRow, as_of: datetime, window: timedelta) ->
         verdict=verdict,
         summary="",
     )
-    return _with_summary(result)
+    return replace(result, summary=f"{result.title}: {describe(result)}")
 
 
 def _side(figures: SideFigures, weeks: float) -> Side:
@@ -211,10 +211,6 @@ def _beta_fraction(x: float, a: float, b: float) -> float:
 # -- words ----------------------------------------------------------------------------------
 
 
-def _with_summary(e: FixEffect) -> FixEffect:
-    return replace(e, summary=f"{e.title}: {describe(e)}")
-
-
 def describe(e: FixEffect) -> str:
     """The comparison as a lead would say it, with the median time to resolve."""
     weeks = _weeks(e.window_days)
@@ -260,7 +256,7 @@ def _percent(ratio: float | None) -> str:
 
 
 def _weeks(days: float) -> str:
-    if days % 7 == 0:
+    if days and days % 7 == 0:
         n = int(days // 7)
         return f"{n} week{'s' if n != 1 else ''}"
     return f"{days:g} days"

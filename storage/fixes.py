@@ -27,26 +27,8 @@ class FixRow:
         return self.fix.signature_id or self.fix.domain_id
 
 
-def add_fix(
-    session: Session,
-    *,
-    domain_id: str,
-    signature_id: str | None,
-    description: str,
-    at: datetime,
-    cohort: str | None,
-    created_by_hash: str | None,
-    created_at: datetime,
-) -> FixRow:
-    fix = Fix(
-        domain_id=domain_id,
-        signature_id=signature_id,
-        description=description,
-        at=at,
-        cohort=cohort,
-        created_by_hash=created_by_hash,
-        created_at=created_at,
-    )
+def add_fix(session: Session, fix: Fix) -> FixRow:
+    """Store a new fix, and return it with its target's title."""
     session.add(fix)
     session.commit()
     return FixRow(fix, session.execute(_titled().where(Fix.id == fix.id)).one()[1])
