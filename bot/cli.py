@@ -24,6 +24,7 @@ from bot.export_reader import ExportReader
 from bot.ingest import DEFAULT_RESOLUTION_EMOJI
 from digests.report import TABLE_HEADERS, build_report, table_rows, to_csv, to_json
 from storage.db import LedgerError, open_ledger, upgrade
+from storage.hint_queries import HintRate, hint_rate_line, hint_rates
 from storage.queries import Window
 
 app = typer.Typer(
@@ -129,20 +130,38 @@ def report(
         list[str] | None, typer.Option(help="Only these channels (id or name); repeatable.")
     ] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    fixes: Annotated[
+        bool,
+        typer.Option(
+            "--fixes",
+            help="Instead: each fix in the range, before against after, as of --until (now).",
+        ),
+    ] = False,
+    fix_window: Annotated[
+        int | None,
+        typer.Option(min=1, help="With --fixes: weeks on each side at most (default: config)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Print the friction table: incidents, share of friction and downtime per domain."""
     window = Window(_date(since, "--since"), _date(until, "--until"), tuple(channel or ()))
+    if fixes:
+        if channel:
+            raise fail("--fixes measures each fix in its cohort's channels: drop --channel")
+        report_fixes(window.since, window.until, fix_window, format.value, db)
+        return
     with user_errors():
         context = open_cli_context(db)
         with Session(context.engine) as session:
             result = build_report(session, window)
+            hints = hint_rates(session, window)
     if format is Format.json:
         typer.echo(to_json(result))
     elif format is Format.csv:
         typer.echo(to_csv(result), nl=False)
     else:
         _print_table(result)
+        _print_hints(hints)
 
 
 def _print_table(result) -> None:
@@ -172,8 +191,17 @@ def _print_table(result) -> None:
         typer.echo(f"Top signatures: {top}")
 
 
+def _print_hints(rates: list[HintRate]) -> None:
+    """How the hints replied in learners' threads were answered, per signature."""
+    if rates:
+        typer.echo("Hints in threads:")
+        for rate in rates:
+            typer.echo(f"  {hint_rate_line(rate)}")
+
+
 # Commands kept in their own modules; they use the helpers above, so they come last.
 from bot.cli_digest import alerts_app, digest  # noqa: E402
+from bot.cli_fixes import fix_app, report_fixes  # noqa: E402
 from bot.cli_history import (  # noqa: E402
     backfill,
     export,
@@ -199,3 +227,4 @@ app.command()(reclassify)
 app.command()(run)
 app.command()(status)
 app.command()(preflight)
+app.add_typer(fix_app, name="fix")
