@@ -25,6 +25,7 @@ from bot.preflight_plan import (
     LabFileError,
     Plan,
     check_region_name,
+    incidents_table,
     load_lab_file,
     plan,
 )
@@ -66,6 +67,13 @@ def preflight(
         bool,
         typer.Option("--print-script", help="Print the checks as a bash script for the AWS CLI."),
     ] = False,
+    print_incidents: Annotated[
+        bool,
+        typer.Option(
+            "--print-incidents",
+            help="Print the ledger's counts as an [incidents] table to add to the lab file.",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Check an AWS account for what blocked the last cohort, most frequent first; exit 1 on
@@ -76,6 +84,14 @@ def preflight(
     except (LabFileError, ValueError) as exc:
         raise fail(str(exc)) from None
     counts, source = _ledger_counts(db, cohort)
+    if print_incidents:
+        if not counts:
+            raise fail(f"nothing to print: {source.split(':')[0]}")
+        typer.echo(incidents_table(counts, catalog(), source.removeprefix("ordered by ")))
+        return
+    if not counts and lab.incidents:
+        counts = dict(lab.incidents)
+        source = f"ordered by {sum(counts.values())} incidents recorded in {checks}"
     the_plan = plan(lab, counts, catalog(), everything=everything, profile=profile)
     notes = [source]
     if checks is None:

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 import boto3
 from botocore.exceptions import ClientError, NoCredentialsError
 
-from bot.preflight_plan import FALLBACK_REGION, Plan, Step
+from bot.preflight_plan import ACCOUNT_CHECKS, FALLBACK_REGION, Plan, Step
 
 _DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "403"}
 _EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"}
@@ -106,7 +106,7 @@ class Checker:
     def run(self, plan: Plan) -> Report:
         results = []
         for step in plan.steps:
-            if step.check != "region" and step.check != "credentials" and self.arn is None:
+            if step.check not in ACCOUNT_CHECKS and self.arn is None:
                 results.append(Result(step, Status.unknown, "skipped: no valid credentials"))
                 continue
             results.append(self._guarded(step))

@@ -9,17 +9,25 @@ the shell script (bot/preflight_script.py) run the same plan with the same fixes
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    NonNegativeInt,
+    TypeAdapter,
+    ValidationError,
+)
 
-from classifiers.catalog import CHECKS, Catalog
+from classifiers.catalog import CHECKS, Catalog, catalog
 
 FALLBACK_REGION = "us-east-1"  # where checks run when nothing names a region (IAM is global)
 # Checks that need no resource from the lab file; every other check needs the resource below.
@@ -104,16 +112,27 @@ class LogGroup(_Entry):
     region: Region | None = None
 
 
+SignatureId = Annotated[
+    str, _matching(r"[a-z0-9_]+\.[a-z0-9_]+", "a signature id like iam.passrole")
+]
+
+
 class LabFile(_Entry):
     name: str | None = None
     region: Region | None = None
     role: tuple[Role, ...] = ()
     bucket: tuple[Bucket, ...] = ()
     log_group: tuple[LogGroup, ...] = ()
+    incidents: dict[SignatureId, NonNegativeInt] = {}
+    """Last cohort's incidents per signature, for learners who have no ledger: written by
+    `friction preflight --print-incidents`, used when no ledger has any."""
 
 
-def load_lab_file(path: str | Path) -> LabFile:
-    """Read and validate a lab file; raise LabFileError naming the file and the field."""
+def load_lab_file(path: str | Path, signatures: Collection[str] | None = None) -> LabFile:
+    """Read and validate a lab file; raise LabFileError naming the file and the field.
+
+    `signatures`: the ids [incidents] may name (default: the packaged catalog's).
+    """
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -122,9 +141,15 @@ def load_lab_file(path: str | Path) -> LabFile:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise LabFileError(f"{path}: not valid TOML: {exc}") from None
     try:
-        return LabFile.model_validate(data)
+        lab = LabFile.model_validate(data)
     except ValidationError as exc:
         raise LabFileError("\n".join(_describe(path, data, e) for e in exc.errors())) from None
+    known = set(signatures if signatures is not None else (s.id for s in catalog().signatures))
+    for signature in lab.incidents.keys() - known:
+        nearest = difflib.get_close_matches(signature, sorted(known), n=1)
+        guess = f" (did you mean {nearest[0]}?)" if nearest else ""
+        raise LabFileError(f"{path}: [incidents]: unknown signature '{signature}'{guess}")
+    return lab
 
 
 def _describe(path: Path, data: dict, error) -> str:
@@ -221,6 +246,20 @@ def plan(
             fix = _fix(name, resource, region, profile)
             steps.append(Step(name, resource, region, reason, weight[name], fix))
     return Plan(tuple(steps), tuple(notes), lab)
+
+
+def incidents_table(counts: Mapping[str, int], catalog: Catalog, source: str) -> str:
+    """The [incidents] table for a lab file: the counts of signatures that have checks."""
+    guarded = {s.id for s in catalog.signatures if s.checks}
+    rows = sorted(((s, n) for s, n in counts.items() if s in guarded), key=lambda r: (-r[1], r[0]))
+    return "\n".join(
+        [
+            f"# Incidents per signature ({source}), written by friction preflight",
+            "# --print-incidents: learners without the ledger get the same order and reasons.",
+            "[incidents]",
+            *(f'"{signature}" = {n}' for signature, n in rows),
+        ]
+    )
 
 
 def _resources(lab: LabFile, check: str) -> tuple[Resource | None, ...]:

@@ -369,8 +369,24 @@ def test_the_catalog_refuses_an_unknown_check(tmp_path):
         ('[role]\nname = "LabRole"\n', "field 'role': must be an array of tables ([[role]])"),
         ('[[roles]]\nname = "LabRole"\n', "unknown field 'roles'"),
         ("region = ", "not valid TOML"),
+        (
+            '[incidents]\n"iam.pasrole" = 3\n',
+            "[incidents]: unknown signature 'iam.pasrole' (did you mean iam.passrole?)",
+        ),
+        ('[incidents]\n"iam.passrole" = -1\n', "field 'incidents.iam.passrole': Input should be"),
     ],
-    ids=["missing", "bad-principal", "bad-bucket", "bad-region", "extra", "table", "typo", "toml"],
+    ids=[
+        "missing",
+        "bad-principal",
+        "bad-bucket",
+        "bad-region",
+        "extra",
+        "table",
+        "typo",
+        "toml",
+        "unknown-signature",
+        "negative-count",
+    ],
 )
 def test_lab_file_errors_name_the_file_and_field(tmp_path, text, message):
     path = lab_file(tmp_path, text)
@@ -581,3 +597,24 @@ def test_the_script_prints_pass_fail_and_fixes_and_exits_1(tmp_path):
     assert lines[-1] == "4 passed, 2 failed, 2 could not be checked."
     calls = (tmp_path / "calls").read_text()
     assert f"--policy-source-arn arn:aws:iam::{ACCOUNT}:role/voclabs " in calls
+
+
+def test_the_ledgers_counts_travel_in_the_lab_file_for_learners_without_it(tmp_path, ledger):
+    path = lab_file(tmp_path)
+    table = friction("--db", ledger, "--print-incidents")
+    assert table.exit_code == 0, table.output
+    assert '[incidents]\n"s3.no_such_bucket" = 3\n"iam.passrole" = 2\n' in table.stdout
+    path.write_text(LAB + "\n" + table.stdout)
+    assert load_lab_file(path).incidents == {
+        "s3.no_such_bucket": 3,
+        "iam.passrole": 2,
+        "cloudwatch.log_group_missing": 1,
+    }
+    learner = friction("--checks", str(path), "--print-script")  # no ledger here
+    assert "# Note: ordered by 6 incidents recorded in " in learner.stdout
+    assert "# bucket_exists lab4-uploads: why: s3.no_such_bucket: 3 incidents" in learner.stdout
+    assert learner.stdout.index("# bucket_exists") < learner.stdout.index("# role_exists")
+    assert "# bucket_region" not in learner.stdout
+    nothing = friction("--print-incidents")
+    assert nothing.exit_code == 2
+    assert "nothing to print: no ledger" in nothing.stderr
