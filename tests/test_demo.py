@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from friction_cli import friction
+from friction_cli import friction, friction_process
 
 ROOT = Path(__file__).parents[1]
 COHORT = ROOT / "bot" / "demo_cohort"
@@ -18,7 +18,7 @@ LABELS = json.loads((COHORT / "labels.json").read_text())
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> tuple[Path, str]:
     db = tmp_path_factory.mktemp("demo") / "demo.db"
-    result = friction("demo", "--db", str(db))
+    result = friction_process("demo", "--db", str(db))
     assert result.returncode == 0, result.stderr
     return db, result.stdout
 

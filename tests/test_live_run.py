@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from fake_slack import FakeSlack
-from friction_cli import friction
+from friction_cli import friction, friction_process
 from live_harness import SECRET, wait_until
 from slack_samples import load, message_event, wrap_event
 from slack_signing import SlackSender
@@ -121,7 +121,7 @@ def test_bad_credentials_stop_it_with_one_clear_line(
     fake_slack: FakeSlack, tmp_path: Path, changes: dict, message: str
 ) -> None:
     env = {**env_for(fake_slack, tmp_path, socket_mode=True), **changes}
-    result = friction("run", env=env, cwd=tmp_path)
+    result = friction_process("run", env=env, cwd=tmp_path)
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()[-1:]
     assert message in line and "Traceback" not in result.stderr
