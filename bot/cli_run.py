@@ -16,15 +16,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
 from bot import logs
 from bot.cli import DbOption, fail, open_cli_context, user_errors
+from bot.cli_digest import claimer_name
 from bot.config import ConfigError, settings
 from bot.history import TIERS
 from bot.live import LiveBot, check_credentials
+from bot.live_schedule import schedule
 from bot.logs import log_event
 from bot.reconcile import Reconciler
 from bot.spool import DEFAULT_PATH, Spool
@@ -67,20 +68,7 @@ def run(
         context = open_cli_context(db)
         bot = _live_bot(context, spool)
     reconciler = Reconciler(context, bot.client, bot.spool, bot.names, TIERS[history_tier])
-    scheduler = BackgroundScheduler(timezone=UTC)
-    scheduler.add_job(
-        _reconcile, "date", args=[reconciler], id="reconcile-at-start", run_date=datetime.now(UTC)
-    )
-    if reconcile_every > 0:
-        scheduler.add_job(
-            _reconcile,
-            "interval",
-            args=[reconciler],
-            id="reconcile",
-            minutes=reconcile_every,
-            max_instances=1,
-            coalesce=True,
-        )
+    scheduler = schedule(bot, reconciler, reconcile_every, claimer_name())
     bot.start_writer()
     stop = threading.Event()
     try:
@@ -127,13 +115,6 @@ def _live_bot(context: Any, spool: Path) -> LiveBot:
         raise ConfigError(
             f"cannot reach Slack at {context.settings.slack_api_url}: {exc}"
         ) from None
-
-
-def _reconcile(reconciler: Reconciler) -> None:
-    try:
-        reconciler.run()
-    except Exception as exc:  # Slack or the ledger away: the checkpoint keeps the place
-        log_event(log, "reconcile.failed", logging.WARNING, error=f"{type(exc).__name__}: {exc}")
 
 
 def _stop_on_signals(stop: threading.Event) -> None:

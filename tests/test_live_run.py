@@ -15,7 +15,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from fake_slack import FakeSlack
+from fake_slack import LEADS_CHANNEL, FakeSlack
 from friction_cli import friction, friction_process
 from live_harness import SECRET, wait_until
 from slack_samples import load, message_event, wrap_event
@@ -137,7 +137,9 @@ def ledger_count(tmp_path: Path, table: str) -> int:
 
 
 def test_http_mode_end_to_end(fake_slack: FakeSlack, tmp_path: Path, stop_afterwards) -> None:
-    env = env_for(fake_slack, tmp_path, socket_mode=False)
+    config = tmp_path / "friction.toml"
+    config.write_text(f'[digest]\nchannel = "{LEADS_CHANNEL}"\n')
+    env = {**env_for(fake_slack, tmp_path, socket_mode=False), "FRICTION_CONFIG": str(config)}
     bot = Bot(env, tmp_path, "--port", "0", "--host", "127.0.0.1")
     stop_afterwards.append(bot)
     port = bot.wait_for(r"event=run.started mode=http .*port=(\d+)").group(1)
@@ -153,9 +155,11 @@ def test_http_mode_end_to_end(fake_slack: FakeSlack, tmp_path: Path, stop_afterw
     status = friction("status", env=env, cwd=tmp_path)
     assert status.returncode == 0, status.stdout + status.stderr
     assert "0 pending, 0 failed" in status.stdout and "ledger ok" in status.stdout
+    fake_slack.wait_for_call("chat.postMessage", timeout=30)  # last week's digest, due at start
     assert bot.stop() == 0
     log = "".join(bot.lines)
     assert "event=run.stopped" in log
+    assert [c.params["channel"] for c in fake_slack.calls_to("chat.postMessage")] == [LEADS_CHANNEL]
     assert "Deploy fails" not in log and "LabRole" not in log  # no message text at INFO
 
 
