@@ -17,7 +17,6 @@ from bot.backfill import backfill as read_history
 from bot.cli import DbOption, _date, fail, open_cli_context, user_errors
 from bot.cli_run import HistoryTier
 from bot.config import ConfigError
-from bot.export_ledger import export_ledger
 from bot.forget import apply_retention, forget_user
 from bot.history import TIERS
 from bot.importer import import_export
@@ -74,6 +73,8 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Export incidents and messages for a warehouse, partitioned by day (docs/export.md)."""
+    from bot.export_ledger import export_ledger  # here: pyarrow is 35 MB `friction run` spares
+
     with user_errors():
         context = open_cli_context(db)
         result = export_ledger(context.engine, out, format.value)

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from bot.config import ConfigError, Settings
 from bot.context import Context
 from bot.live_events import ChannelNames, LiveEvents, is_transient
-from bot.server import HttpServer
+from bot.server import THREADS, HttpServer
 from bot.slack_app import FEATURES, build_app, web_client
 from bot.socket_watch import SocketWatch
 from bot.spool import DEFAULT_PATH, Spool, Writer, spool_event
@@ -91,7 +91,9 @@ class LiveBot:
         self.writer.start()
         return self
 
-    def serve_http(self, host: str = "0.0.0.0", port: int = 3000, threads: int = 8) -> HttpServer:
+    def serve_http(
+        self, host: str = "0.0.0.0", port: int = 3000, threads: int = THREADS
+    ) -> HttpServer:
         """The HTTP-mode server, not yet serving: call `serve_forever()` or `start()` on it."""
         self.http = HttpServer(self.app, self.health, host=host, port=port, threads=threads)
         return self.http

@@ -10,14 +10,19 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 import waitress
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import wasyncore
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+# Request threads. An event's ack waits for the spool's fsync (a few ms), and every request
+# waiting at that moment shares it (group commit): more threads, more events per fsync.
+THREADS = 32
 
 # (healthy, details): /healthz answers 200 when healthy, else 503, with the details as JSON.
 Health = Callable[[], tuple[bool, dict[str, Any]]]
@@ -45,21 +50,43 @@ class HttpServer:
     """waitress serving the app on host:port (port 0 picks a free one: see `.port`)."""
 
     def __init__(
-        self, app: App, health: Health, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 8
+        self,
+        app: App,
+        health: Health,
+        *,
+        host: str = "0.0.0.0",
+        port: int = 3000,
+        threads: int = THREADS,
     ) -> None:
+        self._sockets: dict[int, Any] = {}  # waitress's socket map: closing it ends the loop
         self._server = waitress.create_server(
-            wsgi_app(app, health), host=host, port=port, threads=threads, ident="friction"
+            wsgi_app(app, health),
+            map=self._sockets,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="friction",
         )
         self.host = host
         self.port: int = self._server.effective_port
+        self._thread: threading.Thread | None = None
 
     def serve_forever(self) -> None:
         self._server.run()
 
     def start(self) -> HttpServer:
         """Serve from a background thread (tests, benchmarks)."""
-        threading.Thread(target=self.serve_forever, name="http", daemon=True).start()
+        self._thread = threading.Thread(target=self.serve_forever, name="http", daemon=True)
+        self._thread.start()
         return self
 
     def close(self) -> None:
-        self._server.close()
+        """Stop serving. A loop still running closes its own sockets, from its own thread:
+        closed under its `select`, they would fail it with EBADF."""
+        close_all = partial(wasyncore.close_all, self._sockets)
+        if self._thread is not None and self._thread.is_alive():
+            self._server.trigger.pull_trigger(close_all)
+            self._thread.join(10)
+        else:
+            close_all()
+        self._server.task_dispatcher.shutdown()
