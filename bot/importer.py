@@ -1,7 +1,8 @@
 """`friction import`: a Slack export (folder or zip) into the ledger, through the one ingest path.
 
 Messages stream day file by day file into `Ingestor.add_many`, so an export of any size imports
-in flat memory, and importing the same export again changes nothing.
+in flat memory, and importing the same export again changes nothing. Past its first batch, an
+import redacts and classifies in a worker process while the main process writes.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def import_export(
                 advance(1)
 
         with progress_bar(f"Importing {path.name}", total=len(days)) as advance:
-            outcomes = context.ingestor.add_many(messages(advance))
+            outcomes = context.ingestor.add_many(messages(advance), parallel=True)
         after = _incidents(context, ids)
         return ImportResult(
             channels=sorted({d.channel_name for d in days}),

@@ -21,7 +21,8 @@ from sqlmodel import Session, select
 
 from bot.capture import CapturedMessage
 from bot.privacy import Pseudonymizer, redact
-from classifiers import Classifier, is_resolution
+from bot.reading import Reading, read_ahead
+from classifiers import Classification, Classifier
 from storage.erasure import forgotten_among
 from storage.ledger import (
     EXPLICIT_RESOLUTIONS,
@@ -87,13 +88,21 @@ class Ingestor:
         self._announce([outcome])
         return outcome
 
-    def add_many(self, messages: Iterable[CapturedMessage], batch: int = 1000) -> Counter[str]:
-        """Ingest a stream of messages, `batch` per transaction; returns counts per outcome."""
+    def add_many(
+        self, messages: Iterable[CapturedMessage], batch: int = 1000, *, parallel: bool = False
+    ) -> Counter[str]:
+        """Ingest a stream of messages, `batch` per transaction; returns counts per outcome.
+
+        `parallel` (for large imports): batches after the first are redacted and classified
+        in a worker process while the previous one is written (see `bot.reading`).
+        """
         counts: Counter[str] = Counter()
         stream = iter(messages)
+        chunks = iter(lambda: list(islice(stream, batch)), [])
+        read = read_ahead(self.classifier, chunks) if parallel else ((c, None) for c in chunks)
         with Session(self.engine, expire_on_commit=False) as session:
-            while chunk := list(islice(stream, batch)):
-                outcomes = self._add_batch(session, chunk)
+            for chunk, readings in read:
+                outcomes = self._add_batch(session, chunk, readings)
                 counts.update(outcome.action for outcome in outcomes)
                 session.commit()
                 self._announce(outcomes)
@@ -148,13 +157,19 @@ class Ingestor:
             for listener in self.opened_listeners:
                 listener(opened)
 
-    def _add_batch(self, session: Session, batch: list[CapturedMessage]) -> list[Outcome]:
+    def _add_batch(
+        self,
+        session: Session,
+        batch: list[CapturedMessage],
+        readings: list[Reading] | None = None,
+    ) -> list[Outcome]:
         """Store a batch of messages, then re-derive once each thread they changed.
 
         An incident is a function of its thread's stored rows, so deriving it after the batch
         gives what deriving after every message would, with a few queries per batch instead
         of several per message. New rows go in as one multi-row INSERT. Messages of people
-        who asked to be forgotten are `ignored`.
+        who asked to be forgotten are `ignored`. `readings`: the batch already redacted and
+        classified (by a worker process), else that is done here.
         """
         channels: dict[tuple[str, str], Channel] = {}
         for msg in batch:
@@ -176,8 +191,8 @@ class Ingestor:
         actions = [
             "ignored"
             if forgotten and self.pseudonymize(msg.user_id) in forgotten
-            else self._store(msg, pk, stored[pk], new)
-            for pk, msg in keyed
+            else self._store(msg, pk, stored[pk], new, reading)
+            for (pk, msg), reading in zip(keyed, readings or [None] * len(batch), strict=True)
         ]
         if new:
             session.connection().execute(insert(Message), [vars(row) for row in new])
@@ -215,13 +230,15 @@ class Ingestor:
         channel_pk: int,
         stored: dict[str, Message | SimpleNamespace],
         new: list[SimpleNamespace],
+        reading: Reading | None = None,
     ) -> str:
         """Update the message's row in `stored` (by ts), or append a new one to `new`.
 
         New rows are plain namespaces, not Message objects: building a SQLModel object costs
         more than classifying the message, and the multi-row INSERT needs only the values.
+        Without a `reading`, the text is redacted here and classified only if it changed.
         """
-        text = redact(msg.text)
+        text, result = reading or (redact(msg.text), None)
         row = stored.get(msg.ts)
         if row is None:
             row = SimpleNamespace(
@@ -252,7 +269,7 @@ class Ingestor:
             row.resolution_reaction = True
             row.resolution_reaction_at = ts_time(msg.latest_reply) if msg.latest_reply else None
         if row.text != text:
-            self._classify(row, text, reply=msg.is_reply)
+            self._classify(row, text, reply=msg.is_reply, result=result)
         return action
 
     def refresh(self, session: Session, channel: Channel, root_ts: str) -> Incident | None:
@@ -286,8 +303,11 @@ class Ingestor:
             if before.get(key) != after.get(key)
         )
 
-    def _classify(self, row: Message, text: str, *, reply: bool) -> None:
-        result = self.classifier.classify(text, reply=reply)
+    def _classify(
+        self, row: Message, text: str, *, reply: bool, result: Classification | None = None
+    ) -> None:
+        """Store `text` and its classification (`result`, when already worked out for it)."""
+        result = result or self.classifier.classify(text, reply=reply)
         row.text = text
         row.is_incident = result.is_incident
         row.domain_id = result.domain
@@ -295,7 +315,7 @@ class Ingestor:
         row.confidence = result.confidence
         row.attributes = dict(result.attributes)
         row.classifier_version = result.version
-        row.resolves = reply and not result.is_incident and is_resolution(text)
+        row.resolves = reply and not result.is_incident and result.says_resolved
 
     def _rederive(self, session: Session, channel: Channel, root_ts: str) -> Incident | None:
         """Open, update, resolve or drop the thread's incident from its stored messages."""

@@ -59,6 +59,12 @@ class Classification:
     confidence: float
     attributes: dict[str, str] = field(default_factory=dict)
     version: str = ""
+    says_resolved: bool = False
+    """The text says it works now (`is_resolution`), read in the same pass."""
+
+
+def _resolves(evidence: Evidence) -> bool:
+    return bool(evidence.get(DETECTOR, "resolution")) and not evidence.get(DETECTOR, "unresolved")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +98,9 @@ class Rules:
         clean, evidence = self.scan(text)
         incident, certainty = self._incident(evidence, reply)
         if not incident:
-            return Classification(False, None, None, round(certainty, 3), {}, self.version)
+            return Classification(
+                False, None, None, round(certainty, 3), {}, self.version, _resolves(evidence)
+            )
         choice = self._choose(evidence)
         attributes = extract(clean)
         if "service" not in attributes and choice.signature.domain not in _NOT_SERVICES:
@@ -104,13 +112,11 @@ class Rules:
             round(min(certainty, choice.confidence), 3),
             attributes,
             self.version,
+            _resolves(evidence),
         )
 
     def is_resolution(self, text: str) -> bool:
-        _, evidence = self.scan(text)
-        return bool(evidence.get(DETECTOR, "resolution")) and not evidence.get(
-            DETECTOR, "unresolved"
-        )
+        return _resolves(self.scan(text)[1])
 
     def _incident(self, evidence: Evidence, reply: bool) -> tuple[bool, float]:
         """A weighted vote of the evidence; the margin from the threshold becomes certainty.

@@ -1,0 +1,78 @@
+"""A large import reads (redacts, classifies) in a worker process: the ledger must not notice."""
+
+import json
+from datetime import UTC
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from bot.config import Settings
+from bot.context import open_context
+from bot.export_reader import ExportReader
+from bot.ingest import DEFAULT_RESOLUTION_EMOJI
+from classifiers import classify, is_resolution
+from storage.models import Channel, Incident, Message
+
+COHORT = Path(__file__).parents[1] / "bot" / "demo_cohort"
+DEV_SET = Path(__file__).parent / "data" / "dev.jsonl"
+
+
+def ingest(url: str, *, parallel: bool) -> dict:
+    """The demo cohort through `add_many` in small batches, then the ledger as plain values."""
+    context = open_context(Settings(FRICTION_SALT="salt"), url)
+    with ExportReader(COHORT, DEFAULT_RESOLUTION_EMOJI) as reader:
+        counts = context.ingestor.add_many(reader, batch=64, parallel=parallel)
+    with Session(context.engine) as session:
+        channels = dict(session.execute(select(Channel.id, Channel.channel_id)).all())
+        messages = {
+            (channels[m.channel_pk], m.ts): (
+                m.text,
+                m.thread_ts,
+                m.user_hash,
+                m.posted_at.replace(tzinfo=UTC),
+                m.is_incident,
+                m.resolves,
+                m.domain_id,
+                m.signature_id,
+                m.confidence,
+                m.attributes,
+                m.resolution_reaction,
+            )
+            for m in session.exec(select(Message))
+        }
+        incidents = {
+            (channels[i.channel_pk], i.root_ts): (
+                i.signature_id,
+                i.confidence,
+                i.needs_triage,
+                i.resolved_by,
+                i.resolved_at and i.resolved_at.replace(tzinfo=UTC),
+                i.downtime_seconds,
+                i.attributes,
+            )
+            for i in session.exec(select(Incident))
+        }
+    return {"counts": counts, "messages": messages, "incidents": incidents}
+
+
+def test_a_parallel_import_stores_what_an_in_process_one_does(db_url, tmp_path):
+    in_process = ingest(f"sqlite:///{tmp_path}/in_process.db", parallel=False)
+    parallel = ingest(db_url, parallel=True)
+    assert in_process["counts"]["stored"] > 10 * 64  # enough batches for the worker to run
+    assert sum(resolves for *_, resolves, _d, _s, _c, _a, _r in in_process["messages"].values())
+    assert parallel == in_process
+
+
+def test_a_parallel_reimport_changes_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path}/ledger.db"
+    first = ingest(url, parallel=True)
+    again = ingest(url, parallel=True)
+    assert set(again["counts"]) == {"unchanged"}
+    assert (again["messages"], again["incidents"]) == (first["messages"], first["incidents"])
+
+
+def test_one_pass_says_whether_a_reply_reports_a_fix():
+    texts = [json.loads(line)["text"] for line in DEV_SET.read_text().splitlines()]
+    texts += ["thanks, that worked!", "fixed it, thank you", "thanks but it still fails"]
+    for text in texts:
+        assert classify(text, reply=True).says_resolved == is_resolution(text), text
