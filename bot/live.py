@@ -95,6 +95,7 @@ class LiveBot:
         self, host: str = "0.0.0.0", port: int = 3000, threads: int = THREADS
     ) -> HttpServer:
         """The HTTP-mode server, not yet serving: call `serve_forever()` or `start()` on it."""
+        self.spool.clear_status("socket_mode")  # a previous run's, not to be shown as ours
         self.http = HttpServer(self.app, self.health, host=host, port=port, threads=threads)
         return self.http
 

@@ -52,10 +52,17 @@ def _add_job(
     """Run `work` at `first`, then at the `every` interval if given, one run at a time."""
     job = partial(_logged, name, work)
     if every is None:
-        scheduler.add_job(job, "date", id=name, run_date=first)
+        scheduler.add_job(job, "date", id=name, name=name, run_date=first)
     else:
         scheduler.add_job(
-            job, "interval", id=name, next_run_time=first, max_instances=1, coalesce=True, **every
+            job,
+            "interval",
+            id=name,
+            name=name,
+            next_run_time=first,
+            max_instances=1,
+            coalesce=True,
+            **every,
         )
 
 

@@ -8,6 +8,7 @@ the others. The only route of our own is /healthz, for load balancers and `curl`
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -18,8 +19,13 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress import wasyncore
 
+from bot.logs import log_event
+
+log = logging.getLogger(__name__)
+
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+REFUSED = "bad signature or timestamp older than 5 minutes"
 # Request threads. An event's ack waits for the spool's fsync (a few ms), and every request
 # waiting at that moment shares it (group commit): more threads, more events per fsync.
 THREADS = 32
@@ -41,9 +47,18 @@ def wsgi_app(app: App, health: Health) -> Callable[..., Iterable[bytes]]:
                 status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
             )
             return [body]
-        return slack(environ, start_response)
+        return slack(environ, partial(_log_refused, start_response))
 
+    # Bolt logs a refused request's whole body, message text included, at INFO: one line of
+    # ours says it instead, without the body.
+    logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
     return application
+
+
+def _log_refused(start_response: Callable[..., Any], status: str, *args: Any) -> Any:
+    if status.startswith("401"):
+        log_event(log, "request.refused", logging.WARNING, status=401, reason=REFUSED)
+    return start_response(status, *args)
 
 
 class HttpServer:

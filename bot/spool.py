@@ -205,6 +205,11 @@ class Spool:
                 (name, json.dumps(value, default=str), time.time()),
             )
 
+    def clear_status(self, name: str) -> None:
+        """Forget a component this process does not run (a previous run's Socket Mode)."""
+        with self._lock:
+            self._read.execute("DELETE FROM status WHERE name = ?", (name,))
+
     def statuses(self) -> dict[str, tuple[dict[str, Any], float]]:
         with self._lock:
             rows = self._read.execute("SELECT name, value, updated FROM status").fetchall()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fake_slack import FakeSlack
+from friction_cli import friction
 from live_harness import Running, running_bot
 from slack_samples import HELP_CHANNEL, TEAM_ID, event_body, load, message_event, wrap_event
+
+from bot.spool import Spool
 
 ROOT_TS = "1731330000.001100"
 
@@ -64,20 +68,43 @@ def test_a_redelivered_event_is_stored_once(live: Running) -> None:
     assert counts.done + counts.pending == 1
 
 
-def test_forged_and_stale_requests_are_refused_and_write_nothing(live: Running) -> None:
+def test_forged_and_stale_requests_are_refused_and_write_nothing(
+    live: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     body = event_body("message")
     assert live.sender.event(body, secret="not-the-secret").status == 401
     assert live.sender.event(body, timestamp=int(time.time()) - 6 * 60).status == 401
     live.settle()
     assert live.messages() == []
     assert live.bot.spool.counts().done == 0
+    refused = [r for r in caplog.records if r.getMessage() == "request.refused"]
+    assert len(refused) == 2
+    assert "Deploy fails" not in caplog.text  # no message text in the logs
 
 
-def test_healthz_reports_the_writer_and_the_spool(live: Running) -> None:
+def test_http_mode_does_not_show_a_previous_socket_mode_run(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool.db"
+    earlier = Spool(spool)
+    earlier.set_status("socket_mode", {"connected": False, "last_heard": 0, "reconnects": 3})
+    earlier.close()
+    with running_bot(fake_slack, f"sqlite:///{tmp_path}/ledger.db", spool) as live:
+        live.settle()
+        status = friction("status", "--spool", str(spool))
+    assert "ledger ok" in status.stdout and "socket mode" not in status.stdout
+
+
+def test_healthz_and_the_request_url_check_answer(live: Running) -> None:
     status, health = live.health()
     assert status == 200
     assert health["status"] == "ok" and health["database"] == "ok"
     assert health["spool_pending"] == 0
+    challenge = load("events/url_verification.json")  # Slack's check of a new Request URL
+    assert live.sender.event(challenge).json() == {"challenge": challenge["challenge"]}
+    live.settle()
+    assert live.bot.spool.counts().done == 0
 
 
 def test_the_ack_comes_back_fast_and_the_event_is_already_durable(live: Running) -> None:
