@@ -94,6 +94,7 @@ def digest(
                 top=config.top_signatures,
                 examples=config.examples,
                 link=archive_link(config.workspace_url),
+                fix_window_weeks=config.fix_window_weeks,
             )
     if format is DigestFormat.png:
         target = out or Path(f"friction-{result.period}.png")

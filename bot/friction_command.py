@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from bot.authz import Authorizer, Role
 from bot.context import Context
+from bot.fixes import slash_fix
 from bot.labels import UnknownLabel, parse_label
 from bot.report_blocks import report_blocks
 from bot.slack_links import LinkError, WorkspaceUrl, parse_message_link
@@ -47,8 +48,10 @@ def help_text(role: Role) -> str:
     domains = ", ".join(f"`{d.id}`" for d in catalog().domains)
     you = {
         Role.TA: "You are a TA: you can use every subcommand.",
-        Role.LEAD: "You are a lead: you can use `stats` and `digest`.",
-        Role.NONE: "These subcommands are for TAs (all) and course leads (`stats`, `digest`).",
+        Role.LEAD: "You are a lead: you can use `stats`, `digest` and `fix`.",
+        Role.NONE: (
+            "These subcommands are for TAs (all) and course leads (`stats`, `digest`, `fix`)."
+        ),
     }[role]
     return (
         "*/friction* — correct and review the friction ledger. Replies are only shown to you.\n"
@@ -57,6 +60,8 @@ def help_text(role: Role) -> str:
         "• `/friction resolve <link> [note]` and `/friction reopen <link> [note]`\n"
         f"• `/friction stats [{'|'.join(PERIODS)}]`: incidents, share and hours blocked by domain\n"
         "• `/friction digest`: a private preview of the next weekly digest\n"
+        "• `/friction fix add <domain|signature> <what changed> [--at YYYY-MM-DD] "
+        "[--cohort C]` and `/friction fix list`: record a fix, see its before/after\n"
         "• Or use the message's ⋯ menu → *Tag friction*.\n"
         f"Domains: {domains}; signatures look like `iam.passrole`.\n{you}"
     )
@@ -108,6 +113,7 @@ class FrictionCommand:
             "reopen": ("can_change", self._reopen),
             "stats": ("can_view", self._stats),
             "digest": ("can_view", self._digest),
+            "fix": (None, self._fix),  # leads and TAs: slash_fix checks, with its own refusal
         }
 
     def run(self, client: WebClient, user_id: str, team_id: str, text: str) -> Reply:
@@ -170,6 +176,7 @@ class FrictionCommand:
                 top=self.digest.top_signatures,
                 examples=self.digest.examples,
                 link=archive_link(self.workspace_url(call.client)),
+                fix_window_weeks=self.digest.fix_window_weeks,
             )
         note = (
             f"Preview, only for you: {week.label} so far. The digest itself is posted "
@@ -179,6 +186,10 @@ class FrictionCommand:
         # In place of the footer, which points at a chart that only the posted digest has.
         blocks[-1] = {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}
         return Reply(fallback_text(digest), blocks)
+
+    def _fix(self, call: Invocation) -> Reply:
+        window = timedelta(weeks=self.digest.fix_window_weeks)
+        return Reply(slash_fix(self.context, call.args, call.user_id, call.role, window))
 
 
 def _note(words: list[str]) -> str | None:

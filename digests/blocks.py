@@ -30,6 +30,9 @@ def digest_blocks(digest: Digest) -> list[Block]:
     if overall.signatures:
         blocks += [{"type": "divider"}, _section("*Top failure modes*")]
         blocks += [_section(_signature_text(s)) for s in overall.signatures]
+    if digest.fixes:
+        fixes = "\n".join(f"• *{f.heading}*\n{f.summary}" for f in digest.fixes)
+        blocks += [{"type": "divider"}, _section(f"*Fixes: before and after*\n{fixes}")]
     footer = {
         "type": "context",
         "elements": [

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from dataclasses import asdict
+from datetime import datetime
 
 from digests.model import Digest
 from digests.report import DOMAIN_COLUMNS
@@ -22,9 +23,7 @@ OVERALL = "all"  # the cohort column of the overall rows
 
 
 def digest_json(digest: Digest) -> str:
-    data = asdict(digest)
-    data["since"], data["until"] = digest.since.isoformat(), digest.until.isoformat()
-    return json.dumps(data, indent=2)
+    return json.dumps(asdict(digest), indent=2, default=datetime.isoformat)
 
 
 def digest_csv(digest: Digest) -> str:

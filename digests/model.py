@@ -8,11 +8,12 @@ signatures with their remediation hint and example threads; open and awaiting-tr
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
+from digests.fix_effect import FixEffect, fix_effects
 from digests.periods import Period
 from digests.report import hours, minutes
 from storage.digest_queries import (
@@ -25,6 +26,7 @@ from storage.digest_queries import (
 from storage.queries import Window, open_and_triage_counts
 
 Linker = Callable[[ThreadRef], str]
+MAX_FIXES = 5  # the most recent fixes a digest shows
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ class Digest:
     until: datetime
     overall: Section
     cohorts: list[Section]
+    fixes: list[FixEffect] = field(default_factory=list)  # recent fixes, before vs after
 
 
 def archive_link(workspace_url: str | None) -> Linker:
@@ -89,8 +92,13 @@ def build_digest(
     top: int = 5,
     examples: int = 2,
     link: Linker | None = None,
+    fix_window_weeks: int = 4,
 ) -> Digest:
-    """Aggregate the ledger over `period` (and the week before it), overall and per cohort."""
+    """Aggregate the ledger over `period` (and the week before it), overall and per cohort.
+
+    Fixes made in the `2 * fix_window_weeks` before the period's end are measured as of then:
+    each is followed while its after-window fills, and as long again once it is complete.
+    """
     link = link or archive_link(None)
     window = Window(period.since, period.until, channels)
     previous_since = period.previous.since
@@ -107,7 +115,13 @@ def build_digest(
         until=period.until,
         overall=section(None),
         cohorts=[section(c) for c in cohorts] if len(cohorts) > 1 else [],
+        fixes=_recent_fixes(session, min(period.until, datetime.now(UTC)), fix_window_weeks),
     )
+
+
+def _recent_fixes(session: Session, as_of: datetime, weeks: int) -> list[FixEffect]:
+    window = timedelta(weeks=weeks)
+    return fix_effects(session, as_of, window, since=as_of - 2 * window)[:MAX_FIXES]
 
 
 def _section(

@@ -92,6 +92,7 @@ def post_digest_once(
                 top=config.top_signatures,
                 examples=config.examples,
                 link=permalinks(client, archive_link(config.workspace_url)),
+                fix_window_weeks=config.fix_window_weeks,
             )
             ts, note = post_digest(client, channel, digest)
         except SLACK_FAILURES as exc:

@@ -15,6 +15,11 @@ def print_digest(digest: Digest, console: Console) -> None:
     console.print(f"[bold]Friction digest · {digest.label}[/bold]")
     for section in [digest.overall, *digest.cohorts]:
         _print_section(section, console)
+    if digest.fixes:
+        console.print("[bold]Fixes: before and after[/bold]")
+    for f in digest.fixes:
+        console.print(f"  {f.heading}", markup=False, highlight=False)
+        console.print(f"        {f.summary}", markup=False, highlight=False, style="dim")
 
 
 def _print_section(section: Section, console: Console) -> None:
