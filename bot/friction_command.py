@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from sqlmodel import Session
@@ -19,12 +20,15 @@ from sqlmodel import Session
 from bot.authz import Authorizer, Role
 from bot.context import Context
 from bot.fixes import slash_fix
+from bot.hints import switch_command
 from bot.labels import UnknownLabel, parse_label
 from bot.report_blocks import report_blocks
 from bot.slack_links import LinkError, WorkspaceUrl, parse_message_link
 from bot.tag_actions import ActionError, TagActions, Thread
 from classifiers import catalog
+from digests.alerts import Silence, lift_silences, silence, silences
 from digests.blocks import digest_blocks, fallback_text
+from digests.config import parse_duration
 from digests.model import archive_link, build_digest
 from digests.periods import parse_period
 from digests.report import build_report
@@ -32,10 +36,15 @@ from storage.queries import Window
 
 PERIODS = ("this-week", "last-week", "7d", "30d")
 TA_ONLY = (
-    "Only TAs can tag, resolve or re-open friction. If you are one, ask a course lead to add "
-    "you to the TA list or group. Nothing changed."
+    "Only TAs can tag, resolve or re-open friction, or silence alerts. If you are one, ask a "
+    "course lead to add you to the TA list or group. Nothing changed."
 )
 STAFF_ONLY = "Stats and digest previews are for TAs and course leads."
+SILENCE_USAGE = (
+    "Usage: `/friction silence <domain> <duration>` (like `/friction silence iam 2h`; "
+    "durations look like `30m`, `2h`, `1d`), `/friction silence list`, "
+    "`/friction silence off <domain>`."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +69,10 @@ def help_text(role: Role) -> str:
         "• `/friction resolve <link> [note]` and `/friction reopen <link> [note]`\n"
         f"• `/friction stats [{'|'.join(PERIODS)}]`: incidents, share and hours blocked by domain\n"
         "• `/friction digest`: a private preview of the next weekly digest\n"
+        "• `/friction hints off|on <signature>`: stop (or resume) the automatic hint in "
+        "learners' threads for a signature; `/friction hints` lists those off\n"
+        "• `/friction silence <domain> <30m|2h|1d>`: mute a domain's spike alerts for a while; "
+        "`/friction silence list` and `/friction silence off <domain>`\n"
         "• `/friction fix add <domain|signature> <what changed> [--at YYYY-MM-DD] "
         "[--cohort C]` and `/friction fix list`: record a fix, see its before/after\n"
         "• Or use the message's ⋯ menu → *Tag friction*.\n"
@@ -113,6 +126,8 @@ class FrictionCommand:
             "reopen": ("can_change", self._reopen),
             "stats": ("can_view", self._stats),
             "digest": ("can_view", self._digest),
+            "hints": ("can_change", self._hints),
+            "silence": ("can_change", self._silence),
             "fix": (None, self._fix),  # leads and TAs: slash_fix checks, with its own refusal
         }
 
@@ -187,9 +202,58 @@ class FrictionCommand:
         blocks[-1] = {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}
         return Reply(fallback_text(digest), blocks)
 
+    def _silence(self, call: Invocation) -> Reply:
+        """Spike alert silences (digests.alerts): set one, list those in force, lift them."""
+        now = datetime.now(UTC)
+        with Session(self.context.engine) as session:
+            match [word.lower() for word in call.args]:
+                case ["list"]:
+                    return Reply(self._silence_list(silences(session, now)))
+                case ["off", domain]:
+                    lifted = lift_silences(session, domain, now)
+                    if not lifted:
+                        return Reply(f"No silence on `{domain}` was in force: nothing changed.")
+                    return Reply(f"Spike alerts for `{domain}` are on again.")
+                case [domain, duration]:
+                    try:
+                        ends = silence(session, domain, parse_duration(duration), now=now)
+                    except ValueError as exc:
+                        raise ValueError(f"Cannot silence: {exc}. {SILENCE_USAGE}") from None
+                    watched = self.context.settings.file.alerts.domains
+                    note = (
+                        ""
+                        if domain in watched
+                        else f" (Spike checks watch {', '.join(f'`{d}`' for d in watched)} "
+                        f"only: add `{domain}` to [alerts] domains for this to matter.)"
+                    )
+                    return Reply(
+                        f"Spike alerts for `{domain}` are silenced in every cohort until "
+                        f"{self._local(ends)}. `/friction silence off {domain}` lifts it.{note}"
+                    )
+                case _:
+                    raise ValueError(SILENCE_USAGE)
+
+    def _silence_list(self, found: list[Silence]) -> str:
+        if not found:
+            return "No silences: every watched domain alerts."
+        lines = [
+            f"• `{s.domain}` ({f'cohort {s.cohort}' if s.cohort else 'every cohort'}) "
+            f"until {self._local(s.until)}"
+            for s in found
+        ]
+        return "Silenced spike alerts:\n" + "\n".join(lines)
+
+    def _local(self, moment: datetime) -> str:
+        """A moment in the course's timezone, as a TA reads it: `Wed 2 Dec 14:30 (UTC)`."""
+        zone = self.digest.timezone
+        return f"{moment.astimezone(ZoneInfo(zone)):%a %-d %b %H:%M} ({zone})"
+
     def _fix(self, call: Invocation) -> Reply:
         window = timedelta(weeks=self.digest.fix_window_weeks)
         return Reply(slash_fix(self.context, call.args, call.user_id, call.role, window))
+
+    def _hints(self, call: Invocation) -> Reply:
+        return Reply(switch_command(self.context, call.user_id, call.args))
 
 
 def _note(words: list[str]) -> str | None:

@@ -46,6 +46,7 @@ from storage.queries import Window
 log = logging.getLogger(__name__)
 
 SPIKE, SILENCE = "spike", "silence"
+MAX_SILENCE = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +171,7 @@ class AlertChecker:
 
     def _driver(self, session: Session, obs: Observation, now: datetime) -> SignatureFigures | None:
         window = Window(now - timedelta(minutes=self.config.window_minutes), now)
-        top = top_signatures(session, window, 1, domains=[obs.domain], cohort=obs.cohort)
+        top = top_signatures(session, window, 1, domains=[obs.domain]).get(obs.cohort)
         return top[0] if top else None
 
     def _muted(
@@ -218,11 +219,7 @@ class AlertChecker:
         with Session(self.engine) as session:
             label = session.get(Domain, obs.domain)
             window = Window(now - timedelta(minutes=self.config.window_minutes), now)
-            threads = (
-                example_threads(session, window, [driver.signature], 2, cohort=obs.cohort)
-                if driver
-                else {}
-            )
+            threads = example_threads(session, window, [driver.signature]) if driver else {}
         where = f" in cohort {obs.cohort}" if obs.cohort != NO_COHORT else ""
         lines = [
             f":rotating_light: *{label.label if label else obs.domain} spike{where}*: "
@@ -232,7 +229,7 @@ class AlertChecker:
             lines.append(f"Driving it: *{driver.title}* `{driver.signature}` ({driver.incidents})")
             if driver.hint:
                 lines.append(f"> {driver.hint}")
-            links = [self.link(ref) for ref in threads.get(driver.signature, [])]
+            links = [self.link(ref) for ref in threads.get((obs.cohort, driver.signature), [])]
             if links:
                 lines.append(" · ".join(f"<{u}|thread {i}>" for i, u in enumerate(links, 1)))
         lines.append(f"Silence it: `/friction silence {obs.domain} 2h`")
@@ -290,8 +287,11 @@ def silence(
 ) -> datetime:
     """Mute a domain's alerts (all cohorts, or one) for `duration`; returns when it ends.
 
-    What `/friction silence iam 2h` calls. An unknown domain is a ValueError naming the known ones.
+    What `/friction silence iam 2h` calls. An unknown domain, or a silence longer than
+    MAX_SILENCE (one nobody would remember to lift), is a ValueError saying what to type.
     """
+    if duration > MAX_SILENCE:
+        raise ValueError(f"a silence lasts at most {MAX_SILENCE.days}d")
     if session.get(Domain, domain) is None:
         known = ", ".join(sorted(session.exec(select(Domain.id))))
         raise ValueError(f"no domain {domain!r}; known domains: {known}")
@@ -300,6 +300,35 @@ def silence(
     row.status, row.since, row.silenced_until = SILENCE, now, now + duration
     session.commit()
     return now + duration
+
+
+@dataclass(frozen=True, slots=True)
+class Silence:
+    """A silence in force: a domain's alerts muted until `until`, in one cohort or all (None)."""
+
+    domain: str
+    cohort: str | None
+    until: datetime
+
+
+def silences(session: Session, now: datetime) -> list[Silence]:
+    """The silences in force at `now`, those ending soonest first (`/friction silence list`)."""
+    found = []
+    for row in alert_states(session, f"{SILENCE}:"):
+        if row.silenced_until is not None and row.silenced_until > now:
+            domain, *cohort = row.key.split(":", 2)[1:]
+            found.append(Silence(domain, cohort[0] if cohort else None, row.silenced_until))
+    return sorted(found, key=lambda s: (s.until, s.domain, s.cohort or ""))
+
+
+def lift_silences(session: Session, domain: str, now: datetime | None = None) -> int:
+    """End every silence on `domain` (all cohorts) now; returns how many were in force."""
+    now = now or datetime.now(UTC)
+    lifted = [s for s in silences(session, now) if s.domain == domain]
+    for s in lifted:
+        locked_alert_state(session, silence_key(domain, s.cohort), now).silenced_until = now
+    session.commit()
+    return len(lifted)
 
 
 def silenced_until(session: Session, domain: str, cohort: str, now: datetime) -> datetime | None:

@@ -17,13 +17,15 @@ from digests.fix_effect import FixEffect, fix_effects
 from digests.periods import Period
 from digests.report import hours, minutes
 from storage.digest_queries import (
+    DomainPeriods,
+    SignatureFigures,
     ThreadRef,
-    cohorts_with_incidents,
     domain_periods,
     example_threads,
     top_signatures,
 )
-from storage.queries import Window, open_and_triage_counts
+from storage.hint_queries import HintRate, hint_rates
+from storage.queries import Window
 
 Linker = Callable[[ThreadRef], str]
 MAX_FIXES = 5  # the most recent fixes a digest shows
@@ -76,6 +78,7 @@ class Digest:
     overall: Section
     cohorts: list[Section]
     fixes: list[FixEffect] = field(default_factory=list)  # recent fixes, before vs after
+    hints: list[HintRate] = field(default_factory=list)  # how hints in threads were answered
 
 
 def archive_link(workspace_url: str | None) -> Linker:
@@ -101,13 +104,18 @@ def build_digest(
     """
     link = link or archive_link(None)
     window = Window(period.since, period.until, channels)
-    previous_since = period.previous.since
+    # Three queries, each answering for every cohort and for all of them at once.
+    figures = domain_periods(session, window, period.previous.since)
+    signatures = top_signatures(session, window, top)
+    wanted = sorted({s.signature for found in signatures.values() for s in found})
+    threads = example_threads(session, window, wanted, examples)
 
     def section(cohort: str | None) -> Section:
-        scope = Window(window.since, window.until, channels, cohort)
-        return _section(session, scope, previous_since, top, examples, link)
+        domains = [d for d in figures if d.cohort == cohort]
+        return _section(cohort, domains, signatures.get(cohort, []), threads, link)
 
-    cohorts = cohorts_with_incidents(session, Window(previous_since, period.until, channels))
+    # The named cohorts with incidents in the period or the one before.
+    cohorts = sorted({d.cohort for d in figures if d.cohort})
     return Digest(
         period=period.key,
         label=period.label,
@@ -116,6 +124,7 @@ def build_digest(
         overall=section(None),
         cohorts=[section(c) for c in cohorts] if len(cohorts) > 1 else [],
         fixes=_recent_fixes(session, min(period.until, datetime.now(UTC)), fix_window_weeks),
+        hints=hint_rates(session, window),
     )
 
 
@@ -125,25 +134,20 @@ def _recent_fixes(session: Session, as_of: datetime, weeks: int) -> list[FixEffe
 
 
 def _section(
-    session: Session,
-    scope: Window,
-    previous_since: datetime,
-    top: int,
-    per_signature: int,
+    cohort: str | None,
+    domains: list[DomainPeriods],
+    signatures: list[SignatureFigures],
+    threads: dict[tuple[str | None, str], list[ThreadRef]],
     link: Linker,
 ) -> Section:
-    domains = domain_periods(session, scope, previous_since)
     total = sum(d.incidents for d in domains)
-    signatures = top_signatures(session, scope, top)
-    threads = example_threads(session, scope, [s.signature for s in signatures], per_signature)
-    opened, triage = open_and_triage_counts(session, scope)
     return Section(
-        cohort=scope.cohort,
+        cohort=cohort,
         incidents=total,
         previous_incidents=sum(d.previous_incidents for d in domains),
         downtime_hours=hours(sum(d.downtime_seconds for d in domains)),
-        open_incidents=opened,
-        awaiting_triage=triage,
+        open_incidents=sum(d.open_incidents for d in domains),
+        awaiting_triage=sum(d.awaiting_triage for d in domains),
         domains=[
             DomainLine(
                 domain=d.domain,
@@ -164,7 +168,7 @@ def _section(
                 s.title,
                 s.incidents,
                 s.hint,
-                [link(ref) for ref in threads.get(s.signature, [])],
+                [link(ref) for ref in threads.get((cohort, s.signature), [])],
             )
             for s in signatures
         ],

@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import test_ta_slack
 from digest_ledgers import S3_ACCESS_DENIED, Writer, ledger_context
 from fake_slack import LEADS_CHANNEL, error
 from friction_cli import friction
+from slack_samples import LEAD, LEARNER
 from sqlmodel import Session
 from test_cli import PASSROLE
 
-from digests.alerts import AlertChecker, backtest, silence, silenced_until
+from digests.alerts import AlertChecker, backtest, silence, silenced_until, silences
 from digests.config import AlertSettings, Inhibition, parse_duration
 from digests.spikes import poisson_upper_tail
 from storage.db import open_ledger
@@ -261,3 +264,98 @@ def test_alert_command_mistakes_are_one_line(tmp_path, args, message):
     result = friction(*args, "--db", str(tmp_path / "x.db"), env={"FRICTION_SALT": "s"})
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_quiet_hours_across_midnight_in_the_course_timezone_end_with_the_announcement(
+    storm, fake_slack
+):
+    # Kiritimati is UTC+14: the storm's 14:00 UTC is 04:00 there, in quiet hours until 04:45.
+    quiet = CONFIG.model_copy(update={"quiet_hours": "22:00-04:45"})
+    checker = _checker(storm, fake_slack, quiet)
+    checker.zone = ZoneInfo("Pacific/Kiritimati")
+    events = _run(checker, checks(0 * MIN, 50 * MIN))
+    assert [(e.at - T0, e.action) for e in events] == [
+        (30 * MIN, "pending"),
+        (35 * MIN, "muted"),
+        (45 * MIN, "fire"),  # quiet hours are over and it still fires
+    ]
+    assert len(_top_level(fake_slack)) == 1
+
+
+def test_quiet_hours_still_let_the_resolved_reply_through(storm, fake_slack):
+    quiet = CONFIG.model_copy(update={"quiet_hours": "15:00-18:00"})  # from after it fired
+    events = _run(_checker(storm, fake_slack, quiet), checks(0 * MIN, 100 * MIN))
+    assert [(e.at - T0, e.action) for e in events if e.action != "pending"] == [
+        (35 * MIN, "fire"),
+        (95 * MIN, "resolve"),
+    ]
+    (reply,) = _replies(fake_slack)
+    assert reply["text"].startswith(":white_check_mark: Resolved:")
+
+
+slack_bot = test_ta_slack.bot  # fixture: the app with the TA workflow, over real HTTP
+
+
+def test_a_ta_silences_iam_over_slack_and_the_alert_checker_holds_it_back(slack_bot, fake_slack):
+    for _ in range(8):  # an IAM storm now, in a ledger with no history: far above baseline
+        slack_bot.post(PASSROLE)
+    now = datetime.now(UTC)
+    checker = AlertChecker(
+        slack_bot.context.engine, AlertSettings(), channel=LEADS_CHANNEL, client=fake_slack.client()
+    )
+
+    reply = slack_bot.command("silence iam 2h")
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"].startswith("Spike alerts for `iam` are silenced in every cohort until ")
+    assert "(UTC). `/friction silence off iam` lifts it." in reply["text"]
+    with Session(slack_bot.context.engine) as session:
+        (held,) = silences(session, now)
+    assert held.domain == "iam" and held.cohort is None
+    assert timedelta(hours=2) <= held.until - now < timedelta(hours=2, minutes=1)
+    listed = slack_bot.command("silence list")["text"]
+    assert "`iam` (every cohort) until" in listed
+
+    assert [e.action for e in _run(checker, [now, now + 5 * MIN])] == ["pending", "muted"]
+    assert fake_slack.messages(LEADS_CHANNEL) == []
+
+    assert slack_bot.command("silence off iam")["text"] == "Spike alerts for `iam` are on again."
+    assert [e.action for e in checker.check(now + 10 * MIN)] == ["fire"]
+    (alert,) = fake_slack.messages(LEADS_CHANNEL)
+    assert "Identity & Access (IAM) spike" in alert["text"]
+    assert slack_bot.command("silence list")["text"] == "No silences: every watched domain alerts."
+    off = slack_bot.command("silence off iam")["text"]
+    assert off == "No silence on `iam` was in force: nothing changed."
+
+
+USAGE = "Usage: `/friction silence <domain> <duration>`"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("silence iam forever", "Cannot silence: expected a duration like 30m, 2h or 1d, not "),
+        ("silence iam 45d", "Cannot silence: a silence lasts at most 30d."),
+        ("silence iam 99999999999w", "Cannot silence: '99999999999w' is too long a duration."),
+        ("silence iamm 2h", "Cannot silence: no domain 'iamm'; known domains: "),
+        ("silence iam", USAGE),
+        ("silence", USAGE),
+    ],
+)
+def test_silence_mistakes_get_a_precise_reply_and_silence_nothing(slack_bot, text, expected):
+    reply = slack_bot.command(text)["text"]
+    assert expected in reply and USAGE in reply
+    assert slack_bot.command("silence list")["text"] == "No silences: every watched domain alerts."
+
+
+def test_only_tas_may_silence(slack_bot):
+    for user in (LEARNER, LEAD):
+        reply = slack_bot.command("silence iam 2h", user=user)["text"]
+        assert reply.startswith("Only TAs can tag, resolve or re-open friction, or silence alerts.")
+    assert slack_bot.command("silence list")["text"] == "No silences: every watched domain alerts."
+
+
+def test_silencing_a_domain_no_spike_check_watches_says_so(slack_bot):
+    reply = slack_bot.command("silence ec2 1h")["text"]
+    assert "Spike alerts for `ec2` are silenced" in reply
+    assert "(Spike checks watch `iam` only: add `ec2` to [alerts] domains" in reply
+    assert "/friction silence <domain> <30m|2h|1d>" in slack_bot.command("help")["text"]
