@@ -15,7 +15,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from bot.cli import DbOption, _url, fail, user_errors
@@ -31,7 +30,7 @@ from bot.preflight_plan import (
 )
 from bot.preflight_script import script
 from classifiers import catalog
-from storage.db import open_ledger
+from storage.db import engine_for, open_ledger
 from storage.queries import Window, friction_by_signature
 
 MISSING_BOTO3 = (
@@ -115,8 +114,9 @@ def _ledger_counts(db: str | None, cohort: str | None) -> tuple[dict[str, int], 
     No ledger is fine (a learner has none): every check the lab file allows then runs. A
     default SQLite ledger that does not exist is not created; one named by --db must exist.
     """
-    url = _url(db) or settings().database_url
-    parsed = make_url(url)
+    with user_errors():
+        url = _url(db) or settings().database_url
+        parsed = engine_for(url).url  # a bad URL is a usage error; this connects to nothing
     file = parsed.database if parsed.get_backend_name() == "sqlite" else None
     if file not in (None, "", ":memory:") and not Path(file).exists():
         if db is not None:

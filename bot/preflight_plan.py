@@ -228,13 +228,15 @@ def plan(
     chosen.sort(key=lambda name: (name != "credentials", -weight[name], CHECKS.index(name)))
     steps: list[Step] = []
     notes: list[str] = []
+    unlisted: dict[str, list[str]] = {}  # resource kind -> the checks it would have run
+    why: dict[str, str] = {}
     for name in chosen:
         reason = _reason(name, hits[name], guards[name])
         resources = _resources(lab, name)
         if not resources:
-            notes.append(
-                f"{name}: not run: the lab file lists no [[{RESOURCE_OF[name]}]] ({reason})"
-            )
+            unlisted.setdefault(RESOURCE_OF[name], []).append(name)
+            if hits[name] and len(unlisted[RESOURCE_OF[name]]) == 1:  # the heaviest says why
+                why[RESOURCE_OF[name]] = f" ({reason})"
         for resource in resources:
             region = getattr(resource, "region", None) or lab.region
             if name == "bucket_region" and region is None:
@@ -245,6 +247,10 @@ def plan(
                 continue
             fix = _fix(name, resource, region, profile)
             steps.append(Step(name, resource, region, reason, weight[name], fix))
+    for kind, names in unlisted.items():
+        notes.append(
+            f"{', '.join(names)}: not run: the lab file lists no [[{kind}]]{why.get(kind, '')}"
+        )
     return Plan(tuple(steps), tuple(notes), lab)
 
 

@@ -26,7 +26,7 @@ from bot.cli import app
 from bot.config import Settings
 from bot.context import open_context
 from bot.preflight import Checker, Status, run, trusted_services
-from bot.preflight_plan import LabFileError, load_lab_file, plan
+from bot.preflight_plan import LabFile, LabFileError, load_lab_file, plan
 from bot.preflight_script import BLOCKS, script
 from classifiers import catalog
 from classifiers.catalog import CHECKS, CatalogError, load_catalog
@@ -452,6 +452,7 @@ def test_usage_errors_exit_2(tmp_path):
         (("--region", "mars-1"), "--region must be an AWS region like us-east-1, got 'mars-1'"),
         (("--checks", str(tmp_path / "absent.toml")), "absent.toml: cannot read the lab file"),
         (("--db", str(tmp_path / "absent.db")), f"no ledger at {tmp_path / 'absent.db'}"),
+        (("--db", "mysql://u@h/d"), "unsupported database 'mysql'"),
     ]:
         result = friction(*args)
         assert result.exit_code == 2, args
@@ -618,3 +619,14 @@ def test_the_ledgers_counts_travel_in_the_lab_file_for_learners_without_it(tmp_p
     nothing = friction("--print-incidents")
     assert nothing.exit_code == 2
     assert "nothing to print: no ledger" in nothing.stderr
+
+
+def test_the_author_is_told_which_frequent_failures_the_lab_file_cannot_check():
+    counts = {"iam.passrole": 41, "iam.trust_policy": 3, "s3.no_such_bucket": 2}
+    the_plan = plan(LabFile(region="us-east-1"), counts, catalog())
+    assert [step.check for step in the_plan.steps] == ["credentials"]
+    assert the_plan.notes == (
+        "role_exists, role_trust, can_pass_role: not run: the lab file lists no [[role]] "
+        "(iam.passrole: 41 incidents; iam.trust_policy: 3 incidents)",
+        "bucket_exists: not run: the lab file lists no [[bucket]] (s3.no_such_bucket: 2 incidents)",
+    )
