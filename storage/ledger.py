@@ -134,12 +134,17 @@ def threads_rows(session: Session, channel_pk: int, roots: Iterable[str]) -> dic
         .order_by(Message.ts)
     )
     threads: dict[str, list[Row]] = {root: [] for root in roots}
-    for row in session.execute(query):
-        if row.ts in roots:
-            threads[row.ts].append(row)
-        if row.thread_ts in roots and row.thread_ts != row.ts:
-            threads[row.thread_ts].append(row)
+    join_threads(threads, session.execute(query))
     return threads
+
+
+def join_threads(threads: dict[str, list], rows: Iterable) -> None:
+    """Append each row (with `ts`, `thread_ts`) to the thread it belongs to among `threads`."""
+    for row in rows:
+        if row.ts in threads:
+            threads[row.ts].append(row)
+        if row.thread_ts in threads and row.thread_ts != row.ts:
+            threads[row.thread_ts].append(row)
 
 
 def incident_rows(session: Session, channel_pk: int, roots: Iterable[str]) -> dict[str, Incident]:
