@@ -28,6 +28,7 @@ from storage.ledger import (
     EXPLICIT_RESOLUTIONS,
     channel_row,
     find_channel,
+    ids_by_ts,
     incident_row,
     incident_rows,
     join_threads,
@@ -216,8 +217,10 @@ class Ingestor:
             pending = [vars(i) for i in found.values() if isinstance(i, SimpleNamespace)]
             opened.update((pk, i["root_ts"]) for i in pending)
             if pending:
-                inserted = insert(Incident).returning(Incident.root_ts, Incident.id)
-                found.update(dict(session.connection().execute(inserted, pending).all()))
+                session.connection().execute(insert(Incident), pending)
+                found.update(
+                    ids_by_ts(session, Incident.root_ts, pk, (i["root_ts"] for i in pending))
+                )
             incidents.update(
                 {(pk, root): getattr(i, "id", i) for root, i in found.items() if i is not None}
             )
@@ -236,17 +239,18 @@ class Ingestor:
 
         The threads were read before the insert: the batch's own rows are already in memory,
         so reading them back would only cost time. Each thread stays in ts order, root first.
+        Only thread roots need their id (an incident names its root), see `ids_by_ts`.
         """
-        inserted = insert(Message).returning(Message.channel_pk, Message.ts, Message.id)
-        rows = session.connection().execute(inserted, [vars(row) for row in new])
-        ids = {(pk, ts): id_ for pk, ts, id_ in rows}
+        session.connection().execute(insert(Message), [vars(row) for row in new])
         by_pk: dict[int, list[SimpleNamespace]] = defaultdict(list)
         for row in new:
-            row.id = ids[row.channel_pk, row.ts]
             by_pk[row.channel_pk].append(row)
-        for pk, rows_of_channel in by_pk.items():
+        for pk, rows in by_pk.items():
+            roots = {row.ts: row for row in rows if row.ts in threads[pk]}
+            for ts, id_ in ids_by_ts(session, Message.ts, pk, roots).items():
+                roots[ts].id = id_
             joined = {root: [] for root in threads[pk]}
-            join_threads(joined, rows_of_channel)
+            join_threads(joined, rows)
             for root, added in joined.items():
                 if added:
                     threads[pk][root] = sorted([*threads[pk][root], *added], key=_by_ts)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, or_, select
 
 from storage.models import Channel, Domain, Incident, Message, Meta, Signature
@@ -98,6 +99,21 @@ def message_rows(session: Session, channel_pk: int, ts: Iterable[str]) -> dict[s
     """The channel's stored messages among `ts`, by ts: one query for a whole batch."""
     query = select(Message).where(Message.channel_pk == channel_pk, Message.ts.in_(set(ts)))
     return {row.ts: row for row in session.exec(query)}
+
+
+def ids_by_ts(
+    session: Session, ts_column: InstrumentedAttribute[str], channel_pk: int, ts: Iterable[str]
+) -> dict[str, int]:
+    """Ids of the channel's messages (`Message.ts`) or incidents (`Incident.root_ts`) by ts.
+
+    How a batch learns the ids of the rows it inserted: RETURNING on a many-row insert costs
+    PostgreSQL several times the insert itself, this query a fraction of it.
+    """
+    model = ts_column.class_
+    query = select(ts_column, model.id).where(
+        model.channel_pk == channel_pk, ts_column.in_(set(ts))
+    )
+    return dict(session.execute(query).all())
 
 
 # What an incident is derived from: a thread's rows without their text.
