@@ -11,6 +11,7 @@ from typing import Any
 
 from digests.model import Digest, DomainLine, Section
 from digests.report import duration
+from storage.hint_queries import hint_rate_line
 
 MAX_BLOCKS = 50
 MAX_TEXT = 3000
@@ -33,6 +34,9 @@ def digest_blocks(digest: Digest) -> list[Block]:
     if digest.fixes:
         fixes = "\n".join(f"• *{f.heading}*\n{f.summary}" for f in digest.fixes)
         blocks += [{"type": "divider"}, _section(f"*Fixes: before and after*\n{fixes}")]
+    if digest.hints:
+        hints = "\n".join(f"• {hint_rate_line(h)}" for h in digest.hints)
+        blocks += [_section(f"*Hints in threads*\n{hints}")]
     footer = {
         "type": "context",
         "elements": [

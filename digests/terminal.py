@@ -9,6 +9,7 @@ from rich.table import Table
 from digests.blocks import signed, summary_line
 from digests.model import Digest, Section
 from digests.report import duration
+from storage.hint_queries import hint_rate_line
 
 
 def print_digest(digest: Digest, console: Console) -> None:
@@ -20,6 +21,10 @@ def print_digest(digest: Digest, console: Console) -> None:
     for f in digest.fixes:
         console.print(f"  {f.heading}", markup=False, highlight=False)
         console.print(f"        {f.summary}", markup=False, highlight=False, style="dim")
+    if digest.hints:
+        console.print("[bold]Hints in threads[/bold]")
+    for h in digest.hints:
+        console.print(f"  {hint_rate_line(h)}", markup=False, highlight=False)
 
 
 def _print_section(section: Section, console: Console) -> None:

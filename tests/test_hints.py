@@ -1,0 +1,246 @@
+"""Hints in the learner's thread, over real HTTP: the live bot (HTTP mode, spool, writer) on a
+fake Slack. Events, slash commands and button clicks are signed requests; the hint is whatever
+reaches the fake's `chat.postMessage`.
+
+The hint worker posts in order, one at a time, so a test that expects no hint for a thread posts
+a control thread after it and waits for the control's hint: by then the first was decided.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_slack import BOT_ID, Call, FakeSlack
+from friction_cli import friction
+from live_harness import Running, running_bot, wait_until
+from slack_samples import (
+    HELP_CHANNEL,
+    LEARNER,
+    TA,
+    TEAM_ID,
+    interaction,
+    load,
+    message_event,
+    slash_command,
+    wrap_event,
+)
+from sqlmodel import Session, select
+
+from bot.friction_command import TA_ONLY
+from bot.hints import ANSWERED, ONLY_ASKER, Hints
+from classifiers import catalog
+from digests.blocks import digest_blocks
+from digests.model import build_digest
+from digests.periods import parse_period
+from storage.models import Hint, Incident
+
+PASSROLE = load("events/message.json")["event"]["text"]  # AccessDenied on iam:PassRole
+NO_SUCH_BUCKET = (
+    "upload failed: An error occurred (NoSuchBucket) when calling the PutObject operation: "
+    "The specified bucket does not exist"
+)
+OTHER_LEARNER = "U0456LRN2"
+LAB5 = "C0999LAB5"  # watched, but did not opt in to hints
+CONFIG = f"""
+[channels]
+watch = ["help-*"]
+hints = ["help-lab4"]
+
+[people]
+tas = ["{TA}"]
+"""
+
+
+@dataclass
+class Bot:
+    """The live bot and the fake Slack it talks to, with what a test does to them."""
+
+    live: Running
+    slack: FakeSlack
+
+    def post(self, text: str, *, user: str = LEARNER, **fields: Any) -> str:
+        """A message posted now in Slack and delivered to the bot as an event; returns its ts."""
+        channel = fields.pop("channel", HELP_CHANNEL)
+        message = self.slack.post(channel, text, user=user, **fields)
+        event = message_event(text, message["ts"], channel=channel, user=user, **fields)
+        assert self.live.sender.event(wrap_event(event)).status == 200
+        return message["ts"]
+
+    def hints(self, count: int) -> list[Call]:
+        """The first `count` hints posted (waiting for them), oldest first."""
+
+        def posted() -> list[Call]:
+            return [c for c in self.slack.calls_to("chat.postMessage") if c.params.get("thread_ts")]
+
+        wait_until(lambda: len(posted()) >= count, what=f"{count} hint(s)")
+        return posted()
+
+    def recorded(self, count: int) -> list[Hint]:
+        """The hint rows, once `count` of them hold their posted message's ts."""
+
+        def rows() -> list[Hint]:
+            with Session(self.live.engine) as session:
+                return list(session.exec(select(Hint).order_by(Hint.id)))
+
+        wait_until(lambda: sum(bool(r.message_ts) for r in rows()) >= count, what="hint rows")
+        return rows()
+
+    def shown(self, root_ts: str) -> dict[str, Any]:
+        """The hint in a thread as Slack shows it (blocks parsed, as chat.update left them)."""
+        [message] = [
+            m
+            for m in self.slack.messages(HELP_CHANNEL)
+            if m.get("bot_id") == BOT_ID and m.get("thread_ts") == root_ts
+        ]
+        return copy.deepcopy(message)  # as the client saw it then: later updates do not change it
+
+    def click(self, action: str, hint: dict[str, Any], user: str) -> None:
+        """A click on one of the hint's buttons, as Slack posts it (block_actions)."""
+        [buttons] = [b["elements"] for b in hint["blocks"] if b["type"] == "actions"]
+        button = next(b for b in buttons if b["action_id"] == action)
+        payload = interaction(
+            "block_actions",
+            user={"id": user, "team_id": TEAM_ID},
+            container={
+                "type": "message",
+                "message_ts": hint["ts"],
+                "channel_id": HELP_CHANNEL,
+                "is_ephemeral": False,
+                "thread_ts": hint["thread_ts"],
+            },
+            message=hint,
+            response_url=f"{self.slack.base_url}/hooks/actions/{TEAM_ID}/{time.monotonic_ns()}",
+            actions=[{**button, "block_id": "hint", "action_ts": self.slack.new_ts()}],
+        )
+        assert self.live.sender.interaction(payload).status == 200
+
+    def command(self, text: str, user: str = TA) -> str:
+        """`/friction text`; returns the ephemeral reply posted to its response_url."""
+        hook = f"/hooks/commands/{TEAM_ID}/{time.monotonic_ns()}"
+        form = slash_command(text, user_id=user, response_url=self.slack.base_url + hook)
+        assert self.live.sender.command(form).status == 200
+        wait_until(lambda: any(p == hook for p, _ in self.slack.hooks), what="the reply")
+        return next(body for p, body in self.slack.hooks if p == hook)["text"]
+
+    def ephemeral_to(self, user: str, count: int = 1) -> str:
+        """The `count`th ephemeral message shown to `user`."""
+
+        def shown() -> list[str]:
+            return [e["text"] for e in self.slack.ephemerals if e["user"] == user]
+
+        wait_until(lambda: len(shown()) >= count, what=f"ephemeral #{count} to {user}")
+        return shown()[count - 1]
+
+    def incident(self, root_ts: str) -> Incident:
+        with Session(self.live.engine) as session:
+            return session.exec(select(Incident).where(Incident.root_ts == root_ts)).one()
+
+
+@pytest.fixture
+def bot(fake_slack: FakeSlack, db_url: str, tmp_path: Path) -> Iterator[Bot]:
+    config = tmp_path / "friction.toml"
+    config.write_text(CONFIG)
+    fake_slack.add_channel(LAB5, "help-lab5")
+    with running_bot(fake_slack, db_url, tmp_path / "spool.db", config) as running:
+        yield Bot(running, fake_slack)
+
+
+def test_a_passrole_error_gets_one_hint_in_its_thread_whatever_slack_redelivers(bot: Bot) -> None:
+    passrole = catalog().signature("iam.passrole")
+    message = bot.slack.post(HELP_CHANNEL, PASSROLE)
+    event = wrap_event(message_event(PASSROLE, message["ts"]))
+    assert bot.live.sender.event(event).status == 200
+
+    [call] = bot.hints(1)
+    assert (call.params["channel"], call.params["thread_ts"]) == (HELP_CHANNEL, message["ts"])
+    assert passrole.hint in call.params["text"]
+    blocks = bot.shown(message["ts"])["blocks"]
+    fix, check = (b["text"]["text"] for b in blocks[:2])
+    assert passrole.hint in fix
+    assert "aws iam get-role --role-name LabRole" in check  # the role the error named
+    assert f"<{passrole.runbook}|Runbook>" in blocks[2]["elements"][0]["text"]
+    buttons = [(e["action_id"], e["text"]["text"]) for e in blocks[3]["elements"]]
+    assert buttons == [("hint_fixed", "That fixed it"), ("hint_not_it", "Not it")]
+
+    # Slack redelivers the event; another replica is told of the same new incident.
+    for retry in (1, 2):
+        assert bot.live.sender.event(event, retry_num=retry).status == 200
+    bot.live.settle()
+    replica = Hints(bot.live.bot.context, bot.slack.client())
+    assert replica.consider(bot.incident(message["ts"]).id) == "thread already has a hint"
+
+    control = bot.post(PASSROLE)
+    assert [c.params["thread_ts"] for c in bot.hints(2)] == [message["ts"], control]
+    rows = bot.recorded(2)
+    assert [(r.signature_id, r.incident_id) for r in rows] == [
+        ("iam.passrole", bot.incident(root).id) for root in (message["ts"], control)
+    ]
+
+
+def test_no_hint_for_a_ta_a_bot_an_unsure_message_a_channel_not_opted_in_or_a_hint_off(
+    bot: Bot,
+) -> None:
+    bot.post(PASSROLE, user=TA)  # a TA asking (or demonstrating)
+    bot.post(PASSROLE, bot_id=BOT_ID, subtype="bot_message")
+    unsure = bot.post("cannot open the lab")  # an incident, but the classifier is unsure
+    in_lab5 = bot.post(PASSROLE, channel=LAB5)
+    assert bot.command("hints off iam.passrole").startswith("Switched the hint for `iam.passrole`")
+    switched_off = bot.post(PASSROLE)
+    assert bot.command("hints on iam.passrole", user=LEARNER) == TA_ONLY
+
+    bot.live.settle()  # every incident above is handed to the worker before the control's
+    control = bot.post(NO_SUCH_BUCKET)
+    assert [c.params["thread_ts"] for c in bot.hints(1)] == [control]
+    for root in (unsure, in_lab5, switched_off):
+        assert bot.incident(root)  # captured as incidents, just no hint
+    assert "`iam.passrole`" in bot.command("hints")  # listed as off
+
+    assert "new threads get it again" in bot.command("hints on iam.passrole")
+    again = bot.post(PASSROLE)
+    assert bot.hints(2)[-1].params["thread_ts"] == again
+
+
+def test_the_buttons_resolve_or_flag_the_incident_and_the_hit_rate_is_reported(
+    bot: Bot, db_url: str
+) -> None:
+    fixed_root, missed_root = bot.post(PASSROLE), bot.post(PASSROLE, user=OTHER_LEARNER)
+    bot.hints(2)
+    fixed_hint, missed_hint = bot.shown(fixed_root), bot.shown(missed_root)
+
+    bot.click("hint_fixed", fixed_hint, user=OTHER_LEARNER)  # not their thread
+    assert bot.ephemeral_to(OTHER_LEARNER) == ONLY_ASKER
+    assert bot.incident(fixed_root).resolved_at is None
+
+    bot.click("hint_fixed", fixed_hint, user=LEARNER)
+    bot.slack.wait_for_call("chat.update")
+    resolved = bot.incident(fixed_root)
+    assert resolved.resolved_by == "hint" and resolved.downtime_seconds is not None
+    answered = bot.shown(fixed_root)["blocks"]
+    assert [b["type"] for b in answered] == ["section", "section", "context", "context"]
+    assert "That fixed it" in answered[-1]["elements"][0]["text"]
+    bot.click("hint_fixed", fixed_hint, user=LEARNER)  # a second click counts once
+    assert bot.ephemeral_to(LEARNER) == ANSWERED
+
+    assert not bot.incident(missed_root).needs_triage  # confident: no TA needed so far
+    bot.click("hint_not_it", missed_hint, user=TA)  # a TA may answer too
+    bot.slack.wait_for_call("chat.update", 2)
+    assert bot.incident(missed_root).needs_triage
+    bot.post("still failing after that", user=OTHER_LEARNER, thread_ts=missed_root)
+    bot.live.settle()
+    assert bot.incident(missed_root).needs_triage  # the asker's reply does not clear it
+
+    bot.post(PASSROLE)  # a third hint, never answered
+    bot.recorded(3)
+    line = "iam.passrole: 3 hints, 1 fixed, 1 not it, 1 no answer (50 % of answers fixed)"
+    report = friction("report", "--db", db_url, env={"FRICTION_SALT": "test-salt"})
+    assert report.returncode == 0, report.stderr
+    assert line in report.stdout
+    with Session(bot.live.engine) as session:
+        digest = build_digest(session, parse_period("this-week", "UTC"))
+    assert line in str(digest_blocks(digest))
