@@ -61,7 +61,11 @@ def run(
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
     db: DbOption = None,
 ) -> None:
-    """Run the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode on --port."""
+    """Run the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode on --port.
+
+    The same process posts the weekly digest and spike alerts, catches up on history and
+    applies retention, on schedule (docs/slack-setup.md walks through the set-up).
+    """
     logs.configure(log_level)
     with user_errors():
         socket_mode = check_credentials(settings())

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PATH = "friction-spool.db"
 KEEP_IDS_SECONDS = 24 * 3600  # Slack's last retry comes after 5 minutes; a day is ample.
+BURST_GAP = 0.05  # seconds between events that still count as one burst
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS event (
@@ -92,12 +93,13 @@ class Spool:
         self._flushing = False
         self._cond = threading.Condition()
         self._in_flight = 0  # callers of put_many not yet answered
+        self._last_put = 0.0  # time.monotonic() of the last answer
         self.arrived = threading.Event()
 
     @property
     def busy(self) -> bool:
-        """Events are being stored right now: a burst is on, and acks are waiting on us."""
-        return self._in_flight > 0
+        """A burst is on: events are being stored, or were a moment (BURST_GAP) ago."""
+        return self._in_flight > 0 or time.monotonic() - self._last_put < BURST_GAP
 
     def put(self, body: dict[str, Any], key: str | None = None) -> bool:
         """Store one event durably; False when its key was already stored (a redelivery)."""
@@ -125,6 +127,7 @@ class Spool:
                         self._cond.notify_all()
             finally:
                 self._in_flight -= 1
+                self._last_put = time.monotonic()
         for item in items:
             if item.error is not None:
                 raise item.error
