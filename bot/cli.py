@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from importlib.resources import files
@@ -18,12 +16,13 @@ from rich.table import Table
 from sqlmodel import Session
 
 from bot import cli_classify
-from bot.config import ConfigError, settings
+from bot.cli_errors import fail, user_errors
+from bot.config import settings
 from bot.context import Context, open_context
 from bot.export_reader import ExportReader
 from bot.ingest import DEFAULT_RESOLUTION_EMOJI
 from digests.report import TABLE_HEADERS, build_report, table_rows, to_csv, to_json
-from storage.db import LedgerError, open_ledger, upgrade
+from storage.db import open_ledger, upgrade
 from storage.hint_queries import HintRate, hint_rate_line, hint_rates
 from storage.queries import Window
 
@@ -53,21 +52,6 @@ class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
-
-
-def fail(message: str) -> typer.Exit:
-    """Print a one-line error for a user mistake and exit with code 2 (no traceback)."""
-    typer.echo(f"Error: {message}", err=True)
-    return typer.Exit(2)
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn the errors a user can fix into one line on stderr and exit code 2."""
-    try:
-        yield
-    except (LedgerError, ConfigError, ValueError) as exc:
-        raise fail(str(exc)) from None
 
 
 def _url(db: str | None) -> str | None:

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.cli_errors import fail
 from classifiers import Classifier, LearnedStage, LearnedStageError, catalog
 from classifiers.evaluate import LabelledSetError, evaluate, load_examples
 
@@ -32,7 +33,7 @@ def _classifier(model: Path | None) -> Classifier:
     try:
         return Classifier(model=LearnedStage.load(model))
     except (OSError, LearnedStageError) as exc:
-        raise typer.BadParameter(str(exc), param_hint="--model") from None
+        raise fail(f"--model: {exc}") from None
 
 
 def classify(
@@ -84,7 +85,7 @@ def evaluate_file(
     try:
         examples = load_examples(path)
     except (OSError, LabelledSetError) as exc:
-        raise typer.BadParameter(str(exc), param_hint="FILE") from None
+        raise fail(str(exc)) from None
     report = evaluate(examples, _classifier(model).classify, top=top)
     if as_json:
         typer.echo(json.dumps(report.as_dict()))
