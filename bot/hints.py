@@ -14,7 +14,6 @@ until the click); "Not it" asks for a TA. Only the asker or a TA may answer.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -81,11 +80,16 @@ class Hints:
         self.signatures = {s.id: s for s in catalog().signatures}
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hints")
 
-    def submit(self, incident_ids: Iterable[int]) -> Future[None] | None:
-        """Consider newly opened incidents on the worker; returns at once."""
+    def submit(self, incident_ids: list[int]) -> Future[None] | None:
+        """Consider newly opened incidents on the worker; returns at once and never raises:
+        it runs in the ingest path, after the incidents were committed."""
         if not self.channels.hints:
             return None  # no channel opted in: not even a thread hand-off
-        return self._worker.submit(self._consider_all, list(incident_ids))
+        try:
+            return self._worker.submit(self._consider_all, incident_ids)
+        except RuntimeError:  # the process is shutting down: no new hints
+            log_event(log, "hint.dropped", logging.WARNING, incidents=len(incident_ids))
+            return None
 
     def _consider_all(self, incident_ids: list[int]) -> None:
         for incident_id in incident_ids:
