@@ -45,6 +45,11 @@ NO_SUCH_BUCKET = (
     "upload failed: An error occurred (NoSuchBucket) when calling the PutObject operation: "
     "The specified bucket does not exist"
 )
+# The error pasted as a reply in the asker's own thread.
+PASSROLE_REPLY = (
+    "here is the error: AccessDeniedException ... is not authorized to perform: iam:PassRole "
+    "on resource: arn:aws:iam::111122223333:role/LabRole"
+)
 OTHER_LEARNER = "U0456LRN2"
 LAB5 = "C0999LAB5"  # watched, but did not opt in to hints
 CONFIG = f"""
@@ -202,8 +207,9 @@ def test_no_hint_for_a_ta_a_bot_an_unsure_message_a_channel_not_opted_in_or_a_hi
     assert "`iam.passrole`" in bot.command("hints")  # listed as off
 
     assert "new threads get it again" in bot.command("hints on iam.passrole")
-    again = bot.post(PASSROLE)
-    assert bot.hints(2)[-1].params["thread_ts"] == again
+    chatty = bot.post("hi all, a question about lab 4")  # not an incident yet
+    bot.post(PASSROLE_REPLY, thread_ts=chatty)  # the asker's error opens it: hint under the root
+    assert bot.hints(2)[-1].params["thread_ts"] == chatty
 
 
 def test_the_buttons_resolve_or_flag_the_incident_and_the_hit_rate_is_reported(
