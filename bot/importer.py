@@ -1,6 +1,6 @@
 """`friction import`: a Slack export (folder or zip) into the ledger, through the one ingest path.
 
-Messages stream day file by day file into `Ingestor.add_many`, so an export of any size imports
+Messages stream day file by day file into `Ingestor.add_read`, so an export of any size imports
 in flat memory, and importing the same export again changes nothing. Past its first batch, an
 import redacts and classifies in a worker process while the main process writes.
 """
@@ -8,16 +8,15 @@ import redacts and classifies in a worker process while the main process writes.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlmodel import Session
 
-from bot.capture import CapturedMessage
 from bot.context import Context
 from bot.export_reader import DayFile, ExportReader
 from bot.progress import progress_bar
+from bot.reading import read_export
 from storage.queries import Window, friction_by_domain
 
 
@@ -62,13 +61,10 @@ def import_export(
         ids = tuple(sorted({d.channel_id for d in days}))
         before = _incidents(context, ids)
 
-        def messages(advance) -> Iterator[CapturedMessage]:
-            for day in days:
-                yield from reader.read_day(day, team_id)
-                advance(1)
-
         with progress_bar(f"Importing {path.name}", total=len(days)) as advance:
-            outcomes = context.ingestor.add_many(messages(advance), parallel=True)
+            classifier = context.ingestor.classifier
+            pairs = read_export(classifier, reader, days, team_id, advance)
+            outcomes = context.ingestor.add_read(pairs)
         after = _incidents(context, ids)
         return ImportResult(
             channels=sorted({d.channel_name for d in days}),

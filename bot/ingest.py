@@ -98,10 +98,24 @@ class Ingestor:
         `parallel` (for large imports): batches after the first are redacted and classified
         in a worker process while the previous one is written (see `bot.reading`).
         """
-        counts: Counter[str] = Counter()
         stream = iter(messages)
         chunks = iter(lambda: list(islice(stream, batch)), [])
         read = read_ahead(self.classifier, chunks) if parallel else ((c, None) for c in chunks)
+        return self._write(read)
+
+    def add_read(
+        self, pairs: Iterable[tuple[CapturedMessage, Reading | None]], batch: int = 1000
+    ) -> Counter[str]:
+        """`add_many` for messages already redacted and classified (None: not yet, done here)."""
+        stream = iter(pairs)
+        chunks = iter(lambda: list(islice(stream, batch)), [])
+        return self._write(([m for m, _ in c], [r for _, r in c]) for c in chunks)
+
+    def _write(
+        self, read: Iterable[tuple[list[CapturedMessage], list[Reading | None] | None]]
+    ) -> Counter[str]:
+        """Each batch (with its readings, if any) in its own transaction; counts per outcome."""
+        counts: Counter[str] = Counter()
         with Session(self.engine, expire_on_commit=False) as session:
             for chunk, readings in read:
                 outcomes = self._add_batch(session, chunk, readings)
@@ -163,7 +177,7 @@ class Ingestor:
         self,
         session: Session,
         batch: list[CapturedMessage],
-        readings: list[Reading] | None = None,
+        readings: list[Reading | None] | None = None,
     ) -> list[Outcome]:
         """Store a batch of messages, then re-derive once each thread they changed.
 
