@@ -91,7 +91,11 @@ class Ingestor:
         return outcome
 
     def add_many(
-        self, messages: Iterable[CapturedMessage], batch: int = 1000, *, parallel: bool = False
+        self,
+        messages: Iterable[CapturedMessage],
+        batch: int = 1000,
+        *,
+        parallel: bool = False,
     ) -> Counter[str]:
         """Ingest a stream of messages, `batch` per transaction; returns counts per outcome.
 
@@ -116,9 +120,10 @@ class Ingestor:
     ) -> Counter[str]:
         """Each batch (with its readings, if any) in its own transaction; counts per outcome."""
         counts: Counter[str] = Counter()
+        known: dict[tuple, int] = {}  # channels already looked up, see `_channel_pk`
         with Session(self.engine, expire_on_commit=False) as session:
             for chunk, readings in read:
-                outcomes = self._add_batch(session, chunk, readings)
+                outcomes = self._add_batch(session, chunk, readings, known)
                 counts.update(outcome.action for outcome in outcomes)
                 session.commit()
                 self._announce(outcomes)
@@ -178,6 +183,7 @@ class Ingestor:
         session: Session,
         batch: list[CapturedMessage],
         readings: list[Reading | None] | None = None,
+        known: dict[tuple, int] | None = None,
     ) -> list[Outcome]:
         """Store a batch of messages, then re-derive once each thread they changed.
 
@@ -185,19 +191,15 @@ class Ingestor:
         gives what deriving after every message would, with a few queries per batch instead
         of several per message. New rows go in as one multi-row INSERT. Messages of people
         who asked to be forgotten are `ignored`. `readings`: the batch already redacted and
-        classified (by a worker process), else that is done here.
+        classified (by a worker process), else that is done here. `known`: channel ids the
+        caller's earlier batches looked up.
         """
-        channels: dict[tuple[str, str], Channel] = {}
+        known = {} if known is None else known
+        channels: dict[tuple[str, str], int] = {}
         for msg in batch:
             if (msg.team_id, msg.channel_id) not in channels:
-                channels[msg.team_id, msg.channel_id] = channel_row(
-                    session,
-                    msg.team_id,
-                    msg.channel_id,
-                    msg.channel_name,
-                    self.cohort_for(msg.channel_id, msg.channel_name),
-                )
-        keyed = [(channels[m.team_id, m.channel_id].id, m) for m in batch]
+                channels[msg.team_id, msg.channel_id] = self._channel_pk(session, msg, known)
+        keyed = [(channels[m.team_id, m.channel_id], m) for m in batch]
         by_pk: dict[int, list[CapturedMessage]] = defaultdict(list)
         for pk, msg in keyed:
             by_pk[pk].append(msg)
@@ -220,12 +222,16 @@ class Ingestor:
             self._insert(session, new, threads)
         incidents: dict[tuple[int, str], int] = {}
         opened: set[tuple[int, str]] = set()
-        for channel in channels.values():
-            pk = channel.id
+        for pk in channels.values():
             found = incident_rows(session, pk, {m.root_ts for m in by_pk[pk]})
             for root_ts, rows in threads[pk].items():
                 found[root_ts] = self._derive(
-                    session, channel, root_ts, rows, found.get(root_ts), new=_pending_incident
+                    session,
+                    pk,
+                    root_ts,
+                    rows,
+                    found.get(root_ts),
+                    new=_pending_incident,
                 )
             session.flush()
             pending = [vars(i) for i in found.values() if isinstance(i, SimpleNamespace)]
@@ -242,6 +248,15 @@ class Ingestor:
             Outcome(action, incidents.get((pk, msg.root_ts)), (pk, msg.root_ts) in opened)
             for (pk, msg), action in zip(keyed, actions, strict=True)
         ]
+
+    def _channel_pk(self, session: Session, msg: CapturedMessage, known: dict[tuple, int]) -> int:
+        """The message's channel id: looked up (and its name and cohort kept current) once
+        per import rather than once per batch."""
+        cohort = self.cohort_for(msg.channel_id, msg.channel_name)
+        key = (msg.team_id, msg.channel_id, msg.channel_name, cohort)
+        if key not in known:
+            known[key] = channel_row(session, *key).id
+        return known[key]
 
     def _insert(
         self,
@@ -350,7 +365,12 @@ class Ingestor:
         )
 
     def _classify(
-        self, row: Message, text: str, *, reply: bool, result: Classification | None = None
+        self,
+        row: Message,
+        text: str,
+        *,
+        reply: bool,
+        result: Classification | None = None,
     ) -> None:
         """Store `text` and its classification (`result`, when already worked out for it)."""
         result = result or self.classifier.classify(text, reply=reply)
@@ -367,7 +387,11 @@ class Ingestor:
         """Open, update, resolve or drop the thread's incident from its stored messages."""
         rows = thread_rows(session, channel.id, root_ts)
         incident = self._derive(
-            session, channel, root_ts, rows, incident_row(session, channel.id, root_ts)
+            session,
+            channel.id,
+            root_ts,
+            rows,
+            incident_row(session, channel.id, root_ts),
         )
         if incident is not None:
             session.add(incident)
@@ -377,7 +401,7 @@ class Ingestor:
     def _derive(
         self,
         session: Session,
-        channel: Channel,
+        channel_pk: int,
         root_ts: str,
         rows: list[Message],
         incident: Incident | None,
@@ -401,10 +425,13 @@ class Ingestor:
             if incident is None:
                 return None
         else:
-            best = next((m for m in reports if not m.signature_id.endswith(".other")), reports[0])
+            best = next(
+                (m for m in reports if not m.signature_id.endswith(".other")),
+                reports[0],
+            )
             if incident is None:
                 incident = new(
-                    channel_pk=channel.id,
+                    channel_pk=channel_pk,
                     root_ts=root_ts,
                     root_message_id=root.id,
                     asker_hash=root.user_hash,
