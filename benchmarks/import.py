@@ -4,13 +4,13 @@
     python benchmarks/import.py --messages 20000 --backend sqlite --repeat 3
 
 Prints, per backend and run: messages imported, seconds, messages/s (classification included),
-the CPU seconds of the importing process and of its reading worker (redaction and
-classification run there, see bot/reading.py), and the peak RSS of each; then the medians over
-the runs (the machine is shared: quote medians). Last, what one message costs in each stage on
-one core without a database: read+capture, redact, classify. Targets: >= 10,000 msg/s into
-SQLite, peak RSS < 300 MB. Each import runs in a fresh child process, so its peak RSS is the
-import's own and not the generator's. The export is generated once (scripts/generate_cohort.py,
-seeded) and kept in --cache for later runs.
+the CPU seconds of the importing process and of its reading worker (parsing the day files,
+redaction and classification run there, see bot/reading.py), and the peak RSS of each; then the
+medians over the runs (the machine is shared: quote medians). Last, what one message costs in
+each of the worker's stages on one core without a database: read+capture, redact, classify.
+Targets: >= 10,000 msg/s into SQLite, peak RSS < 300 MB. Each import runs in a fresh child
+process, so its peak RSS is the import's own and not the generator's. The export is generated
+once (scripts/generate_cohort.py, seeded) and kept in --cache for later runs.
 """
 
 from __future__ import annotations
@@ -168,8 +168,8 @@ def main() -> None:
             print(f"{label:<16}" + "".join(fmt.format(f[key]) for _, _, fmt, key in columns))
     read, redacting, classifying = cpu_floor(export)
     print(
-        f"\nper message on one core without a database: read+capture {read:.0f} us (writer), "
-        f"redact {redacting:.0f} us + classify {classifying:.0f} us (reading worker)"
+        f"\nper message on one core without a database, all in the reading worker: "
+        f"read+capture {read:.0f} us, redact {redacting:.0f} us, classify {classifying:.0f} us"
     )
     print("targets: >= 10,000 msg/s into SQLite, peak RSS < 300 MB")
 
