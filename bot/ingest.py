@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from bot.capture import CapturedMessage
 from bot.privacy import Pseudonymizer, redact
-from bot.reading import Reading, read_ahead
+from bot.reading import Reading
 from classifiers import Classification, Classifier
 from storage.erasure import forgotten_among
 from storage.ledger import (
@@ -90,22 +90,11 @@ class Ingestor:
         self._announce([outcome])
         return outcome
 
-    def add_many(
-        self,
-        messages: Iterable[CapturedMessage],
-        batch: int = 1000,
-        *,
-        parallel: bool = False,
-    ) -> Counter[str]:
-        """Ingest a stream of messages, `batch` per transaction; returns counts per outcome.
-
-        `parallel` (for large imports): batches after the first are redacted and classified
-        in a worker process while the previous one is written (see `bot.reading`).
-        """
+    def add_many(self, messages: Iterable[CapturedMessage], batch: int = 1000) -> Counter[str]:
+        """Ingest a stream of messages, `batch` per transaction; returns counts per outcome."""
         stream = iter(messages)
         chunks = iter(lambda: list(islice(stream, batch)), [])
-        read = read_ahead(self.classifier, chunks) if parallel else ((c, None) for c in chunks)
-        return self._write(read)
+        return self._write((c, None) for c in chunks)
 
     def add_read(
         self, pairs: Iterable[tuple[CapturedMessage, Reading | None]], batch: int = 1000

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import fields
@@ -40,48 +40,6 @@ def read(classifier: Classifier, text: str, *, reply: bool) -> Reading:
     return redacted, classifier.classify(redacted, reply=reply)
 
 
-def read_ahead(
-    classifier: Classifier, batches: Iterable[list[CapturedMessage]]
-) -> Iterator[tuple[list[CapturedMessage], list[Reading] | None]]:
-    """Each batch with its readings, worked out in a worker process ahead of the caller.
-
-    The first batch comes back unread (the caller reads it in-process): an import of one
-    batch never starts a process. Where processes cannot be forked, or the worker dies,
-    batches come back unread and the caller reads them itself, so nothing is lost.
-    """
-    stream = iter(batches)
-    first = next(stream, None)
-    if first is None:
-        return
-    yield first, None
-    if "fork" not in multiprocessing.get_all_start_methods():
-        yield from ((batch, None) for batch in stream)
-        return
-    # fork: the worker starts at once with the classifier already built (no re-import, no
-    # pickling of the catalog's regexes); it only computes, so no lock or socket is shared.
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(1, context, initializer=_start, initargs=(classifier,)) as pool:
-        pending: deque[tuple[list[CapturedMessage], Future[list[tuple]]]] = deque()
-        for batch in stream:
-            pending.append(
-                (batch, pool.submit(_read_in_worker, [(m.text, m.is_reply) for m in batch]))
-            )
-            if len(pending) > AHEAD:
-                yield _result(*pending.popleft())
-        while pending:
-            yield _result(*pending.popleft())
-
-
-def _result(
-    batch: list[CapturedMessage], future: Future[list[tuple]]
-) -> tuple[list[CapturedMessage], list[Reading] | None]:
-    try:
-        return batch, [(text, Classification(*values)) for text, *values in future.result()]
-    except BrokenProcessPool:
-        log.warning("the reading worker stopped; reading in-process instead")
-        return batch, None
-
-
 def read_export(
     classifier: Classifier,
     reader: ExportReader,
@@ -94,8 +52,9 @@ def read_export(
 
     The worker also parses the day files (JSON, capture), which would otherwise cost the
     writer as much as the insert; its skipped counts and problems are added to `reader`'s.
-    The first task is loaded in-process and comes back unread, as in `read_ahead`, and so do
-    all of them where fork is missing or the worker dies. `advance(n)`: n more days done.
+    The first task is loaded in-process and comes back unread (a small import never starts a
+    process), and so do all of them where fork is missing or the worker dies. `advance(n)`: n
+    more days done.
     """
     stream = iter(range(len(days)))
     tasks = iter(lambda: list(islice(stream, per_task)), [])
@@ -158,17 +117,16 @@ _MESSAGE = attrgetter(*_MESSAGE_FIELDS)
 
 def _start(
     classifier: Classifier,
-    root: Path | None = None,
-    emoji: frozenset[str] = frozenset(),
-    channels: list[str] | None = None,
-    team_id: str = "",
+    root: Path,
+    emoji: frozenset[str],
+    channels: list[str] | None,
+    team_id: str,
 ) -> None:
     """The worker's state; an export is opened afresh (a zip's file offset is not shared)."""
     global _classifier, _reader, _days, _team_id
     _classifier = classifier
-    if root is not None:
-        _reader = ExportReader(root, emoji, channels)
-        _days, _team_id = _reader.day_files(), team_id
+    _reader = ExportReader(root, emoji, channels)
+    _days, _team_id = _reader.day_files(), team_id
 
 
 def _load_in_worker(task: list[int]) -> tuple[list[tuple], Counter[str], list[str]]:
@@ -181,10 +139,3 @@ def _load_in_worker(task: list[int]) -> tuple[list[tuple], Counter[str], list[st
             text, result = read(_classifier, message.text, reply=message.is_reply)
             rows.append((*_MESSAGE(message), text, *_FIELDS(result)))
     return rows, _reader.skipped, _reader.problems
-
-
-def _read_in_worker(items: list[tuple[str, bool]]) -> list[tuple]:
-    """Readings as plain tuples: a tenth of the cost of pickling Classification objects."""
-    assert _classifier is not None
-    readings = (read(_classifier, text, reply=reply) for text, reply in items)
-    return [(text, *_FIELDS(result)) for text, result in readings]

@@ -1,4 +1,5 @@
-"""A large import reads (redacts, classifies) in a worker process: the ledger must not notice."""
+"""A large import reads (parses, redacts, classifies) in a worker process: the ledger must not
+notice."""
 
 import json
 from datetime import UTC
@@ -10,6 +11,7 @@ from bot.config import Settings
 from bot.context import open_context
 from bot.export_reader import ExportReader
 from bot.ingest import DEFAULT_RESOLUTION_EMOJI
+from bot.reading import read_export
 from classifiers import classify, is_resolution
 from storage.models import Channel, Incident, Message
 
@@ -18,10 +20,17 @@ DEV_SET = Path(__file__).parent / "data" / "dev.jsonl"
 
 
 def ingest(url: str, *, parallel: bool) -> dict:
-    """The demo cohort through `add_many` in small batches, then the ledger as plain values."""
+    """The demo cohort in small batches, read in-process (`add_many`) or, as `friction import`
+    does, 4 day files per task in the reading worker (`add_read`); then the ledger as values."""
     context = open_context(Settings(FRICTION_SALT="salt"), url)
     with ExportReader(COHORT, DEFAULT_RESOLUTION_EMOJI) as reader:
-        counts = context.ingestor.add_many(reader, batch=64, parallel=parallel)
+        if parallel:
+            classifier = context.ingestor.classifier
+            days = reader.day_files()
+            pairs = read_export(classifier, reader, days, reader.team_id(), per_task=4)
+            counts = context.ingestor.add_read(pairs, batch=64)
+        else:
+            counts = context.ingestor.add_many(reader, batch=64)
     with Session(context.engine) as session:
         channels = dict(session.execute(select(Channel.id, Channel.channel_id)).all())
         messages = {
