@@ -143,9 +143,9 @@ def test_a_firing_alert_is_repeated_after_the_repeat_interval(storm, fake_slack)
     assert len(replies) == 3 and all(r["text"].startswith("Still firing") for r in replies)
 
 
-def test_two_replicas_checking_at_once_post_one_alert(storm, fake_slack, db_url):
-    if not db_url.startswith("postgresql"):
-        pytest.skip("replicas share a PostgreSQL ledger; one process serves SQLite")
+# Replicas share a PostgreSQL ledger; one process serves a SQLite file.
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_two_replicas_checking_at_once_post_one_alert(storm, fake_slack):
     replicas = [_checker(storm, fake_slack, fresh_engine=True) for _ in range(2)]
     for at in checks(0 * MIN, 45 * MIN):
         start = threading.Barrier(2)
