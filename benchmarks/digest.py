@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from postgres_server import PostgresServer, find_bindir  # noqa: E402
+from postgres_server import throwaway_database  # noqa: E402
 
 from digests.alerts import observations  # noqa: E402
 from digests.config import AlertSettings  # noqa: E402
@@ -254,12 +254,8 @@ def main() -> None:
         if args.postgresql_url:
             bench(args.postgresql_url, "PostgreSQL", args.incidents, args.rounds)
             return
-        bindir = find_bindir()
-        if bindir is None:
-            sys.exit("PostgreSQL binaries not found (Debian's postgresql package)")
-        with PostgresServer(bindir) as server:
-            server.create_database("bench")
-            bench(server.url("bench"), "PostgreSQL", args.incidents, args.rounds)
+        with throwaway_database() as url:
+            bench(url, "PostgreSQL", args.incidents, args.rounds)
 
 
 if __name__ == "__main__":

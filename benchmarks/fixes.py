@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 from digest import END, load  # noqa: E402
-from postgres_server import PostgresServer, find_bindir  # noqa: E402
+from postgres_server import throwaway_database  # noqa: E402
 
 from digests.fix_effect import fix_effects  # noqa: E402
 from storage.db import open_ledger  # noqa: E402
@@ -92,12 +92,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             bench(f"sqlite:///{folder}/bench.db", "SQLite", args.incidents)
     if args.backend in ("postgresql", "both"):
-        bindir = find_bindir()
-        if bindir is None:
-            sys.exit("PostgreSQL binaries not found (Debian's postgresql package)")
-        with PostgresServer(bindir) as server:
-            server.create_database("bench")
-            bench(server.url("bench"), "PostgreSQL", args.incidents)
+        with throwaway_database() as url:
+            bench(url, "PostgreSQL", args.incidents)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from fake_slack import FakeSlack  # noqa: E402
 from live_harness import running_bot  # noqa: E402
-from postgres_server import PostgresServer, find_bindir  # noqa: E402
+from postgres_server import throwaway_database  # noqa: E402
 from slack_samples import HELP_CHANNEL, TEAM_ID, load, message_event, wrap_event  # noqa: E402
 
 from bot.capture import CapturedMessage  # noqa: E402
@@ -93,12 +93,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             bench(f"sqlite:///{folder}/ledger.db", "SQLite", args.rounds, args.incidents)
     if args.backend in ("postgresql", "both"):
-        bindir = find_bindir()
-        if bindir is None:
-            sys.exit("PostgreSQL binaries not found (Debian's postgresql package)")
-        with PostgresServer(bindir) as server:
-            server.create_database("bench")
-            bench(server.url("bench"), "PostgreSQL", args.rounds, args.incidents)
+        with throwaway_database() as url:
+            bench(url, "PostgreSQL", args.rounds, args.incidents)
 
 
 if __name__ == "__main__":

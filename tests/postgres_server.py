@@ -18,6 +18,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -191,3 +192,14 @@ class PostgresServer:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+@contextmanager
+def throwaway_database(name: str = "bench") -> Iterator[str]:
+    """URL of a database on a throwaway server, for the benchmarks; exits without PostgreSQL."""
+    bindir = find_bindir()
+    if bindir is None:
+        sys.exit("PostgreSQL binaries not found (Debian's postgresql package)")
+    with PostgresServer(bindir) as server:
+        server.create_database(name)
+        yield server.url(name)
