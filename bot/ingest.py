@@ -192,7 +192,7 @@ class Ingestor:
         by_pk: dict[int, list[CapturedMessage]] = defaultdict(list)
         for pk, msg in keyed:
             by_pk[pk].append(msg)
-        stored = {pk: message_rows(session, pk, (m.ts for m in msgs)) for pk, msgs in by_pk.items()}
+        stored = message_rows(session, {pk: (m.ts for m in msgs) for pk, msgs in by_pk.items()})
         forgotten = forgotten_among(session, {self.pseudonymize(m.user_id) for m in batch})
         new: list[SimpleNamespace] = []
         actions = [
@@ -206,33 +206,36 @@ class Ingestor:
         for (pk, msg), action in zip(keyed, actions, strict=True):
             if action in ("stored", "updated"):
                 changed[pk].add(msg.root_ts)
-        threads = {pk: threads_rows(session, pk, changed[pk]) for pk in by_pk}
+        threads = threads_rows(session, {pk: changed[pk] for pk in by_pk})
         if new:
             self._insert(session, new, threads)
-        incidents: dict[tuple[int, str], int] = {}
-        opened: set[tuple[int, str]] = set()
-        for pk in channels.values():
-            found = incident_rows(session, pk, {m.root_ts for m in by_pk[pk]})
-            for root_ts, rows in threads[pk].items():
-                found[root_ts] = self._derive(
-                    session,
-                    pk,
-                    root_ts,
-                    rows,
-                    found.get(root_ts),
-                    new=_pending_incident,
+        found = incident_rows(
+            session, {pk: (m.root_ts for m in msgs) for pk, msgs in by_pk.items()}
+        )
+        for pk, rooted in threads.items():
+            for root_ts, rows in rooted.items():
+                found[pk][root_ts] = self._derive(
+                    session, pk, root_ts, rows, found[pk].get(root_ts), new=_pending_incident
                 )
-            session.flush()
-            pending = [vars(i) for i in found.values() if isinstance(i, SimpleNamespace)]
-            opened.update((pk, i["root_ts"]) for i in pending)
-            if pending:
-                session.connection().execute(insert(Incident), pending)
-                found.update(
-                    ids_by_ts(session, Incident.root_ts, pk, (i["root_ts"] for i in pending))
-                )
-            incidents.update(
-                {(pk, root): getattr(i, "id", i) for root, i in found.items() if i is not None}
-            )
+        session.flush()
+        pending = [
+            vars(i)
+            for rooted in found.values()
+            for i in rooted.values()
+            if isinstance(i, SimpleNamespace)
+        ]
+        opened = {(i["channel_pk"], i["root_ts"]) for i in pending}
+        if pending:
+            session.connection().execute(insert(Incident), pending)
+            ids = ids_by_ts(session, Incident.root_ts, _by_channel(opened))
+            for pk, rooted in ids.items():
+                found[pk].update(rooted)
+        incidents = {
+            (pk, root): getattr(i, "id", i)
+            for pk, rooted in found.items()
+            for root, i in rooted.items()
+            if i is not None
+        }
         return [
             Outcome(action, incidents.get((pk, msg.root_ts)), (pk, msg.root_ts) in opened)
             for (pk, msg), action in zip(keyed, actions, strict=True)
@@ -263,10 +266,11 @@ class Ingestor:
         by_pk: dict[int, list[SimpleNamespace]] = defaultdict(list)
         for row in new:
             by_pk[row.channel_pk].append(row)
+        roots = {(row.channel_pk, row.ts): row for row in new if row.ts in threads[row.channel_pk]}
+        for pk, ids in ids_by_ts(session, Message.ts, _by_channel(roots)).items():
+            for ts, id_ in ids.items():
+                roots[pk, ts].id = id_
         for pk, rows in by_pk.items():
-            roots = {row.ts: row for row in rows if row.ts in threads[pk]}
-            for ts, id_ in ids_by_ts(session, Message.ts, pk, roots).items():
-                roots[ts].id = id_
             joined = {root: [] for root in threads[pk]}
             join_threads(joined, rows)
             for root, added in joined.items():
@@ -446,6 +450,14 @@ class Ingestor:
 
 def _by_ts(row: Message | SimpleNamespace) -> str:
     return row.ts
+
+
+def _by_channel(keys: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
+    """(channel id, ts) pairs grouped by channel, as storage.ledger's batch queries take them."""
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for pk, ts in keys:
+        grouped[pk].append(ts)
+    return grouped
 
 
 def _pending_incident(**values) -> SimpleNamespace:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import Row
@@ -95,30 +95,52 @@ def thread_rows(session: Session, channel_pk: int, root_ts: str) -> list[Message
     )
 
 
-def message_rows(session: Session, channel_pk: int, ts: Iterable[str]) -> dict[str, Message]:
-    """The channel's stored messages among `ts`, by ts: one query for a whole batch."""
-    query = select(Message).where(Message.channel_pk == channel_pk, Message.ts.in_(set(ts)))
-    return {row.ts: row for row in session.exec(query)}
+def message_rows(session: Session, wanted: Mapping[int, Iterable[str]]) -> dict[int, dict]:
+    """Stored messages among `wanted` (channel id -> ts), by channel then ts: one query for a
+    whole batch, however many channels it spans."""
+    wanted = _sets(wanted)
+    found: dict[int, dict[str, Message]] = {pk: {} for pk in wanted}
+    query = select(Message).where(*_among(Message.channel_pk, Message.ts, wanted))
+    for row in session.exec(query):
+        if row.ts in wanted[row.channel_pk]:
+            found[row.channel_pk][row.ts] = row
+    return found
 
 
 def ids_by_ts(
-    session: Session, ts_column: InstrumentedAttribute[str], channel_pk: int, ts: Iterable[str]
-) -> dict[str, int]:
-    """Ids of the channel's messages (`Message.ts`) or incidents (`Incident.root_ts`) by ts.
+    session: Session, ts_column: InstrumentedAttribute[str], wanted: Mapping[int, Iterable[str]]
+) -> dict[int, dict[str, int]]:
+    """Ids of messages (`Message.ts`) or incidents (`Incident.root_ts`) by channel then ts.
 
     How a batch learns the ids of the rows it inserted: RETURNING on a many-row insert costs
     PostgreSQL several times the insert itself, this query a fraction of it.
     """
     model = ts_column.class_
-    query = select(ts_column, model.id).where(
-        model.channel_pk == channel_pk, ts_column.in_(set(ts))
+    wanted = _sets(wanted)
+    found: dict[int, dict[str, int]] = {pk: {} for pk in wanted}
+    query = select(model.channel_pk, ts_column, model.id).where(
+        *_among(model.channel_pk, ts_column, wanted)
     )
-    return dict(session.execute(query).all())
+    for pk, ts, id_ in session.execute(query):
+        if ts in wanted[pk]:
+            found[pk][ts] = id_
+    return found
+
+
+def _sets(wanted: Mapping[int, Iterable[str]]) -> dict[int, set[str]]:
+    return {pk: set(ts) for pk, ts in wanted.items()}
+
+
+def _among(pk_column, ts_column, wanted: dict[int, set[str]]) -> tuple:
+    """Conditions matching every (channel, ts) in `wanted`, and a few more the caller drops:
+    two plain IN lists are cheaper than a row-value IN and work on every backend."""
+    return pk_column.in_(wanted), ts_column.in_(set().union(*wanted.values()))
 
 
 # What an incident is derived from: a thread's rows without their text.
 THREAD_COLUMNS = (
     Message.id,
+    Message.channel_pk,
     Message.ts,
     Message.thread_ts,
     Message.user_hash,
@@ -135,22 +157,30 @@ THREAD_COLUMNS = (
 )
 
 
-def threads_rows(session: Session, channel_pk: int, roots: Iterable[str]) -> dict[str, list[Row]]:
-    """Many threads of one channel in one query, as read-only rows of `THREAD_COLUMNS`.
+def threads_rows(
+    session: Session, wanted: Mapping[int, Iterable[str]]
+) -> dict[int, dict[str, list[Row]]]:
+    """Many threads (channel id -> root ts) in one query, as read-only rows of `THREAD_COLUMNS`.
 
-    root_ts -> rows in ts order, root first, as `thread_rows` gives them for one thread.
+    channel id -> root_ts -> rows in ts order, root first, as `thread_rows` gives them.
     """
-    roots = set(roots)
+    wanted = _sets(wanted)
+    roots = set().union(*wanted.values())
     query = (
         select(*THREAD_COLUMNS)
         .where(
-            Message.channel_pk == channel_pk,
+            Message.channel_pk.in_(wanted),
             or_(Message.ts.in_(roots), Message.thread_ts.in_(roots)),
         )
         .order_by(Message.ts)
     )
-    threads: dict[str, list[Row]] = {root: [] for root in roots}
-    join_threads(threads, session.execute(query))
+    rows: dict[int, list[Row]] = {pk: [] for pk in wanted}
+    for row in session.execute(query):
+        rows[row.channel_pk].append(row)
+    threads: dict[int, dict[str, list[Row]]] = {}
+    for pk, mine in wanted.items():
+        threads[pk] = {root: [] for root in mine}
+        join_threads(threads[pk], rows[pk])
     return threads
 
 
@@ -163,12 +193,17 @@ def join_threads(threads: dict[str, list], rows: Iterable) -> None:
             threads[row.thread_ts].append(row)
 
 
-def incident_rows(session: Session, channel_pk: int, roots: Iterable[str]) -> dict[str, Incident]:
-    """The channel's incidents among thread roots `roots`, by root_ts."""
-    query = select(Incident).where(
-        Incident.channel_pk == channel_pk, Incident.root_ts.in_(set(roots))
-    )
-    return {row.root_ts: row for row in session.exec(query)}
+def incident_rows(
+    session: Session, wanted: Mapping[int, Iterable[str]]
+) -> dict[int, dict[str, Incident]]:
+    """Incidents among thread roots `wanted` (channel id -> root ts), by channel then root_ts."""
+    wanted = _sets(wanted)
+    found: dict[int, dict[str, Incident]] = {pk: {} for pk in wanted}
+    query = select(Incident).where(*_among(Incident.channel_pk, Incident.root_ts, wanted))
+    for row in session.exec(query):
+        if row.root_ts in wanted[row.channel_pk]:
+            found[row.channel_pk][row.root_ts] = row
+    return found
 
 
 def incident_row(session: Session, channel_pk: int, root_ts: str) -> Incident | None:
