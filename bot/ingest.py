@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from types import SimpleNamespace
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.capture import CapturedMessage
@@ -31,6 +31,7 @@ from storage.ledger import (
     ids_by_ts,
     incident_row,
     incident_rows,
+    insert_rows,
     join_threads,
     message_row,
     message_rows,
@@ -226,7 +227,7 @@ class Ingestor:
         ]
         opened = {(i["channel_pk"], i["root_ts"]) for i in pending}
         if pending:
-            session.connection().execute(insert(Incident), pending)
+            insert_rows(session, Incident, pending)
             ids = ids_by_ts(session, Incident.root_ts, _by_channel(opened))
             for pk, rooted in ids.items():
                 found[pk].update(rooted)
@@ -262,7 +263,7 @@ class Ingestor:
         so reading them back would only cost time. Each thread stays in ts order, root first.
         Only thread roots need their id (an incident names its root), see `ids_by_ts`.
         """
-        session.connection().execute(insert(Message), [vars(row) for row in new])
+        insert_rows(session, Message, [vars(row) for row in new])
         by_pk: dict[int, list[SimpleNamespace]] = defaultdict(list)
         for row in new:
             by_pk[row.channel_pk].append(row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import Row
+from sqlalchemy import Row, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, or_, select
@@ -93,6 +93,26 @@ def thread_rows(session: Session, channel_pk: int, root_ts: str) -> list[Message
             .order_by(Message.ts)
         )
     )
+
+
+def insert_rows(session: Session, model: type, rows: list[dict]) -> None:
+    """Insert `rows` (dicts with the same keys) by the driver's executemany where it binds by
+    position (SQLite): SQLAlchemy's per-row parameter handling cost more than the insert.
+    Values still pass through the column types' own bind processors."""
+    connection = session.connection()
+    dialect = connection.dialect
+    statement = insert(model)
+    if not dialect.positional:
+        connection.execute(statement, rows)
+        return
+    keys = list(rows[0])
+    compiled = statement.compile(dialect=dialect, column_keys=keys)
+    columns = model.__table__.c
+    processors = [columns[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
+    order = [keys.index(name) for name in compiled.positiontup]
+    converters = [(i, processors[i]) for i in order]
+    values = [tuple(p(row[keys[i]]) if p else row[keys[i]] for i, p in converters) for row in rows]
+    connection.exec_driver_sql(compiled.string, values)
 
 
 def message_rows(session: Session, wanted: Mapping[int, Iterable[str]]) -> dict[int, dict]:
