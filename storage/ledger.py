@@ -105,13 +105,11 @@ def insert_rows(session: Session, model: type, rows: list[dict]) -> None:
     if not dialect.positional:
         connection.execute(statement, rows)
         return
-    keys = list(rows[0])
-    compiled = statement.compile(dialect=dialect, column_keys=keys)
-    columns = model.__table__.c
-    processors = [columns[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
-    order = [keys.index(name) for name in compiled.positiontup]
-    converters = [(i, processors[i]) for i in order]
-    values = [tuple(p(row[keys[i]]) if p else row[keys[i]] for i, p in converters) for row in rows]
+    compiled = statement.compile(dialect=dialect, column_keys=list(rows[0]))
+    keys = compiled.positiontup  # the rows' keys in the statement's order
+    types = [model.__table__.c[key].type.dialect_impl(dialect) for key in keys]
+    bound = [(key, kind.bind_processor(dialect)) for key, kind in zip(keys, types, strict=True)]
+    values = [tuple(p(row[key]) if p else row[key] for key, p in bound) for row in rows]
     connection.exec_driver_sql(compiled.string, values)
 
 
