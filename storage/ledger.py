@@ -116,13 +116,7 @@ def insert_rows(session: Session, model: type, rows: list[dict]) -> None:
 def message_rows(session: Session, wanted: Mapping[int, Iterable[str]]) -> dict[int, dict]:
     """Stored messages among `wanted` (channel id -> ts), by channel then ts: one query for a
     whole batch, however many channels it spans."""
-    wanted = _sets(wanted)
-    found: dict[int, dict[str, Message]] = {pk: {} for pk in wanted}
-    query = select(Message).where(*_among(Message.channel_pk, Message.ts, wanted))
-    for row in session.exec(query):
-        if row.ts in wanted[row.channel_pk]:
-            found[row.channel_pk][row.ts] = row
-    return found
+    return _rows_among(session, Message, Message.ts, wanted)
 
 
 def ids_by_ts(
@@ -215,12 +209,25 @@ def incident_rows(
     session: Session, wanted: Mapping[int, Iterable[str]]
 ) -> dict[int, dict[str, Incident]]:
     """Incidents among thread roots `wanted` (channel id -> root ts), by channel then root_ts."""
+    return _rows_among(session, Incident, Incident.root_ts, wanted)
+
+
+def _rows_among(
+    session: Session,
+    model: type[Message] | type[Incident],
+    ts_column: InstrumentedAttribute[str],
+    wanted: Mapping[int, Iterable[str]],
+) -> dict[int, dict]:
+    """Rows of `model` whose (channel, `ts_column`) is among `wanted`, by channel then ts.
+
+    `_among` filters channels and timestamps apart, so a row of one channel that happens to
+    share another channel's ts comes back too and is dropped here."""
     wanted = _sets(wanted)
-    found: dict[int, dict[str, Incident]] = {pk: {} for pk in wanted}
-    query = select(Incident).where(*_among(Incident.channel_pk, Incident.root_ts, wanted))
-    for row in session.exec(query):
-        if row.root_ts in wanted[row.channel_pk]:
-            found[row.channel_pk][row.root_ts] = row
+    found: dict[int, dict] = {pk: {} for pk in wanted}
+    for row in session.exec(select(model).where(*_among(model.channel_pk, ts_column, wanted))):
+        ts = getattr(row, ts_column.key)
+        if ts in wanted[row.channel_pk]:
+            found[row.channel_pk][ts] = row
     return found
 
 
