@@ -26,7 +26,8 @@ from classifiers import Classification, Classifier
 from storage.erasure import forgotten_among
 from storage.ledger import (
     EXPLICIT_RESOLUTIONS,
-    channel_row,
+    ChannelKey,
+    channel_ids,
     find_channel,
     ids_by_ts,
     incident_row,
@@ -98,27 +99,45 @@ class Ingestor:
         return self._write((c, None) for c in chunks)
 
     def add_read(
-        self, pairs: Iterable[tuple[CapturedMessage, Reading | None]], batch: int = 1000
+        self,
+        pairs: Iterable[tuple[CapturedMessage, Reading | None]],
+        batch: int = 1000,
+        per_commit: int = 5000,
     ) -> Counter[str]:
-        """`add_many` for messages already redacted and classified (None: not yet, done here)."""
+        """`add_many` for messages already redacted and classified (None: not yet, done here),
+        committed every `per_commit` messages: an import's commits cost it less that way
+        (SQLite writes each changed index page once per commit, not once per batch)."""
         stream = iter(pairs)
         chunks = iter(lambda: list(islice(stream, batch)), [])
-        return self._write(([m for m, _ in c], [r for _, r in c]) for c in chunks)
+        read = (([m for m, _ in c], [r for _, r in c]) for c in chunks)
+        return self._write(read, per_commit)
 
     def _write(
-        self, read: Iterable[tuple[list[CapturedMessage], list[Reading | None] | None]]
+        self,
+        read: Iterable[tuple[list[CapturedMessage], list[Reading | None] | None]],
+        per_commit: int = 1,
     ) -> Counter[str]:
-        """Each batch (with its readings, if any) in its own transaction; counts per outcome."""
+        """Each batch (with its readings, if any), committed once at least `per_commit`
+        messages are waiting (1: each batch in its own transaction); counts per outcome.
+        Listeners hear of the incidents opened after each commit."""
         counts: Counter[str] = Counter()
-        known: dict[tuple, int] = {}  # channels already looked up, see `_channel_pk`
+        known: dict[ChannelKey, int] = {}  # channels already looked up, see `_channel_ids`
+        waiting: list[Outcome] = []
         with Session(self.engine, expire_on_commit=False) as session:
             for chunk, readings in read:
-                outcomes = self._add_batch(session, chunk, readings, known)
-                counts.update(outcome.action for outcome in outcomes)
-                session.commit()
-                self._announce(outcomes)
+                waiting += self._add_batch(session, chunk, readings, known)
                 session.expunge_all()  # memory stays flat however long the stream
+                if len(waiting) >= per_commit:
+                    self._commit(session, waiting, counts)
+            self._commit(session, waiting, counts)
         return counts
+
+    def _commit(self, session: Session, outcomes: list[Outcome], counts: Counter[str]) -> None:
+        """Commit, count and announce `outcomes`, then empty the list for the next ones."""
+        session.commit()
+        counts.update(outcome.action for outcome in outcomes)
+        self._announce(outcomes)
+        outcomes.clear()
 
     def delete(self, team_id: str, channel_id: str, ts: str) -> Outcome:
         """Remove a message deleted in Slack; its incident goes with it if it was the root."""
@@ -173,7 +192,7 @@ class Ingestor:
         session: Session,
         batch: list[CapturedMessage],
         readings: list[Reading | None] | None = None,
-        known: dict[tuple, int] | None = None,
+        known: dict[ChannelKey, int] | None = None,
     ) -> list[Outcome]:
         """Store a batch of messages, then re-derive once each thread they changed.
 
@@ -184,11 +203,7 @@ class Ingestor:
         classified (by a worker process), else that is done here. `known`: channel ids the
         caller's earlier batches looked up.
         """
-        known = {} if known is None else known
-        channels: dict[tuple[str, str], int] = {}
-        for msg in batch:
-            if (msg.team_id, msg.channel_id) not in channels:
-                channels[msg.team_id, msg.channel_id] = self._channel_pk(session, msg, known)
+        channels = self._channel_ids(session, batch, {} if known is None else known)
         keyed = [(channels[m.team_id, m.channel_id], m) for m in batch]
         by_pk: dict[int, list[CapturedMessage]] = defaultdict(list)
         for pk, msg in keyed:
@@ -242,14 +257,26 @@ class Ingestor:
             for (pk, msg), action in zip(keyed, actions, strict=True)
         ]
 
-    def _channel_pk(self, session: Session, msg: CapturedMessage, known: dict[tuple, int]) -> int:
-        """The message's channel id: looked up (and its name and cohort kept current) once
-        per import rather than once per batch."""
-        cohort = self.cohort_for(msg.channel_id, msg.channel_name)
-        key = (msg.team_id, msg.channel_id, msg.channel_name, cohort)
-        if key not in known:
-            known[key] = channel_row(session, *key).id
-        return known[key]
+    def _channel_ids(
+        self, session: Session, batch: list[CapturedMessage], known: dict[ChannelKey, int]
+    ) -> dict[tuple[str, str], int]:
+        """The batch's channel ids by (team, channel): looked up (name and cohort kept
+        current) once per import, and in one go for all the channels a batch sees first."""
+        keys: dict[tuple[str, str], ChannelKey] = {}
+        for msg in batch:
+            if (msg.team_id, msg.channel_id) not in keys:
+                cohort = self.cohort_for(msg.channel_id, msg.channel_name)
+                keys[msg.team_id, msg.channel_id] = (
+                    msg.team_id,
+                    msg.channel_id,
+                    msg.channel_name,
+                    cohort,
+                )
+        unknown = [key for key in keys.values() if key not in known]
+        if unknown:
+            ids = channel_ids(session, unknown)
+            known.update((key, ids[key[:2]]) for key in unknown)
+        return {channel: known[key] for channel, key in keys.items()}
 
     def _insert(
         self,

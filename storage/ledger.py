@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import Row, insert
+from sqlalchemy import Row, insert, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, or_, select
@@ -49,24 +51,52 @@ def set_meta_once(session: Session, key: str, value: str) -> str:
     return meta_value(session, key) or value
 
 
+ChannelKey = tuple[str, str, str | None, str | None]
+"""(team id, channel id, name, cohort) of a channel as a message sees it."""
+
+
+def channel_ids(session: Session, keys: Iterable[ChannelKey]) -> dict[tuple[str, str], int]:
+    """Ids of channels by (team id, channel id): created on first sight, name and cohort kept
+    current. A few statements for any number of channels; ON CONFLICT DO NOTHING lets two
+    replicas create the same channel at once."""
+    wanted = {(team, channel): (name, cohort) for team, channel, name, cohort in keys}
+    if not wanted:
+        return {}
+    teams, channels = {team for team, _ in wanted}, {channel for _, channel in wanted}
+    query = select(Channel.team_id, Channel.channel_id, Channel.id, Channel.name, Channel.cohort)
+    query = query.where(Channel.team_id.in_(teams), Channel.channel_id.in_(channels))
+
+    def stored() -> dict[tuple[str, str], Row]:
+        found = session.execute(query)
+        return {(row.team_id, row.channel_id): row for row in found if row[:2] in wanted}
+
+    found = stored()
+    missing = [
+        {"team_id": team, "channel_id": channel, "name": name, "cohort": cohort}
+        for (team, channel), (name, cohort) in wanted.items()
+        if (team, channel) not in found
+    ]
+    if missing:
+        insert_for = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+        dialect = session.get_bind().dialect.name
+        session.execute(insert_for[dialect](Channel).on_conflict_do_nothing(), missing)
+        found = stored()
+    for key, (name, cohort) in wanted.items():
+        row = found[key]
+        changed = {"name": name} if name and row.name != name else {}
+        if cohort and row.cohort != cohort:
+            changed["cohort"] = cohort
+        if changed:
+            session.execute(update(Channel).where(Channel.id == row.id).values(changed))
+    return {key: row.id for key, row in found.items()}
+
+
 def channel_row(
     session: Session, team_id: str, channel_id: str, name: str | None, cohort: str | None
 ) -> Channel:
     """The channel's row, created on first sight; name and cohort kept current."""
-    query = select(Channel).where(Channel.team_id == team_id, Channel.channel_id == channel_id)
-    row = session.exec(query).first()
-    if row is None:
-        try:
-            with session.begin_nested():
-                row = Channel(team_id=team_id, channel_id=channel_id, name=name, cohort=cohort)
-                session.add(row)
-        except IntegrityError:  # another replica created it between our read and write
-            row = session.exec(query).one()
-    if name and row.name != name:
-        row.name = name
-    if cohort and row.cohort != cohort:
-        row.cohort = cohort
-    return row
+    [id_] = channel_ids(session, [(team_id, channel_id, name, cohort)]).values()
+    return session.get(Channel, id_, populate_existing=True)
 
 
 def find_channel(session: Session, team_id: str, channel_id: str) -> Channel | None:

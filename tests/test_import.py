@@ -1,5 +1,6 @@
 """`friction import`: a Slack export, folder or zip, through the one ingest path."""
 
+import gc
 import json
 import os
 import pty
@@ -104,6 +105,14 @@ def test_reimport_changes_nothing(db_url):
     with Session(context.engine) as session:
         stored = session.execute(select(func.count()).select_from(Message)).scalar_one()
     assert stored == first.messages
+
+
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    """The import collects garbage less often while it runs, and only while it runs."""
+    context = open_context(Settings(FRICTION_SALT="salt"), f"sqlite:///{tmp_path}/ledger.db")
+    before = gc.get_threshold()
+    import_export(context, COHORT)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 
 def test_channel_filter_imports_only_that_channel(tmp_path):

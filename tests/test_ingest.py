@@ -1,5 +1,6 @@
 """The one ingest path, on SQLite and PostgreSQL: idempotent, thread-aware, edit/delete/reaction."""
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -9,7 +10,7 @@ from sqlmodel import Session
 from bot.capture import CapturedMessage
 from bot.config import ConfigError, Settings
 from bot.context import open_context
-from storage.models import Incident, Message, TagEvent
+from storage.models import Channel, Incident, Message, TagEvent
 
 TEAM, CHANNEL = "T0123ABCD", "C0123HELP"
 LEARNER, TA = "U0456LRNR", "U0789TA01"
@@ -157,3 +158,56 @@ def test_sqlite_keeps_a_generated_salt_with_the_database(tmp_path):
     url = f"sqlite:///{tmp_path}/ledger.db"
     first = open_context(Settings(), url).pseudonymize("U0456LRNR")
     assert open_context(Settings(), url).pseudonymize("U0456LRNR") == first
+
+
+def test_two_writers_meeting_new_channels_at_once_share_their_rows(db_url):
+    """Two replicas (each its own engine) see the same new channels in the same moment."""
+    replicas = [open_context(Settings(FRICTION_SALT="test-salt"), db_url) for _ in range(2)]
+    start = threading.Barrier(2)
+
+    def write(context, first_ts: int) -> None:
+        start.wait()
+        batch = [
+            CapturedMessage(TEAM, f"C0NEW{n}", f"{first_ts + n}.000100", "hi", LEARNER)
+            for n in range(5)
+        ]
+        context.ingestor.add_many(batch)
+
+    threads = [
+        threading.Thread(target=write, args=(r, ts))
+        for r, ts in zip(replicas, (1731330000, 1731340000), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with Session(replicas[0].engine) as session:
+        rows = session.execute(
+            select(Channel.channel_id, func.count(Message.id))
+            .join(Message)
+            .group_by(Channel.channel_id)
+        ).all()
+    assert sorted(rows) == [(f"C0NEW{n}", 2) for n in range(5)]
+
+
+def test_a_renamed_channel_keeps_its_row_and_takes_the_new_name(context):
+    context.ingestor.add(msg(ROOT, "hi", channel_name="help-lab4"))
+    context.ingestor.add(msg("1731330120.002200", "hi again", channel_name="help-lab-4"))
+    with Session(context.engine) as session:
+        assert session.execute(select(Channel.name)).scalars().all() == ["help-lab-4"]
+    assert count(context, Message) == 2
+
+
+def test_listeners_hear_of_an_incident_once_it_is_committed(context):
+    """An import commits every few batches; a listener told of an incident (the hints
+    feature) must find it from its own connection."""
+    heard: list[int] = []
+
+    def look(ids: list[int]) -> None:
+        with Session(context.engine) as session:
+            heard.extend(i for i in ids if session.get(Incident, i) is not None)
+
+    context.ingestor.opened_listeners.append(look)
+    batch = [msg(f"17313{n:05d}.000100", PASSROLE) for n in range(30)]
+    context.ingestor.add_read(((m, None) for m in batch), batch=4, per_commit=10)
+    assert len(heard) == 30 == count(context, Incident)
