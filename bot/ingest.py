@@ -29,7 +29,6 @@ from storage.ledger import (
     ChannelKey,
     channel_ids,
     find_channel,
-    ids_by_ts,
     incident_row,
     incident_rows,
     insert_rows,
@@ -242,10 +241,8 @@ class Ingestor:
         ]
         opened = {(i["channel_pk"], i["root_ts"]) for i in pending}
         if pending:
-            insert_rows(session, Incident, pending)
-            ids = ids_by_ts(session, Incident.root_ts, _by_channel(opened))
-            for pk, rooted in ids.items():
-                found[pk].update(rooted)
+            for i, id_ in zip(pending, insert_rows(session, Incident, pending), strict=True):
+                found[i["channel_pk"]][i["root_ts"]] = id_
         incidents = {
             (pk, root): getattr(i, "id", i)
             for pk, rooted in found.items()
@@ -288,16 +285,12 @@ class Ingestor:
 
         The threads were read before the insert: the batch's own rows are already in memory,
         so reading them back would only cost time. Each thread stays in ts order, root first.
-        Only thread roots need their id (an incident names its root), see `ids_by_ts`.
         """
-        insert_rows(session, Message, [vars(row) for row in new])
+        ids = insert_rows(session, Message, [vars(row) for row in new])
         by_pk: dict[int, list[SimpleNamespace]] = defaultdict(list)
-        for row in new:
+        for row, id_ in zip(new, ids, strict=True):
+            row.id = id_  # an incident names its root by id
             by_pk[row.channel_pk].append(row)
-        roots = {(row.channel_pk, row.ts): row for row in new if row.ts in threads[row.channel_pk]}
-        for pk, ids in ids_by_ts(session, Message.ts, _by_channel(roots)).items():
-            for ts, id_ in ids.items():
-                roots[pk, ts].id = id_
         for pk, rows in by_pk.items():
             joined = {root: [] for root in threads[pk]}
             join_threads(joined, rows)
@@ -478,14 +471,6 @@ class Ingestor:
 
 def _by_ts(row: Message | SimpleNamespace) -> str:
     return row.ts
-
-
-def _by_channel(keys: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
-    """(channel id, ts) pairs grouped by channel, as storage.ledger's batch queries take them."""
-    grouped: dict[int, list[str]] = defaultdict(list)
-    for pk, ts in keys:
-        grouped[pk].append(ts)
-    return grouped
 
 
 def _pending_incident(**values) -> SimpleNamespace:

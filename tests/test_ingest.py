@@ -190,6 +190,33 @@ def test_two_writers_meeting_new_channels_at_once_share_their_rows(db_url):
     assert sorted(rows) == [(f"C0NEW{n}", 2) for n in range(5)]
 
 
+def test_incidents_name_their_own_roots_when_two_writers_insert_at_once(db_url):
+    """New rows learn their ids without reading them back: two writers' rows must not mix."""
+    replicas = [open_context(Settings(FRICTION_SALT="test-salt"), db_url) for _ in range(2)]
+    start = threading.Barrier(2)
+
+    def write(context, first: int) -> None:
+        start.wait()
+        batch = [msg(f"{first + n}.000100", PASSROLE if n % 2 else "hi all") for n in range(200)]
+        context.ingestor.add_many(batch, batch=20)
+
+    threads = [
+        threading.Thread(target=write, args=(r, first))
+        for r, first in zip(replicas, (1731330000, 1731340000), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with Session(replicas[0].engine) as session:
+        pairs = session.execute(
+            select(Incident.root_ts, Message.ts).join(
+                Message, Message.id == Incident.root_message_id
+            )
+        ).all()
+    assert len(pairs) == 200 and all(root_ts == ts for root_ts, ts in pairs)
+
+
 def test_a_renamed_channel_keeps_its_row_and_takes_the_new_name(context):
     context.ingestor.add(msg(ROOT, "hi", channel_name="help-lab4"))
     context.ingestor.add(msg("1731330120.002200", "hi again", channel_name="help-lab-4"))
