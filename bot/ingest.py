@@ -224,9 +224,11 @@ class Ingestor:
         threads = threads_rows(session, {pk: changed[pk] for pk in by_pk})
         if new:
             self._insert(session, new, threads)
-        found = incident_rows(
-            session, {pk: (m.root_ts for m in msgs) for pk, msgs in by_pk.items()}
-        )
+        inserted: dict[int, set[str]] = defaultdict(set)  # no incident can name these roots yet
+        for row in new:
+            inserted[row.channel_pk].add(row.ts)
+        roots = {pk: {m.root_ts for m in msgs} - inserted[pk] for pk, msgs in by_pk.items()}
+        found = incident_rows(session, roots)
         for pk, rooted in threads.items():
             for root_ts, rows in rooted.items():
                 found[pk][root_ts] = self._derive(

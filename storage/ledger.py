@@ -245,6 +245,8 @@ def _rows_among(
     share another channel's ts comes back too and is dropped here."""
     wanted = _sets(wanted)
     found: dict[int, dict] = {pk: {} for pk in wanted}
+    if not any(wanted.values()):
+        return found
     for row in session.exec(select(model).where(*_among(model.channel_pk, ts_column, wanted))):
         ts = getattr(row, ts_column.key)
         if ts in wanted[row.channel_pk]:
