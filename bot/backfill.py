@@ -6,6 +6,8 @@ ingest path. After every page the cursor is checkpointed in the ledger (`meta`,
 page when started again. Calls are paced for the app's rate tier, and a 429 is retried after
 its Retry-After by the client (`bot.slack_app.web_client`). Reading the window to its end moves
 the channel's high-water mark, so the next backfill, or the live bot's catch-up, starts there.
+A window that starts after a thread does not list the thread's new replies; those of recent
+unresolved incidents are read at the window's end, before the mark moves.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 import threading
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -23,9 +25,10 @@ from sqlmodel import Session
 
 from bot.capture import CapturedMessage, capture, skip_reason
 from bot.context import Context
-from bot.history import Pace, Tier, history_pages, thread_replies
+from bot.history import OPEN_THREAD_DAYS, Pace, Tier, history_pages, thread_replies
+from bot.ingest import ts_time
 from bot.progress import progress_bar
-from storage.ledger import channel_row, meta_value, set_meta
+from storage.ledger import channel_row, meta_value, open_thread_roots, set_meta
 from storage.models import Channel, Meta
 
 CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
@@ -109,11 +112,38 @@ def backfill(
             checkpoint.messages += len(captured)
             result.pages = checkpoint.pages
             result.finished = page.next_cursor is None
-            _save(context, key, row.id, checkpoint, result.finished)
+            if not result.finished:  # the end is saved once older threads are read too
+                _save(context, key, row.id, checkpoint, done=False)
+            advance(len(raw))
+        if result.finished:
+            raw = _older_threads(context, client, row.id, channel_id, checkpoint.oldest, replies)
+            captured = _captured(raw, team_id, channel_id, name, emoji, result.skipped)
+            result.outcomes += context.ingestor.add_many(captured)
+            _save(context, key, row.id, checkpoint, done=True)
             advance(len(raw))
     with Session(context.engine) as session:
         result.high_water_ts = session.get(Channel, row.id).high_water_ts
     return result
+
+
+def _older_threads(
+    context: Context,
+    client: WebClient,
+    channel_pk: int,
+    channel_id: str,
+    oldest: str | None,
+    pace: Pace,
+) -> list[dict[str, Any]]:
+    """Replies after `oldest` in threads started before it: the window's history pages list a
+    thread under its root only. Read for the unresolved incidents of the last
+    `OPEN_THREAD_DAYS`, as the live bot's catch-up does."""
+    if oldest is None:
+        return []
+    since = datetime.now(UTC) - timedelta(days=OPEN_THREAD_DAYS)
+    with Session(context.engine) as session:
+        roots = open_thread_roots(session, channel_pk, since, ts_time(oldest))
+    threads = (thread_replies(client, channel_id, root, pace, oldest=oldest) for root in roots)
+    return [reply for thread in threads for reply in thread]
 
 
 def _captured(

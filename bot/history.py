@@ -19,6 +19,9 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+OPEN_THREAD_DAYS = 14
+"""Unresolved incidents this young get their threads re-read for replies a window missed."""
+
 
 @dataclass(frozen=True)
 class Tier:

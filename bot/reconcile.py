@@ -25,18 +25,17 @@ from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from bot.context import Context
-from bot.history import Pace, Tier, history_pages, thread_replies
+from bot.history import OPEN_THREAD_DAYS, Pace, Tier, history_pages, thread_replies
 from bot.ingest import ts_time
 from bot.live_events import ChannelNames
 from bot.logs import log_event
 from bot.spool import Spool
-from storage.ledger import channel_row, find_channel, meta_value, set_meta
-from storage.models import Incident, Message, Meta
+from storage.ledger import channel_row, find_channel, meta_value, open_thread_roots, set_meta
+from storage.models import Message, Meta
 
 log = logging.getLogger(__name__)
 
 FIRST_LOOKBACK = timedelta(days=1)  # a channel never reconciled: full history is `backfill`'s
-OPEN_THREAD_DAYS = 14  # open incidents this young get their threads re-read for new replies
 
 
 @dataclass
@@ -185,25 +184,17 @@ class Reconciler:
 
     def _open_threads(self, channel_id: str, progress: Progress, pace: Pace) -> None:
         """Replies in threads older than the window: only history's roots show new replies."""
-        since = datetime.now(UTC) - timedelta(days=OPEN_THREAD_DAYS)
-        oldest = progress.oldest
+        if progress.oldest is None:
+            return
         with Session(self.context.engine) as session:
             channel = find_channel(session, self.team_id, channel_id)
-            if channel is None or oldest is None:
+            if channel is None:
                 return
-            roots = session.exec(
-                select(Incident.root_ts).where(
-                    Incident.channel_pk == channel.id,
-                    Incident.resolved_at.is_(None),  # type: ignore[union-attr]
-                    Incident.opened_at >= since,
-                    Incident.opened_at < ts_time(oldest),
-                )
-            ).all()
+            since = datetime.now(UTC) - timedelta(days=OPEN_THREAD_DAYS)
+            roots = open_thread_roots(session, channel.id, since, ts_time(progress.oldest))
         for root_ts in roots:
-            bodies = [
-                self._body(channel_id, reply)
-                for reply in thread_replies(self.client, channel_id, root_ts, pace, oldest=oldest)
-            ]
+            replies = thread_replies(self.client, channel_id, root_ts, pace, oldest=progress.oldest)
+            bodies = [self._body(channel_id, reply) for reply in replies]
             self.spool.put_many(bodies, [None] * len(bodies))
             progress.messages += len(bodies)
 

@@ -254,6 +254,28 @@ def _rows_among(
     return found
 
 
+def open_thread_roots(
+    session: Session, channel_pk: int, opened_after: datetime, opened_before: datetime
+) -> list[str]:
+    """Root ts of the channel's unresolved incidents opened in [after, before), oldest first.
+
+    A history window starting at `opened_before` does not show their new replies: Slack's
+    `conversations.history` lists a thread under its root only, so these are re-read apart.
+    """
+    return list(
+        session.exec(
+            select(Incident.root_ts)
+            .where(
+                Incident.channel_pk == channel_pk,
+                Incident.resolved_at.is_(None),  # type: ignore[union-attr]
+                Incident.opened_at >= opened_after,
+                Incident.opened_at < opened_before,
+            )
+            .order_by(Incident.opened_at)
+        )
+    )
+
+
 def incident_row(session: Session, channel_pk: int, root_ts: str) -> Incident | None:
     return session.exec(
         select(Incident).where(Incident.channel_pk == channel_pk, Incident.root_ts == root_ts)

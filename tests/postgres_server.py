@@ -113,8 +113,17 @@ class PostgresServer:
     def init(self) -> None:
         """Create the cluster: UTF-8, C locale, superuser 'postgres', trust on loopback."""
         self._run(
-            "initdb", "-D", str(self.datadir), "-U", SUPERUSER, "-A", "trust",
-            "-E", "UTF8", "--locale=C", "--no-sync",
+            "initdb",
+            "-D",
+            str(self.datadir),
+            "-U",
+            SUPERUSER,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
         )
         settings = {
             **FAST_SETTINGS,

@@ -135,6 +135,30 @@ def test_a_second_run_reads_only_what_is_new(slack, context):
     assert "iam.passrole" in ledger(context)[1].values()
 
 
+def test_a_later_window_reads_new_replies_in_older_open_threads(fake_slack, context):
+    """The window's history lists a thread under its root only: a reply posted after the
+    first run, in a thread started before the second run's window, must still arrive."""
+    fake_slack.add_channel(LAB4, "help-lab4")
+    now = datetime.now(UTC).timestamp()
+    open_root = fake_slack.post(LAB4, PASSROLE, user="U0DEMOL001", ts=f"{now - 7200:.6f}")
+    old_root = fake_slack.post(LAB4, PASSROLE, user="U0DEMOL002", ts=f"{now - 30 * 86400:.6f}")
+    backfill(
+        context, client(fake_slack), LAB4, FAST, since=datetime.fromtimestamp(now - 40 * 86400, UTC)
+    )
+    for root, ago in ((open_root, 60), (old_root, 30)):
+        reply = {"user": root["user"], "ts": f"{now - ago:.6f}", "thread_ts": root["ts"]}
+        fake_slack.post(LAB4, "thanks, that worked!", **reply)
+    result = backfill(
+        context, client(fake_slack), LAB4, FAST, since=datetime.fromtimestamp(now - 3600, UTC)
+    )
+    assert result.finished and result.outcomes == {"stored": 1}
+    with Session(context.engine) as session:
+        resolved = dict(session.execute(select(Incident.root_ts, Incident.resolved_by)).all())
+    # The open incident of two hours ago is resolved by its asker's reply; one opened 30 days
+    # ago (older than OPEN_THREAD_DAYS) is not re-read.
+    assert resolved == {open_root["ts"]: "asker", old_root["ts"]: None}
+
+
 def test_backfill_from_the_command_line(fake_slack, tmp_path):
     messages = day_files(EXPORT / "help-lab4")
     fake_slack.load_history("C0123HELP", messages)
