@@ -119,7 +119,9 @@ def _lambda_json(message: str, error_type: str) -> str:
 
 SIGNATURES: tuple[Signature, ...] = (
     Signature(
-        "iam.passrole", 30, {"lab4": 1.0, "lab5": 0.6, "lab3": 0.04},
+        "iam.passrole",
+        30,
+        {"lab4": 1.0, "lab5": 0.6, "lab3": 0.04},
         _in(
             "lambda",
             "$$ aws lambda create-function --function-name $fn --runtime python3.12 "
@@ -140,13 +142,15 @@ SIGNATURES: tuple[Signature, ...] = (
             "botocore.exceptions.ClientError: An error occurred (AccessDeniedException) when "
             "calling the CreateFunction operation: User: arn:aws:iam::$acct:user/$iamuser is not "
             "authorized to perform: iam:PassRole on resource: arn:aws:iam::$acct:role/$role",
-        ) + _in(
+        )
+        + _in(
             "ec2",
             "An error occurred (UnauthorizedOperation) when calling the RunInstances operation: "
             f"You are not authorized to perform this operation. {VOCLABS}iam:PassRole on "
             f"resource: arn:aws:iam::$acct:role/$role {NO_POLICY} iam:PassRole action. "
             "Encoded authorization failure message: $encoded",
-        ) + _in(
+        )
+        + _in(
             "cloudformation",
             "CREATE_FAILED  AWS::Lambda::Function  $logical  Resource handler returned message: "
             f'"{VOCLABS}iam:PassRole on resource: arn:aws:iam::$acct:role/$role {NO_POLICY} '
@@ -166,7 +170,9 @@ SIGNATURES: tuple[Signature, ...] = (
         follow_ups=("iam.trust_policy", "iam.passrole"),
     ),
     Signature(
-        "iam.trust_policy", 23, {"lab4": 1.0, "lab5": 0.7, "lab3": 0.05},
+        "iam.trust_policy",
+        23,
+        {"lab4": 1.0, "lab5": 0.7, "lab3": 0.05},
         _in(
             "lambda",
             "An error occurred (InvalidParameterValueException) when calling the CreateFunction "
@@ -178,20 +184,23 @@ SIGNATURES: tuple[Signature, ...] = (
             "Error: creating Lambda Function ($fn): operation error Lambda: CreateFunction, https "
             "response error StatusCode: 400, RequestID: $req, InvalidParameterValueException: "
             "The role defined for the function cannot be assumed by Lambda.",
-        ) + _in(
+        )
+        + _in(
             "iam",
             "$$ aws iam create-role --role-name $role --assume-role-policy-document "
             "file://trust.json\n\nAn error occurred (MalformedPolicyDocument) when calling the "
             'CreateRole operation: Invalid principal in policy: "SERVICE":"lamda.amazonaws.com"',
             "An error occurred (MalformedPolicyDocument) when calling the UpdateAssumeRolePolicy "
             'operation: Invalid principal in policy: "AWS":"arn:aws:iam::$acct:user/$iamuser"',
-        ) + _in(
+        )
+        + _in(
             "sts",
             "$$ aws sts assume-role --role-arn arn:aws:iam::$acct:role/$role "
             "--role-session-name lab\n\nAn error occurred (AccessDenied) when calling the "
             f"AssumeRole operation: {VOCLABS}sts:AssumeRole on resource: "
             "arn:aws:iam::$acct:role/$role",
-        ) + _in(
+        )
+        + _in(
             "states",
             "An error occurred (AccessDeniedException) when calling the CreateStateMachine "
             "operation: Neither the global service principal states.amazonaws.com, nor the "
@@ -209,7 +218,9 @@ SIGNATURES: tuple[Signature, ...] = (
         follow_ups=("iam.passrole", "iam.missing_permission"),
     ),
     Signature(
-        "iam.missing_permission", 6, {"lab4": 0.6, "lab5": 1.0, "lab3": 0.3},
+        "iam.missing_permission",
+        6,
+        {"lab4": 0.6, "lab5": 1.0, "lab3": 0.3},
         _in(
             "dynamodb",
             "[ERROR] ClientError: An error occurred (AccessDeniedException) when calling the "
@@ -217,23 +228,27 @@ SIGNATURES: tuple[Signature, ...] = (
             "to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:$region:$acct:table/"
             f"$table {NO_POLICY} dynamodb:PutItem action\n{IN_HANDLER}"
             "    table.put_item(Item=item)",
-        ) + _in(
+        )
+        + _in(
             "s3",
             "[ERROR] ClientError: An error occurred (AccessDenied) when calling the GetObject "
             "operation: User: arn:aws:sts::$acct:assumed-role/$role/$fn is not authorized to "
             f'perform: s3:GetObject on resource: "arn:aws:s3:::$bucket/$key" {NO_POLICY} '
             "s3:GetObject action",
-        ) + _in(
+        )
+        + _in(
             "ec2",
             "An error occurred (UnauthorizedOperation) when calling the DescribeInstances "
             "operation: You are not authorized to perform this operation. "
             f"{VOCLABS}ec2:DescribeInstances {NO_POLICY} ec2:DescribeInstances action",
-        ) + _in(
+        )
+        + _in(
             "logs",
             "An error occurred (AccessDeniedException) when calling the CreateLogGroup operation: "
             f"{VOCLABS}logs:CreateLogGroup on resource: arn:aws:logs:$region:$acct:log-group:"
             f"/aws/lambda/$fn:log-stream: {NO_POLICY} logs:CreateLogGroup action",
-        ) + _in(
+        )
+        + _in(
             "iam",
             "An error occurred (AccessDenied) when calling the CreateRole operation: "
             "User: arn:aws:sts::$acct:assumed-role/voclabs/$sess is not authorized to perform: "
@@ -249,7 +264,9 @@ SIGNATURES: tuple[Signature, ...] = (
         follow_ups=("iam.passrole",),
     ),
     Signature(
-        "iam.malformed_policy", 2, {"lab4": 1.0, "lab5": 1.0},
+        "iam.malformed_policy",
+        2,
+        {"lab4": 1.0, "lab5": 1.0},
         _in(
             "iam",
             "$$ aws iam put-role-policy --role-name $role --policy-name lab-inline "
@@ -261,29 +278,34 @@ SIGNATURES: tuple[Signature, ...] = (
             "operation: The policy failed legacy parsing",
         ),
         (
-            "JSON nit: there's a trailing comma after the last statement, and \"Version\" should "
+            'JSON nit: there\'s a trailing comma after the last statement, and "Version" should '
             'be "2012-10-17". Run it through `python -m json.tool policy.json` first.',
             "Identity policies can't have a Principal, that only goes in trust and bucket "
             "policies. Drop that field.",
         ),
     ),
     Signature(
-        "iam.credentials", 3, {"lab3": 1.0, "lab4": 0.15, "lab5": 0.1},
+        "iam.credentials",
+        3,
+        {"lab3": 1.0, "lab4": 0.15, "lab5": 0.1},
         _in(
             "s3",
             "$$ aws s3 ls\n\nUnable to locate credentials. You can configure credentials by "
             'running "aws configure".',
             "An error occurred (ExpiredToken) when calling the ListBuckets operation: The "
             "provided token has expired.",
-        ) + _in(
+        )
+        + _in(
             "sts",
             "An error occurred (InvalidClientTokenId) when calling the GetCallerIdentity "
             "operation: The security token included in the request is invalid.",
-        ) + _in(
+        )
+        + _in(
             "boto3",
             f"{TRACEBACK}    s3.upload_file('index.html', BUCKET, 'index.html')\n"
             "botocore.exceptions.NoCredentialsError: Unable to locate credentials",
-        ) + _in(
+        )
+        + _in(
             "lambda",
             "An error occurred (UnrecognizedClientException) when calling the ListFunctions "
             "operation: The security token included in the request is invalid.",
@@ -299,7 +321,9 @@ SIGNATURES: tuple[Signature, ...] = (
         ),
     ),
     Signature(
-        "s3.access_denied", 10, {"lab3": 1.0, "lab5": 0.2},
+        "s3.access_denied",
+        10,
+        {"lab3": 1.0, "lab5": 0.2},
         _in(
             "s3",
             "upload failed: site/index.html to s3://$bucket/index.html An error occurred "
@@ -326,7 +350,9 @@ SIGNATURES: tuple[Signature, ...] = (
         follow_ups=("s3.no_such_key",),
     ),
     Signature(
-        "s3.no_such_bucket", 7, {"lab3": 1.0, "lab5": 0.3},
+        "s3.no_such_bucket",
+        7,
+        {"lab3": 1.0, "lab5": 0.3},
         _in(
             "s3",
             "$$ aws s3 ls s3://$bucket\n\nAn error occurred (NoSuchBucket) when calling the "
@@ -349,12 +375,14 @@ SIGNATURES: tuple[Signature, ...] = (
         follow_ups=("s3.access_denied",),
     ),
     Signature(
-        "s3.no_such_key", 6, {"lab3": 0.7, "lab5": 1.0},
+        "s3.no_such_key",
+        6,
+        {"lab3": 0.7, "lab5": 1.0},
         _in(
             "s3",
             "An error occurred (NoSuchKey) when calling the GetObject operation: The specified "
             "key does not exist.",
-            'fatal error: An error occurred (404) when calling the HeadObject operation: Key '
+            "fatal error: An error occurred (404) when calling the HeadObject operation: Key "
             '"$key" does not exist',
             "botocore.exceptions.ClientError: An error occurred (404) when calling the "
             "HeadObject operation: Not Found",
@@ -374,7 +402,9 @@ SIGNATURES: tuple[Signature, ...] = (
         ),
     ),
     Signature(
-        "s3.bucket_name", 5, {"lab3": 1.0},
+        "s3.bucket_name",
+        5,
+        {"lab3": 1.0},
         _in(
             "s3",
             "make_bucket failed: s3://my-website An error occurred (BucketAlreadyExists) when "
@@ -396,7 +426,9 @@ SIGNATURES: tuple[Signature, ...] = (
         ),
     ),
     Signature(
-        "s3.wrong_region", 4, {"lab3": 1.0, "lab5": 0.4},
+        "s3.wrong_region",
+        4,
+        {"lab3": 1.0, "lab5": 0.4},
         _in(
             "s3",
             "An error occurred (PermanentRedirect) when calling the ListObjectsV2 operation: The "
@@ -419,7 +451,9 @@ SIGNATURES: tuple[Signature, ...] = (
         ),
     ),
     Signature(
-        "lambda.timeout", 8, {"lab4": 1.0, "lab5": 1.0},
+        "lambda.timeout",
+        8,
+        {"lab4": 1.0, "lab5": 1.0},
         _in(
             "lambda",
             '{\n  "errorMessage": "$iso $req Task timed out after $secs seconds"\n}',
@@ -438,7 +472,9 @@ SIGNATURES: tuple[Signature, ...] = (
         follow_ups=("lambda.out_of_memory",),
     ),
     Signature(
-        "lambda.import_error", 9, {"lab4": 1.0, "lab5": 1.0},
+        "lambda.import_error",
+        9,
+        {"lab4": 1.0, "lab5": 1.0},
         _in(
             "lambda",
             _lambda_json(
@@ -448,13 +484,11 @@ SIGNATURES: tuple[Signature, ...] = (
             "[ERROR] Runtime.ImportModuleError: Unable to import module '$pyfile': No module "
             "named '$module'\nTraceback (most recent call last):",
             _lambda_json(
-                "Unable to import module '$pyfile': No module named "
-                "'pydantic_core._pydantic_core'",
+                "Unable to import module '$pyfile': No module named 'pydantic_core._pydantic_core'",
                 "Runtime.ImportModuleError",
             ),
             _lambda_json(
-                "Error: Cannot find module 'index'\\nRequire stack:\\n- "
-                "/var/runtime/index.mjs",
+                "Error: Cannot find module 'index'\\nRequire stack:\\n- /var/runtime/index.mjs",
                 "Runtime.ImportModuleError",
             ),
         ),
@@ -469,16 +503,16 @@ SIGNATURES: tuple[Signature, ...] = (
         follow_ups=("lambda.handler_not_found",),
     ),
     Signature(
-        "lambda.handler_not_found", 6, {"lab4": 1.0, "lab5": 0.8},
+        "lambda.handler_not_found",
+        6,
+        {"lab4": 1.0, "lab5": 0.8},
         _in(
             "lambda",
             _lambda_json(
                 "Handler '$handler' missing on module '$pyfile'", "Runtime.HandlerNotFound"
             ),
             "[ERROR] Runtime.HandlerNotFound: Handler '$handler' missing on module '$pyfile'",
-            _lambda_json(
-                "index.handler is undefined or not exported", "Runtime.HandlerNotFound"
-            ),
+            _lambda_json("index.handler is undefined or not exported", "Runtime.HandlerNotFound"),
             _lambda_json(
                 "Bad handler '$pyfile': not enough values to unpack (expected 2, got 1)",
                 "Runtime.MalformedHandlerName",
@@ -491,7 +525,9 @@ SIGNATURES: tuple[Signature, ...] = (
         ),
     ),
     Signature(
-        "lambda.out_of_memory", 4, {"lab4": 0.4, "lab5": 1.0},
+        "lambda.out_of_memory",
+        4,
+        {"lab4": 0.4, "lab5": 1.0},
         _in(
             "lambda",
             "RequestId: $req Error: Runtime exited with error: signal: killed\nRuntime.ExitError",
@@ -511,7 +547,9 @@ SIGNATURES: tuple[Signature, ...] = (
         ),
     ),
     Signature(
-        "lambda.code_error", 9, {"lab4": 0.8, "lab5": 1.0},
+        "lambda.code_error",
+        9,
+        {"lab4": 0.8, "lab5": 1.0},
         _in(
             "lambda",
             '{\n  "errorMessage": "\'body\'",\n  "errorType": "KeyError",\n  "requestId": '
@@ -538,7 +576,9 @@ SIGNATURES: tuple[Signature, ...] = (
         follow_ups=("lambda.code_error", "lambda.timeout"),
     ),
     Signature(
-        "lambda.sdk_config", 6, {"lab4": 0.6, "lab5": 1.0},
+        "lambda.sdk_config",
+        6,
+        {"lab4": 0.6, "lab5": 1.0},
         _in(
             "boto3",
             f"{TRACEBACK}    client = boto3.client('s3')\n"
@@ -563,7 +603,9 @@ SIGNATURES: tuple[Signature, ...] = (
         ),
     ),
     Signature(
-        "ec2.ssh_access", 6, {"lab3": 1.0},
+        "ec2.ssh_access",
+        6,
+        {"lab3": 1.0},
         _in(
             "ec2",
             "$$ ssh -i labsuser.pem ec2-user@$ip\nec2-user@$ip: Permission denied "
@@ -591,7 +633,9 @@ SIGNATURES: tuple[Signature, ...] = (
         follow_ups=("ec2.ssh_access",),
     ),
     Signature(
-        "ec2.capacity_limit", 2, {"lab3": 1.0},
+        "ec2.capacity_limit",
+        2,
+        {"lab3": 1.0},
         _in(
             "ec2",
             "An error occurred (InsufficientInstanceCapacity) when calling the RunInstances "
@@ -613,7 +657,9 @@ SIGNATURES: tuple[Signature, ...] = (
         ),
     ),
     Signature(
-        "ec2.invalid_resource", 3, {"lab3": 1.0},
+        "ec2.invalid_resource",
+        3,
+        {"lab3": 1.0},
         _in(
             "ec2",
             "An error occurred (InvalidAMIID.NotFound) when calling the RunInstances operation: "
@@ -633,7 +679,9 @@ SIGNATURES: tuple[Signature, ...] = (
         ),
     ),
     Signature(
-        "cloudwatch.log_group_missing", 4, {"lab4": 1.0, "lab5": 0.8},
+        "cloudwatch.log_group_missing",
+        4,
+        {"lab4": 1.0, "lab5": 0.8},
         _in(
             "logs",
             "$$ aws logs tail /aws/lambda/$fn --follow\n\nAn error occurred "
@@ -655,7 +703,9 @@ SIGNATURES: tuple[Signature, ...] = (
         ),
     ),
     Signature(
-        "cloudwatch.no_logs", 5, {"lab4": 1.0, "lab5": 0.8},
+        "cloudwatch.no_logs",
+        5,
+        {"lab4": 1.0, "lab5": 0.8},
         _in(
             "logs",
             "the test says Succeeded but there is nothing in CloudWatch for $fn. The log group "
@@ -676,7 +726,9 @@ SIGNATURES: tuple[Signature, ...] = (
         prose=True,
     ),
     Signature(
-        "cloudwatch.alarm_or_metric", 2, {"lab5": 1.0},
+        "cloudwatch.alarm_or_metric",
+        2,
+        {"lab5": 1.0},
         _in(
             "cloudwatch",
             "my alarm `$fn-errors` has been stuck in INSUFFICIENT_DATA for 2 hours even though "
@@ -744,9 +796,16 @@ INTROS = {
     ),
 }
 OUTROS = (
-    "", "", "", "what am I doing wrong?", "any ideas?", "thanks in advance!",
-    "I already tried restarting the lab.", "been stuck on this for an hour :(",
-    "tried googling, no luck", "is it me or the lab?",
+    "",
+    "",
+    "",
+    "what am I doing wrong?",
+    "any ideas?",
+    "thanks in advance!",
+    "I already tried restarting the lab.",
+    "been stuck on this for an hour :(",
+    "tried googling, no luck",
+    "is it me or the lab?",
 )
 SECOND_ERROR = (
     "ok that got me past it but now I get this:",
@@ -777,23 +836,35 @@ PLUS_ONES = ("+1", "same here", "+1 getting this too", "following", "same error 
 TA_OPENERS = ("", "", "Hi! ", "Good question. ", "Ah, classic one. ", "Thanks for the full error. ")
 
 GREETINGS = (
-    "hi everyone! excited to start :wave:", "hello from Ohio :wave:",
-    "hey all, first time touching AWS, be gentle", "good morning!",
-    "hi! looking forward to the labs", "hello :slightly_smiling_face:",
-    "hey folks, glad to be here", "morning all :coffee:",
+    "hi everyone! excited to start :wave:",
+    "hello from Ohio :wave:",
+    "hey all, first time touching AWS, be gentle",
+    "good morning!",
+    "hi! looking forward to the labs",
+    "hello :slightly_smiling_face:",
+    "hey folks, glad to be here",
+    "morning all :coffee:",
 )
 LOGISTICS = (
     ("when is $lab due?", "$due, 23:59 ET."),
     ("are there office hours today?", "Yes, 4-6pm ET, link is pinned in the channel."),
-    ("do we submit screenshots or the CLI output?",
-     "Both: screenshot of the working result plus the output of the check command."),
-    ("can I use my own AWS account instead of the lab one?",
-     "Please use the lab account; the grader checks resources there."),
-    ("how long does a lab session last? my timer says 3h left",
-     "4 hours, then it stops. Your resources stay, just start the lab again."),
+    (
+        "do we submit screenshots or the CLI output?",
+        "Both: screenshot of the working result plus the output of the check command.",
+    ),
+    (
+        "can I use my own AWS account instead of the lab one?",
+        "Please use the lab account; the grader checks resources there.",
+    ),
+    (
+        "how long does a lab session last? my timer says 3h left",
+        "4 hours, then it stops. Your resources stay, just start the lab again.",
+    ),
     ("where do I find the starter code for $lab?", "Module page > $lab > Files, it's a zip."),
-    ("do we need to stop the EC2 instance after we're done?",
-     "Yes please stop it, it keeps the budget down."),
+    (
+        "do we need to stop the EC2 instance after we're done?",
+        "Yes please stop it, it keeps the budget down.",
+    ),
     ("will Thursday's session be recorded?", "Yes, it'll be posted by Friday."),
     ("which region should we use?", "us-east-1 for everything in this course."),
     ("is $lab individual or group work?", "Individual, but talking it through here is encouraged."),
@@ -802,8 +873,10 @@ LOGISTICS = (
 )
 LOGISTICS_THANKS = ("thanks!", "perfect, thank you", "ty!", "great, thanks")
 TOP_THANKS = (
-    "thanks <@$ta> for the help yesterday!", "office hours were super helpful, thank you",
-    "shoutout to <@$ta> for staying late :pray:", "thanks everyone for the tips in here",
+    "thanks <@$ta> for the help yesterday!",
+    "office hours were super helpful, thank you",
+    "shoutout to <@$ta> for staying late :pray:",
+    "thanks everyone for the tips in here",
     "appreciate the quick answers in this channel :raised_hands:",
 )
 LINKS = (
@@ -827,8 +900,10 @@ CHIT_CHAT = (
     ("is anyone else's lab timer reset after restarting?", ("yes mine too", "same")),
 )
 NEVERMIND = (
-    "nvm figured it out", "never mind, I was in the wrong region lol",
-    "ignore my question from earlier, typo on my side", "solved it myself, thanks anyway",
+    "nvm figured it out",
+    "never mind, I was in the wrong region lol",
+    "ignore my question from earlier, typo on my side",
+    "solved it myself, thanks anyway",
 )
 
 ANNOUNCE_WELCOME = (
@@ -855,16 +930,86 @@ OFFICE_HOURS = "Office hours today 4-6pm ET: <https://zoom.us/j/$zoom>"
 BOT_REMINDER = "Reminder: $lab is due $due at 23:59 ET."
 
 FIRST_NAMES = (
-    "Maya", "Jordan", "Priya", "Diego", "Aisha", "Liam", "Mei", "Omar", "Sofia", "Kwame",
-    "Hannah", "Ravi", "Elena", "Marcus", "Yuki", "Fatima", "Noah", "Ines", "Tariq", "Chloe",
-    "Mateo", "Amara", "Ben", "Leila", "Samir", "Grace", "Dmitri", "Zoe", "Kenji", "Nadia",
-    "Ethan", "Lucia", "Arjun", "Rosa", "Tomás", "Keisha", "Felix", "Anya", "Jamal", "Ingrid",
+    "Maya",
+    "Jordan",
+    "Priya",
+    "Diego",
+    "Aisha",
+    "Liam",
+    "Mei",
+    "Omar",
+    "Sofia",
+    "Kwame",
+    "Hannah",
+    "Ravi",
+    "Elena",
+    "Marcus",
+    "Yuki",
+    "Fatima",
+    "Noah",
+    "Ines",
+    "Tariq",
+    "Chloe",
+    "Mateo",
+    "Amara",
+    "Ben",
+    "Leila",
+    "Samir",
+    "Grace",
+    "Dmitri",
+    "Zoe",
+    "Kenji",
+    "Nadia",
+    "Ethan",
+    "Lucia",
+    "Arjun",
+    "Rosa",
+    "Tomás",
+    "Keisha",
+    "Felix",
+    "Anya",
+    "Jamal",
+    "Ingrid",
 )
 LAST_NAMES = (
-    "Reyes", "Lee", "Natarajan", "Okafor", "Novak", "Chen", "Haddad", "Kim", "Silva", "Mensah",
-    "Schmidt", "Patel", "Rossi", "Johnson", "Tanaka", "Ali", "Brown", "Garcia", "Nguyen",
-    "Murphy", "Costa", "Ivanova", "Khan", "Walker", "Osei", "Moreau", "Park", "Lopez", "Dubois",
-    "Adeyemi", "Fischer", "Yilmaz", "Singh", "Carter", "Berg", "Santos", "Wright", "Mwangi",
+    "Reyes",
+    "Lee",
+    "Natarajan",
+    "Okafor",
+    "Novak",
+    "Chen",
+    "Haddad",
+    "Kim",
+    "Silva",
+    "Mensah",
+    "Schmidt",
+    "Patel",
+    "Rossi",
+    "Johnson",
+    "Tanaka",
+    "Ali",
+    "Brown",
+    "Garcia",
+    "Nguyen",
+    "Murphy",
+    "Costa",
+    "Ivanova",
+    "Khan",
+    "Walker",
+    "Osei",
+    "Moreau",
+    "Park",
+    "Lopez",
+    "Dubois",
+    "Adeyemi",
+    "Fischer",
+    "Yilmaz",
+    "Singh",
+    "Carter",
+    "Berg",
+    "Santos",
+    "Wright",
+    "Mwangi",
 )
 TIMEZONES = (  # (tz, label, offset): most of the cohort is on US Eastern
     ("America/New_York", "Eastern Daylight Time", -14400),
@@ -876,13 +1021,27 @@ EMAIL_DOMAINS = ("northfield.edu", "gmail.com", "outlook.com", "lakeside-college
 
 # Roles learners make themselves; LabRole is the one the lab accounts let them use.
 OWN_ROLES = ("lambda-exec-role", "MyLambdaRole", "lab4-lambda-role", "LambdaBasicRole")
-FUNCTIONS = ("lab4-handler", "thumbnailer", "ProcessUpload", "lab5-resize", "hello-lambda",
-             "s3-trigger-fn", "image-resizer", "lab4-function")
+FUNCTIONS = (
+    "lab4-handler",
+    "thumbnailer",
+    "ProcessUpload",
+    "lab5-resize",
+    "hello-lambda",
+    "s3-trigger-fn",
+    "image-resizer",
+    "lab4-function",
+)
 BUCKET_WORDS = ("site", "bucket", "web", "images")
 MODULES = ("requests", "PIL", "pandas", "numpy", "yaml", "jwt")
 REGIONS = ("us-west-2", "us-east-2", "eu-west-1")
-KEYS = ("uploads/cat photo.jpg", "data/input.csv", "images/IMG_2041.JPG", "index.html",
-        "uploads/my+photo.png", "reports/report.csv")
+KEYS = (
+    "uploads/cat photo.jpg",
+    "data/input.csv",
+    "images/IMG_2041.JPG",
+    "index.html",
+    "uploads/my+photo.png",
+    "reports/report.csv",
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -906,13 +1065,21 @@ class Person:
     def record(self) -> dict:
         tz, label, offset = self.tz
         return {
-            "id": self.id, "team_id": TEAM, "name": self.handle, "deleted": False,
-            "real_name": self.real_name, "tz": tz, "tz_label": label, "tz_offset": offset,
+            "id": self.id,
+            "team_id": TEAM,
+            "name": self.handle,
+            "deleted": False,
+            "real_name": self.real_name,
+            "tz": tz,
+            "tz_label": label,
+            "tz_offset": offset,
             "profile": {
-                "real_name": self.real_name, "display_name": self.handle,
+                "real_name": self.real_name,
+                "display_name": self.handle,
                 "title": {"ta": "Teaching assistant", "lead": "Course lead"}.get(self.role, ""),
             },
-            "is_admin": self.role == "lead", "is_bot": False,
+            "is_admin": self.role == "lead",
+            "is_bot": False,
         }
 
 
@@ -989,13 +1156,24 @@ def channel_records(roster: Roster) -> list[dict]:
     members = [p.id for p in roster.people]
     return [
         {
-            "id": ch.id, "name": ch.name, "created": created, "creator": roster.lead.id,
-            "is_archived": False, "is_general": False, "members": members,
-            "topic": {"value": f"{roster.course}: {LAB_TITLES[ch.lab]}",
-                      "creator": roster.lead.id, "last_set": created},
-            "purpose": {"value": f"Help with {ch.lab[:3].title()} {ch.lab[3:]}: post the exact "
-                        "error, the command and the step.",
-                        "creator": roster.lead.id, "last_set": created},
+            "id": ch.id,
+            "name": ch.name,
+            "created": created,
+            "creator": roster.lead.id,
+            "is_archived": False,
+            "is_general": False,
+            "members": members,
+            "topic": {
+                "value": f"{roster.course}: {LAB_TITLES[ch.lab]}",
+                "creator": roster.lead.id,
+                "last_set": created,
+            },
+            "purpose": {
+                "value": f"Help with {ch.lab[:3].title()} {ch.lab[3:]}: post the exact "
+                "error, the command and the step.",
+                "creator": roster.lead.id,
+                "last_set": created,
+            },
         }
         for ch in roster.channels.values()
     ]
@@ -1048,11 +1226,17 @@ PLAN = incident_plan()
 # How incidents end: ~70 % the asker says it worked (half of them also tick the root),
 # ~15 % only the tick, ~15 % never resolved.
 OUTCOMES: dict[str | None, int] = {
-    "reply": 56, "reply+reaction": 56, "reaction": 24, None: len(PLAN) - 136,
+    "reply": 56,
+    "reply+reaction": 56,
+    "reaction": 24,
+    None: len(PLAN) - 136,
 }
 # Time to resolution, log-normal (median minutes, sigma): identity problems take longest.
 RESOLVE_MINUTES = {
-    "iam": (210, 1.35), "s3": (45, 1.0), "lambda": (70, 1.0), "ec2": (50, 0.9),
+    "iam": (210, 1.35),
+    "s3": (45, 1.0),
+    "lambda": (70, 1.0),
+    "ec2": (50, 0.9),
     "cloudwatch": (75, 0.9),
 }
 
@@ -1155,15 +1339,27 @@ class CohortBuilder:
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:]}"
 
     def post(
-        self, channel: Channel, who: Person, sec: int, text: str, *, root: dict | None = None,
-        subtype: str | None = None, **extra,
+        self,
+        channel: Channel,
+        who: Person,
+        sec: int,
+        text: str,
+        *,
+        root: dict | None = None,
+        subtype: str | None = None,
+        **extra,
     ) -> dict:
         message = {"client_msg_id": self._client_msg_id(), "type": "message"}
         if subtype:
             message["subtype"] = subtype
         message |= {
-            "text": text, "user": who.id, "ts": self.stamp(channel, sec), "team": TEAM,
-            "user_team": TEAM, "source_team": TEAM, "user_profile": who.profile(),
+            "text": text,
+            "user": who.id,
+            "ts": self.stamp(channel, sec),
+            "team": TEAM,
+            "user_team": TEAM,
+            "source_team": TEAM,
+            "user_profile": who.profile(),
         }
         message |= extra
         if root is not None:
@@ -1207,7 +1403,7 @@ class CohortBuilder:
             w = words[i]
             if len(w) > 3 and w.isalpha():
                 j = rng.randrange(len(w) - 1)
-                words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+                words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
             text = " ".join(words)
         return text
 
@@ -1234,15 +1430,27 @@ class CohortBuilder:
         mem = rng.choice((128, 128, 256, 512))
         req = self._client_msg_id()
         return {
-            "acct": asker.account, "sess": asker.session, "iamuser": f"student-{first}",
-            "role": rng.choice(OWN_ROLES), "fn": fn, "logical": "ThumbnailFunction",
+            "acct": asker.account,
+            "sess": asker.session,
+            "iamuser": f"student-{first}",
+            "role": rng.choice(OWN_ROLES),
+            "fn": fn,
+            "logical": "ThumbnailFunction",
             "bucket": f"{first}-{lab}-{rng.choice(BUCKET_WORDS)}-{rng.randrange(10, 9999)}",
-            "key": rng.choice(KEYS), "region": "us-east-1", "region2": rng.choice(REGIONS),
-            "req": req, "req2": self._client_msg_id(), "s3req": _b32(rng, 16),
-            "hostid": _b64(rng, 76) + "=", "encoded": _b64(rng, 96),
-            "iso": datetime.fromtimestamp(sec - rng.randrange(60_000, 900_000) / 1000, UTC)
-            .strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
-            "ip": ip, "host": f"ec2-{ip.replace('.', '-')}.compute-1.amazonaws.com",
+            "key": rng.choice(KEYS),
+            "region": "us-east-1",
+            "region2": rng.choice(REGIONS),
+            "req": req,
+            "req2": self._client_msg_id(),
+            "s3req": _b32(rng, 16),
+            "hostid": _b64(rng, 76) + "=",
+            "encoded": _b64(rng, 96),
+            "iso": datetime.fromtimestamp(
+                sec - rng.randrange(60_000, 900_000) / 1000, UTC
+            ).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+            + "Z",
+            "ip": ip,
+            "host": f"ec2-{ip.replace('.', '-')}.compute-1.amazonaws.com",
             "keyfile": rng.choice(("labsuser.pem", "vockey.pem", f"{first}-key.pem")),
             "ami": f"ami-0{_hex(rng, 16)}",
             "sg": f"sg-0{_hex(rng, 16)}",
@@ -1250,13 +1458,19 @@ class CohortBuilder:
             "table": rng.choice(("Orders", "Thumbnails", "lab5-images", "Visits")),
             "pyfile": rng.choice(("lambda_function", "lambda_function", "app", "handler")),
             "handler": rng.choice(("lambda_handler", "lambda_handler", "handler", "main")),
-            "module": rng.choice(MODULES), "line": str(rng.randrange(5, 60)),
+            "module": rng.choice(MODULES),
+            "line": str(rng.randrange(5, 60)),
             "script": rng.choice(("deploy.py", "upload.py", "lab.py", "main.py")),
             "site": "/usr/local/lib/python3.12/site-packages",
-            "secs": f"{timeout:.2f}", "dur": f"{timeout * 1000 + rng.uniform(0.5, 9):.2f}",
-            "billed": str(int(timeout * 1000)), "mem": str(mem),
-            "used": str(rng.randrange(60, mem)), "step": str(rng.randrange(2, 9)),
-            "lab": lab, "labname": f"lab {lab[3:]}", "ta": self.roster.tas[0].id,
+            "secs": f"{timeout:.2f}",
+            "dur": f"{timeout * 1000 + rng.uniform(0.5, 9):.2f}",
+            "billed": str(int(timeout * 1000)),
+            "mem": str(mem),
+            "used": str(rng.randrange(60, mem)),
+            "step": str(rng.randrange(2, 9)),
+            "lab": lab,
+            "labname": f"lab {lab[3:]}",
+            "ta": self.roster.tas[0].id,
         }
 
     def error_block(self, sig: Signature, ctx: dict[str, str]) -> tuple[str, str]:
@@ -1291,8 +1505,13 @@ class CohortBuilder:
         return opener + self.fill(self.rng.choice(sig.advice), ctx)
 
     def incident(
-        self, sig: Signature, week: int, channel: Channel, outcome: str | None,
-        resolve_minutes: float, flags: set[str],
+        self,
+        sig: Signature,
+        week: int,
+        channel: Channel,
+        outcome: str | None,
+        resolve_minutes: float,
+        flags: set[str],
     ) -> None:
         """One incident thread: root, TA advice, maybe a second error, resolution or not."""
         rng = self.rng
@@ -1304,15 +1523,24 @@ class CohortBuilder:
         if "leak_akia" in flags or "leak_asia" in flags:
             text += self.leak(ctx, "AKIA" if "leak_akia" in flags else "ASIA")
         if "file_share" in flags:
-            extra = {"subtype": "file_share", "files": [self.file(asker, t0, "terminal.png")],
-                     "upload": False, "display_as_bot": False}
+            extra = {
+                "subtype": "file_share",
+                "files": [self.file(asker, t0, "terminal.png")],
+                "upload": False,
+                "display_as_bot": False,
+            }
             text = f"screenshot of my terminal, this is what I get\n{text}"
         subtype = extra.pop("subtype", None)
         root = self.post(channel, asker, t0, text, subtype=subtype, **extra)
         if flags & {"leak_akia", "leak_asia"}:
-            self.secrets.append({"channel": channel.id, "ts": root["ts"],
-                                 "kinds": ["aws_access_key_id", "aws_secret_access_key"]
-                                 + (["aws_session_token"] if "leak_asia" in flags else [])})
+            self.secrets.append(
+                {
+                    "channel": channel.id,
+                    "ts": root["ts"],
+                    "kinds": ["aws_access_key_id", "aws_secret_access_key"]
+                    + (["aws_session_token"] if "leak_asia" in flags else []),
+                }
+            )
         if rng.random() < 0.08:
             self.edit(root, rng.randrange(20, 600))
 
@@ -1343,8 +1571,15 @@ class CohortBuilder:
             elif kind == "advice":
                 if "broadcast" in flags and not broadcast_done:
                     broadcast_done = True
-                    self.post(channel, who, sec, ANNOUNCE_BROADCAST, root=root,
-                              subtype="thread_broadcast", root_summary=True)
+                    self.post(
+                        channel,
+                        who,
+                        sec,
+                        ANNOUNCE_BROADCAST,
+                        root=root,
+                        subtype="thread_broadcast",
+                        root_summary=True,
+                    )
                 else:
                     self.post(channel, who, sec, self.advice(sig, ctx), root=root)
             elif kind == "second_error":
@@ -1356,15 +1591,19 @@ class CohortBuilder:
             elif kind == "still_stuck":
                 self.post(channel, who, sec, rng.choice(STILL_STUCK), root=root)
             else:
-                self.post(channel, who, sec, self.fill(rng.choice(THANKS), {"ta": ta.id}),
-                          root=root)
+                self.post(
+                    channel, who, sec, self.fill(rng.choice(THANKS), {"ta": ta.id}), root=root
+                )
         resolved_sec = times[-1] if outcome in ("reply", "reply+reaction") else None
         if outcome in ("reaction", "reply+reaction"):
             self.react(root, "white_check_mark", [asker.id])
             resolved_sec = resolved_sec or min(max([resolve_at, *times]) + 60, END - 60)
         plus = [who.id for kind, who in events if kind == "plus_one"]
-        self.react(root, "+1", plus + ([self.learner(exclude=(asker.id, *plus)).id]
-                                       if rng.random() < 0.2 else []))
+        self.react(
+            root,
+            "+1",
+            plus + ([self.learner(exclude=(asker.id, *plus)).id] if rng.random() < 0.2 else []),
+        )
         if rng.random() < 0.15:
             self.react(root, "eyes", [ta.id])
         resolved_ts = None
@@ -1372,8 +1611,19 @@ class CohortBuilder:
             resolved_ts = root["_replies"][-1]["ts"]
         elif resolved_sec:
             resolved_ts = f"{resolved_sec}.000000"
-        self.labels.append(Label(channel.id, root["ts"], sig.domain, sig.id, surfaced, blamed,
-                                 outcome, resolved_ts, week))
+        self.labels.append(
+            Label(
+                channel.id,
+                root["ts"],
+                sig.domain,
+                sig.id,
+                surfaced,
+                blamed,
+                outcome,
+                resolved_ts,
+                week,
+            )
+        )
 
     def thread_times(self, t0: int, resolve_at: int, n: int) -> list[int]:
         """n reply times after t0, the last near resolve_at, all inside the course window."""
@@ -1403,11 +1653,19 @@ class CohortBuilder:
 
     def file(self, who: Person, sec: int, name: str) -> dict:
         fid = "F0" + _b32(self.rng, 9)
-        kind, mime = (("png", "image/png") if name.endswith(".png") else ("pdf", "application/pdf"))
+        kind, mime = ("png", "image/png") if name.endswith(".png") else ("pdf", "application/pdf")
         return {
-            "id": fid, "created": sec, "timestamp": sec, "name": name, "title": name,
-            "mimetype": mime, "filetype": kind, "pretty_type": kind.upper(), "user": who.id,
-            "mode": "hosted", "size": self.rng.randrange(20_000, 900_000),
+            "id": fid,
+            "created": sec,
+            "timestamp": sec,
+            "name": name,
+            "title": name,
+            "mimetype": mime,
+            "filetype": kind,
+            "pretty_type": kind.upper(),
+            "user": who.id,
+            "mode": "hosted",
+            "size": self.rng.randrange(20_000, 900_000),
             "url_private": f"https://files.slack.com/files-pri/{TEAM}-{fid}/{name}",
         }
 
@@ -1423,8 +1681,12 @@ class CohortBuilder:
         for lab, week in (("lab3", 1), ("lab4", 3), ("lab5", 5)):
             opened = at + (week - 1) * 7 * DAY
             text = ANNOUNCE_WELCOME if lab == "lab3" else ANNOUNCE_RELEASE
-            msg = self.post(ch[lab], r.lead, opened, self.fill(text, subs | {
-                "labtitle": LAB_TITLES[lab], "due": LAB_DUE[lab]}))
+            msg = self.post(
+                ch[lab],
+                r.lead,
+                opened,
+                self.fill(text, subs | {"labtitle": LAB_TITLES[lab], "due": LAB_DUE[lab]}),
+            )
             self.react(msg, "tada", rng.sample(learners_ids, rng.randrange(3, 12)))
             for p in rng.sample(r.learners, 6):  # a few people added late to each channel
                 self.join(ch[lab], p, opened - rng.randrange(600, 3600), r.lead)
@@ -1435,28 +1697,56 @@ class CohortBuilder:
             self.react(fix, "+1", rng.sample(learners_ids, rng.randrange(4, 10)))
         self.post(ch["lab5"], r.lead, START + 35 * DAY + 11 * 3600, ANNOUNCE_LAST_WEEK)
         for lab, week in (("lab3", 2), ("lab4", 4), ("lab5", 6)):
-            self.bot(ch[lab], START + ((week - 1) * 7 + 4) * DAY + 14 * 3600,
-                     self.fill(BOT_REMINDER, {"lab": f"Lab {lab[3:]}", "due": LAB_DUE[lab]}))
+            self.bot(
+                ch[lab],
+                START + ((week - 1) * 7 + 4) * DAY + 14 * 3600,
+                self.fill(BOT_REMINDER, {"lab": f"Lab {lab[3:]}", "due": LAB_DUE[lab]}),
+            )
         for week in range(1, WEEKS + 1):
             lab = self.busiest(week)
-            self.post(ch[lab], r.tas[week % 3], START + ((week - 1) * 7 + 3) * DAY + 10 * 3600,
-                      self.fill(OFFICE_HOURS, {"zoom": _digits(rng, 11)}))
-        self.scatter(14, 0.85, lambda c, w, t: self.post(
-            c, self.learner(), t, self.learner_voice(self.deal(GREETINGS))))
+            self.post(
+                ch[lab],
+                r.tas[week % 3],
+                START + ((week - 1) * 7 + 3) * DAY + 10 * 3600,
+                self.fill(OFFICE_HOURS, {"zoom": _digits(rng, 11)}),
+            )
+        self.scatter(
+            14,
+            0.85,
+            lambda c, w, t: self.post(
+                c, self.learner(), t, self.learner_voice(self.deal(GREETINGS))
+            ),
+        )
         self.scatter(21, 0.0, self.logistics)
-        self.scatter(9, 0.0, lambda c, w, t: self.post(
-            c, self.learner(), t, self.fill(self.deal(TOP_THANKS), {"ta": rng.choice(r.tas).id})))
+        self.scatter(
+            9,
+            0.0,
+            lambda c, w, t: self.post(
+                c, self.learner(), t, self.fill(self.deal(TOP_THANKS), {"ta": rng.choice(r.tas).id})
+            ),
+        )
         self.scatter(6, 0.0, lambda c, w, t: self.post(c, self.learner(), t, self.deal(LINKS)))
-        self.scatter(8, 0.0, lambda c, w, t: self.post(
-            c, self.learner(), t, self.deal(EMOJI_ONLY)))
+        self.scatter(8, 0.0, lambda c, w, t: self.post(c, self.learner(), t, self.deal(EMOJI_ONLY)))
         self.scatter(10, 0.0, self.chit_chat)
-        self.scatter(5, 0.0, lambda c, w, t: self.post(
-            c, self.learner(), t, self.learner_voice(self.deal(NEVERMIND))))
+        self.scatter(
+            5,
+            0.0,
+            lambda c, w, t: self.post(
+                c, self.learner(), t, self.learner_voice(self.deal(NEVERMIND))
+            ),
+        )
         notes = self.learner()
         at = START + 8 * DAY + 20 * 3600
-        self.post(ch["lab3"], notes, at, "my notes for lab 3 in case they help anyone",
-                  subtype="file_share", files=[self.file(notes, at, "lab3-notes.pdf")],
-                  upload=False, display_as_bot=False)
+        self.post(
+            ch["lab3"],
+            notes,
+            at,
+            "my notes for lab 3 in case they help anyone",
+            subtype="file_share",
+            files=[self.file(notes, at, "lab3-notes.pdf")],
+            upload=False,
+            display_as_bot=False,
+        )
         self.emails()
 
     def busiest(self, week: int) -> str:
@@ -1465,8 +1755,9 @@ class CohortBuilder:
     def scatter(self, n: int, first_week_bias: float, make) -> None:
         """Place n chatter items over the weeks, in proportion to each channel's activity."""
         cells = [(lab, w) for lab in LABS for w in range(1, WEEKS + 1) if LAB_ACTIVITY[lab][w - 1]]
-        weights = [LAB_ACTIVITY[lab][w - 1] * (1 + 8 * first_week_bias * (w == 1))
-                   for lab, w in cells]
+        weights = [
+            LAB_ACTIVITY[lab][w - 1] * (1 + 8 * first_week_bias * (w == 1)) for lab, w in cells
+        ]
         for lab, week in self.rng.choices(cells, weights, k=n):
             make(self.roster.channels[lab], week, self.moment(week))
 
@@ -1483,8 +1774,13 @@ class CohortBuilder:
             self.post(channel, peer, sec, "was wondering too", root=root)
         self.post(channel, self.ta(), sec + 60, self.fill(answer, subs), root=root)
         if rng.random() < 0.45:
-            self.post(channel, asker, sec + self.reply_delay(10, 0.8, sec) + 120,
-                      rng.choice(LOGISTICS_THANKS), root=root)
+            self.post(
+                channel,
+                asker,
+                sec + self.reply_delay(10, 0.8, sec) + 120,
+                rng.choice(LOGISTICS_THANKS),
+                root=root,
+            )
 
     def chit_chat(self, channel: Channel, week: int, sec: int) -> None:
         opener, replies = self.deal(CHIT_CHAT)
@@ -1509,24 +1805,41 @@ class CohortBuilder:
             self.secrets.append({"channel": ch.id, "ts": msg["ts"], "kinds": ["email"]})
             if week == 1:
                 ta = r.tas[1]
-                reply = self.post(ch, ta, int(float(msg["ts"])) + 1800, self.fill(
-                    "Sure, I'll write you from $email.", {"email": self.email(ta)}), root=msg)
+                reply = self.post(
+                    ch,
+                    ta,
+                    int(float(msg["ts"])) + 1800,
+                    self.fill("Sure, I'll write you from $email.", {"email": self.email(ta)}),
+                    root=msg,
+                )
                 self.secrets.append({"channel": ch.id, "ts": reply["ts"], "kinds": ["email"]})
 
     def email(self, who: Person) -> str:
         return f"{who.handle}@{self.rng.choice(EMAIL_DOMAINS)}"
 
     def join(self, channel: Channel, who: Person, sec: int, inviter: Person) -> None:
-        self.messages[channel.id].append({
-            "type": "message", "subtype": "channel_join", "ts": self.stamp(channel, sec),
-            "user": who.id, "text": f"<@{who.id}> has joined the channel", "inviter": inviter.id,
-        })
+        self.messages[channel.id].append(
+            {
+                "type": "message",
+                "subtype": "channel_join",
+                "ts": self.stamp(channel, sec),
+                "user": who.id,
+                "text": f"<@{who.id}> has joined the channel",
+                "inviter": inviter.id,
+            }
+        )
 
     def bot(self, channel: Channel, sec: int, text: str) -> None:
-        self.messages[channel.id].append({
-            "type": "message", "subtype": "bot_message", "text": text,
-            "ts": self.stamp(channel, sec), "username": "Course Bot", "bot_id": "B0DEMOBOT1",
-        })
+        self.messages[channel.id].append(
+            {
+                "type": "message",
+                "subtype": "bot_message",
+                "text": text,
+                "ts": self.stamp(channel, sec),
+                "username": "Course Bot",
+                "bot_id": "B0DEMOBOT1",
+            }
+        )
 
     # -- assembly -----------------------------------------------------------------------------
 
@@ -1559,17 +1872,23 @@ class CohortBuilder:
                     continue
                 repliers = list(dict.fromkeys(m["user"] for m in replies))
                 root |= {
-                    "thread_ts": root["ts"], "reply_count": len(replies),
-                    "reply_users_count": len(repliers), "latest_reply": replies[-1]["ts"],
+                    "thread_ts": root["ts"],
+                    "reply_count": len(replies),
+                    "reply_users_count": len(repliers),
+                    "latest_reply": replies[-1]["ts"],
                     "reply_users": repliers,
                     "replies": [{"user": m["user"], "ts": m["ts"]} for m in replies],
-                    "is_locked": False, "subscribed": False,
+                    "is_locked": False,
+                    "subscribed": False,
                 }
                 for reply in replies:
                     if reply.pop("root_summary", False):
                         reply["root"] = {
-                            "type": "message", "user": root["user"], "text": root["text"],
-                            "thread_ts": root["ts"], "reply_count": len(replies),
+                            "type": "message",
+                            "user": root["user"],
+                            "text": root["text"],
+                            "thread_ts": root["ts"],
+                            "reply_count": len(replies),
                             "ts": root["ts"],
                         }
                 if "reactions" in root:  # Slack lists reactions after the thread fields
@@ -1637,11 +1956,18 @@ def iter_export(
             incidents += [label.record() for label in builder.labels]
             secrets += builder.secrets
     if labels:
-        yield "labels.json", {
-            "generator": "scripts/generate_cohort.py", "seed": seed, "scale": scale,
-            "team": TEAM, "incident_counts": dict(Counter(i["domain"] for i in incidents)),
-            "incidents": incidents, "secrets": secrets,
-        }
+        yield (
+            "labels.json",
+            {
+                "generator": "scripts/generate_cohort.py",
+                "seed": seed,
+                "scale": scale,
+                "team": TEAM,
+                "incident_counts": dict(Counter(i["domain"] for i in incidents)),
+                "incidents": incidents,
+                "secrets": secrets,
+            },
+        )
 
 
 @dataclass
@@ -1731,12 +2057,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="export folder to write")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--scale", type=int, default=1,
-                        help="number of cohorts (~730 messages each)")
-    parser.add_argument("--compact", action="store_true",
-                        help="write JSON without indentation (faster, smaller)")
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if --out differs from what would be written")
+    parser.add_argument(
+        "--scale", type=int, default=1, help="number of cohorts (~730 messages each)"
+    )
+    parser.add_argument(
+        "--compact", action="store_true", help="write JSON without indentation (faster, smaller)"
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if --out differs from what would be written",
+    )
     args = parser.parse_args(argv)
     if args.scale < 1:
         parser.error("--scale must be at least 1")
@@ -1751,8 +2082,10 @@ def main(argv: list[str] | None = None) -> int:
     summary = write_export(args.out, args.seed, args.scale, indent)
     elapsed = time.perf_counter() - started
     total = sum(summary.incidents.values())
-    print(f"{summary.messages} messages in {summary.files} files ({summary.bytes / 1e6:.1f} MB) "
-          f"written to {args.out} in {elapsed:.2f} s")
+    print(
+        f"{summary.messages} messages in {summary.files} files ({summary.bytes / 1e6:.1f} MB) "
+        f"written to {args.out} in {elapsed:.2f} s"
+    )
     print(f"{total} incidents: {_counts(summary.incidents)}")
     print(f"resolved by: {_counts(summary.resolutions)}")
     print(f"subtypes: {_counts(summary.subtypes)}")
