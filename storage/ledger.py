@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import Row, insert, update
+from sqlalchemy import Row, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -128,28 +128,35 @@ def thread_rows(session: Session, channel_pk: int, root_ts: str) -> list[Message
 def insert_rows(session: Session, model: type, rows: list[dict]) -> list[int]:
     """Insert `rows` (dicts with the same keys, no id) and return their ids, in order.
 
-    On SQLite by the driver's executemany, the values passed through the column types' own
-    bind processors (SQLAlchemy's per-row parameter handling cost more than the insert); the
-    ids follow from the largest id after it: SQLite gives a new row one more than the
-    table's largest id, and a transaction holds the write lock from its first insert to its
-    commit. On PostgreSQL the ids are drawn from the table's sequence first (RETURNING on a
-    many-row insert cost it four to five times the insert).
+    The values pass through the column types' own bind processors and go to the driver
+    directly: SQLAlchemy's per-row parameter handling cost more than the insert itself. On
+    SQLite by executemany; the ids follow from the largest id after it, as SQLite gives a new
+    row one more than the table's largest id and a transaction holds the write lock from its
+    first insert to its commit. On PostgreSQL the ids are drawn from the table's sequence
+    first (RETURNING on a many-row insert cost it four to five times the insert), and the rows
+    go in by COPY.
     """
     connection = session.connection()
     dialect = connection.dialect
     table = model.__table__
-    if not dialect.positional:
+    ids: list[int] = []
+    if dialect.name == "postgresql":
         draw = select(func.nextval(func.pg_get_serial_sequence(table.name, "id")))
         ids = list(connection.scalars(draw.select_from(func.generate_series(1, len(rows)))))
-        numbered = [{**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)]
-        connection.execute(insert(model), numbered)
-        return ids
-    compiled = insert(model).compile(dialect=dialect, column_keys=list(rows[0]))
-    keys = compiled.positiontup  # the rows' keys in the statement's order
-    types = [table.c[key].type.dialect_impl(dialect) for key in keys]
-    bound = [(key, kind.bind_processor(dialect)) for key, kind in zip(keys, types, strict=True)]
+        rows = [{**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)]
+    keys = [column.key for column in table.columns if column.key in rows[0]]
+    processors = [table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys]
+    bound = list(zip(keys, processors, strict=True))
     values = [tuple(p(row[key]) if p else row[key] for key, p in bound) for row in rows]
-    connection.exec_driver_sql(compiled.string, values)
+    quote = dialect.identifier_preparer.quote
+    into = f"{quote(table.name)} ({', '.join(map(quote, keys))})"
+    if dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor, cursor.copy(f"COPY {into} FROM STDIN") as copy:
+            for value in values:
+                copy.write_row(value)
+        return ids
+    connection.exec_driver_sql(f"INSERT INTO {into} VALUES ({', '.join('?' * len(keys))})", values)
     last = connection.scalar(select(func.max(table.c.id)))
     return list(range(last - len(rows) + 1, last + 1))
 
