@@ -1,6 +1,7 @@
 """The one ingest path, on SQLite and PostgreSQL: idempotent, thread-aware, edit/delete/reaction."""
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -10,6 +11,7 @@ from sqlmodel import Session
 from bot.capture import CapturedMessage
 from bot.config import ConfigError, Settings
 from bot.context import open_context
+from bot.ingest import Ingestor
 from storage.models import Channel, Incident, Message, TagEvent
 
 TEAM, CHANNEL = "T0123ABCD", "C0123HELP"
@@ -160,28 +162,35 @@ def test_sqlite_keeps_a_generated_salt_with_the_database(tmp_path):
     assert open_context(Settings(), url).pseudonymize("U0456LRNR") == first
 
 
-def test_two_writers_meeting_new_channels_at_once_share_their_rows(db_url):
-    """Two replicas (each its own engine) see the same new channels in the same moment."""
+def two_replicas_at_once(db_url: str, write: Callable[[Ingestor, int], None]) -> Session:
+    """Two replicas (each its own engine) call `write(ingestor, first ts)` in the same moment,
+    with first ts 1731330000 and 1731340000; then a session on the ledger."""
     replicas = [open_context(Settings(FRICTION_SALT="test-salt"), db_url) for _ in range(2)]
     start = threading.Barrier(2)
 
-    def write(context, first_ts: int) -> None:
+    def run(ingestor: Ingestor, first: int) -> None:
         start.wait()
-        batch = [
-            CapturedMessage(TEAM, f"C0NEW{n}", f"{first_ts + n}.000100", "hi", LEARNER)
-            for n in range(5)
-        ]
-        context.ingestor.add_many(batch)
+        write(ingestor, first)
 
     threads = [
-        threading.Thread(target=write, args=(r, ts))
-        for r, ts in zip(replicas, (1731330000, 1731340000), strict=True)
+        threading.Thread(target=run, args=(replica.ingestor, first))
+        for replica, first in zip(replicas, (1731330000, 1731340000), strict=True)
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    with Session(replicas[0].engine) as session:
+    return Session(replicas[0].engine)
+
+
+def test_two_writers_meeting_new_channels_at_once_share_their_rows(db_url):
+    def write(ingestor: Ingestor, first: int) -> None:
+        ingestor.add_many(
+            CapturedMessage(TEAM, f"C0NEW{n}", f"{first + n}.000100", "hi", LEARNER)
+            for n in range(5)
+        )
+
+    with two_replicas_at_once(db_url, write) as session:
         rows = session.execute(
             select(Channel.channel_id, func.count(Message.id))
             .join(Message)
@@ -192,23 +201,12 @@ def test_two_writers_meeting_new_channels_at_once_share_their_rows(db_url):
 
 def test_incidents_name_their_own_roots_when_two_writers_insert_at_once(db_url):
     """New rows learn their ids without reading them back: two writers' rows must not mix."""
-    replicas = [open_context(Settings(FRICTION_SALT="test-salt"), db_url) for _ in range(2)]
-    start = threading.Barrier(2)
 
-    def write(context, first: int) -> None:
-        start.wait()
+    def write(ingestor: Ingestor, first: int) -> None:
         batch = [msg(f"{first + n}.000100", PASSROLE if n % 2 else "hi all") for n in range(200)]
-        context.ingestor.add_many(batch, batch=20)
+        ingestor.add_many(batch, batch=20)
 
-    threads = [
-        threading.Thread(target=write, args=(r, first))
-        for r, first in zip(replicas, (1731330000, 1731340000), strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    with Session(replicas[0].engine) as session:
+    with two_replicas_at_once(db_url, write) as session:
         pairs = session.execute(
             select(Incident.root_ts, Message.ts).join(
                 Message, Message.id == Incident.root_message_id
