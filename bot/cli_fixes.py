@@ -1,4 +1,4 @@
-"""`friction fix add|list` and `friction report --fixes`: fixes and whether they worked.
+"""`friction fix add|list|remove` and `friction report --fixes`: fixes and whether they worked.
 
 Typer commands and a plain function; `bot/cli.py` registers them on the `friction` app.
 """
@@ -18,13 +18,14 @@ from sqlmodel import Session
 
 from bot.cli import DbOption, _url, user_errors
 from bot.config import settings
-from bot.fixes import NewFix, heading, record_fix
+from bot.fixes import NewFix, heading, record_fix, unrecord_fix
 from digests.fix_effect import FixEffect, fix_effects
 from storage.db import open_ledger
 from storage.fixes import list_fixes
 
 fix_app = typer.Typer(
-    help="Fixes: record what was changed to stop a failure, and list them.", no_args_is_help=True
+    help="Fixes: record what was changed to stop a failure, list them, remove a mistake.",
+    no_args_is_help=True,
 )
 
 
@@ -84,6 +85,17 @@ def fix_list(db: DbOption = None) -> None:
     for row in rows:
         by = (row.fix.created_by_hash or "")[:8] or "command line"
         typer.echo(f"{heading(row)}  (by {by}, {row.fix.created_at:%Y-%m-%d %H:%M} UTC)")
+
+
+@fix_app.command("remove")
+def fix_remove(
+    number: Annotated[str, typer.Argument(help="The fix's number, as `fix list` shows it.")],
+    db: DbOption = None,
+) -> None:
+    """Remove a fix recorded by mistake: the report and the digest stop measuring it."""
+    with user_errors():
+        row = unrecord_fix(ledger(db), number, None)
+    typer.echo(f"Removed fix {heading(row)}")
 
 
 def report_fixes(

@@ -1,4 +1,4 @@
-"""Recording a fix, from the command line or from Slack, and `/friction fix add|list`.
+"""Recording a fix, from the command line or from Slack, and `/friction fix add|list|remove`.
 
 The target must be a catalog id (a typo gets the nearest ids), the date a past or present
 moment, the cohort one the ledger knows; the description is redacted like any captured text
@@ -8,6 +8,7 @@ and the person recording it is kept only as a salted hash.
 from __future__ import annotations
 
 import difflib
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -19,14 +20,16 @@ from bot.context import Context
 from bot.labels import parse_label
 from bot.privacy import redact
 from digests.fix_effect import effect, fix_heading
-from storage.fixes import FixRow, add_fix, known_cohorts, list_fixes
+from storage.fixes import FixRow, add_fix, known_cohorts, list_fixes, remove_fix
 from storage.models import Fix
+
+log = logging.getLogger(__name__)
 
 MAX_DESCRIPTION = 500
 SLACK_LIST = 10  # fixes shown by `/friction fix list`, newest first
 USAGE = (
     "Usage: `/friction fix add <signature|domain> <what changed> [--at YYYY-MM-DD] "
-    "[--cohort C]` or `/friction fix list`."
+    "[--cohort C]`, `/friction fix list` or `/friction fix remove <number>`."
 )
 REFUSED = "Recording and reviewing fixes is for course leads and TAs. Nothing changed."
 QUOTES = "\"'\u201c\u201d\u2018\u2019"  # straight and curly, as Slack clients may send them
@@ -103,6 +106,19 @@ def _check_cohort(cohort: str, known: list[str]) -> None:
     raise FixError(f"`{cohort}` is not a cohort: {hint}")
 
 
+def unrecord_fix(engine: Engine, number: str, removed_by_hash: str | None) -> FixRow:
+    """Remove a fix recorded by mistake, by its number (`#3` or `3`, as `fix list` shows)."""
+    fix_id = number.removeprefix("#")
+    if not fix_id.isdigit():
+        raise FixError(f"`{number}` is not a fix number: `fix list` shows them (`#3`).")
+    with Session(engine) as session:
+        row = remove_fix(session, int(fix_id))
+    if row is None:
+        raise FixError(f"There is no fix #{fix_id}: `fix list` shows the fixes recorded.")
+    log.info("fix removed", extra={"fix": row.fix.id, "by": removed_by_hash or "command line"})
+    return row
+
+
 def heading(row: FixRow) -> str:
     fix = row.fix
     return fix_heading(fix.id, fix.at, row.target, fix.cohort, fix.description)
@@ -111,12 +127,15 @@ def heading(row: FixRow) -> str:
 def slash_fix(
     context: Context, words: list[str], user_id: str, role: Role, window: timedelta
 ) -> str:
-    """`/friction fix add ...` and `/friction fix list`, for leads and TAs."""
+    """`/friction fix add ...`, `fix list` and `fix remove N`, for leads and TAs."""
     if not role.can_view:
         return REFUSED
     action, rest = (words[0].lower(), words[1:]) if words else ("", [])
     if action == "list":
         return _slack_list(context, window)
+    if action == "remove" and len(rest) == 1:
+        row = unrecord_fix(context.engine, rest[0], context.pseudonymize(user_id))
+        return f"Removed fix {heading(row)}"
     if action != "add" or len(rest) < 2:
         return USAGE
     options, words_left = _options(rest)

@@ -74,7 +74,8 @@ def help_text(role: Role) -> str:
         "• `/friction silence <domain> <30m|2h|1d>`: mute a domain's spike alerts for a while; "
         "`/friction silence list` and `/friction silence off <domain>`\n"
         "• `/friction fix add <domain|signature> <what changed> [--at YYYY-MM-DD] "
-        "[--cohort C]` and `/friction fix list`: record a fix, see its before/after\n"
+        "[--cohort C]`, `/friction fix list` and `/friction fix remove <number>`: record a fix, "
+        "see its before/after, remove one recorded by mistake\n"
         "• Or use the message's ⋯ menu → *Tag friction*.\n"
         f"Domains: {domains}; signatures look like `iam.passrole`.\n{you}"
     )

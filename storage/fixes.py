@@ -1,4 +1,5 @@
-"""Fix records: written once (by `friction fix add` or `/friction fix add`), listed newest first.
+"""Fix records: written once (by `friction fix add` or `/friction fix add`), listed newest first,
+removed by `fix remove` when recorded by mistake.
 
 The caller redacts the description and pseudonymises who recorded it; this module only stores
 and reads rows, with the target's title for display.
@@ -32,6 +33,16 @@ def add_fix(session: Session, fix: Fix) -> FixRow:
     session.add(fix)
     session.commit()
     return FixRow(fix, session.execute(_titled().where(Fix.id == fix.id)).one()[1])
+
+
+def remove_fix(session: Session, fix_id: int) -> FixRow | None:
+    """Delete the fix `fix_id`; what it was, or None when there is no such fix."""
+    found = session.execute(_titled().where(Fix.id == fix_id)).one_or_none()
+    if found is None:
+        return None
+    session.delete(found[0])
+    session.commit()
+    return FixRow(*found)
 
 
 def list_fixes(

@@ -245,6 +245,14 @@ def test_a_fix_recorded_in_the_shell_shows_in_the_report_and_the_digest(tmp_path
     listed = invoke("fix", "list", "--db", db)
     assert "#1 2026-10-05 · iam.passrole · cohort lab4" in listed.stdout
     assert "(by command line," in listed.stdout
+    mistake = invoke("fix", "add", "s3", "recorded by mistake", "--db", db)
+    assert mistake.stdout.startswith("Recorded fix #2 ")
+    removed = invoke("fix", "remove", "#2", "--db", db)
+    assert removed.returncode == 0 and removed.stdout.startswith("Removed fix #2 "), removed
+    assert "#2 " not in invoke("fix", "list", "--db", db).stdout
+    for number, error in [("2", "There is no fix #2"), ("two", "`two` is not a fix number")]:
+        result = invoke("fix", "remove", number, "--db", db)
+        assert result.returncode == 2 and error in result.stderr, (number, result.stderr)
 
     report = invoke("report", "--fixes", "--until", "2026-11-16", "--db", db)
     assert report.returncode == 0, report.stderr
@@ -323,3 +331,10 @@ def test_leads_and_tas_record_and_list_fixes_in_slack_and_learners_cannot(bot): 
     newest, older = listed.split("\n*#1")
     assert newest.startswith(f"*#2 {today} · s3:") and "too early to tell" in newest
     assert "too little data to tell: 0 incidents in the 10" in older  # days since --at
+
+    assert bot.command("fix remove 2", user=LEARNER)["text"] == REFUSED
+    removed = bot.command("fix remove #2", user=TA)["text"]
+    assert removed == f"Removed fix #2 {today} · s3: Lab 2 doesn't hide the bucket's name any more"
+    assert "There is no fix #2" in bot.command("fix remove 2", user=LEAD)["text"]
+    assert "Usage: `/friction fix add" in bot.command("fix remove", user=LEAD)["text"]
+    assert [f.id for f in fixes_in(bot.context.engine)] == [1]
