@@ -18,6 +18,7 @@ from sqlmodel import Session
 from bot.authz import Role
 from bot.context import Context
 from bot.labels import parse_label
+from bot.logs import log_event
 from bot.privacy import redact
 from digests.fix_effect import effect, fix_heading
 from storage.fixes import FixRow, add_fix, known_cohorts, list_fixes, remove_fix
@@ -115,7 +116,7 @@ def unrecord_fix(engine: Engine, number: str, removed_by_hash: str | None) -> Fi
         row = remove_fix(session, int(fix_id))
     if row is None:
         raise FixError(f"There is no fix #{fix_id}: `fix list` shows the fixes recorded.")
-    log.info("fix removed", extra={"fix": row.fix.id, "by": removed_by_hash or "command line"})
+    log_event(log, "fix.removed", fix=row.fix.id, by=removed_by_hash or "command line")
     return row
 
 
