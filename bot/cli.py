@@ -140,7 +140,7 @@ def report(
             result = build_report(session, window)
             hints = hint_rates(session, window)
     if format is Format.json:
-        typer.echo(to_json(result))
+        typer.echo(to_json(result, hints))
     elif format is Format.csv:
         typer.echo(to_csv(result), nl=False)
     else:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
+from storage.hint_queries import HintRate
 from storage.queries import (
     Window,
     friction_by_domain,
@@ -89,10 +91,14 @@ def minutes(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 60, 1)
 
 
-def to_json(report: FrictionReport) -> str:
+def to_json(report: FrictionReport, hints: Sequence[HintRate] = ()) -> str:
+    """The report, and how the hints in learners' threads were answered, per signature."""
     data = asdict(report)
     for key in ("since", "until"):
         data[key] = data[key].isoformat() if data[key] else None
+    data["hints"] = [
+        {**asdict(rate), "no_answer": rate.no_answer, "hit_rate": rate.hit_rate} for rate in hints
+    ]
     return json.dumps(data, indent=2)
 
 

@@ -9,6 +9,7 @@ a control thread after it and waits for the control's hint: by then the first wa
 from __future__ import annotations
 
 import copy
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -247,6 +248,17 @@ def test_the_buttons_resolve_or_flag_the_incident_and_the_hit_rate_is_reported(
     report = friction("report", "--db", db_url, env={"FRICTION_SALT": "test-salt"})
     assert report.returncode == 0, report.stderr
     assert line in report.stdout
+    as_json = friction("report", "-f", "json", "--db", db_url, env={"FRICTION_SALT": "test-salt"})
+    assert json.loads(as_json.stdout)["hints"] == [
+        {
+            "signature": "iam.passrole",
+            "posted": 3,
+            "fixed": 1,
+            "not_it": 1,
+            "no_answer": 1,
+            "hit_rate": 0.5,
+        }
+    ]
     with Session(bot.live.engine) as session:
         digest = build_digest(session, parse_period("this-week", "UTC"))
     assert line in str(digest_blocks(digest))
