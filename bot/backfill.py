@@ -17,7 +17,7 @@ import re
 import threading
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -25,10 +25,9 @@ from sqlmodel import Session
 
 from bot.capture import CapturedMessage, capture, skip_reason
 from bot.context import Context
-from bot.history import OPEN_THREAD_DAYS, Pace, Tier, history_pages, thread_replies
-from bot.ingest import ts_time
+from bot.history import Pace, Tier, history_pages, open_thread_replies, thread_replies
 from bot.progress import progress_bar
-from storage.ledger import channel_row, meta_value, open_thread_roots, set_meta
+from storage.ledger import channel_row, meta_value, set_meta
 from storage.models import Channel, Meta
 
 CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
@@ -116,7 +115,10 @@ def backfill(
                 _save(context, key, row.id, checkpoint, done=False)
             advance(len(raw))
         if result.finished:
-            raw = _older_threads(context, client, row.id, channel_id, checkpoint.oldest, replies)
+            older = open_thread_replies(
+                context.engine, client, row.id, channel_id, checkpoint.oldest, replies
+            )
+            raw = list(older)
             captured = _captured(raw, team_id, channel_id, name, emoji, result.skipped)
             result.outcomes += context.ingestor.add_many(captured)
             _save(context, key, row.id, checkpoint, done=True)
@@ -124,26 +126,6 @@ def backfill(
     with Session(context.engine) as session:
         result.high_water_ts = session.get(Channel, row.id).high_water_ts
     return result
-
-
-def _older_threads(
-    context: Context,
-    client: WebClient,
-    channel_pk: int,
-    channel_id: str,
-    oldest: str | None,
-    pace: Pace,
-) -> list[dict[str, Any]]:
-    """Replies after `oldest` in threads started before it: the window's history pages list a
-    thread under its root only. Read for the unresolved incidents of the last
-    `OPEN_THREAD_DAYS`, as the live bot's catch-up does."""
-    if oldest is None:
-        return []
-    since = datetime.now(UTC) - timedelta(days=OPEN_THREAD_DAYS)
-    with Session(context.engine) as session:
-        roots = open_thread_roots(session, channel_pk, since, ts_time(oldest))
-    threads = (thread_replies(client, channel_id, root, pace, oldest=oldest) for root in roots)
-    return [reply for thread in threads for reply in thread]
 
 
 def _captured(

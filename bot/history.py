@@ -15,9 +15,15 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.ingest import ts_time
+from storage.ledger import open_thread_roots
 
 OPEN_THREAD_DAYS = 14
 """Unresolved incidents this young get their threads re-read for replies a window missed."""
@@ -122,3 +128,24 @@ def thread_replies(
         cursor = _cursor(answer)
         if cursor is None:
             return
+
+
+def open_thread_replies(
+    engine: Engine,
+    client: WebClient,
+    channel_pk: int,
+    channel_id: str,
+    oldest: str | None,
+    pace: Pace,
+) -> Iterator[dict[str, Any]]:
+    """Replies after `oldest` in threads started before it, which a history window from
+    `oldest` does not list (Slack shows a thread under its root only): those of the
+    channel's unresolved incidents of the last `OPEN_THREAD_DAYS`. For catch-up and backfill;
+    nothing when the window starts at the beginning of history (None)."""
+    if oldest is None:
+        return
+    since = datetime.now(UTC) - timedelta(days=OPEN_THREAD_DAYS)
+    with Session(engine) as session:
+        roots = open_thread_roots(session, channel_pk, since, ts_time(oldest))
+    for root_ts in roots:
+        yield from thread_replies(client, channel_id, root_ts, pace, oldest=oldest)

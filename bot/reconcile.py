@@ -25,12 +25,12 @@ from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from bot.context import Context
-from bot.history import OPEN_THREAD_DAYS, Pace, Tier, history_pages, thread_replies
+from bot.history import Pace, Tier, history_pages, open_thread_replies, thread_replies
 from bot.ingest import ts_time
 from bot.live_events import ChannelNames
 from bot.logs import log_event
 from bot.spool import Spool
-from storage.ledger import channel_row, find_channel, meta_value, open_thread_roots, set_meta
+from storage.ledger import channel_row, find_channel, meta_value, set_meta
 from storage.models import Message, Meta
 
 log = logging.getLogger(__name__)
@@ -188,13 +188,13 @@ class Reconciler:
             return
         with Session(self.context.engine) as session:
             channel = find_channel(session, self.team_id, channel_id)
-            if channel is None:
-                return
-            since = datetime.now(UTC) - timedelta(days=OPEN_THREAD_DAYS)
-            roots = open_thread_roots(session, channel.id, since, ts_time(progress.oldest))
-        for root_ts in roots:
-            replies = thread_replies(self.client, channel_id, root_ts, pace, oldest=progress.oldest)
-            bodies = [self._body(channel_id, reply) for reply in replies]
+        if channel is None:
+            return
+        replies = open_thread_replies(
+            self.context.engine, self.client, channel.id, channel_id, progress.oldest, pace
+        )
+        bodies = [self._body(channel_id, reply) for reply in replies]
+        if bodies:
             self.spool.put_many(bodies, [None] * len(bodies))
             progress.messages += len(bodies)
 
