@@ -69,6 +69,20 @@ def test_a_pass_brings_in_everything_once_and_moves_the_high_water_mark(
     assert [m.ts for m in live.messages()] == [*stamps, later]
 
 
+def test_a_pass_reads_new_replies_in_open_threads_older_than_its_window(
+    live: Running, fake_slack: FakeSlack
+) -> None:
+    root = fake_slack.post(HELP_CHANNEL, "lab 4: AccessDenied on s3:GetObject")["ts"]
+    help_channel(reconciler(live.bot).run())
+    live.settle()  # the incident is in the ledger
+    fake_slack.post(HELP_CHANNEL, "thanks, that worked!", thread_ts=root)
+    again = help_channel(reconciler(live.bot).run())
+    assert again.messages == 1  # history from the high-water mark lists no thread root
+    live.settle()
+    [incident] = [i for i in live.incidents() if i.root_ts == root]
+    assert incident.resolved_by == "asker"
+
+
 def test_a_pass_cut_short_resumes_from_its_checkpoint(live: Running, fake_slack: FakeSlack) -> None:
     stamps = posted_while_away(fake_slack, 40)
     fake_slack.rate_limit("conversations.history", calls=2, per=3600)
