@@ -10,7 +10,7 @@ the original analysis's mix of domains, 90 % resolved. The digest of the last co
 with the median CPU time (this process plus the PostgreSQL server's processes), which other
 work on a shared machine does not inflate, and the plan of every statement the digest runs
 (EXPLAIN QUERY PLAN; EXPLAIN ANALYZE on PostgreSQL). PostgreSQL is a throwaway server
-(tests/postgres_server.py) unless `--postgresql-url` names a database; `--sqlite-file` keeps
+(tests/support/postgres_server.py) unless `--postgresql-url` names a database; `--sqlite-file` keeps
 the SQLite ledger. A ledger that already holds the incidents is reused, not generated again.
 """
 
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from postgres_server import throwaway_database  # noqa: E402
+from support.postgres_server import throwaway_database  # noqa: E402
 
 from digests.alerts import observations  # noqa: E402
 from digests.config import AlertSettings  # noqa: E402

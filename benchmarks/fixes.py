@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 from digest import END, load  # noqa: E402
-from postgres_server import throwaway_database  # noqa: E402
+from support.postgres_server import throwaway_database  # noqa: E402
 
 from digests.fix_effect import fix_effects  # noqa: E402
 from storage.db import open_ledger  # noqa: E402

@@ -4,7 +4,7 @@
 
 The live bot runs as `friction run --http` assembles it (signed HTTP, spool, writer, hint
 worker) against the tests' fake Slack on 127.0.0.1, on a SQLite or PostgreSQL (a throwaway
-server, tests/postgres_server.py) ledger holding `--incidents` earlier incidents (default:
+server, tests/support/postgres_server.py) ledger holding `--incidents` earlier incidents (default:
 both backends). Each round a learner posts a new PassRole error in an opted-in channel.
 Printed: the event's acknowledgement (what Slack waits for), and the time from the
 start of the event's POST to the `chat.postMessage` of its hint arriving at the fake Slack;
@@ -23,14 +23,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fake_slack import FakeSlack  # noqa: E402
-from live_harness import running_bot  # noqa: E402
-from postgres_server import throwaway_database  # noqa: E402
-from slack_samples import HELP_CHANNEL, TEAM_ID, load, message_event, wrap_event  # noqa: E402
+from support.fake_slack import FakeSlack  # noqa: E402
+from support.live_harness import running_bot  # noqa: E402
+from support.postgres_server import throwaway_database  # noqa: E402
+from support.slack_samples import HELP_CHANNEL, TEAM_ID, load, message_event, wrap_event  # noqa: E402
 
-from bot.capture import CapturedMessage  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.context import open_context  # noqa: E402
+from bot.ingest.capture import CapturedMessage  # noqa: E402
 
 PASSROLE = load("events/message.json")["event"]["text"]
 

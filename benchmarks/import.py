@@ -5,7 +5,8 @@
 
 Prints, per backend and run: messages imported, seconds, messages/s (classification included),
 the CPU seconds of the importing process and of its reading worker (parsing the day files,
-redaction and classification run there, see bot/reading.py), and the peak RSS of each; then the
+redaction and classification run there, see bot/ingest/reading.py), and the peak RSS of each;
+then the
 medians over the runs (the machine is shared: quote medians). Last, what one message costs in
 each of the worker's stages on one core without a database: read+capture, redact, classify.
 Targets: >= 10,000 msg/s into SQLite, peak RSS < 300 MB. Each import runs in a fresh child
@@ -58,7 +59,7 @@ def child(export: Path, url: str) -> None:
     """Runs in the child process: one import, its figures as a JSON line."""
     from bot.config import Settings
     from bot.context import open_context
-    from bot.importer import import_export
+    from bot.history.importer import import_export
 
     context = open_context(Settings(FRICTION_SALT=SALT), url)
     started, cpu = time.perf_counter(), time.process_time()
@@ -98,9 +99,9 @@ def cpu_floor(export: Path, sample: int = 20_000) -> tuple[float, float, float]:
     """CPU microseconds per message to read+capture, to redact, and to classify (no database)."""
     from itertools import islice
 
-    from bot.export_reader import ExportReader
-    from bot.ingest import DEFAULT_RESOLUTION_EMOJI
-    from bot.privacy import redact
+    from bot.history.export_reader import ExportReader
+    from bot.ingest.ingestor import DEFAULT_RESOLUTION_EMOJI
+    from bot.ingest.privacy import redact
     from classifiers import Classifier
 
     classifier = Classifier()
@@ -138,7 +139,7 @@ def main() -> None:
                 run_child(export, f"sqlite:///{work}/ledger{i}.db") for i in range(args.repeat)
             ]
         if args.backend in ("postgresql", "both"):
-            from postgres_server import PostgresServer, find_bindir
+            from support.postgres_server import PostgresServer, find_bindir
 
             bindir = find_bindir()
             if bindir is None:

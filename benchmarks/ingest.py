@@ -1,10 +1,10 @@
 """Live-capture throughput: N signed events over loopback into `friction run` in HTTP mode.
 
-Starts the fake Slack Web API (tests/fake_slack.py), then, each as its own process and started
-afresh for every round:
+Starts the fake Slack Web API (tests/support/fake_slack.py), then, each as its own process and
+started afresh for every round:
   1. a bare Bolt app that only acknowledges `message` events (the reference),
   2. `friction run` on a fresh SQLite ledger (spool, writer, classification, everything).
-Both are served the same way (bot/server.py: waitress, its default thread pool). The same N
+Both are served the same way (bot/slack/server.py: waitress, its default thread pool). The same N
 signed events are posted to each at the given concurrency over keep-alive connections; the two
 apps alternate so that other load on the machine hits both alike. Printed per round and as
 medians: events/s (acked), ack latency p50/p99, rows in the ledger (must equal N), the time
@@ -36,9 +36,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from fake_slack import FakeSlack  # noqa: E402
-from slack_samples import message_event, wrap_event  # noqa: E402
-from slack_signing import event_request, signed_headers  # noqa: E402
+from support.fake_slack import FakeSlack  # noqa: E402
+from support.slack_samples import message_event, wrap_event  # noqa: E402
+from support.slack_signing import event_request, signed_headers  # noqa: E402
 
 SECRET = "bench-signing-secret"
 BARE = "bare Bolt app (ack only)"
@@ -58,7 +58,7 @@ BARE_APP = """
 import sys
 from slack_bolt import App
 from slack_sdk import WebClient
-from bot.server import HttpServer
+from bot.slack.server import HttpServer
 app = App(client=WebClient(token=sys.argv[2], base_url=sys.argv[3]), signing_secret=sys.argv[1],
           token_verification_enabled=False)
 app.event("message")(lambda: None)

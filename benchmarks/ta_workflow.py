@@ -21,15 +21,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fake_slack import FakeSlack  # noqa: E402
-from slack_samples import TA, TEAM_ID, event_body, interaction, slash_command  # noqa: E402
-from slack_signing import SlackSender  # noqa: E402
+from support.fake_slack import FakeSlack  # noqa: E402
+from support.slack_samples import TA, TEAM_ID, event_body, interaction, slash_command  # noqa: E402
+from support.slack_signing import SlackSender  # noqa: E402
 
-from bot.capture import CapturedMessage  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.context import open_context  # noqa: E402
-from bot.server import HttpServer  # noqa: E402
-from bot.slack_app import build_app  # noqa: E402
+from bot.ingest.capture import CapturedMessage  # noqa: E402
+from bot.slack.app import build_app  # noqa: E402
+from bot.slack.server import HttpServer  # noqa: E402
 
 SECRET = "bench-secret"
 CHANNEL = "C0123HELP"

@@ -1,5 +1,5 @@
 """`python -m bot` runs the `friction` command line."""
 
-from bot.cli import app
+from bot.cli.main import app
 
 app(prog_name="friction")

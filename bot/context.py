@@ -8,8 +8,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.config import ConfigError, Settings
-from bot.ingest import Ingestor
-from bot.privacy import Pseudonymizer, new_salt
+from bot.ingest.ingestor import Ingestor
+from bot.ingest.privacy import Pseudonymizer, new_salt
 from classifiers import CLASSIFIER_VERSION, Classifier, LearnedStage, LearnedStageError, catalog
 from storage.db import open_ledger
 from storage.ledger import meta_value, set_meta, set_meta_once, sync_taxonomy

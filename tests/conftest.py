@@ -5,10 +5,11 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from postgres_server import PostgresServer, find_bindir
+from support.postgres_server import PostgresServer, find_bindir
 
-# The fake Slack (Web API + Socket Mode) fixture, ``fake_slack``, lives with the fake.
-pytest_plugins = ["fake_slack"]
+# The fake Slack (Web API + Socket Mode) fixture, ``fake_slack``, lives with the fake; the TA
+# workflow's app over HTTP, ``bot``, with its driver.
+pytest_plugins = ["support.fake_slack", "support.ta_app"]
 
 NO_POSTGRES = "PostgreSQL server binaries not found: install Debian's postgresql package"
 

@@ -19,13 +19,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import test_ta_slack
-from digest_ledgers import S3_ACCESS_DENIED, Writer, ledger_context
-from fake_slack import LEADS_CHANNEL, error
-from friction_cli import friction
-from slack_samples import LEAD, LEARNER
 from sqlmodel import Session
-from test_cli import PASSROLE
+from support.digest_ledgers import S3_ACCESS_DENIED, Writer, ledger_context
+from support.fake_slack import LEADS_CHANNEL, error
+from support.friction_cli import friction
+from support.learner_text import PASSROLE
+from support.slack_samples import LEAD, LEARNER
 
 from digests.alerts import AlertChecker, backtest, silence, silenced_until, silences
 from digests.config import AlertSettings, Inhibition, parse_duration
@@ -293,37 +292,34 @@ def test_quiet_hours_still_let_the_resolved_reply_through(storm, fake_slack):
     assert reply["text"].startswith(":white_check_mark: Resolved:")
 
 
-slack_bot = test_ta_slack.bot  # fixture: the app with the TA workflow, over real HTTP
-
-
-def test_a_ta_silences_iam_over_slack_and_the_alert_checker_holds_it_back(slack_bot, fake_slack):
+def test_a_ta_silences_iam_over_slack_and_the_alert_checker_holds_it_back(bot, fake_slack):
     for _ in range(8):  # an IAM storm now, in a ledger with no history: far above baseline
-        slack_bot.post(PASSROLE)
+        bot.post(PASSROLE)
     now = datetime.now(UTC)
     checker = AlertChecker(
-        slack_bot.context.engine, AlertSettings(), channel=LEADS_CHANNEL, client=fake_slack.client()
+        bot.context.engine, AlertSettings(), channel=LEADS_CHANNEL, client=fake_slack.client()
     )
 
-    reply = slack_bot.command("silence iam 2h")
+    reply = bot.command("silence iam 2h")
     assert reply["response_type"] == "ephemeral"
     assert reply["text"].startswith("Spike alerts for `iam` are silenced in every cohort until ")
     assert "(UTC). `/friction silence off iam` lifts it." in reply["text"]
-    with Session(slack_bot.context.engine) as session:
+    with Session(bot.context.engine) as session:
         (held,) = silences(session, now)
     assert held.domain == "iam" and held.cohort is None
     assert timedelta(hours=2) <= held.until - now < timedelta(hours=2, minutes=1)
-    listed = slack_bot.command("silence list")["text"]
+    listed = bot.command("silence list")["text"]
     assert "`iam` (every cohort) until" in listed
 
     assert [e.action for e in _run(checker, [now, now + 5 * MIN])] == ["pending", "muted"]
     assert fake_slack.messages(LEADS_CHANNEL) == []
 
-    assert slack_bot.command("silence off iam")["text"] == "Spike alerts for `iam` are on again."
+    assert bot.command("silence off iam")["text"] == "Spike alerts for `iam` are on again."
     assert [e.action for e in checker.check(now + 10 * MIN)] == ["fire"]
     (alert,) = fake_slack.messages(LEADS_CHANNEL)
     assert "Identity & Access (IAM) spike" in alert["text"]
-    assert slack_bot.command("silence list")["text"] == "No silences: every watched domain alerts."
-    off = slack_bot.command("silence off iam")["text"]
+    assert bot.command("silence list")["text"] == "No silences: every watched domain alerts."
+    off = bot.command("silence off iam")["text"]
     assert off == "No silence on `iam` was in force: nothing changed."
 
 
@@ -341,21 +337,21 @@ USAGE = "Usage: `/friction silence <domain> <duration>`"
         ("silence", USAGE),
     ],
 )
-def test_silence_mistakes_get_a_precise_reply_and_silence_nothing(slack_bot, text, expected):
-    reply = slack_bot.command(text)["text"]
+def test_silence_mistakes_get_a_precise_reply_and_silence_nothing(bot, text, expected):
+    reply = bot.command(text)["text"]
     assert expected in reply and USAGE in reply
-    assert slack_bot.command("silence list")["text"] == "No silences: every watched domain alerts."
+    assert bot.command("silence list")["text"] == "No silences: every watched domain alerts."
 
 
-def test_only_tas_may_silence(slack_bot):
+def test_only_tas_may_silence(bot):
     for user in (LEARNER, LEAD):
-        reply = slack_bot.command("silence iam 2h", user=user)["text"]
+        reply = bot.command("silence iam 2h", user=user)["text"]
         assert reply.startswith("Only TAs can tag, resolve or re-open friction, or silence alerts.")
-    assert slack_bot.command("silence list")["text"] == "No silences: every watched domain alerts."
+    assert bot.command("silence list")["text"] == "No silences: every watched domain alerts."
 
 
-def test_silencing_a_domain_no_spike_check_watches_says_so(slack_bot):
-    reply = slack_bot.command("silence ec2 1h")["text"]
+def test_silencing_a_domain_no_spike_check_watches_says_so(bot):
+    reply = bot.command("silence ec2 1h")["text"]
     assert "Spike alerts for `ec2` are silenced" in reply
     assert "(Spike checks watch `iam` only: add `ec2` to [alerts] domains" in reply
-    assert "/friction silence <domain> <30m|2h|1d>" in slack_bot.command("help")["text"]
+    assert "/friction silence <domain> <30m|2h|1d>" in bot.command("help")["text"]

@@ -8,19 +8,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from fake_slack import FakeSlack, error, ratelimited
-from friction_cli import friction
-from slack_samples import EXPORT
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlmodel import Session
+from support.fake_slack import FakeSlack, error, ratelimited
+from support.friction_cli import friction
+from support.slack_samples import EXPORT
 
-from bot.backfill import backfill
 from bot.config import Settings
 from bot.context import open_context
-from bot.history import Tier
-from bot.importer import import_export
-from bot.slack_app import web_client
+from bot.history.backfill import backfill
+from bot.history.importer import import_export
+from bot.slack.app import web_client
+from bot.slack.conversations import Tier
 from storage.ledger import meta_value
 from storage.models import Channel, Incident, Message
 

@@ -7,6 +7,7 @@ from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pytest
+from support.friction_cli import friction
 
 from classifiers import (
     CLASSIFIER_VERSION,
@@ -22,7 +23,6 @@ from classifiers import (
 )
 from classifiers.catalog import DEFAULT_PATH
 from classifiers.evaluate import LabelledSetError, evaluate, load_examples
-from tests.friction_cli import friction
 
 DEV_SET = Path(__file__).parent / "data" / "dev.jsonl"
 

@@ -6,22 +6,14 @@ import json
 import re
 
 import pytest
-from friction_cli import friction
+from support.friction_cli import friction
+from support.learner_text import NO_SUCH_BUCKET, PASSROLE
 
-from bot.capture import CapturedMessage
 from bot.config import Settings
 from bot.context import open_context
+from bot.ingest.capture import CapturedMessage
 
 T0 = 1_788_000_000  # 2026-08-29, a Saturday 10:40 UTC
-PASSROLE = (
-    "An error occurred (AccessDeniedException) when calling the CreateFunction operation: "
-    "User: arn:aws:sts::123456789012:assumed-role/voclabs/u is not authorized to perform: "
-    "iam:PassRole on resource: arn:aws:iam::123456789012:role/LabRole"
-)
-NO_SUCH_BUCKET = (
-    "An error occurred (NoSuchBucket) when calling the PutObject operation: "
-    "The specified bucket does not exist"
-)
 
 
 @pytest.fixture

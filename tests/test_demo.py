@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from friction_cli import friction, friction_process
+from support.friction_cli import friction, friction_process
 
 ROOT = Path(__file__).parents[1]
 COHORT = ROOT / "bot" / "demo_cohort"

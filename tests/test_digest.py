@@ -9,17 +9,17 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from digest_ledgers import (
+from PIL import Image
+from sqlmodel import Session, select
+from support.digest_ledgers import (
     WEEK47,
     Writer,
     ledger_context,
     mark_needs_triage,
 )
-from fake_slack import LEADS_CHANNEL, error
-from friction_cli import friction
-from PIL import Image
-from sqlmodel import Session, select
-from test_cli import NO_SUCH_BUCKET, PASSROLE
+from support.fake_slack import LEADS_CHANNEL, error
+from support.friction_cli import friction
+from support.learner_text import NO_SUCH_BUCKET, PASSROLE
 
 from digests.blocks import MAX_BLOCKS, MAX_HEADER, MAX_TEXT, digest_blocks
 from digests.chart import DOWNTIME_COLOUR, DPI, INCIDENT_COLOUR, SIZE_INCHES, digest_png

@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from digest_ledgers import ledger_context
-from fake_slack import LEADS_CHANNEL
 from sqlmodel import Session, select
+from support.digest_ledgers import ledger_context
+from support.fake_slack import LEADS_CHANNEL
 
 from digests.config import AlertSettings, DigestSettings
 from digests.runs import due_period

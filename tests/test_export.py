@@ -8,14 +8,14 @@ import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
-from friction_cli import friction
 from sqlalchemy import select
 from sqlmodel import Session
+from support.friction_cli import friction
 
 from bot.config import Settings
 from bot.context import open_context
-from bot.export_ledger import export_ledger
-from bot.importer import import_export
+from bot.history.export import export_ledger
+from bot.history.importer import import_export
 from digests.report import build_report
 from storage.models import Channel, Incident, Message
 from storage.queries import Window

@@ -14,11 +14,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from fake_slack import FakeSlack, error, ratelimited
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.app.app import SlackAppDevelopmentServer
-from slack_samples import (
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.socket_mode import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
+from slack_sdk.web import SlackResponse
+from slack_sdk.webhook import WebhookClient
+from support.fake_slack import FakeSlack, error, ratelimited
+from support.slack_samples import (
     BOT_USER_ID,
     HELP_CHANNEL,
     LEADS_CHANNEL,
@@ -32,14 +39,7 @@ from slack_samples import (
     slash_command,
     wrap_event,
 )
-from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-from slack_sdk.socket_mode import SocketModeClient
-from slack_sdk.socket_mode.request import SocketModeRequest
-from slack_sdk.socket_mode.response import SocketModeResponse
-from slack_sdk.web import SlackResponse
-from slack_sdk.webhook import WebhookClient
-from slack_signing import SlackSender
+from support.slack_signing import SlackSender
 
 SECRET = "test-signing-secret"
 

@@ -23,16 +23,15 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from digest_ledgers import CHANNEL_NAMES, ledger_context, ts
-from friction_cli import friction
 from rich.console import Console
-from slack_samples import LEAD, LEARNER, TA
 from sqlmodel import Session, select
-from test_cli import PASSROLE
-from test_ta_slack import bot  # noqa: F401  (the app over real HTTP, as the TA tests use it)
+from support.digest_ledgers import CHANNEL_NAMES, ledger_context, ts
+from support.friction_cli import friction
+from support.learner_text import PASSROLE
+from support.slack_samples import LEAD, LEARNER, TA
 
-from bot.capture import CapturedMessage
-from bot.fixes import REFUSED, NewFix, record_fix
+from bot.ingest.capture import CapturedMessage
+from bot.remediation.fixes import REFUSED, NewFix, record_fix
 from digests.blocks import digest_blocks
 from digests.export import digest_json
 from digests.fix_effect import clopper_pearson, fix_effects, rate_ratio, regularized_beta
@@ -297,7 +296,7 @@ def fixes_in(engine) -> list[Fix]:
         return list(session.exec(select(Fix).order_by(Fix.id)))
 
 
-def test_leads_and_tas_record_and_list_fixes_in_slack_and_learners_cannot(bot):  # noqa: F811
+def test_leads_and_tas_record_and_list_fixes_in_slack_and_learners_cannot(bot):
     ten_days_ago = (datetime.now(UTC) - 10 * DAY).date().isoformat()
     reply = bot.command(
         f"fix add iam.passrole “Lab 3 now creates LabRole” —at {ten_days_ago}", user=LEAD

@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from friction_cli import friction
 from sqlalchemy import func, select
 from sqlmodel import Session
+from support.friction_cli import friction
 
 from bot.config import Settings
 from bot.context import open_context
-from bot.forget import apply_retention, forget_user
-from bot.importer import import_export
+from bot.history.forget import apply_retention, forget_user
+from bot.history.importer import import_export
 from digests.report import build_report
 from storage.models import Incident, Message, TagEvent
 from storage.queries import Window

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_slack import BOT_ID, Call, FakeSlack
-from friction_cli import friction
-from live_harness import Running, running_bot, wait_until
-from slack_samples import (
+from sqlmodel import Session, select
+from support.fake_slack import BOT_ID, Call, FakeSlack
+from support.friction_cli import friction
+from support.live_harness import Running, running_bot, wait_until
+from support.slack_samples import (
     HELP_CHANNEL,
     LEARNER,
     TA,
@@ -31,10 +32,9 @@ from slack_samples import (
     slash_command,
     wrap_event,
 )
-from sqlmodel import Session, select
 
-from bot.friction_command import TA_ONLY
-from bot.hints import ANSWERED, ONLY_ASKER, Hints
+from bot.remediation.hints import ANSWERED, ONLY_ASKER, Hints
+from bot.ta.command import TA_ONLY
 from classifiers import catalog
 from digests.blocks import digest_blocks
 from digests.model import build_digest

@@ -12,15 +12,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from friction_cli import friction
-from slack_samples import EXPORT
 from sqlalchemy import func, select
 from sqlmodel import Session
+from support.friction_cli import friction
+from support.slack_samples import EXPORT
 
 from bot.config import Settings
 from bot.context import open_context
-from bot.export_reader import ExportReader
-from bot.importer import import_export
+from bot.history.export_reader import ExportReader
+from bot.history.importer import import_export
 from storage.models import Incident, Message
 
 ROOT = Path(__file__).parents[1]

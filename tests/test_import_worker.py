@@ -4,9 +4,9 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from bot.export_reader import ExportReader
-from bot.ingest import DEFAULT_RESOLUTION_EMOJI
-from bot.reading import read, read_export
+from bot.history.export_reader import ExportReader
+from bot.ingest.ingestor import DEFAULT_RESOLUTION_EMOJI
+from bot.ingest.reading import read, read_export
 from classifiers import Classifier
 
 COHORT = Path(__file__).parents[1] / "bot" / "demo_cohort"

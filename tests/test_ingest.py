@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from bot.capture import CapturedMessage
 from bot.config import ConfigError, Settings
 from bot.context import open_context
-from bot.ingest import Ingestor
+from bot.ingest.capture import CapturedMessage
+from bot.ingest.ingestor import Ingestor
 from storage.models import Channel, Incident, Message, TagEvent
 
 TEAM, CHANNEL = "T0123ABCD", "C0123HELP"

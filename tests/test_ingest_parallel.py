@@ -9,9 +9,9 @@ from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.context import open_context
-from bot.export_reader import ExportReader
-from bot.ingest import DEFAULT_RESOLUTION_EMOJI
-from bot.reading import read_export
+from bot.history.export_reader import ExportReader
+from bot.ingest.ingestor import DEFAULT_RESOLUTION_EMOJI
+from bot.ingest.reading import read_export
 from classifiers import classify, is_resolution
 from storage.models import Channel, Incident, Message
 

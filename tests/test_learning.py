@@ -3,13 +3,13 @@ the catalog and model to history and never touches a human tag."""
 
 from datetime import UTC, datetime
 
-from friction_cli import friction
 from sqlalchemy import select
 from sqlmodel import Session
+from support.friction_cli import friction
 
-from bot.capture import CapturedMessage
 from bot.config import Settings
 from bot.context import open_context
+from bot.ingest.capture import CapturedMessage
 from storage.ledger import message_row
 from storage.models import Channel, Incident
 from storage.tagging import tag

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_slack import FakeSlack
-from live_harness import Running, running_bot
-from slack_samples import HELP_CHANNEL, message_event, wrap_event
+from support.fake_slack import FakeSlack
+from support.live_harness import Running, running_bot
+from support.slack_samples import HELP_CHANNEL, message_event, wrap_event
 
 GENERAL = "C0GENERAL"
 LAB5 = "C0LAB5"

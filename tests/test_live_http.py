@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_slack import FakeSlack
-from friction_cli import friction
-from live_harness import Running, running_bot
-from slack_samples import HELP_CHANNEL, TEAM_ID, event_body, load, message_event, wrap_event
+from support.fake_slack import FakeSlack
+from support.friction_cli import friction
+from support.live_harness import Running, running_bot
+from support.slack_samples import HELP_CHANNEL, TEAM_ID, event_body, load, message_event, wrap_event
 
-from bot.spool import Spool
+from bot.slack.spool import Spool
 
 ROOT_TS = "1731330000.001100"
 

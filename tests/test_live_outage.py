@@ -5,15 +5,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from fake_slack import FakeSlack
-from live_harness import running_bot, wait_until
-from postgres_server import PostgresServer
-from slack_samples import message_event, wrap_event
 from sqlmodel import Session, select
+from support.fake_slack import FakeSlack
+from support.live_harness import running_bot, wait_until
+from support.postgres_server import PostgresServer
+from support.slack_samples import message_event, wrap_event
 
 from bot.config import Settings
 from bot.context import open_context
-from bot.live import LiveBot
+from bot.slack.live import LiveBot
 from storage.models import Message
 
 

@@ -6,16 +6,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_slack import FakeSlack, ratelimited
-from live_harness import Running, running_bot
-from slack_samples import HELP_CHANNEL, TA
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
+from support.fake_slack import FakeSlack, ratelimited
+from support.live_harness import Running, running_bot
+from support.slack_samples import HELP_CHANNEL, TA
 
-from bot.history import TIERS, Tier
-from bot.live import LiveBot
-from bot.reconcile import Progress, Reconciler
-from bot.slack_app import web_client
+from bot.slack.app import web_client
+from bot.slack.conversations import TIERS, Tier
+from bot.slack.live import LiveBot
+from bot.slack.reconcile import Progress, Reconciler
 from storage.ledger import find_channel
 
 FAST = Tier("test", 60_000, 15)  # no pacing in tests, Slack's small pages

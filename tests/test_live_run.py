@@ -15,14 +15,14 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from fake_slack import LEADS_CHANNEL, FakeSlack
-from friction_cli import friction, friction_process
-from live_harness import SECRET, wait_until
-from slack_samples import load, message_event, wrap_event
-from slack_signing import SlackSender
+from support.fake_slack import LEADS_CHANNEL, FakeSlack
+from support.friction_cli import friction, friction_process
+from support.live_harness import SECRET, wait_until
+from support.slack_samples import load, message_event, wrap_event
+from support.slack_signing import SlackSender
 
 from bot.config import ConfigError, Settings
-from bot.live import check_credentials
+from bot.slack.live import check_credentials
 
 BASE_ENV = {
     "FRICTION_CONFIG": None,

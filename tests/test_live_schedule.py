@@ -7,14 +7,14 @@ import threading
 from pathlib import Path
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
-from fake_slack import LEADS_CHANNEL, FakeSlack
-from live_harness import Running, running_bot
-from slack_samples import message_event, wrap_event
 from sqlmodel import Session, select
+from support.fake_slack import LEADS_CHANNEL, FakeSlack
+from support.live_harness import Running, running_bot
+from support.slack_samples import message_event, wrap_event
 
-from bot.history import Tier
-from bot.live_schedule import schedule
-from bot.reconcile import Reconciler
+from bot.slack.conversations import Tier
+from bot.slack.reconcile import Reconciler
+from bot.slack.schedule import schedule
 from storage.models import DigestRun
 
 FAST = Tier("test", 60_000, 15)

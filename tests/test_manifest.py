@@ -13,13 +13,19 @@ from typing import Any
 
 import pytest
 import yaml
-from fake_slack import MANIFEST, METHOD_SCOPES, FakeSlack, bot_scopes_from_manifest, scopes_for
 from slack_bolt import App
 from slack_sdk import WebClient
+from support.fake_slack import (
+    MANIFEST,
+    METHOD_SCOPES,
+    FakeSlack,
+    bot_scopes_from_manifest,
+    scopes_for,
+)
 
 from bot.config import Settings
 from bot.context import open_context
-from bot.slack_app import build_app
+from bot.slack.app import build_app
 
 # The bot scope each subscribed event needs (Slack refuses the subscription without it).
 EVENT_SCOPES = {

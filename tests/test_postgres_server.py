@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
-from postgres_server import PostgresServer, find_bindir
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import OperationalError
+from support.postgres_server import PostgresServer, find_bindir
 
 
 def test_db_url_is_a_working_database_of_its_backend(db_url: str, request) -> None:

@@ -2,8 +2,8 @@
 
 A learner's profile lives in AWS config files of the test's own; resources are made in moto as
 a lab would have them. The policy simulator, which moto lacks, is answered from the policies
-moto holds (tests/aws_fakes.py). The shell script is checked by bash itself, and run against a
-stand-in `aws` command answering as the AWS CLI does.
+moto holds (tests/support/aws_fakes.py). The shell script is checked by bash itself, and run
+against a stand-in `aws` command answering as the AWS CLI does.
 """
 
 import json
@@ -17,17 +17,17 @@ import boto3
 import botocore.loaders
 import botocore.session
 import pytest
-from aws_fakes import policy_simulator, refuse
 from moto import mock_aws
+from support.aws_fakes import policy_simulator, refuse
 from typer.testing import CliRunner
 
-from bot.capture import CapturedMessage
-from bot.cli import app
+from bot.cli.main import app
 from bot.config import Settings
 from bot.context import open_context
-from bot.preflight import Checker, Status, run, trusted_services
-from bot.preflight_plan import LabFile, LabFileError, load_lab_file, plan
-from bot.preflight_script import BLOCKS, script
+from bot.ingest.capture import CapturedMessage
+from bot.preflight.checks import Checker, Status, run, trusted_services
+from bot.preflight.plan import LabFile, LabFileError, load_lab_file, plan
+from bot.preflight.script import BLOCKS, script
 from classifiers import catalog
 from classifiers.catalog import CHECKS, CatalogError, load_catalog
 
@@ -461,7 +461,7 @@ def test_usage_errors_exit_2(tmp_path):
 
 def test_without_boto3_the_command_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "boto3", None)  # as if the `aws` extra were not installed
-    monkeypatch.delitem(sys.modules, "bot.preflight")
+    monkeypatch.delitem(sys.modules, "bot.preflight.checks")
     result = friction("--checks", str(lab_file(tmp_path)))
     assert result.exit_code == 2
     assert "pip install 'friction-ledger[aws]'" in result.stderr

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.privacy import MASKED_ACCOUNT, Pseudonymizer, redact
+from bot.ingest.privacy import MASKED_ACCOUNT, Pseudonymizer, redact
 from classifiers import classify
 
 CASES = [

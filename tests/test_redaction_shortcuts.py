@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.privacy import redact
+from bot.ingest.privacy import redact
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 NAMED_SECRET = "abcdefghij" * 4  # only the named-secret rule catches a one-case run

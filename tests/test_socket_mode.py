@@ -7,14 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_slack import FakeSlack
-from live_harness import settings_for, wait_until
-from slack_samples import load, message_event, wrap_event
-from slack_signing import SlackSender
 from sqlmodel import Session, select
+from support.fake_slack import FakeSlack
+from support.live_harness import settings_for, wait_until
+from support.slack_samples import load, message_event, wrap_event
+from support.slack_signing import SlackSender
 
 from bot.context import open_context
-from bot.live import LiveBot
+from bot.slack.live import LiveBot
 from storage.models import Message
 
 
@@ -79,7 +79,7 @@ def test_the_watchdog_reconnects_a_dead_session(
 ) -> None:
     server = fake_slack.socket_mode
     server.wait_for_connections(1)
-    with caplog.at_level(logging.INFO, logger="bot.socket_watch"):
+    with caplog.at_level(logging.INFO, logger="bot.slack.socket_watch"):
         getattr(server, failure)()
         server.wait_for_connections(2, timeout=10)
         push(fake_slack, "delivered after the reconnect", "1731360002.000100")

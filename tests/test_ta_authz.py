@@ -1,12 +1,12 @@
 """Who may do what: configured ids, the TA user group (cached, with expiry), and message links."""
 
 import pytest
-from fake_slack import error
-from slack_samples import LEAD, LEARNER, TA
+from support.fake_slack import error
+from support.slack_samples import LEAD, LEARNER, TA
 
 from bot.authz import Authorizer, Role
 from bot.config import People
-from bot.slack_links import LinkError, MessageRef, message_link, parse_message_link
+from bot.ta.links import LinkError, MessageRef, message_link, parse_message_link
 
 GROUP = "S0123TAS"
 GROUP_TA = "U0789TA02"  # in the fake's group, not in the configured ids

@@ -2,13 +2,13 @@
 
 from datetime import UTC, datetime, timedelta
 
-from friction_cli import friction
+from support.friction_cli import friction
 
-from bot.capture import CapturedMessage
 from bot.config import Settings
 from bot.context import open_context
+from bot.ingest.capture import CapturedMessage
 from bot.labels import parse_label
-from bot.tag_actions import TagActions, Thread
+from bot.ta.tag_actions import TagActions, Thread
 
 TEAM, CHANNEL, TA = "T0123ABCD", "C0123HELP", "U0789TA01"
 NO_SUCH_BUCKET = "An error occurred (NoSuchBucket) when calling the PutObject operation"

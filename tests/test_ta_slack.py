@@ -8,12 +8,12 @@ API; replies to a `response_url` land on the fake's hooks. A TA is configured by
 from __future__ import annotations
 
 import json
-import time
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from slack_samples import (
+from sqlalchemy import select
+from sqlmodel import Session
+from support.slack_samples import (
     HELP_CHANNEL,
     LEAD,
     LEARNER,
@@ -21,132 +21,12 @@ from slack_samples import (
     TEAM_ID,
     event_body,
     interaction,
-    message_event,
-    slash_command,
-    wrap_event,
 )
-from slack_signing import SlackSender
-from sqlalchemy import func, select
-from sqlmodel import Session
+from support.ta_app import GROUP_TA, NO_SUCH_BUCKET, UNSURE, Bot
 
-from bot.config import Settings
-from bot.context import Context, open_context
-from bot.server import HttpServer
-from bot.slack_app import build_app
 from classifiers import catalog
 from digests.periods import parse_period
-from storage.models import Incident, Message, TagEvent
-
-SECRET = "test-signing-secret"
-GROUP_TA = "U0789TA02"
-NO_SUCH_BUCKET = (
-    "upload failed: An error occurred (NoSuchBucket) when calling the PutObject operation: "
-    "The specified bucket does not exist"
-)
-UNSURE = "cannot open the lab"  # other.other, low confidence: awaits triage
-CONFIG = f"""
-[channels]
-watch = ["help-*"]
-
-[people]
-tas = ["{TA}"]
-ta_group = "S0123TAS"
-leads = ["{LEAD}"]
-"""
-
-
-@dataclass
-class Bot:
-    context: Context
-    slack: Any  # the FakeSlack
-    sender: SlackSender
-
-    def post(self, text: str, user: str = LEARNER, thread_ts: str | None = None) -> str:
-        """A message posted in the help channel, in Slack's history and delivered as an event."""
-        message = self.slack.post(HELP_CHANNEL, text, user=user, thread_ts=thread_ts)
-        event = message_event(text, message["ts"], user=user, thread_ts=thread_ts)
-        assert self.sender.event(wrap_event(event)).status == 200
-        return message["ts"]
-
-    def link(self, ts: str, channel: str = HELP_CHANNEL) -> str:
-        return f"https://cloudlabs.slack.com/archives/{channel}/p{ts.replace('.', '')}"
-
-    def command(self, text: str, user: str = TA) -> dict[str, Any]:
-        """Run `/friction text` as `user`; return the ephemeral reply posted to response_url."""
-        hook = f"/hooks/commands/{TEAM_ID}/{time.monotonic_ns()}"
-        form = slash_command(text, user_id=user, response_url=self.slack.base_url + hook)
-        answer = self.sender.command(form)
-        assert answer.status == 200 and answer.body == b""  # acknowledged at once, empty
-        return self.hook(hook)
-
-    def hook(self, path: str, timeout: float = 10.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            posted = [body for p, body in self.slack.hooks if p == path]
-            if posted:
-                return posted[0]
-            time.sleep(0.01)
-        raise TimeoutError(f"nothing was posted to {path}")
-
-    def shortcut(self, ts: str, user: str = TA, **message: Any) -> str:
-        """The "Tag friction" shortcut on a message; returns its response_url path."""
-        hook = f"/hooks/app/{TEAM_ID}/{time.monotonic_ns()}"
-        payload = interaction(
-            "message_action",
-            message_ts=ts,
-            message={"type": "message", "user": LEARNER, "ts": ts, "text": "...", **message},
-            user={"id": user, "team_id": TEAM_ID},
-            response_url=self.slack.base_url + hook,
-        )
-        assert self.sender.interaction(payload).status == 200
-        return hook
-
-    def submit(self, view: dict[str, Any], user: str = TA, **values: str) -> dict[str, Any]:
-        """Submit `view` with `values` (block id -> selected value, or the note's text)."""
-        state: dict[str, Any] = {}
-        for block_id, value in values.items():
-            if block_id == "note":
-                state["note"] = {"note_input": {"type": "plain_text_input", "value": value}}
-            else:
-                action = "domain_select" if block_id == "domain" else "signature_select"
-                option = {"text": {"type": "plain_text", "text": value}, "value": value}
-                state[block_id] = {action: {"type": "static_select", "selected_option": option}}
-        payload = interaction(
-            "view_submission",
-            user={"id": user, "team_id": TEAM_ID},
-            view={**view, "state": {"values": state}},
-        )
-        answer = self.sender.interaction(payload)
-        assert answer.status == 200
-        return answer.json() if answer.body else {}
-
-    def incident(self, ts: str) -> Incident | None:
-        with Session(self.context.engine) as session:
-            query = select(Incident).where(Incident.root_ts == ts)
-            return session.execute(query).scalars().first()
-
-    def tag_events(self) -> int:
-        with Session(self.context.engine) as session:
-            return session.execute(select(func.count()).select_from(TagEvent)).scalar_one()
-
-
-@pytest.fixture
-def bot(fake_slack, tmp_path):
-    config = tmp_path / "friction.toml"
-    config.write_text(CONFIG)
-    settings = Settings(
-        FRICTION_SALT="test-salt",
-        FRICTION_CONFIG=config,
-        SLACK_SIGNING_SECRET=SECRET,
-        **fake_slack.environ(socket_mode=False),
-    )
-    context = open_context(settings, f"sqlite:///{tmp_path}/ledger.db")
-    app = build_app(context)  # FEATURES includes the TA workflow
-    server = HttpServer(app, lambda: (True, {}), host="127.0.0.1", port=0).start()
-    yield Bot(
-        context, fake_slack, SlackSender(f"http://127.0.0.1:{server.port}/slack/events", SECRET)
-    )
-    server.close()
+from storage.models import Message
 
 
 def opened_view(fake_slack, count: int = 1) -> dict[str, Any]:

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from bot.capture import CapturedMessage
 from bot.config import Settings
 from bot.context import open_context
+from bot.ingest.capture import CapturedMessage
 from bot.labels import Label, parse_label
-from bot.tag_actions import ActionError, TagActions, Thread
+from bot.ta.tag_actions import ActionError, TagActions, Thread
 from digests.report import build_report
 from storage.models import Incident, TagEvent
 from storage.queries import Window

@@ -4,13 +4,13 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from slack_samples import interaction
+from support.slack_samples import interaction
 
-from bot.friction_command import period_window
 from bot.labels import Label
-from bot.report_blocks import report_blocks
-from bot.tag_actions import Current, Thread
-from bot.tag_modal import SubmissionError, read_submission, tag_modal
+from bot.ta.command import period_window
+from bot.ta.report_blocks import report_blocks
+from bot.ta.tag_actions import Current, Thread
+from bot.ta.tag_modal import SubmissionError, read_submission, tag_modal
 from classifiers import catalog
 from digests.report import DomainRow, FrictionReport, SignatureRow
 

@@ -1,0 +1,105 @@
+"""`friction classify` and `friction eval`: the classifier from the command line.
+
+Plain functions with Typer annotations; `bot/cli/main.py` registers them on the `friction` app.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.cli.errors import fail
+from classifiers import Classifier, LearnedStage, LearnedStageError, catalog
+from classifiers.evaluate import LabelledSetError, evaluate, load_examples
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--model", help="A model file from `friction train`, used where rules are unsure."
+    ),
+]
+
+
+def _classifier(model: Path | None) -> Classifier:
+    if model is None:
+        return Classifier()
+    try:
+        return Classifier(model=LearnedStage.load(model))
+    except (OSError, LearnedStageError) as exc:
+        raise fail(f"--model: {exc}") from None
+
+
+def classify(
+    text: Annotated[str, typer.Argument(help="The message text, or - to read it from stdin.")],
+    reply: Annotated[bool, typer.Option("--reply", help="Treat it as a thread reply.")] = False,
+    as_json: JsonOption = False,
+    model: ModelOption = None,
+) -> None:
+    """Classify one message: incident or not, root-cause domain, signature, attributes."""
+    if text == "-":
+        text = sys.stdin.read()
+    result = _classifier(model).classify(text, reply=reply)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "is_incident": result.is_incident,
+                    "domain": result.domain,
+                    "signature": result.signature,
+                    "confidence": result.confidence,
+                    "attributes": result.attributes,
+                    "version": result.version,
+                }
+            )
+        )
+        return
+    if not result.is_incident:
+        typer.echo(f"not an incident (confidence {result.confidence:.2f})")
+        return
+    signature = catalog().signature(result.signature or "other.other")
+    typer.echo(f"{result.signature}  ({catalog().domain(signature.domain).label})")
+    typer.echo(f"  {signature.title}; confidence {result.confidence:.2f}")
+    for key, value in result.attributes.items():
+        typer.echo(f"  {key}: {value}")
+    typer.echo(f"  hint: {signature.hint}")
+    if signature.runbook:
+        typer.echo(f"  runbook: {signature.runbook}")
+
+
+def evaluate_file(
+    path: Annotated[
+        Path, typer.Argument(help="JSON lines with text, is_incident, domain, signature.")
+    ],
+    as_json: JsonOption = False,
+    top: Annotated[int, typer.Option("--top", help="How many confusions to list.")] = 10,
+    model: ModelOption = None,
+) -> None:
+    """Score the classifier on a labelled set: accuracy, incident F1, frequent confusions."""
+    try:
+        examples = load_examples(path)
+    except (OSError, LabelledSetError) as exc:
+        raise fail(str(exc)) from None
+    report = evaluate(examples, _classifier(model).classify, top=top)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict()))
+        return
+    console = Console()
+    scores = Table(
+        "measure", "value", title=f"{path} ({report.n} messages, {report.incidents} incidents)"
+    )
+    for name, value in report.as_dict().items():
+        if isinstance(value, float):
+            scores.add_row(name, f"{value:.3f}")
+    console.print(scores)
+    if report.confusions:
+        confusions = Table("gold", "predicted", "count", title="most frequent confusions")
+        for gold, predicted, count in report.confusions:
+            confusions.add_row(gold, predicted, str(count))
+        console.print(confusions)

@@ -1,0 +1,137 @@
+"""The ledger's own commands: `friction db upgrade`, `friction demo` and `friction report`."""
+
+from __future__ import annotations
+
+import sys
+import time
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session
+
+from bot.cli.errors import fail, user_errors
+from bot.cli.fixes import report_fixes
+from bot.cli.options import DbOption, Format, db_url, open_cli_context, parse_date
+from bot.config import settings
+from bot.context import open_context
+from bot.history.export_reader import ExportReader
+from bot.ingest.ingestor import DEFAULT_RESOLUTION_EMOJI
+from digests.report import TABLE_HEADERS, build_report, table_rows, to_csv, to_json
+from storage.db import open_ledger, upgrade
+from storage.hint_queries import HintRate, hint_rate_line, hint_rates
+from storage.queries import Window
+
+DEMO_COHORT = files("bot") / "demo_cohort"
+
+
+def db_upgrade(db: DbOption = None) -> None:
+    """Create or migrate the ledger's tables to the newest schema."""
+    with user_errors():
+        engine = open_ledger(db_url(db) or settings().database_url)
+        upgrade(engine)
+    typer.echo(f"Ledger at {engine.url.render_as_string(hide_password=True)} is up to date.")
+
+
+def demo(
+    db: Annotated[Path, typer.Option("--db", help="SQLite file to write.")] = Path(
+        "friction-demo.db"
+    ),
+) -> None:
+    """Ingest the bundled sample cohort into a SQLite ledger and print its friction report."""
+    with user_errors():
+        started = time.perf_counter()
+        context = open_context(settings(), f"sqlite:///{db}")
+        reader = ExportReader(Path(str(DEMO_COHORT)), DEFAULT_RESOLUTION_EMOJI, source="demo")
+        counts = context.ingestor.add_many(reader)
+        elapsed = time.perf_counter() - started
+        typer.echo(
+            f"Demo cohort: {sum(counts.values())} messages ingested into {db} in {elapsed:.1f} s "
+            f"({counts['stored']} new, {counts['unchanged']} already there; "
+            f"{sum(reader.skipped.values())} joins and bot posts skipped).\n"
+        )
+        with Session(context.engine) as session:
+            report = build_report(session, Window())
+    _print_table(report)
+    typer.echo(f"\nNext: friction report --db {db} --format json")
+
+
+def report(
+    since: Annotated[str | None, typer.Option(help="First day included (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="First day excluded (YYYY-MM-DD).")] = None,
+    channel: Annotated[
+        list[str] | None, typer.Option(help="Only these channels (id or name); repeatable.")
+    ] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    fixes: Annotated[
+        bool,
+        typer.Option(
+            "--fixes",
+            help="Instead: each fix in the range, before against after, as of --until (now).",
+        ),
+    ] = False,
+    fix_window: Annotated[
+        int | None,
+        typer.Option(min=1, help="With --fixes: weeks on each side at most (default: config)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Print the friction table: incidents, share of friction and downtime per domain."""
+    window = Window(
+        parse_date(since, "--since"), parse_date(until, "--until"), tuple(channel or ())
+    )
+    if fixes:
+        if channel:
+            raise fail("--fixes measures each fix in its cohort's channels: drop --channel")
+        report_fixes(window.since, window.until, fix_window, format.value, db)
+        return
+    with user_errors():
+        context = open_cli_context(db)
+        with Session(context.engine) as session:
+            result = build_report(session, window)
+            hints = hint_rates(session, window)
+    if format is Format.json:
+        typer.echo(to_json(result, hints))
+    elif format is Format.csv:
+        typer.echo(to_csv(result), nl=False)
+    else:
+        _print_table(result)
+        _print_hints(hints)
+
+
+def _print_table(result) -> None:
+    """Rich table on a terminal, plain aligned text when piped."""
+    rows = table_rows(result)
+    console = Console()
+    if console.is_terminal:
+        table = Table(TABLE_HEADERS[0], title="Friction by root-cause domain")
+        for header in TABLE_HEADERS[1:]:
+            table.add_column(header, justify="right")
+        for row in rows:
+            table.add_row(*row, end_section=row[0] == "Total")
+        console.print(table)
+    else:
+        widths = [max(len(r[i]) for r in [TABLE_HEADERS, *rows]) for i in range(len(TABLE_HEADERS))]
+        for row in [TABLE_HEADERS, *rows]:
+            cells = [row[0].ljust(widths[0])] + [
+                c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+            ]
+            sys.stdout.write("  ".join(cells).rstrip() + "\n")
+    typer.echo(
+        f"{result.total_messages} messages, {result.total_incidents} incidents, "
+        f"{result.open_incidents} still open, {result.awaiting_triage} awaiting a TA's triage."
+    )
+    if result.signatures:
+        top = ", ".join(f"{s.signature} ({s.incidents})" for s in result.signatures[:5])
+        typer.echo(f"Top signatures: {top}")
+
+
+def _print_hints(rates: list[HintRate]) -> None:
+    """How the hints replied in learners' threads were answered, per signature."""
+    if rates:
+        typer.echo("Hints in threads:")
+        for rate in rates:
+            typer.echo(f"  {hint_rate_line(rate)}")

@@ -1,0 +1,510 @@
+"""The one ingest path: every captured message, edit, delete and reaction is written here.
+
+Live events, history pages, export files and the demo cohort all arrive as `CapturedMessage`s.
+A message is upserted on (team, channel, ts), classified, and its thread's incident is then
+re-derived from the stored rows, so ingesting the same thing twice, in any order, leaves the
+ledger the same.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import islice
+from types import SimpleNamespace
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.ingest.capture import CapturedMessage
+from bot.ingest.privacy import Pseudonymizer, redact
+from bot.ingest.reading import Reading
+from classifiers import Classification, Classifier
+from storage.erasure import forgotten_among
+from storage.ledger import (
+    EXPLICIT_RESOLUTIONS,
+    ChannelKey,
+    channel_ids,
+    find_channel,
+    incident_row,
+    incident_rows,
+    insert_rows,
+    join_threads,
+    message_row,
+    message_rows,
+    set_resolution,
+    thread_rows,
+    threads_rows,
+)
+from storage.models import Channel, Incident, Message
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RESOLUTION_EMOJI = frozenset({"white_check_mark", "heavy_check_mark"})
+
+
+def ts_time(ts: str) -> datetime:
+    """The moment a Slack ts names."""
+    return datetime.fromtimestamp(float(ts), UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What ingesting one thing did: `stored`, `updated`, `unchanged`, `deleted` or `ignored`."""
+
+    action: str
+    incident_id: int | None = None
+    opened: bool = False  # the thread became an incident in this call
+
+
+OpenedListener = Callable[[list[int]], None]
+
+
+class Ingestor:
+    """Writes captured Slack activity into the ledger."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        pseudonymize: Pseudonymizer,
+        *,
+        triage_threshold: float = 0.6,
+        classifier: Classifier | None = None,
+        cohort_for: Callable[[str, str | None], str | None] = lambda _id, _name: None,
+    ) -> None:
+        self.engine = engine
+        self.pseudonymize = pseudonymize
+        self.triage_threshold = triage_threshold
+        self.classifier = classifier or Classifier(threshold=triage_threshold)
+        self.cohort_for = cohort_for
+        # Told, after commit, which incidents a call opened (the hints feature replies to them).
+        self.opened_listeners: list[OpenedListener] = []
+
+    def add(self, msg: CapturedMessage) -> Outcome:
+        """Ingest one message (new, edited or re-seen) in its own transaction."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            [outcome] = self._add_batch(session, [msg])
+            session.commit()
+        self._announce([outcome])
+        return outcome
+
+    def add_many(self, messages: Iterable[CapturedMessage], batch: int = 1000) -> Counter[str]:
+        """Ingest a stream of messages, `batch` per transaction; returns counts per outcome."""
+        stream = iter(messages)
+        chunks = iter(lambda: list(islice(stream, batch)), [])
+        return self._write((c, None) for c in chunks)
+
+    def add_read(
+        self,
+        pairs: Iterable[tuple[CapturedMessage, Reading | None]],
+        batch: int = 1000,
+        per_commit: int = 5000,
+    ) -> Counter[str]:
+        """`add_many` for messages already redacted and classified (None: not yet, done here),
+        committed every `per_commit` messages: an import's commits cost it less that way
+        (SQLite writes each changed index page once per commit, not once per batch)."""
+        stream = iter(pairs)
+        chunks = iter(lambda: list(islice(stream, batch)), [])
+        read = (([m for m, _ in c], [r for _, r in c]) for c in chunks)
+        return self._write(read, per_commit)
+
+    def _write(
+        self,
+        read: Iterable[tuple[list[CapturedMessage], list[Reading | None] | None]],
+        per_commit: int = 1,
+    ) -> Counter[str]:
+        """Each batch (with its readings, if any), committed once at least `per_commit`
+        messages are waiting (1: each batch in its own transaction); counts per outcome.
+        Listeners hear of the incidents opened after each commit."""
+        counts: Counter[str] = Counter()
+        known: dict[ChannelKey, int] = {}  # channels already looked up, see `_channel_ids`
+        waiting: list[Outcome] = []
+        with Session(self.engine, expire_on_commit=False) as session:
+            for chunk, readings in read:
+                waiting += self._add_batch(session, chunk, readings, known)
+                session.expunge_all()  # memory stays flat however long the stream
+                if len(waiting) >= per_commit:
+                    self._commit(session, waiting, counts)
+            self._commit(session, waiting, counts)
+        return counts
+
+    def _commit(self, session: Session, outcomes: list[Outcome], counts: Counter[str]) -> None:
+        """Commit, count and announce `outcomes`, then empty the list for the next ones."""
+        session.commit()
+        counts.update(outcome.action for outcome in outcomes)
+        self._announce(outcomes)
+        outcomes.clear()
+
+    def delete(self, team_id: str, channel_id: str, ts: str) -> Outcome:
+        """Remove a message deleted in Slack; its incident goes with it if it was the root."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            channel = find_channel(session, team_id, channel_id)
+            row = channel and message_row(session, channel.id, ts)
+            if not row:
+                return Outcome("ignored")
+            root_ts = row.thread_ts or row.ts
+            incident = incident_row(session, channel.id, ts)
+            if incident is not None:
+                session.delete(incident)
+            session.delete(row)
+            session.flush()
+            if root_ts != ts:
+                self._rederive(session, channel, root_ts)
+            session.commit()
+        return Outcome("deleted")
+
+    def react(
+        self,
+        team_id: str,
+        channel_id: str,
+        ts: str,
+        emoji: str,
+        added: bool,
+        at: datetime,
+        resolution_emoji: frozenset[str] = DEFAULT_RESOLUTION_EMOJI,
+    ) -> Outcome:
+        """A resolution emoji added to (or removed from) a thread root resolves (re-opens) it."""
+        if emoji not in resolution_emoji:
+            return Outcome("ignored")
+        with Session(self.engine, expire_on_commit=False) as session:
+            channel = find_channel(session, team_id, channel_id)
+            row = channel and message_row(session, channel.id, ts)
+            if not row or (row.thread_ts and row.thread_ts != row.ts):
+                return Outcome("ignored")
+            row.resolution_reaction = added
+            row.resolution_reaction_at = at if added else None
+            incident = self._rederive(session, channel, ts)
+            session.commit()
+            return Outcome("updated", incident.id if incident else None)
+
+    def _announce(self, outcomes: list[Outcome]) -> None:
+        opened = sorted({o.incident_id for o in outcomes if o.opened and o.incident_id})
+        if opened:
+            for listener in self.opened_listeners:
+                listener(opened)
+
+    def _add_batch(
+        self,
+        session: Session,
+        batch: list[CapturedMessage],
+        readings: list[Reading | None] | None = None,
+        known: dict[ChannelKey, int] | None = None,
+    ) -> list[Outcome]:
+        """Store a batch of messages, then re-derive once each thread they changed.
+
+        An incident is a function of its thread's stored rows, so deriving it after the batch
+        gives what deriving after every message would, with a few queries per batch instead
+        of several per message. New rows go in as one multi-row INSERT. Messages of people
+        who asked to be forgotten are `ignored`. `readings`: the batch already redacted and
+        classified (by a worker process), else that is done here. `known`: channel ids the
+        caller's earlier batches looked up.
+        """
+        channels = self._channel_ids(session, batch, {} if known is None else known)
+        keyed = [(channels[m.team_id, m.channel_id], m) for m in batch]
+        by_pk: dict[int, list[CapturedMessage]] = defaultdict(list)
+        for pk, msg in keyed:
+            by_pk[pk].append(msg)
+        stored = message_rows(session, {pk: (m.ts for m in msgs) for pk, msgs in by_pk.items()})
+        forgotten = forgotten_among(session, {self.pseudonymize(m.user_id) for m in batch})
+        new: list[SimpleNamespace] = []
+        actions = [
+            "ignored"
+            if forgotten and self.pseudonymize(msg.user_id) in forgotten
+            else self._store(msg, pk, stored[pk], new, reading)
+            for (pk, msg), reading in zip(keyed, readings or [None] * len(batch), strict=True)
+        ]
+        session.flush()
+        changed = defaultdict(set)
+        for (pk, msg), action in zip(keyed, actions, strict=True):
+            if action in ("stored", "updated"):
+                changed[pk].add(msg.root_ts)
+        threads = threads_rows(session, {pk: changed[pk] for pk in by_pk})
+        if new:
+            self._insert(session, new, threads)
+        inserted: dict[int, set[str]] = defaultdict(set)  # no incident can name these roots yet
+        for row in new:
+            inserted[row.channel_pk].add(row.ts)
+        roots = {pk: {m.root_ts for m in msgs} - inserted[pk] for pk, msgs in by_pk.items()}
+        found = incident_rows(session, roots)
+        for pk, rooted in threads.items():
+            for root_ts, rows in rooted.items():
+                found[pk][root_ts] = self._derive(
+                    session, pk, root_ts, rows, found[pk].get(root_ts), new=_pending_incident
+                )
+        session.flush()
+        pending = [
+            vars(i)
+            for rooted in found.values()
+            for i in rooted.values()
+            if isinstance(i, SimpleNamespace)
+        ]
+        opened = {(i["channel_pk"], i["root_ts"]) for i in pending}
+        if pending:
+            for i, id_ in zip(pending, insert_rows(session, Incident, pending), strict=True):
+                found[i["channel_pk"]][i["root_ts"]] = id_
+        incidents = {
+            (pk, root): getattr(i, "id", i)
+            for pk, rooted in found.items()
+            for root, i in rooted.items()
+            if i is not None
+        }
+        return [
+            Outcome(action, incidents.get((pk, msg.root_ts)), (pk, msg.root_ts) in opened)
+            for (pk, msg), action in zip(keyed, actions, strict=True)
+        ]
+
+    def _channel_ids(
+        self, session: Session, batch: list[CapturedMessage], known: dict[ChannelKey, int]
+    ) -> dict[tuple[str, str], int]:
+        """The batch's channel ids by (team, channel): looked up (name and cohort kept
+        current) once per import, and in one go for all the channels a batch sees first."""
+        keys: dict[tuple[str, str], ChannelKey] = {}
+        for msg in batch:
+            if (msg.team_id, msg.channel_id) not in keys:
+                cohort = self.cohort_for(msg.channel_id, msg.channel_name)
+                keys[msg.team_id, msg.channel_id] = (
+                    msg.team_id,
+                    msg.channel_id,
+                    msg.channel_name,
+                    cohort,
+                )
+        unknown = [key for key in keys.values() if key not in known]
+        if unknown:
+            ids = channel_ids(session, unknown)
+            known.update((key, ids[key[:2]]) for key in unknown)
+        return {channel: known[key] for channel, key in keys.items()}
+
+    def _insert(
+        self,
+        session: Session,
+        new: list[SimpleNamespace],
+        threads: dict[int, dict[str, list]],
+    ) -> None:
+        """Insert the batch's new rows in one statement and join them to their threads.
+
+        The threads were read before the insert: the batch's own rows are already in memory,
+        so reading them back would only cost time. Each thread stays in ts order, root first.
+        """
+        ids = insert_rows(session, Message, [vars(row) for row in new])
+        by_pk: dict[int, list[SimpleNamespace]] = defaultdict(list)
+        for row, id_ in zip(new, ids, strict=True):
+            row.id = id_  # an incident names its root by id
+            by_pk[row.channel_pk].append(row)
+        for pk, rows in by_pk.items():
+            joined = {root: [] for root in threads[pk]}
+            join_threads(joined, rows)
+            for root, added in joined.items():
+                if added:
+                    threads[pk][root] = sorted([*threads[pk][root], *added], key=_by_ts)
+        session.flush()
+
+    def _store(
+        self,
+        msg: CapturedMessage,
+        channel_pk: int,
+        stored: dict[str, Message | SimpleNamespace],
+        new: list[SimpleNamespace],
+        reading: Reading | None = None,
+    ) -> str:
+        """Update the message's row in `stored` (by ts), or append a new one to `new`.
+
+        New rows are plain namespaces, not Message objects: building a SQLModel object costs
+        more than classifying the message, and the multi-row INSERT needs only the values.
+        Without a `reading`, the text is redacted here and classified only if it changed.
+        """
+        text, result = reading or (redact(msg.text), None)
+        row = stored.get(msg.ts)
+        if row is None:
+            row = SimpleNamespace(
+                channel_pk=channel_pk,
+                ts=msg.ts,
+                thread_ts=msg.thread_ts,
+                posted_at=ts_time(msg.ts),
+                user_hash=self.pseudonymize(msg.user_id),
+                text=None,
+                subtype=msg.subtype,
+                source=msg.source,
+                edited_at=None,
+                resolution_reaction=False,
+                resolution_reaction_at=None,
+            )
+            stored[msg.ts] = row
+            new.append(row)
+            action = "stored"
+        elif row.text is None or (
+            row.text == text and not (msg.resolution_reactions and not row.resolution_reaction)
+        ):
+            return "unchanged"  # None: the text was deleted by retention and stays deleted
+        else:
+            action = "updated"
+        if msg.edited_ts:
+            row.edited_at = ts_time(msg.edited_ts)
+        if msg.resolution_reactions:
+            row.resolution_reaction = True
+            row.resolution_reaction_at = ts_time(msg.latest_reply) if msg.latest_reply else None
+        if row.text != text:
+            self._classify(row, text, reply=msg.is_reply, result=result)
+        return action
+
+    def refresh(self, session: Session, channel: Channel, root_ts: str) -> Incident | None:
+        """Re-derive a thread's incident in the caller's transaction, e.g. after a TA's tag."""
+        return self._rederive(session, channel, root_ts)
+
+    def reclassify(self, batch: int = 1000) -> Counter[tuple[str | None, str | None]]:
+        """Classify every stored message again and re-derive every thread's incident.
+
+        Returns how many incidents moved from one signature to another (None: no incident).
+        Human tags are untouched: `_rederive` never changes a human-tagged incident.
+        """
+        with Session(self.engine) as session:
+            before = _signatures(session)
+            threads: set[tuple[int, str]] = set()
+            query = (
+                select(Message).where(Message.text.is_not(None)).execution_options(yield_per=batch)
+            )
+            for row in session.exec(query):
+                reply = row.thread_ts is not None and row.thread_ts != row.ts
+                self._classify(row, row.text, reply=reply)
+                threads.add((row.channel_pk, row.thread_ts or row.ts))
+            session.flush()
+            for channel_pk, root_ts in sorted(threads):
+                self._rederive(session, session.get(Channel, channel_pk), root_ts)
+            after = _signatures(session)
+            session.commit()
+        return Counter(
+            (before.get(key), after.get(key))
+            for key in before.keys() | after.keys()
+            if before.get(key) != after.get(key)
+        )
+
+    def _classify(
+        self,
+        row: Message,
+        text: str,
+        *,
+        reply: bool,
+        result: Classification | None = None,
+    ) -> None:
+        """Store `text` and its classification (`result`, when already worked out for it)."""
+        result = result or self.classifier.classify(text, reply=reply)
+        row.text = text
+        row.is_incident = result.is_incident
+        row.domain_id = result.domain
+        row.signature_id = result.signature
+        row.confidence = result.confidence
+        row.attributes = dict(result.attributes)
+        row.classifier_version = result.version
+        row.resolves = reply and not result.is_incident and result.says_resolved
+
+    def _rederive(self, session: Session, channel: Channel, root_ts: str) -> Incident | None:
+        """Open, update, resolve or drop the thread's incident from its stored messages."""
+        rows = thread_rows(session, channel.id, root_ts)
+        incident = self._derive(
+            session,
+            channel.id,
+            root_ts,
+            rows,
+            incident_row(session, channel.id, root_ts),
+        )
+        if incident is not None:
+            session.add(incident)
+        session.flush()
+        return incident
+
+    def _derive(
+        self,
+        session: Session,
+        channel_pk: int,
+        root_ts: str,
+        rows: list[Message],
+        incident: Incident | None,
+        new: Callable[..., Incident | SimpleNamespace] = Incident,
+    ) -> Incident | SimpleNamespace | None:
+        """The thread's incident given its rows (root first) and its incident row, if any.
+
+        Only the asker's own messages speak for the incident: a TA pasting an example error
+        in someone's thread does not make it a blocker. A new incident is made by `new`; the
+        caller adds it to the session (or inserts it) and flushes.
+        """
+        root = rows[0] if rows and rows[0].ts == root_ts else None
+        if root is None:
+            return None
+        own = [m for m in rows if m is root or (root.user_hash and m.user_hash == root.user_hash)]
+        reports = [m for m in own if m.is_incident]
+        if not reports:
+            if incident is not None and not incident.human_tagged:
+                session.delete(incident)
+                return None
+            if incident is None:
+                return None
+        else:
+            best = next(
+                (m for m in reports if not m.signature_id.endswith(".other")),
+                reports[0],
+            )
+            if incident is None:
+                incident = new(
+                    channel_pk=channel_pk,
+                    root_ts=root_ts,
+                    root_message_id=root.id,
+                    asker_hash=root.user_hash,
+                    opened_at=root.posted_at,
+                    domain_id=best.domain_id,
+                    signature_id=best.signature_id,
+                    confidence=best.confidence,
+                    classifier_version=best.classifier_version,
+                )
+            if not incident.human_tagged:
+                incident.domain_id = best.domain_id
+                incident.signature_id = best.signature_id
+                incident.confidence = best.confidence
+                incident.classifier_version = best.classifier_version
+                incident.attributes = best.attributes
+                incident.needs_triage = (
+                    incident.triage_requested or best.confidence < self.triage_threshold
+                )
+        if incident.resolved_by not in EXPLICIT_RESOLUTIONS:
+            _derive_resolution(incident, root, own)
+        return incident
+
+
+def _by_ts(row: Message | SimpleNamespace) -> str:
+    return row.ts
+
+
+def _pending_incident(**values) -> SimpleNamespace:
+    """A new incident as plain values, inserted with its batch (see `_store` on why)."""
+    return SimpleNamespace(
+        resolved_at=None,
+        resolved_by=None,
+        downtime_seconds=None,
+        human_tagged=False,
+        needs_triage=False,
+        dismissed=False,
+        triage_requested=False,
+        attributes={},
+        **values,
+    )
+
+
+def _derive_resolution(incident: Incident, root: Message, own: list[Message]) -> None:
+    """Resolved by the earliest of: the asker saying it worked, a resolution emoji on the root."""
+    moments = [(m.posted_at, "asker", True) for m in own if m.resolves]
+    if root.resolution_reaction:
+        at = root.resolution_reaction_at
+        moments.append((at, "reaction", True) if at else (root.posted_at, "reaction", False))
+    if not moments:
+        set_resolution(incident, None, None)
+        return
+    timed = [m for m in moments if m[2]]
+    at, by, is_timed = min(timed or moments)
+    set_resolution(incident, at, by, timed=is_timed)
+
+
+def _signatures(session: Session) -> dict[tuple[int, str], str]:
+    """Each incident's signature, keyed by its thread."""
+    rows = session.exec(select(Incident.channel_pk, Incident.root_ts, Incident.signature_id))
+    return {(channel_pk, root_ts): signature for channel_pk, root_ts, signature in rows}
