@@ -125,6 +125,7 @@ def run(args: argparse.Namespace) -> None:
     for i, ts in enumerate(stamps):
         if i in failures:
             name, inject = failures[i]
+            server.wait_for_connections(1, timeout=300)  # each event hits a live session
             greeted = sum(c.ticket is not None for c in server.connections)
 
             def measure(name: str = name, count: int = greeted + 1) -> None:
