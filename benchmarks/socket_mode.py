@@ -155,7 +155,9 @@ def run(args: argparse.Namespace) -> None:
     fake.stop()
 
     done = acked()
-    print(f"client: {args.client}, {args.envelopes} envelopes at {args.rate:.0f}/s, {elapsed:.1f} s")
+    print(
+        f"client: {args.client}, {args.envelopes} envelopes at {args.rate:.0f}/s, {elapsed:.1f} s"
+    )
     print(f"envelopes sent: {len(stamps)}, deliveries (with redeliveries): {len(server.sent)}")
     print(f"acked: {len(done)} messages, {len(stamps) - len(done)} never acked")
     if stored >= 0:

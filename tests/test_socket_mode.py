@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,7 +78,11 @@ def test_a_refresh_request_moves_to_a_new_session(bot: LiveBot, fake_slack: Fake
 
 @pytest.mark.parametrize(("failure", "bound"), [("drop", 3.0), ("stall", 8.0)])
 def test_a_dead_connection_is_replaced_and_redeliveries_are_stored_once(
-    bot: LiveBot, fake_slack: FakeSlack, failure: str, bound: float, caplog: pytest.LogCaptureFixture
+    bot: LiveBot,
+    fake_slack: FakeSlack,
+    failure: str,
+    bound: float,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A cut (mid-envelope) or a silent connection: back soon, one WARNING, nothing lost."""
     server = fake_slack.socket_mode
@@ -109,7 +115,10 @@ def test_a_dead_connection_is_replaced_and_redeliveries_are_stored_once(
     assert len(fake_slack.calls_to("apps.connections.open")) == 2
     status, _updated = bot.spool.statuses()["socket_mode"]
     assert status["connected"] and status["reconnects"] == 1
-    health = bot.health()[1]["socket_mode"]
+    http = bot.serve_http(host="127.0.0.1", port=0).start()
+    with urllib.request.urlopen(f"http://127.0.0.1:{http.port}/healthz") as answer:
+        health = json.loads(answer.read())["socket_mode"]
+    assert health["connected"] and health["reconnects"] == 1
     assert health["last_reconnect_reason"] == fields["reason"]
     assert 0 < health["longest_deaf_seconds"] < bound
 

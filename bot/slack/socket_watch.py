@@ -25,9 +25,8 @@ from typing import Any
 
 from slack_sdk.socket_mode.builtin.connection import Connection
 
-from bot.slack.socket_client import WatchedSocketModeClient, WatchedSocketModeHandler
-
 from bot.logs import log_event
+from bot.slack.socket_client import WatchedSocketModeClient, WatchedSocketModeHandler
 
 log = logging.getLogger(__name__)
 
