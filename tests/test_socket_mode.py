@@ -76,7 +76,7 @@ def test_a_refresh_request_moves_to_a_new_session(bot: LiveBot, fake_slack: Fake
     wait_until(lambda: bot.socket.health.reconnects == 1, what="the refresh counted")
 
 
-@pytest.mark.parametrize(("failure", "bound"), [("drop", 3.0), ("stall", 8.0)])
+@pytest.mark.parametrize(("failure", "bound"), [("drop", 3.0), ("close", 3.0), ("stall", 8.0)])
 def test_a_dead_connection_is_replaced_and_redeliveries_are_stored_once(
     bot: LiveBot,
     fake_slack: FakeSlack,
@@ -84,7 +84,7 @@ def test_a_dead_connection_is_replaced_and_redeliveries_are_stored_once(
     bound: float,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A cut (mid-envelope) or a silent connection: back soon, one WARNING, nothing lost."""
+    """A cut (mid-envelope), a close or a silent connection: back soon, one WARNING, no loss."""
     server = fake_slack.socket_mode
     server.wait_for_connections(1)
     stamps = [f"1731360002.{i:06d}" for i in range(30)]
@@ -94,6 +94,8 @@ def test_a_dead_connection_is_replaced_and_redeliveries_are_stored_once(
         failed_at = time.monotonic()
         if failure == "drop":
             server.drop(half_frame=load("socket_mode/events_api.json"))
+        elif failure == "close":
+            server.current.close()  # a close frame, without a `disconnect` first
         else:
             server.stall()
         for ts in stamps[20:25]:  # sent into the dead connection: lost until redelivered
