@@ -4,9 +4,10 @@ The builtin client reads a cut TCP connection as an endless run of empty reads, 
 of the cut only at its ping timeout (four ping intervals, 40 s at Bolt's default), and each
 ack it then fails to send (Slack redelivers those envelopes; the spool stores them once) is an
 ERROR with a traceback. Here the session's socket reports an EOF, a failed read or send and a
-close to `on_lost` the moment it happens, an end of file discards the half frame that was
-being read (instead of handing it on as broken JSON), and an ack that cannot be sent is
-counted, not raised. `SocketWatch` reconnects and writes the one WARNING line.
+close to `on_lost` the moment it happens; the end of a connection, ours or theirs, discards the
+half frame being read (slack_sdk handed it on as broken JSON, an ERROR; Slack redelivers the
+envelope); and an ack that cannot be sent is counted, not raised. `SocketWatch` reconnects
+and writes the one WARNING line.
 """
 
 from __future__ import annotations
@@ -46,12 +47,12 @@ class WatchedSocket:
             data = self._sock.recv(size)
         except TimeoutError:
             raise  # no data yet: the reader polls
-        except OSError as exc:
+        except OSError as exc:  # also ours closed under the reader (a refresh): EBADF
             self.lost(f"read failed: {exc}")
-            raise
+            raise ConnectionResetError(errno.ECONNRESET, str(exc)) from exc  # drops a half frame
         if not data:
             self.lost("closed without a close frame")
-            raise ConnectionResetError(errno.ECONNRESET, "end of stream")  # drops a half frame
+            raise ConnectionResetError(errno.ECONNRESET, "end of stream")
         return data
 
     def send(self, data: bytes) -> int:
