@@ -176,5 +176,12 @@ def test_socket_mode_end_to_end(fake_slack: FakeSlack, tmp_path: Path, stop_afte
     wait_until(lambda: ledger_count(tmp_path, "message") == 1, 20, "the message in the ledger")
     status = friction("status", env=env, cwd=tmp_path)
     assert "socket mode: connected" in status.stdout, status.stdout
+    server.drop()  # a network cut: `friction status` tells what happened and for how long
+    server.wait_for_connections(2, timeout=10)
+    wait_until(
+        lambda: "1 reconnects" in friction("status", env=env, cwd=tmp_path).stdout, 10, "status"
+    )
+    status = friction("status", env=env, cwd=tmp_path).stdout
+    assert re.search(r"connected, .*: closed without a close frame, longest deaf \d+\.\ds", status)
     server.stop()
     assert bot.stop() == 0

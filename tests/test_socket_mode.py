@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,23 +76,53 @@ def test_a_refresh_request_moves_to_a_new_session(bot: LiveBot, fake_slack: Fake
     wait_until(lambda: bot.socket.health.reconnects == 1, what="the refresh counted")
 
 
-@pytest.mark.parametrize("failure", ["drop", "stall"])
-def test_the_watchdog_reconnects_a_dead_session(
-    bot: LiveBot, fake_slack: FakeSlack, failure: str, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(("failure", "bound"), [("drop", 3.0), ("close", 3.0), ("stall", 8.0)])
+def test_a_dead_connection_is_replaced_and_redeliveries_are_stored_once(
+    bot: LiveBot,
+    fake_slack: FakeSlack,
+    failure: str,
+    bound: float,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """A cut (mid-envelope), a close or a silent connection: back soon, one WARNING, no loss."""
     server = fake_slack.socket_mode
     server.wait_for_connections(1)
-    with caplog.at_level(logging.INFO, logger="bot.slack.socket_watch"):
-        getattr(server, failure)()
-        server.wait_for_connections(2, timeout=10)
-        push(fake_slack, "delivered after the reconnect", "1731360002.000100")
-        wait_until(lambda: bot.socket.health.reconnects >= 1, what="reconnect counted")
-    assert stored(bot) == ["1731360002.000100"]
-    events = [r.msg for r in caplog.records]
-    assert "socket_mode.reconnect" in events and "socket_mode.reconnected" in events
-    assert len(fake_slack.calls_to("apps.connections.open")) >= 2
+    stamps = [f"1731360002.{i:06d}" for i in range(30)]
+    with caplog.at_level(logging.INFO):
+        for ts in stamps[:20]:  # some acks are still on their way when the connection dies
+            server.push(wrap_event(message_event("AccessDenied on PassRole", ts)))
+        failed_at = time.monotonic()
+        if failure == "drop":
+            server.drop(half_frame=load("socket_mode/events_api.json"))
+        elif failure == "close":
+            server.current.close()  # a close frame, without a `disconnect` first
+        else:
+            server.stall()
+        for ts in stamps[20:25]:  # sent into the dead connection: lost until redelivered
+            server.push(wrap_event(message_event("NoSuchBucket", ts)))
+        server.wait_for_connections(2, timeout=30)
+        back = time.monotonic() - failed_at
+        for ts in stamps[25:]:
+            server.push(wrap_event(message_event("Lambda timed out", ts)))
+        for envelope_id in server.redeliver():
+            server.wait_for_ack(envelope_id)
+        assert stored(bot) == stamps
+    assert back < bound  # 1.5 s stale limit in this fixture; 3 s for a cut is the issue's target
+    assert [r.levelname for r in caplog.records if r.levelno >= logging.ERROR] == []
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert [r.msg for r in warnings] == ["socket_mode.reconnected"]
+    fields = warnings[0].fields  # type: ignore[attr-defined]
+    assert float(fields["deaf"].rstrip("s")) < bound
+    assert "acks_failed" in fields and fields["reason"]
+    assert len(fake_slack.calls_to("apps.connections.open")) == 2
     status, _updated = bot.spool.statuses()["socket_mode"]
-    assert status["connected"] and status["reconnects"] >= 1
+    assert status["connected"] and status["reconnects"] == 1
+    http = bot.serve_http(host="127.0.0.1", port=0).start()
+    with urllib.request.urlopen(f"http://127.0.0.1:{http.port}/healthz") as answer:
+        health = json.loads(answer.read())["socket_mode"]
+    assert health["connected"] and health["reconnects"] == 1
+    assert health["last_reconnect_reason"] == fields["reason"]
+    assert 0 < health["longest_deaf_seconds"] < bound
 
 
 def test_socket_mode_and_http_share_one_spool(bot: LiveBot, fake_slack: FakeSlack) -> None:

@@ -165,9 +165,11 @@ def status(spool: SpoolOption = Path(DEFAULT_PATH)) -> None:
             if socket["last_reconnect"]
             else ""
         )
+        deaf = socket.get("longest_deaf_seconds", 0.0)
         typer.echo(
             f"socket mode: {'connected' if socket['connected'] else 'DISCONNECTED'}, "
             f"Slack last heard {heard} ago, {socket['reconnects']} reconnects{last}"
+            + (f", longest deaf {deaf:.1f}s" if deaf else "")
         )
         problems += not socket["connected"] or now - updated > 120
     for name, (progress, _updated) in sorted(states.items()):

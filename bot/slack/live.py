@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 
 from bot.config import ConfigError, Settings
@@ -20,6 +19,7 @@ from bot.context import Context
 from bot.slack.app import FEATURES, Feature, build_app, web_client
 from bot.slack.events import ChannelNames, LiveEvents, is_transient
 from bot.slack.server import THREADS, HttpServer
+from bot.slack.socket_client import WatchedSocketModeHandler
 from bot.slack.socket_watch import SocketWatch
 from bot.slack.spool import DEFAULT_PATH, Spool, Writer, spool_event
 
@@ -103,13 +103,12 @@ class LiveBot:
         self,
         app_token: str,
         *,
-        ping_interval: float = 10.0,
-        check_every: float = 10.0,
-        stale_after: float = 45.0,
+        ping_interval: float = 5.0,
+        check_every: float = 1.0,
+        stale_after: float = 11.0,
     ) -> SocketWatch:
-        handler = SocketModeHandler(
-            self.app, app_token, ping_interval=ping_interval, auto_reconnect_enabled=False
-        )
+        """Connect; a silent connection (no pong to two pings) is replaced after `stale_after`."""
+        handler = WatchedSocketModeHandler(self.app, app_token, ping_interval=ping_interval)
         self.socket = SocketWatch(
             handler,
             interval=check_every,
@@ -134,9 +133,12 @@ class LiveBot:
         if not healthy:
             details["status"] = "down"
         if self.socket is not None:
+            socket = self.socket.health
             details["socket_mode"] = {
-                "connected": self.socket.health.connected,
-                "reconnects": self.socket.health.reconnects,
+                "connected": socket.connected,
+                "reconnects": socket.reconnects,
+                "last_reconnect_reason": socket.last_reconnect_reason,
+                "longest_deaf_seconds": round(socket.longest_deaf_seconds, 1),
             }
             healthy = healthy and self.socket.health.healthy
         return healthy, details

@@ -1,15 +1,17 @@
-"""Socket Mode that stays alive: a watchdog over Bolt's SocketModeHandler.
+"""Socket Mode that stays alive: a watchdog over Bolt's Socket Mode handler.
 
-The handler is built with slack_sdk's own auto-reconnect off, so that every reconnect after a
-failure goes through here and is logged; Slack's `disconnect` (refresh) requests are still
-followed by slack_sdk, and the watchdog logs the new session.
+The handler's client (`socket_client.WatchedSocketModeClient`) has slack_sdk's own
+auto-reconnect off, so every reconnect after a failure goes through here and is logged; Slack's
+`disconnect` (refresh) requests are still followed by slack_sdk, and the watchdog counts the
+new session.
 
-Users of Bolt report Socket Mode sessions that stop delivering after an idle period or a
-reconnect while the client still believes it is connected. slack_sdk pings the server, and the
-watchdog does not trust the client's own verdict alone: every `interval` seconds it checks that
-the session is connected and that the server answered recently (a pong, a hello, an envelope),
-and when not, it asks `apps.connections.open` for a fresh URL and reconnects. Every reconnect
-is logged, and the state is published for /healthz, `friction status` and a periodic log line.
+A dead connection is replaced at once: the client reports an end of stream, a failed read or
+send (a failed ack is often the first sign) or a close the moment it sees it, and this thread
+wakes and asks `apps.connections.open` for a fresh URL. A connection that stays open but
+silent (half-open: no pongs, no envelopes) is caught by time: every `interval` seconds the
+watchdog checks that the server answered within `stale_after` seconds. A lost connection is
+one WARNING line once it is back (reason, acks that could not be sent, seconds deaf); the
+state is published for /healthz, `friction status` and a periodic log line.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_sdk.socket_mode.builtin import SocketModeClient
+from slack_sdk.socket_mode.builtin.connection import Connection
 
 from bot.logs import log_event
+from bot.slack.socket_client import WatchedSocketModeClient, WatchedSocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,8 @@ class SocketHealth:
     reconnects: int = 0
     last_reconnect: float | None = None
     last_reconnect_reason: str | None = None
+    longest_deaf_seconds: float = 0.0  # the longest gap between a loss and the new session
+    acks_failed: int = 0  # acks that could not be sent (Slack redelivers those envelopes)
     checked: float | None = None
 
     @property
@@ -49,24 +53,30 @@ class SocketWatch:
 
     def __init__(
         self,
-        handler: SocketModeHandler,
+        handler: WatchedSocketModeHandler,
         *,
-        interval: float = 10.0,
-        stale_after: float = 45.0,
+        interval: float = 1.0,
+        stale_after: float = 11.0,
         report_every: float = 300.0,
+        publish_every: float = 10.0,
         publish: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.handler = handler
-        self.client: SocketModeClient = handler.client
+        self.client: WatchedSocketModeClient = handler.client
         self.interval = interval
         self.stale_after = stale_after
         self.report_every = report_every
+        self.publish_every = publish_every
         self.publish = publish
         self.health = SocketHealth()
         self._heard = 0.0
+        self._published: tuple[Any, ...] | None = None
+        self._published_at = 0.0
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="socket-watch", daemon=True)
         self.client.message_listeners.append(self._on_message)
+        self.client.on_lost = self._on_lost
 
     def start(self) -> SocketWatch:
         self.handler.connect()
@@ -78,48 +88,59 @@ class SocketWatch:
 
     def close(self) -> None:
         self._stop.set()
+        self._wake.set()
         self.handler.close()
         self._thread.join(5)
 
     def check(self) -> SocketHealth:
-        """Look at the session once; reconnect when it is down or has gone quiet."""
+        """Look at the session once; reconnect when it died or has gone quiet."""
         session = self.client.current_session
         pong = session.last_ping_pong_time if session is not None else None
         heard = max(self._heard, pong or 0.0)
         quiet = time.time() - heard
-        connected = self.client.is_connected()
-        if not connected:
-            self.reconnect("disconnected")
+        watched = self.client.watched
+        if watched is not None and watched.reason is not None:
+            self.reconnect(session, watched.reason, watched.lost_at or time.time())
+        elif not self.client.is_connected():
+            self.reconnect(session, "disconnected", heard)
         elif quiet > self.stale_after:
-            self.reconnect(f"no answer from Slack for {quiet:.0f}s")
+            self.reconnect(session, f"no answer from Slack for {quiet:.0f}s", heard)
         session_id = self.client.session_id()
+        connected = self.client.is_connected()
         if self.health.session_id and session_id != self.health.session_id and connected:
             self._count("Slack asked for a refresh")  # slack_sdk reconnects on `disconnect`
-        self.health.connected = self.client.is_connected()
-        self.health.session_id = self.client.session_id()
+        self.health.connected = connected
+        self.health.session_id = session_id
         self.health.last_heard = heard
         self.health.checked = time.time()
-        if self.publish is not None:
-            self.publish(asdict(self.health))
+        self._publish()
         return self.health
 
-    def reconnect(self, reason: str) -> None:
-        log_event(
-            log,
-            "socket_mode.reconnect",
-            logging.WARNING,
-            reason=reason,
-            session=self.client.session_id(),
-        )
+    def reconnect(self, session: Connection | None, reason: str, since: float) -> None:
+        """Replace `session` unless a refresh already did; log one line once back."""
+        with self.client.connect_operation_lock:  # a refresh in progress finishes first
+            if session is not self.client.current_session:
+                return  # replaced meanwhile: nothing is lost
+            if self.client.watched is not None:
+                self.client.watched.shut()  # frees the reader at once, even on a stall
+            if session is not None:
+                session.disconnect()
         try:
-            self.client.connect_to_new_endpoint(force=True)
+            self.client.connect_to_new_endpoint()  # only if, under its lock, still down
         except Exception as exc:  # Slack unreachable: try again at the next check
-            log_event(log, "socket_mode.reconnect_failed", logging.ERROR, error=str(exc)[:200])
+            log_event(log, "socket_mode.reconnect_failed", logging.WARNING, error=str(exc)[:200])
+            return
+        if not self.client.is_connected():
+            log_event(log, "socket_mode.reconnect_failed", logging.WARNING, reason=reason)
             return
         self._heard = time.time()
-        self._count(reason)
+        deaf = self._heard - since
+        acks = self.client.take_acks_failed()
+        self.health.longest_deaf_seconds = max(self.health.longest_deaf_seconds, deaf)
+        self.health.acks_failed += acks
+        self._count(reason, logging.WARNING, acks_failed=acks, deaf=f"{deaf:.1f}s")
 
-    def _count(self, reason: str) -> None:
+    def _count(self, reason: str, level: int = logging.INFO, **fields: Any) -> None:
         self.health.session_id = self.client.session_id()
         self.health.reconnects += 1
         self.health.last_reconnect = time.time()
@@ -127,17 +148,37 @@ class SocketWatch:
         log_event(
             log,
             "socket_mode.reconnected",
-            session=self.health.session_id,
+            level,
             reason=reason,
+            **fields,
+            session=self.health.session_id,
             reconnects=self.health.reconnects,
         )
 
-    def _on_message(self, _client: SocketModeClient, _message: dict, _raw: str | None) -> None:
+    def _publish(self) -> None:
+        """Write the state out when it changed, and every `publish_every` seconds otherwise."""
+        if self.publish is None:
+            return
+        health = self.health
+        key = (health.connected, health.session_id, health.reconnects)
+        if key == self._published and time.time() - self._published_at < self.publish_every:
+            return
+        self.publish(asdict(health))
+        self._published, self._published_at = key, time.time()
+
+    def _on_lost(self, _reason: str) -> None:
+        self._wake.set()
+
+    def _on_message(self, _client: Any, _message: dict, _raw: str | None) -> None:
         self._heard = time.time()
 
     def _run(self) -> None:
         last_report = time.monotonic()
-        while not self._stop.wait(self.interval):
+        while not self._stop.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
                 health = self.check()
             except Exception:

@@ -20,6 +20,7 @@ import contextlib
 import json
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -73,8 +74,18 @@ class SocketConnection:
                 self._flush()
         self._shutdown()
 
-    def drop(self) -> None:
-        """Cut the TCP connection without a close frame, as a network failure would."""
+    def drop(self, half_frame: dict[str, Any] | None = None) -> None:
+        """Cut the TCP connection without a close frame, as a network failure would.
+
+        With `half_frame`, the first half of that message's frame goes out first, as when the
+        cut comes in the middle of an envelope.
+        """
+        if half_frame is not None:
+            with self._send_lock:
+                self.protocol.send_text(json.dumps(half_frame).encode())
+                data = b"".join(self.protocol.data_to_send())
+                with contextlib.suppress(OSError):
+                    self.sock.sendall(data[: len(data) // 2])
         self._shutdown()
 
     def stall(self) -> None:
@@ -167,6 +178,8 @@ class FakeSocketMode:
         self.connections: list[SocketConnection] = []
         self.acks: dict[str, dict[str, Any]] = {}
         self.sent: dict[str, dict[str, Any]] = {}
+        self.sent_at: dict[str, float] = {}  # envelope id -> time.monotonic() when pushed
+        self.redone: set[str] = set()  # envelope ids sent again under a new id
         self._tickets: set[str] = set()
         self._state = threading.Condition()
         self._listener = socket.create_server((HOST, 0))
@@ -229,15 +242,41 @@ class FakeSocketMode:
         if type == "events_api":
             envelope.update(retry_attempt=retry_attempt, retry_reason=retry_reason)
         self.sent[envelope_id] = envelope
+        self.sent_at[envelope_id] = time.monotonic()
         if self.active:
             self.current.send(envelope)
         return envelope_id
 
+    def redeliver(self, older_than: float = 0.0) -> list[str]:
+        """Send again, as Slack does, every envelope not acked yet; return the new envelope ids.
+
+        Each goes out under a new envelope id with its `retry_attempt` one higher; envelopes
+        sent less than `older_than` seconds ago may still be acked and are left alone.
+        """
+        due = time.monotonic() - older_than
+        unacked = [
+            e
+            for i, e in list(self.sent.items())
+            if i not in self.acks and i not in self.redone and self.sent_at[i] <= due
+        ]
+        ids = []
+        for envelope in unacked:
+            self.redone.add(envelope["envelope_id"])
+            ids.append(
+                self.push(
+                    envelope["payload"],
+                    envelope["type"],
+                    retry_attempt=envelope.get("retry_attempt", 0) + 1,
+                    retry_reason="timeout",
+                )
+            )
+        return ids
+
     def disconnect(self, reason: str = "refresh_requested") -> None:
         self.current.disconnect(reason)
 
-    def drop(self) -> None:
-        self.current.drop()
+    def drop(self, half_frame: dict[str, Any] | None = None) -> None:
+        self.current.drop(half_frame)
 
     def stall(self) -> None:
         self.current.stall()
