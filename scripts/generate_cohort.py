@@ -17,6 +17,10 @@ own channels and people, in the same workspace and weeks). Benchmarks import `it
 `labels.json` holds the ground truth: every incident root with its root-cause domain,
 signature, surfacing service and resolution, and the messages carrying secrets the bot must
 redact. Importers skip it: it is not a channel folder.
+
+What people write (the incident catalogue's error wording and TA answers, intros, thanks,
+chit-chat, names) is data in `cohort_phrases.toml` beside this file; this module is the
+builder that draws from it.
 """
 
 from __future__ import annotations
