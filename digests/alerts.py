@@ -33,15 +33,9 @@ from digests.spikes import (
     observe,
 )
 from storage.claims import alert_states, locked_alert_state
-from storage.digest_queries import (
-    NO_COHORT,
-    SignatureFigures,
-    example_threads,
-    spike_counts,
-    top_signatures,
-)
+from storage.digest_queries import example_threads, spike_counts
 from storage.models import AlertState, Domain
-from storage.queries import Window
+from storage.queries import NO_COHORT, SignatureFigures, Window, top_signatures
 
 log = logging.getLogger(__name__)
 

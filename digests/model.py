@@ -15,30 +15,25 @@ from sqlmodel import Session
 
 from digests.fix_effect import FixEffect, fix_effects
 from digests.periods import Period
-from digests.report import hours, minutes
-from storage.digest_queries import (
+from digests.report import DomainRow, hours
+from storage.digest_queries import ThreadRef, example_threads
+from storage.hint_queries import HintRate, hint_rates
+from storage.queries import (
     DomainPeriods,
     SignatureFigures,
-    ThreadRef,
+    Window,
     domain_periods,
-    example_threads,
     top_signatures,
 )
-from storage.hint_queries import HintRate, hint_rates
-from storage.queries import Window
 
 Linker = Callable[[ThreadRef], str]
 MAX_FIXES = 5  # the most recent fixes a digest shows
 
 
 @dataclass(frozen=True, slots=True)
-class DomainLine:
-    domain: str
-    label: str
-    incidents: int
-    share: float
-    downtime_hours: float
-    median_minutes_to_resolve: float | None
+class DomainLine(DomainRow):
+    """The report's row of a domain, and the week before."""
+
     previous_incidents: int
     previous_downtime_hours: float
 
@@ -150,12 +145,7 @@ def _section(
         awaiting_triage=sum(d.awaiting_triage for d in domains),
         domains=[
             DomainLine(
-                domain=d.domain,
-                label=d.label,
-                incidents=d.incidents,
-                share=d.incidents / total if total else 0.0,
-                downtime_hours=hours(d.downtime_seconds),
-                median_minutes_to_resolve=minutes(d.median_seconds_to_resolve),
+                *DomainRow.fields_of(d, total),
                 previous_incidents=d.previous_incidents,
                 previous_downtime_hours=hours(d.previous_downtime_seconds),
             )

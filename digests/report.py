@@ -16,23 +16,27 @@ from datetime import datetime
 from sqlmodel import Session
 
 from storage.hint_queries import HintRate
-from storage.queries import (
-    Window,
-    friction_by_domain,
-    friction_by_signature,
-    message_count,
-    open_and_triage_counts,
-)
+from storage.queries import DomainPeriods, Window, message_count, overall_by_domain, top_signatures
 
 
 @dataclass(frozen=True, slots=True)
 class DomainRow:
+    """One domain's figures over a window, as the report, App Home, `/friction stats` and (with
+    the week before, `digests.model.DomainLine`) the digest show them."""
+
     domain: str
     label: str
     incidents: int
     share: float
     downtime_hours: float
     median_minutes_to_resolve: float | None
+
+    @staticmethod
+    def fields_of(d: DomainPeriods, total: int) -> tuple:
+        """The row's fields from the query's figures, `total` being the section's incidents."""
+        share = d.incidents / total if total else 0.0
+        median = minutes(d.median_seconds_to_resolve)
+        return (d.domain, d.label, d.incidents, share, hours(d.downtime_seconds), median)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,32 +57,21 @@ class FrictionReport:
     signatures: list[SignatureRow]
 
 
-def build_report(session: Session, window: Window, top_signatures: int = 10) -> FrictionReport:
+def build_report(session: Session, window: Window, top: int = 10) -> FrictionReport:
     """Aggregate the ledger over `window` into the friction table."""
-    by_domain = friction_by_domain(session, window)
+    by_domain = overall_by_domain(session, window)
     total = sum(d.incidents for d in by_domain)
-    opened, triage = open_and_triage_counts(session, window)
     return FrictionReport(
         since=window.since,
         until=window.until,
         total_messages=message_count(session, window),
         total_incidents=total,
-        open_incidents=opened,
-        awaiting_triage=triage,
-        domains=[
-            DomainRow(
-                domain=d.domain,
-                label=d.label,
-                incidents=d.incidents,
-                share=d.incidents / total,
-                downtime_hours=hours(d.downtime_seconds),
-                median_minutes_to_resolve=minutes(d.median_seconds_to_resolve),
-            )
-            for d in by_domain
-        ],
+        open_incidents=sum(d.open_incidents for d in by_domain),
+        awaiting_triage=sum(d.awaiting_triage for d in by_domain),
+        domains=[DomainRow(*DomainRow.fields_of(d, total)) for d in by_domain],
         signatures=[
             SignatureRow(s.signature, s.incidents)
-            for s in friction_by_signature(session, window, top_signatures)
+            for s in top_signatures(session, window, top).get(None, [])
         ],
     )
 

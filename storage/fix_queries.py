@@ -13,9 +13,8 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
-from storage.digest_queries import cohort_clause
 from storage.models import Channel, Fix, Incident, Message
-from storage.queries import medians_by
+from storage.queries import cohort_clause, medians_by
 
 
 @dataclass(frozen=True, slots=True)

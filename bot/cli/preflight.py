@@ -33,7 +33,7 @@ from bot.preflight.plan import (
 from bot.preflight.script import script
 from classifiers import catalog
 from storage.db import engine_for, open_ledger
-from storage.queries import Window, friction_by_signature
+from storage.queries import Window, top_signatures
 
 MISSING_BOTO3 = (
     "running the checks needs boto3: pip install 'friction-ledger[aws]' "
@@ -128,9 +128,8 @@ def _ledger_counts(db: str | None, cohort: str | None) -> tuple[dict[str, int], 
         engine = open_ledger(url)
         try:
             with Session(engine) as session:
-                rows = friction_by_signature(
-                    session, Window(cohort=cohort), limit=len(catalog().signatures)
-                )
+                limit = len(catalog().signatures)
+                rows = top_signatures(session, Window(cohort=cohort), limit).get(None, [])
         finally:
             engine.dispose()
     counts = {row.signature: row.incidents for row in rows}

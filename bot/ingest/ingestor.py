@@ -197,26 +197,59 @@ class Ingestor:
 
         An incident is a function of its thread's stored rows, so deriving it after the batch
         gives what deriving after every message would, with a few queries per batch instead
-        of several per message. New rows go in as one multi-row INSERT. Messages of people
-        who asked to be forgotten are `ignored`. `readings`: the batch already redacted and
-        classified (by a worker process), else that is done here. `known`: channel ids the
-        caller's earlier batches looked up.
+        of several per message. The steps: dedupe (each message against its stored row),
+        thread lookup (the changed threads, with the batch's new rows inserted into them),
+        incident derivation (and resolution, in `_derive`). `readings`: the batch already
+        redacted and classified (by a worker process), else that is done here. `known`:
+        channel ids the caller's earlier batches looked up.
         """
         channels = self._channel_ids(session, batch, {} if known is None else known)
         keyed = [(channels[m.team_id, m.channel_id], m) for m in batch]
         by_pk: dict[int, list[CapturedMessage]] = defaultdict(list)
         for pk, msg in keyed:
             by_pk[pk].append(msg)
+        actions, new = self._dedupe(session, keyed, by_pk, readings or [None] * len(batch))
+        threads = self._changed_threads(session, keyed, actions, by_pk, new)
+        incidents, opened = self._derive_incidents(session, by_pk, threads, new)
+        return [
+            Outcome(action, incidents.get((pk, msg.root_ts)), (pk, msg.root_ts) in opened)
+            for (pk, msg), action in zip(keyed, actions, strict=True)
+        ]
+
+    def _dedupe(
+        self,
+        session: Session,
+        keyed: list[tuple[int, CapturedMessage]],
+        by_pk: dict[int, list[CapturedMessage]],
+        readings: list[Reading | None],
+    ) -> tuple[list[str], list[SimpleNamespace]]:
+        """Step 1: each message against its stored row (by channel and ts), in one query.
+
+        Returns each message's action (`stored`, `updated`, `unchanged`, or `ignored` for
+        people who asked to be forgotten) and the new rows, not inserted yet.
+        """
         stored = message_rows(session, {pk: (m.ts for m in msgs) for pk, msgs in by_pk.items()})
-        forgotten = forgotten_among(session, {self.pseudonymize(m.user_id) for m in batch})
+        forgotten = forgotten_among(session, {self.pseudonymize(m.user_id) for _, m in keyed})
         new: list[SimpleNamespace] = []
         actions = [
             "ignored"
             if forgotten and self.pseudonymize(msg.user_id) in forgotten
             else self._store(msg, pk, stored[pk], new, reading)
-            for (pk, msg), reading in zip(keyed, readings or [None] * len(batch), strict=True)
+            for (pk, msg), reading in zip(keyed, readings, strict=True)
         ]
         session.flush()
+        return actions, new
+
+    def _changed_threads(
+        self,
+        session: Session,
+        keyed: list[tuple[int, CapturedMessage]],
+        actions: list[str],
+        by_pk: dict[int, list[CapturedMessage]],
+        new: list[SimpleNamespace],
+    ) -> dict[int, dict[str, list]]:
+        """Step 2, thread lookup: the threads a stored or updated message changed (channel id
+        -> root ts -> rows, root first), read in one query, the new rows inserted and joined."""
         changed = defaultdict(set)
         for (pk, msg), action in zip(keyed, actions, strict=True):
             if action in ("stored", "updated"):
@@ -224,6 +257,18 @@ class Ingestor:
         threads = threads_rows(session, {pk: changed[pk] for pk in by_pk})
         if new:
             self._insert(session, new, threads)
+        return threads
+
+    def _derive_incidents(
+        self,
+        session: Session,
+        by_pk: dict[int, list[CapturedMessage]],
+        threads: dict[int, dict[str, list]],
+        new: list[SimpleNamespace],
+    ) -> tuple[dict[tuple[int, str], int], set[tuple[int, str]]]:
+        """Step 3, incident derivation: each changed thread's incident from its rows, the new
+        ones inserted in one statement. Returns incident ids by (channel id, root ts) for the
+        batch's threads, and the threads that opened an incident."""
         inserted: dict[int, set[str]] = defaultdict(set)  # no incident can name these roots yet
         for row in new:
             inserted[row.channel_pk].add(row.ts)
@@ -235,26 +280,14 @@ class Ingestor:
                     session, pk, root_ts, rows, found[pk].get(root_ts), new=_pending_incident
                 )
         session.flush()
-        pending = [
-            vars(i)
-            for rooted in found.values()
-            for i in rooted.values()
-            if isinstance(i, SimpleNamespace)
-        ]
-        opened = {(i["channel_pk"], i["root_ts"]) for i in pending}
-        if pending:
-            for i, id_ in zip(pending, insert_rows(session, Incident, pending), strict=True):
-                found[i["channel_pk"]][i["root_ts"]] = id_
+        opened = _insert_pending(session, found)
         incidents = {
             (pk, root): getattr(i, "id", i)
             for pk, rooted in found.items()
             for root, i in rooted.items()
             if i is not None
         }
-        return [
-            Outcome(action, incidents.get((pk, msg.root_ts)), (pk, msg.root_ts) in opened)
-            for (pk, msg), action in zip(keyed, actions, strict=True)
-        ]
+        return incidents, opened
 
     def _channel_ids(
         self, session: Session, batch: list[CapturedMessage], known: dict[ChannelKey, int]
@@ -427,48 +460,68 @@ class Ingestor:
 
         Only the asker's own messages speak for the incident: a TA pasting an example error
         in someone's thread does not make it a blocker. A new incident is made by `new`; the
-        caller adds it to the session (or inserts it) and flushes.
+        caller adds it to the session (or inserts it) and flushes. Without a report left, an
+        incident goes, unless a TA tagged it.
         """
         root = rows[0] if rows and rows[0].ts == root_ts else None
         if root is None:
             return None
         own = [m for m in rows if m is root or (root.user_hash and m.user_hash == root.user_hash)]
         reports = [m for m in own if m.is_incident]
-        if not reports:
-            if incident is not None and not incident.human_tagged:
-                session.delete(incident)
-                return None
+        if reports:
+            best = next((m for m in reports if not m.signature_id.endswith(".other")), reports[0])
             if incident is None:
-                return None
-        else:
-            best = next(
-                (m for m in reports if not m.signature_id.endswith(".other")),
-                reports[0],
-            )
-            if incident is None:
-                incident = new(
-                    channel_pk=channel_pk,
-                    root_ts=root_ts,
-                    root_message_id=root.id,
-                    asker_hash=root.user_hash,
-                    opened_at=root.posted_at,
-                    domain_id=best.domain_id,
-                    signature_id=best.signature_id,
-                    confidence=best.confidence,
-                    classifier_version=best.classifier_version,
-                )
+                incident = new(**_opening(channel_pk, root, best))
             if not incident.human_tagged:
-                incident.domain_id = best.domain_id
-                incident.signature_id = best.signature_id
-                incident.confidence = best.confidence
-                incident.classifier_version = best.classifier_version
-                incident.attributes = best.attributes
-                incident.needs_triage = (
-                    incident.triage_requested or best.confidence < self.triage_threshold
-                )
+                self._classify_incident(incident, best)
+        elif incident is None:
+            return None
+        elif not incident.human_tagged:
+            session.delete(incident)
+            return None
         if incident.resolved_by not in EXPLICIT_RESOLUTIONS:
             _derive_resolution(incident, root, own)
         return incident
+
+    def _classify_incident(self, incident: Incident | SimpleNamespace, best: Message) -> None:
+        """The incident takes the classification of the asker's best report, and awaits a
+        TA's triage when that is unsure (or a learner asked for one)."""
+        incident.domain_id = best.domain_id
+        incident.signature_id = best.signature_id
+        incident.confidence = best.confidence
+        incident.classifier_version = best.classifier_version
+        incident.attributes = best.attributes
+        incident.needs_triage = incident.triage_requested or best.confidence < self.triage_threshold
+
+
+def _opening(channel_pk: int, root: Message, best: Message) -> dict:
+    """A new incident's values: opened by the thread's root, classified by its best report."""
+    return {
+        "channel_pk": channel_pk,
+        "root_ts": root.ts,
+        "root_message_id": root.id,
+        "asker_hash": root.user_hash,
+        "opened_at": root.posted_at,
+        "domain_id": best.domain_id,
+        "signature_id": best.signature_id,
+        "confidence": best.confidence,
+        "classifier_version": best.classifier_version,
+    }
+
+
+def _insert_pending(session: Session, found: dict[int, dict[str, object]]) -> set[tuple[int, str]]:
+    """Insert the new incidents among `found` (plain values) in one statement, replacing each
+    with its id; returns their threads as (channel id, root ts)."""
+    pending = [
+        vars(i)
+        for rooted in found.values()
+        for i in rooted.values()
+        if isinstance(i, SimpleNamespace)
+    ]
+    if pending:
+        for i, id_ in zip(pending, insert_rows(session, Incident, pending), strict=True):
+            found[i["channel_pk"]][i["root_ts"]] = id_
+    return {(i["channel_pk"], i["root_ts"]) for i in pending}
 
 
 def _by_ts(row: Message | SimpleNamespace) -> str:
