@@ -12,6 +12,7 @@ from classifiers.catalog import Catalog, CatalogError, Domain, Signature, catalo
 from classifiers.classifier import TRIAGE_THRESHOLD, Classifier
 from classifiers.learned import LearnedStage, LearnedStageError
 from classifiers.rules import Classification, Rules
+from classifiers.threads import Context, classify_thread
 
 __all__ = [
     "CLASSIFIER_VERSION",
@@ -20,6 +21,7 @@ __all__ = [
     "CatalogError",
     "Classification",
     "Classifier",
+    "Context",
     "Domain",
     "LearnedStage",
     "LearnedStageError",
@@ -27,6 +29,7 @@ __all__ = [
     "Signature",
     "catalog",
     "classify",
+    "classify_thread",
     "is_resolution",
     "load_catalog",
 ]
@@ -37,9 +40,10 @@ def _rules() -> Rules:
     return Rules()
 
 
-def classify(text: str, *, reply: bool = False) -> Classification:
-    """Classify one message; `reply` says it is a thread reply (answers and thanks are not new)."""
-    return _rules().classify(text, reply=reply)
+def classify(text: str, *, reply: bool = False, context: Context | None = None) -> Classification:
+    """Classify one message; `reply` says it is a thread reply (answers and thanks are not new),
+    `context` says more: who wrote it and what the thread has reported already."""
+    return _rules().classify(text, reply=reply, context=context)
 
 
 def is_resolution(text: str) -> bool:

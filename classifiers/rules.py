@@ -25,6 +25,7 @@ from classifiers.matcher import (
     Matcher,
 )
 from classifiers.normalize import normalize
+from classifiers.threads import Context
 
 CODE_VERSION = "1"
 # Domains that are AWS services, so a match in them names the surfacing service.
@@ -63,6 +64,15 @@ class Classification:
     """The text says it works now (`is_resolution`), read in the same pass."""
 
 
+_OTHERS_REPLY = 0.9
+"""Certainty that a reply by someone other than the asker reports no incident of the thread."""
+
+
+def _new_error(choice: _Choice, context: Context) -> bool:
+    """The asker's reply names a failure of its own, not the one the thread already has."""
+    return choice.specific and choice.signature.id != context.open_signature
+
+
 def _resolves(evidence: Evidence) -> bool:
     return bool(evidence.get(DETECTOR, "resolution")) and not evidence.get(DETECTOR, "unresolved")
 
@@ -71,6 +81,8 @@ def _resolves(evidence: Evidence) -> bool:
 class _Choice:
     signature: Signature
     confidence: float
+    specific: bool = True
+    """A pattern named the failure (not only the domain's cues)."""
 
 
 class Rules:
@@ -94,14 +106,20 @@ class Rules:
         clean = normalize(text)
         return clean, self._matcher.scan(clean.lower())
 
-    def classify(self, text: str, *, reply: bool = False) -> Classification:
+    def classify(
+        self, text: str, *, reply: bool = False, context: Context | None = None
+    ) -> Classification:
+        """`context` (the message's place in its thread) supersedes `reply` when given."""
+        context = context or Context(reply)
         clean, evidence = self.scan(text)
-        incident, certainty = self._incident(evidence, reply)
-        if not incident:
+        incident, certainty = self._incident(evidence, context)
+        choice = self._choose(evidence) if incident else None
+        if choice is not None and context.open_signature and not _new_error(choice, context):
+            choice = None  # the asker repeating the thread's error: the incident is open already
+        if choice is None:
             return Classification(
                 False, None, None, round(certainty, 3), {}, self.version, _resolves(evidence)
             )
-        choice = self._choose(evidence)
         attributes = extract(clean)
         if "service" not in attributes and choice.signature.domain not in _NOT_SERVICES:
             attributes["service"] = choice.signature.domain
@@ -118,14 +136,18 @@ class Rules:
     def is_resolution(self, text: str) -> bool:
         return _resolves(self.scan(text)[1])
 
-    def _incident(self, evidence: Evidence, reply: bool) -> tuple[bool, float]:
+    def _incident(self, evidence: Evidence, context: Context) -> tuple[bool, float]:
         """A weighted vote of the evidence; the margin from the threshold becomes certainty.
 
         A reply is held to more: it must report something ("now I get ...", "still fails")
-        or carry an error while giving no advice, since answers quote errors too.
+        or carry an error while giving no advice, since answers quote errors too. A reply by
+        someone other than the asker is never the thread's report: it answers, quotes the
+        error back, agrees ("same here") or closes the thread.
         """
+        if context.reply and context.by_asker is False:
+            return False, _OTHERS_REPLY
         detector = evidence.of(DETECTOR)
-        weights = _REPLY_WEIGHTS if reply else _INCIDENT_WEIGHTS
+        weights = _REPLY_WEIGHTS if context.reply else _INCIDENT_WEIGHTS
         strong = sum(evidence.of(PATTERN).values()) + sum(evidence.of(GENERIC).values())
         score = weights["bias"] + weights["pattern"] * min(strong, 2)
         has_domain = bool(evidence.of(DOMAIN) or evidence.of(CUE) or evidence.of(SERVICE))
@@ -203,12 +225,12 @@ class Rules:
     def _by_domain_score(self, evidence: Evidence, scores: dict[str, float]) -> _Choice:
         ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
         if not ranked or ranked[0][1] <= 0:
-            return _Choice(self._signatures["other.other"], 0.35)
+            return _Choice(self._signatures["other.other"], 0.35, specific=False)
         best, top = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         margin = (top - runner_up) / top
         choice = self._within(best, evidence, 0.4 + 0.3 * margin)
-        return _Choice(self._overridden(choice.signature, evidence), choice.confidence)
+        return _Choice(self._overridden(choice.signature, evidence), choice.confidence, False)
 
     def _within(self, domain: str, evidence: Evidence, confidence: float) -> _Choice:
         """Inside a known domain, the signature with most cues, else `<domain>.other`."""
