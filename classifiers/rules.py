@@ -178,6 +178,8 @@ class Rules:
         for signature_id, count in evidence.of(GENERIC).items():
             generic = self._signatures[signature_id]
             meant = self._generic(generic, evidence, scores)
+            if meant.id in vetoed:
+                continue
             # With nothing else pointing at its domain, a generic match is only a last resort.
             weak = meant is generic and not scores.get(generic.domain)
             if meant.id not in proposals:
