@@ -11,7 +11,7 @@ from functools import cache
 from classifiers.catalog import Catalog, CatalogError, Domain, Signature, catalog, load_catalog
 from classifiers.classifier import TRIAGE_THRESHOLD, Classifier
 from classifiers.learned import LearnedStage, LearnedStageError
-from classifiers.rules import Classification, Rules
+from classifiers.rules import Classification, Rules, in_context
 from classifiers.threads import Context, classify_thread
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "catalog",
     "classify",
     "classify_thread",
+    "in_context",
     "is_resolution",
     "load_catalog",
 ]

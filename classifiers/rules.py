@@ -62,15 +62,34 @@ class Classification:
     version: str = ""
     says_resolved: bool = False
     """The text says it works now (`is_resolution`), read in the same pass."""
+    named: bool = False
+    """A pattern named the failure (not only its domain's cues): a new error, in a reply."""
+
+
+def in_context(result: Classification, context: Context) -> Classification:
+    """A message already read as a root or a reply, judged by its place in the thread.
+
+    A reply by someone other than the asker is never the thread's report: it answers, quotes
+    the error back, agrees ("same here") or closes. The asker's reply that repeats the thread's
+    error belongs to the incident already open; one that names a new failure is a report.
+    Separate from reading the text, so a message read without its thread (an import's worker)
+    is placed in it afterwards at no cost.
+    """
+    if not (result.is_incident and context.reply):
+        return result
+    if context.by_asker is False:
+        confidence = _OTHERS_REPLY
+    elif context.open_signature and not (
+        result.named and result.signature != context.open_signature
+    ):
+        confidence = result.confidence
+    else:
+        return result
+    return Classification(False, None, None, confidence, {}, result.version, result.says_resolved)
 
 
 _OTHERS_REPLY = 0.9
 """Certainty that a reply by someone other than the asker reports no incident of the thread."""
-
-
-def _new_error(choice: _Choice, context: Context) -> bool:
-    """The asker's reply names a failure of its own, not the one the thread already has."""
-    return choice.specific and choice.signature.id != context.open_signature
 
 
 def _resolves(evidence: Evidence) -> bool:
@@ -112,18 +131,16 @@ class Rules:
         """`context` (the message's place in its thread) supersedes `reply` when given."""
         context = context or Context(reply)
         clean, evidence = self.scan(text)
-        incident, certainty = self._incident(evidence, context)
-        choice = self._choose(evidence) if incident else None
-        if choice is not None and context.open_signature and not _new_error(choice, context):
-            choice = None  # the asker repeating the thread's error: the incident is open already
-        if choice is None:
+        incident, certainty = self._incident(evidence, context.reply)
+        if not incident:
             return Classification(
                 False, None, None, round(certainty, 3), {}, self.version, _resolves(evidence)
             )
+        choice = self._choose(evidence)
         attributes = extract(clean)
         if "service" not in attributes and choice.signature.domain not in _NOT_SERVICES:
             attributes["service"] = choice.signature.domain
-        return Classification(
+        result = Classification(
             True,
             choice.signature.domain,
             choice.signature.id,
@@ -131,29 +148,28 @@ class Rules:
             attributes,
             self.version,
             _resolves(evidence),
+            choice.specific,
         )
+        return in_context(result, context)
 
     def is_resolution(self, text: str) -> bool:
         return _resolves(self.scan(text)[1])
 
-    def _incident(self, evidence: Evidence, context: Context) -> tuple[bool, float]:
+    def _incident(self, evidence: Evidence, reply: bool) -> tuple[bool, float]:
         """A weighted vote of the evidence; the margin from the threshold becomes certainty.
 
         A reply is held to more: it must report something ("now I get ...", "still fails")
-        or carry an error while giving no advice, since answers quote errors too. A reply by
-        someone other than the asker is never the thread's report: it answers, quotes the
-        error back, agrees ("same here") or closes the thread.
+        or carry an error while giving no advice, since answers quote errors too. A root that
+        quotes an error reports it, whatever thanks, tries or "fixed" surround it.
         """
-        if context.reply and context.by_asker is False:
-            return False, _OTHERS_REPLY
         detector = evidence.of(DETECTOR)
-        weights = _REPLY_WEIGHTS if context.reply else _INCIDENT_WEIGHTS
+        weights = _REPLY_WEIGHTS if reply else _INCIDENT_WEIGHTS
         strong = sum(evidence.of(PATTERN).values()) + sum(evidence.of(GENERIC).values())
         score = weights["bias"] + weights["pattern"] * min(strong, 2)
         has_domain = bool(evidence.of(DOMAIN) or evidence.of(CUE) or evidence.of(SERVICE))
         score += weights["domain"] * has_domain
         for name in ("blocker", "report", "chatter", "question", "resolution", "advice"):
-            if strong and not context.reply and weights[name] < 0:
+            if strong and not reply and weights[name] < 0:
                 continue  # a root quoting an error reports it, whatever thanks or tries surround it
             if name == "chatter" and detector.get("blocker", 0) >= 2:
                 continue  # "thanks" / "cheers" closing a report does not cancel it

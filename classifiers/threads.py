@@ -28,9 +28,7 @@ class Context:
     """The signature of the thread's incident so far, if the asker has reported one."""
 
 
-def classify_thread(
-    classify: Callable[..., Any], messages: Iterable[tuple[str, str]]
-) -> list[Any]:
+def classify_thread(classify: Callable[..., Any], messages: Iterable[tuple[str, str]]) -> list[Any]:
     """Classify a thread's (text, role) pairs in order, each with its context.
 
     The first message is the root; the thread's incident is the asker's first report, as in
