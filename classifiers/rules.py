@@ -191,11 +191,12 @@ class Rules:
                 continue
             priority = self._signatures[signature_id].priority
             proposals[signature_id] = (priority, count + evidence.get(CUE, signature_id))
+        named = {self._signatures[s].domain for s in proposals}
         for signature_id, count in evidence.of(GENERIC).items():
             generic = self._signatures[signature_id]
             meant = self._generic(generic, evidence, scores)
-            if meant.id in vetoed:
-                continue
+            if meant.id in vetoed or (meant.id not in proposals and meant.domain in named):
+                continue  # vetoed, or the domain's own pattern says which failure it is
             # With nothing else pointing at its domain, a generic match is only a last resort.
             weak = meant is generic and not scores.get(generic.domain)
             if meant.id not in proposals:
