@@ -70,14 +70,15 @@ def in_context(result: Classification, context: Context) -> Classification:
     """A message already read as a root or a reply, judged by its place in the thread.
 
     A reply by someone other than the asker is never the thread's report: it answers, quotes
-    the error back, agrees ("same here") or closes. The asker's reply that repeats the thread's
-    error belongs to the incident already open; one that names a new failure is a report.
+    the error back, agrees ("same here") or closes; nor is a reply saying it works now ("I was
+    calling the wrong bucket, fixed"). The asker's reply that repeats the thread's error
+    belongs to the incident already open; one that names a new failure is a report.
     Separate from reading the text, so a message read without its thread (an import's worker)
     is placed in it afterwards at no cost.
     """
     if not (result.is_incident and context.reply):
         return result
-    if context.by_asker is False:
+    if context.by_asker is False or result.says_resolved:
         confidence = _OTHERS_REPLY
     elif context.open_signature and not (
         result.named and result.signature != context.open_signature
