@@ -1,4 +1,5 @@
-"""Score a classifier against a labelled set (JSON lines: text, is_incident, domain, signature).
+"""Score a classifier against a labelled set (JSON lines: text, is_incident, domain, signature;
+or thread lines: messages, each with a role, asker / helper / other, read in their thread).
 
 Domain and signature accuracy are measured over the gold incidents, so a missed incident counts
 as a wrong domain: a digest cannot count what the detector let through. Incident precision,
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from itertools import groupby
 from pathlib import Path
 
 from classifiers.rules import Classification
+from classifiers.threads import classify_thread
 
 
 class LabelledSetError(ValueError):
@@ -27,6 +30,10 @@ class Example:
     domain: str | None
     signature: str | None
     reply: bool = False
+    role: str | None = None
+    """Set for a thread file's messages: the author's role, so each is read in its thread."""
+    thread: int = 0
+    """The thread's line number in its file (0: a message on its own)."""
 
 
 @dataclass(slots=True)
@@ -63,17 +70,33 @@ def load_examples(path: str | Path) -> list[Example]:
     with open(path, encoding="utf-8") as lines:
         for number, line in enumerate(lines, 1):
             if line.strip():
-                examples.append(_example(f"{path}:{number}", line))
+                examples.extend(_examples(f"{path}:{number}", number, line))
     return examples
 
 
-def _example(where: str, line: str) -> Example:
+def _examples(where: str, number: int, line: str) -> list[Example]:
     try:
         row = json.loads(line)
     except json.JSONDecodeError as exc:
         raise LabelledSetError(f"{where}: not valid JSON: {exc.msg}") from exc
     if not isinstance(row, dict):
         raise LabelledSetError(f"{where}: expected a JSON object")
+    if "messages" not in row:
+        return [_example(where, row)]
+    messages = row["messages"]
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        raise LabelledSetError(f"{where}: field 'messages' must be a list of objects")
+    examples = []
+    for index, message in enumerate(messages):
+        at = f"{where}: message {index + 1}"
+        if not isinstance(message.get("role"), str):
+            raise LabelledSetError(f"{at}: field 'role' must be a string")
+        example = _example(at, message)
+        examples.append(replace(example, reply=index > 0, role=message["role"], thread=number))
+    return examples
+
+
+def _example(where: str, row: dict) -> Example:
     for name, kinds in (("text", (str,)), ("is_incident", (bool,)), ("reply", (bool,))):
         if name in row and not isinstance(row[name], kinds):
             raise LabelledSetError(f"{where}: field '{name}' must be {kinds[0].__name__}")
@@ -103,8 +126,7 @@ def evaluate(
     """Run `classify` over the examples and score it."""
     n = incidents = domain_hits = signature_hits = true_pos = predicted_pos = 0
     confusions: Counter[tuple[str, str]] = Counter()
-    for example in examples:
-        result = classify(example.text, reply=example.reply)
+    for example, result in _read(examples, classify):
         n += 1
         predicted_pos += result.is_incident
         if not example.is_incident:
@@ -129,3 +151,16 @@ def evaluate(
         incident_f1=2 * precision * recall / (precision + recall) if precision + recall else 0.0,
         confusions=[(g, p, c) for (g, p), c in confusions.most_common(top)],
     )
+
+
+def _read(
+    examples: Iterable[Example], classify: Callable[..., Classification]
+) -> Iterator[tuple[Example, Classification]]:
+    """Each example with its classification; a thread's messages in order, in their thread."""
+    for thread, group in groupby(examples, key=lambda e: e.thread):
+        if not thread:
+            yield from ((e, classify(e.text, reply=e.reply)) for e in group)
+            continue
+        messages = list(group)
+        pairs = [(e.text, e.role or "") for e in messages]
+        yield from zip(messages, classify_thread(classify, pairs), strict=True)

@@ -6,7 +6,10 @@ the lines that decide it, with its source address; the expected labels are the c
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from support.friction_cli import friction
 
 from classifiers import Context, classify, classify_thread
 
@@ -235,3 +238,38 @@ REAL = [
 def test_real_messages_are_filed_under_their_cause(source, text, signature):
     result = classify(text)
     assert (result.is_incident, result.signature) == (True, signature), source
+
+
+# ---------------------------------------------------------------- friction eval on thread files
+
+
+def test_friction_eval_reads_a_thread_file_message_by_message_in_its_thread(tmp_path):
+    thread = {
+        "source": "https://example.org/thread/1",
+        "messages": [
+            {
+                "role": "asker",
+                "text": NO_SUCH_BUCKET,
+                "is_incident": True,
+                "domain": "s3",
+                "signature": "s3.no_such_bucket",
+            },
+            {
+                "role": "other",
+                "text": f"same here: {NO_SUCH_BUCKET}",
+                "is_incident": False,
+                "domain": None,
+                "signature": None,
+            },
+        ],
+    }
+    path = tmp_path / "threads.jsonl"
+    path.write_text(json.dumps(thread) + "\n")
+    figures = json.loads(friction("eval", str(path), "--json").stdout)
+    assert (figures["n"], figures["incidents"]) == (2, 1)
+    assert figures["incident_precision"] == figures["signature_accuracy"] == 1.0
+    del thread["messages"][1]["role"]
+    path.write_text(json.dumps(thread) + "\n")
+    broken = friction("eval", str(path))
+    assert broken.returncode == 2
+    assert "threads.jsonl:1: message 2: field 'role' must be a string" in broken.stderr

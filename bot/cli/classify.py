@@ -75,7 +75,11 @@ def classify(
 
 def evaluate_file(
     path: Annotated[
-        Path, typer.Argument(help="JSON lines with text, is_incident, domain, signature.")
+        Path,
+        typer.Argument(
+            help="JSON lines with text, is_incident, domain, signature; or threads: messages "
+            "with a role (asker, helper, other), each read in its thread."
+        ),
     ],
     as_json: JsonOption = False,
     top: Annotated[int, typer.Option("--top", help="How many confusions to list.")] = 10,
