@@ -97,7 +97,7 @@ def keyword_classifier() -> Callable[..., Classification]:
             if len(word) >= 4:
                 keywords.append((word, signature))
 
-    def run(text: str, *, reply: bool = False) -> Classification:
+    def run(text: str, **_: object) -> Classification:
         lowered = text.lower()
         for word, signature in keywords:
             if word in lowered:
@@ -127,7 +127,7 @@ def cross_validated_tfidf(examples: list[Example]) -> tuple[Callable[..., Classi
         model.predict([text])
     rate = len(texts) / (time.perf_counter() - start)
 
-    def run(text: str, *, reply: bool = False) -> Classification:
+    def run(text: str, **_: object) -> Classification:
         label = str(predicted[text])
         if label == NOT_INCIDENT:
             return Classification(False, None, None, 1.0)

@@ -52,8 +52,8 @@ def cross_validated(
         by_index.update(dict.fromkeys(held, classifier))
     current = [0]
 
-    def classify(text: str, *, reply: bool = False) -> Classification:
-        return by_index[current[0]].classify(text, reply=reply)
+    def classify(text: str, **context: object) -> Classification:
+        return by_index[current[0]].classify(text, **context)
 
     def in_order() -> list[Example]:
         for index, example in enumerate(real):

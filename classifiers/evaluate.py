@@ -1,4 +1,5 @@
-"""Score a classifier against a labelled set (flat messages or threads, see `threads.py`).
+"""Score a classifier against a labelled set (flat messages or threads, see `threads.py`); a
+thread's messages are each read in their thread, as the live path reads them.
 
 Domain and signature accuracy are measured over the gold incidents, so a missed incident counts
 as a wrong domain: a digest cannot count what the detector let through. Incident precision,
@@ -10,11 +11,12 @@ lowers its label's recall and a false alarm lowers the precision of the label it
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from classifiers.rules import Classification
-from classifiers.threads import Example, LabelledSetError, load_examples
+from classifiers.threads import ASKER, Example, LabelledSetError, classify_thread, load_examples
 
 __all__ = ["ClassScore", "Example", "LabelledSetError", "Report", "evaluate", "load_examples"]
 
@@ -92,8 +94,7 @@ def evaluate(
     confusions: Counter[tuple[str, str]] = Counter()
     domains = _Tally()
     signatures = _Tally()
-    for example in examples:
-        result = classify(example.text, reply=example.reply)
+    for example, result in _read(examples, classify):
         n += 1
         predicted_pos += result.is_incident
         incidents += example.is_incident
@@ -121,6 +122,34 @@ def evaluate(
 
 
 NONE = "-"
+
+
+def _read(
+    examples: Iterable[Example], classify: Callable[..., Classification]
+) -> Iterator[tuple[Example, Classification]]:
+    """Each example with its classification; a thread's messages in order, in their thread, with
+    the classifier's own reading of the thread so far (as live), never the labels."""
+    for _, group in groupby(examples, key=_thread_key()):
+        messages = list(group)
+        if messages[0].context is None:
+            yield from ((e, classify(e.text, reply=e.reply)) for e in messages)
+            continue
+        pairs = [(e.text, ASKER if e.context and e.context.by_asker else "") for e in messages]
+        yield from zip(messages, classify_thread(classify, pairs), strict=True)
+
+
+def _thread_key() -> Callable[[Example], int]:
+    """Numbers the threads as they come: a root starts the next; flat lines count as none (0)."""
+    count = 0
+
+    def key(example: Example) -> int:
+        nonlocal count
+        if example.context is None:
+            return 0
+        count += example.context.position == 0
+        return count
+
+    return key
 
 
 def _label(is_incident: bool, domain: str | None, signature: str | None) -> tuple[str, str]:

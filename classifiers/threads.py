@@ -1,26 +1,62 @@
-"""Labelled sets as the bot sees them: messages in threads, each with its place in the thread.
+"""Threads: what a thread knows about a message, a thread read in order, and labelled sets.
 
-Two shapes are read, one JSON object a line, and may be mixed in one file:
+A message is judged by its place in the thread: a reply by someone other than the asker
+answers, agrees ("+1, same here") or closes; the asker's reply that repeats the thread's error
+belongs to the incident already open, while one that reports a *new* error is a report of its
+own. The live path, history and the export know the thread; `friction eval` reads thread files
+through `classify_thread`, so the bot and the score judge a thread the same way.
+
+Labelled sets come in two shapes, one JSON object a line, and may be mixed in one file:
 
 - a flat message: `{text, is_incident, domain, signature, reply?}`;
 - a thread: `{source, messages: [{role: asker|helper|other, text, is_incident, domain,
   signature, note?}, ...]}` in posting order (the real-text corpus in `tests/data/real/`).
 
-A thread's messages come out in order, each with a `ThreadContext`: its position (0 is the
-root), whether the thread's asker wrote it, and the signature of the last incident labelled
-before it in the thread. The live path knows the same three things from `thread_ts`, the
-author's id and the thread's incident, so a rule or model tuned on them can be used live.
+A thread's messages are loaded in order, each with a `ThreadContext`: its position (0 is the
+root), whether the thread's asker wrote it, the signature of the last incident *labelled*
+before it in the thread (for training and analysis; scoring uses the classifier's own, as the
+live path does) and the thread's source (to group folds by thread).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROLES = ("asker", "helper", "other")
+ASKER = "asker"
+"""The role of the thread's root author; "helper" and "other" are everyone else."""
+ROLES = (ASKER, "helper", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """A message's place in its thread. The defaults describe a thread's root."""
+
+    reply: bool = False
+    by_asker: bool | None = None
+    """Whether the reply's author wrote the root; None when the caller does not know."""
+    open_signature: str | None = None
+    """The signature of the thread's incident so far, if the asker has reported one."""
+
+
+def classify_thread(classify: Callable[..., Any], messages: Iterable[tuple[str, str]]) -> list[Any]:
+    """Classify a thread's (text, role) pairs in order, each with its context.
+
+    The first message is the root; the thread's incident is the asker's first report, as in
+    the ledger (`bot/ingest/ingestor.py`).
+    """
+    results: list[Any] = []
+    open_signature: str | None = None
+    for index, (text, role) in enumerate(messages):
+        context = Context(index > 0, role == ASKER, open_signature)
+        result = classify(text, context=context)
+        if result.is_incident and role == ASKER and open_signature is None:
+            open_signature = result.signature
+        results.append(result)
+    return results
 
 
 class LabelledSetError(ValueError):
@@ -84,7 +120,7 @@ def thread_examples(where: str, thread: dict[str, Any]) -> Iterator[Example]:
             raise LabelledSetError(f"{at}: field 'role' must be one of {', '.join(ROLES)}")
         if "reply" in message:
             raise LabelledSetError(f"{at}: field 'reply' comes from the position in the thread")
-        context = ThreadContext(position, role == "asker", previous, source)
+        context = ThreadContext(position, role == ASKER, previous, source)
         example = _example(at, message, reply=position > 0, context=context)
         if example.is_incident:
             previous = example.signature

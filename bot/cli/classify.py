@@ -19,6 +19,7 @@ from bot.ingest.privacy import redact
 from classifiers import (
     Classification,
     Classifier,
+    Context,
     LearnedStage,
     LearnedStageError,
     catalog,
@@ -85,7 +86,8 @@ def evaluate_file(
         Path,
         typer.Argument(
             help="JSON lines: flat messages (text, is_incident, domain, signature) "
-            "or threads (source, messages with role and the same labels)."
+            "or threads (source, messages with role asker/helper/other and the same labels), "
+            "each message read in its thread."
         ),
     ],
     as_json: JsonOption = False,
@@ -100,8 +102,8 @@ def evaluate_file(
         raise fail(str(exc)) from None
     classifier = _classifier(model)
 
-    def live(text: str, *, reply: bool = False) -> Classification:
-        return classifier.classify(redact(text), reply=reply)
+    def live(text: str, *, reply: bool = False, context: Context | None = None) -> Classification:
+        return classifier.classify(redact(text), reply=reply, context=context)
 
     report = evaluate(examples, live, top=top)
     if as_json:

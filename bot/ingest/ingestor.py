@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from bot.ingest.capture import CapturedMessage
 from bot.ingest.privacy import Pseudonymizer, redact
 from bot.ingest.reading import Reading
-from classifiers import Classification, Classifier
+from classifiers import Classification, Classifier, Context, in_context
 from storage.erasure import forgotten_among
 from storage.ledger import (
     EXPLICIT_RESOLUTIONS,
@@ -207,7 +207,9 @@ class Ingestor:
         by_pk: dict[int, list[CapturedMessage]] = defaultdict(list)
         for pk, msg in keyed:
             by_pk[pk].append(msg)
-        stored = message_rows(session, {pk: (m.ts for m in msgs) for pk, msgs in by_pk.items()})
+        # With the threads' roots: a reply is judged by who asked and what the root reported.
+        wanted = {pk: [t for m in msgs for t in (m.ts, m.root_ts)] for pk, msgs in by_pk.items()}
+        stored = message_rows(session, wanted)
         forgotten = forgotten_among(session, {self.pseudonymize(m.user_id) for m in batch})
         new: list[SimpleNamespace] = []
         actions = [
@@ -346,7 +348,9 @@ class Ingestor:
             row.resolution_reaction = True
             row.resolution_reaction_at = ts_time(msg.latest_reply) if msg.latest_reply else None
         if row.text != text:
-            self._classify(row, text, reply=msg.is_reply, result=result)
+            root = stored.get(msg.root_ts) if msg.is_reply else None
+            context = root and Context(True, root.user_hash == row.user_hash, root.signature_id)
+            self._classify(row, text, reply=msg.is_reply, result=result, context=context)
         return action
 
     def refresh(self, session: Session, channel: Channel, root_ts: str) -> Incident | None:
@@ -387,9 +391,12 @@ class Ingestor:
         *,
         reply: bool,
         result: Classification | None = None,
+        context: Context | None = None,
     ) -> None:
-        """Store `text` and its classification (`result`, when already worked out for it)."""
+        """Store `text` and its classification (`result`, when already worked out for it),
+        placed in its thread when the `context` is known."""
         result = result or self.classifier.classify(text, reply=reply)
+        result = in_context(result, context) if context else result
         row.text = text
         row.is_incident = result.is_incident
         row.domain_id = result.domain
