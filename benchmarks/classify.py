@@ -160,22 +160,22 @@ def main() -> None:
     parser.add_argument("sets", nargs="*", type=Path, default=DEFAULT_SETS)
     args = parser.parse_args()
     print(pin_to_one_core())
-    corpus = load_examples(args.sets[0])
-    texts = [e.text for e in corpus]
-    print(
-        f"speed corpus: {args.sets[0].name}, {len(texts)} messages, "
-        f"mean {statistics.mean(map(len, texts)):.0f} characters"
-    )
-    print(f"rules: {throughput(texts):,.0f} messages/s on one core (median of 7 passes, warm)")
-    p50, p99 = latency(two_kb_messages(texts))
-    print(f"rules: 2 KB message latency p50 {p50:.0f} us, p99 {p99:.0f} us")
-    for path in args.sets:
-        examples = [replace(e, text=redact(e.text)) for e in load_examples(path)]
+    sets = {f"{path.parent.name}/{path.name}": load_examples(path) for path in args.sets}
+    print("rules, one core (median of 7 warm passes; 2 KB: consecutive messages pasted together)")
+    for name, examples in sets.items():
+        texts = [redact(e.text) for e in examples]
+        p50, p99 = latency(two_kb_messages(texts))
+        print(
+            f"  {name}: {len(texts)} messages, mean {statistics.mean(map(len, texts)):.0f} "
+            f"characters: {throughput(texts):,.0f} msg/s; 2 KB p50 {p50:.0f} us, p99 {p99:.0f} us"
+        )
+    for name, examples in sets.items():
+        examples = [replace(e, text=redact(e.text)) for e in examples]
         texts = [e.text for e in examples]
         tfidf, tfidf_rate = cross_validated_tfidf(examples)
         keywords = keyword_classifier()
         print_comparison(
-            path.name,
+            name,
             [
                 ("catalog rules", evaluate(examples, classify), rate_of(classify, texts)),
                 ("naive keywords", evaluate(examples, keywords), rate_of(keywords, texts)),
