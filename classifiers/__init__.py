@@ -11,7 +11,8 @@ from functools import cache
 from classifiers.catalog import Catalog, CatalogError, Domain, Signature, catalog, load_catalog
 from classifiers.classifier import TRIAGE_THRESHOLD, Classifier
 from classifiers.learned import LearnedStage, LearnedStageError
-from classifiers.rules import Classification, Rules
+from classifiers.rules import Classification, Rules, in_context
+from classifiers.threads import Context, classify_thread
 
 __all__ = [
     "CLASSIFIER_VERSION",
@@ -20,6 +21,7 @@ __all__ = [
     "CatalogError",
     "Classification",
     "Classifier",
+    "Context",
     "Domain",
     "LearnedStage",
     "LearnedStageError",
@@ -27,6 +29,8 @@ __all__ = [
     "Signature",
     "catalog",
     "classify",
+    "classify_thread",
+    "in_context",
     "is_resolution",
     "load_catalog",
 ]
@@ -37,9 +41,10 @@ def _rules() -> Rules:
     return Rules()
 
 
-def classify(text: str, *, reply: bool = False) -> Classification:
-    """Classify one message; `reply` says it is a thread reply (answers and thanks are not new)."""
-    return _rules().classify(text, reply=reply)
+def classify(text: str, *, reply: bool = False, context: Context | None = None) -> Classification:
+    """Classify one message; `reply` says it is a thread reply (answers and thanks are not new),
+    `context` says more: who wrote it and what the thread has reported already."""
+    return _rules().classify(text, reply=reply, context=context)
 
 
 def is_resolution(text: str) -> bool:

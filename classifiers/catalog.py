@@ -21,7 +21,16 @@ _SIGNATURE_ID = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
 _ESCAPE = re.compile(r"\\.")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9 -]*$")
 # Detector phrase lists: what makes a message a blocker, chatter, a mere answer, or a resolution.
-DETECTOR_LISTS = ("blocker", "chatter", "question", "advice", "report", "resolution", "unresolved")
+DETECTOR_LISTS = (
+    "blocker",
+    "blocker_unspaced",
+    "chatter",
+    "question",
+    "advice",
+    "report",
+    "resolution",
+    "unresolved",
+)
 # Pre-flight checks a signature may name (`friction preflight` runs them; bot/preflight/checks.py).
 CHECKS = (
     "credentials",

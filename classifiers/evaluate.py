@@ -1,32 +1,53 @@
-"""Score a classifier against a labelled set (JSON lines: text, is_incident, domain, signature).
+"""Score a classifier against a labelled set (flat messages or threads, see `threads.py`); a
+thread's messages are each read in their thread, as the live path reads them.
 
 Domain and signature accuracy are measured over the gold incidents, so a missed incident counts
 as a wrong domain: a digest cannot count what the detector let through. Incident precision,
-recall and F1 measure the detector itself.
+recall and F1 measure the detector itself. Per domain and per signature, precision is over the
+messages filed under that label and recall over the gold incidents with it, so a missed incident
+lowers its label's recall and a false alarm lowers the precision of the label it was filed under.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from itertools import groupby
 
 from classifiers.rules import Classification
+from classifiers.threads import ASKER, Example, LabelledSetError, classify_thread, load_examples
 
-
-class LabelledSetError(ValueError):
-    """A labelled set line is malformed; the message names file, line and field."""
+__all__ = ["ClassScore", "Example", "LabelledSetError", "Report", "evaluate", "load_examples"]
 
 
 @dataclass(frozen=True, slots=True)
-class Example:
-    text: str
-    is_incident: bool
-    domain: str | None
-    signature: str | None
-    reply: bool = False
+class ClassScore:
+    """Precision and recall of one domain or signature, over incidents ("-" is none)."""
+
+    label: str
+    gold: int
+    """Gold incidents with this label."""
+    predicted: int
+    """Messages the classifier filed as incidents with this label."""
+    hits: int
+
+    @property
+    def precision(self) -> float:
+        return self.hits / self.predicted if self.predicted else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.hits / self.gold if self.gold else 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "label": self.label,
+            "gold": self.gold,
+            "predicted": self.predicted,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+        }
 
 
 @dataclass(slots=True)
@@ -40,6 +61,9 @@ class Report:
     incident_f1: float
     confusions: list[tuple[str, str, int]] = field(default_factory=list)
     """(gold, predicted, count), most frequent first; "-" stands for "not an incident"."""
+    domains: list[ClassScore] = field(default_factory=list)
+    signatures: list[ClassScore] = field(default_factory=list)
+    """Per label, most gold incidents first."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -54,44 +78,9 @@ class Report:
                 {"gold": gold, "predicted": predicted, "count": count}
                 for gold, predicted, count in self.confusions
             ],
+            "domains": [score.as_dict() for score in self.domains],
+            "signatures": [score.as_dict() for score in self.signatures],
         }
-
-
-def load_examples(path: str | Path) -> list[Example]:
-    """Read a labelled set; raise LabelledSetError naming the file, line and field at fault."""
-    examples = []
-    with open(path, encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if line.strip():
-                examples.append(_example(f"{path}:{number}", line))
-    return examples
-
-
-def _example(where: str, line: str) -> Example:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise LabelledSetError(f"{where}: not valid JSON: {exc.msg}") from exc
-    if not isinstance(row, dict):
-        raise LabelledSetError(f"{where}: expected a JSON object")
-    for name, kinds in (("text", (str,)), ("is_incident", (bool,)), ("reply", (bool,))):
-        if name in row and not isinstance(row[name], kinds):
-            raise LabelledSetError(f"{where}: field '{name}' must be {kinds[0].__name__}")
-    if "text" not in row or "is_incident" not in row:
-        raise LabelledSetError(f"{where}: needs fields 'text' and 'is_incident'")
-    for name in ("domain", "signature"):
-        value = row.get(name)
-        if row["is_incident"] and not isinstance(value, str):
-            raise LabelledSetError(f"{where}: field '{name}' must be a string for an incident")
-        if not row["is_incident"] and value is not None:
-            raise LabelledSetError(f"{where}: field '{name}' must be null for a non-incident")
-    return Example(
-        text=row["text"],
-        is_incident=row["is_incident"],
-        domain=row.get("domain"),
-        signature=row.get("signature"),
-        reply=row.get("reply", False),
-    )
 
 
 def evaluate(
@@ -101,31 +90,94 @@ def evaluate(
     top: int = 10,
 ) -> Report:
     """Run `classify` over the examples and score it."""
-    n = incidents = domain_hits = signature_hits = true_pos = predicted_pos = 0
+    n = incidents = true_pos = predicted_pos = 0
     confusions: Counter[tuple[str, str]] = Counter()
-    for example in examples:
-        result = classify(example.text, reply=example.reply)
+    domains = _Tally()
+    signatures = _Tally()
+    for example, result in _read(examples, classify):
         n += 1
         predicted_pos += result.is_incident
-        if not example.is_incident:
-            if result.is_incident:
-                confusions["-", result.signature or "?"] += 1
-            continue
-        incidents += 1
-        true_pos += result.is_incident
-        domain_hits += result.domain == example.domain
-        signature_hits += result.signature == example.signature
-        if result.signature != example.signature:
-            confusions[example.signature or "?", result.signature or "-"] += 1
+        incidents += example.is_incident
+        true_pos += example.is_incident and result.is_incident
+        gold = _label(example.is_incident, example.domain, example.signature)
+        predicted = _label(result.is_incident, result.domain, result.signature)
+        domains.add(gold[0], predicted[0])
+        signatures.add(gold[1], predicted[1])
+        if gold[1] != predicted[1]:
+            confusions[gold[1], predicted[1]] += 1
     precision = true_pos / predicted_pos if predicted_pos else 0.0
     recall = true_pos / incidents if incidents else 0.0
     return Report(
         n=n,
         incidents=incidents,
-        domain_accuracy=domain_hits / incidents if incidents else 0.0,
-        signature_accuracy=signature_hits / incidents if incidents else 0.0,
+        domain_accuracy=domains.accuracy(incidents),
+        signature_accuracy=signatures.accuracy(incidents),
         incident_precision=precision,
         incident_recall=recall,
         incident_f1=2 * precision * recall / (precision + recall) if precision + recall else 0.0,
         confusions=[(g, p, c) for (g, p), c in confusions.most_common(top)],
+        domains=domains.scores(),
+        signatures=signatures.scores(),
     )
+
+
+NONE = "-"
+
+
+def _read(
+    examples: Iterable[Example], classify: Callable[..., Classification]
+) -> Iterator[tuple[Example, Classification]]:
+    """Each example with its classification; a thread's messages in order, in their thread, with
+    the classifier's own reading of the thread so far (as live), never the labels."""
+    for _, group in groupby(examples, key=_thread_key()):
+        messages = list(group)
+        if messages[0].context is None:
+            yield from ((e, classify(e.text, reply=e.reply)) for e in messages)
+            continue
+        pairs = [(e.text, ASKER if e.context and e.context.by_asker else "") for e in messages]
+        yield from zip(messages, classify_thread(classify, pairs), strict=True)
+
+
+def _thread_key() -> Callable[[Example], int]:
+    """Numbers the threads as they come: a root starts the next; flat lines count as none (0)."""
+    count = 0
+
+    def key(example: Example) -> int:
+        nonlocal count
+        if example.context is None:
+            return 0
+        count += example.context.position == 0
+        return count
+
+    return key
+
+
+def _label(is_incident: bool, domain: str | None, signature: str | None) -> tuple[str, str]:
+    if not is_incident:
+        return NONE, NONE
+    return domain or "?", signature or "?"
+
+
+class _Tally:
+    """Gold, predicted and agreeing counts per label; "-" (no incident) is not scored."""
+
+    def __init__(self) -> None:
+        self.gold: Counter[str] = Counter()
+        self.predicted: Counter[str] = Counter()
+        self.hits: Counter[str] = Counter()
+
+    def add(self, gold: str, predicted: str) -> None:
+        self.gold[gold] += 1
+        self.predicted[predicted] += 1
+        self.hits[gold] += gold == predicted
+
+    def accuracy(self, incidents: int) -> float:
+        hits = self.hits.total() - self.hits[NONE]
+        return hits / incidents if incidents else 0.0
+
+    def scores(self) -> list[ClassScore]:
+        labels = (set(self.gold) | set(self.predicted)) - {NONE}
+        return [
+            ClassScore(label, self.gold[label], self.predicted[label], self.hits[label])
+            for label in sorted(labels, key=lambda label: (-self.gold[label], label))
+        ]

@@ -46,6 +46,8 @@ _INSIDE = r"\w*"
 """A fragment starting with this may match inside a word ("\\w*exception")."""
 
 
+_UNSPACED = "blocker_unspaced"
+"""Detector list of words in languages without spaces; each match counts as a blocker word."""
 _EMPTY: dict[str, int] = {}
 
 
@@ -76,7 +78,15 @@ class Matcher:
         fragments += [(CUE, s.id, p) for s in ordered for p in s.cues]
         fragments += [(DOMAIN, d.id, p) for d in catalog.domains for p in d.cues]
         fragments += [(SERVICE, d.id, p) for d in catalog.domains for p in _service_fragments(d)]
-        fragments += [(DETECTOR, name, p) for name, ps in catalog.detector.items() for p in ps]
+        fragments += [
+            (DETECTOR, name, p)
+            for name, ps in catalog.detector.items()
+            if name != _UNSPACED
+            for p in ps
+        ]
+        # Non-ASCII first characters in the main regex slow every scan by half: these get their
+        # own regex, run only on text that is not plain ASCII.
+        self._unspaced = re.compile("|".join(catalog.detector[_UNSPACED]) or "(?!)")
         word, other, infix = _Node(), _Node(), _Node()
         self._candidates: dict[str, list[tuple[re.Pattern[str], tuple[str, str]]]] = {}
         for order, (kind, key, fragment) in enumerate(fragments):
@@ -108,6 +118,9 @@ class Matcher:
             for kind, key in memo.get(found) or self._identify(found):
                 counts = kinds.setdefault(kind, {})
                 counts[key] = counts.get(key, 0) + 1
+        if not text.isascii() and (unspaced := len(self._unspaced.findall(text))):
+            counts = kinds.setdefault(DETECTOR, {})
+            counts["blocker"] = counts.get("blocker", 0) + unspaced
         return Evidence(kinds)
 
     def _identify(self, found: str) -> tuple[tuple[str, str], ...]:

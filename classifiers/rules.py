@@ -25,6 +25,7 @@ from classifiers.matcher import (
     Matcher,
 )
 from classifiers.normalize import normalize
+from classifiers.threads import Context
 
 CODE_VERSION = "1"
 # Domains that are AWS services, so a match in them names the surfacing service.
@@ -61,6 +62,35 @@ class Classification:
     version: str = ""
     says_resolved: bool = False
     """The text says it works now (`is_resolution`), read in the same pass."""
+    named: bool = False
+    """A pattern named the failure (not only its domain's cues): a new error, in a reply."""
+
+
+def in_context(result: Classification, context: Context) -> Classification:
+    """A message already read as a root or a reply, judged by its place in the thread.
+
+    A reply by someone other than the asker is never the thread's report: it answers, quotes
+    the error back, agrees ("same here") or closes; nor is a reply saying it works now ("I was
+    calling the wrong bucket, fixed"). The asker's reply that repeats the thread's error
+    belongs to the incident already open; one that names a new failure is a report.
+    Separate from reading the text, so a message read without its thread (an import's worker)
+    is placed in it afterwards at no cost.
+    """
+    if not (result.is_incident and context.reply):
+        return result
+    if context.by_asker is False or result.says_resolved:
+        confidence = _OTHERS_REPLY
+    elif context.open_signature and not (
+        result.named and result.signature != context.open_signature
+    ):
+        confidence = result.confidence
+    else:
+        return result
+    return Classification(False, None, None, confidence, {}, result.version, result.says_resolved)
+
+
+_OTHERS_REPLY = 0.9
+"""Certainty that a reply by someone other than the asker reports no incident of the thread."""
 
 
 def _resolves(evidence: Evidence) -> bool:
@@ -71,6 +101,8 @@ def _resolves(evidence: Evidence) -> bool:
 class _Choice:
     signature: Signature
     confidence: float
+    specific: bool = True
+    """A pattern named the failure (not only the domain's cues)."""
 
 
 class Rules:
@@ -94,9 +126,13 @@ class Rules:
         clean = normalize(text)
         return clean, self._matcher.scan(clean.lower())
 
-    def classify(self, text: str, *, reply: bool = False) -> Classification:
+    def classify(
+        self, text: str, *, reply: bool = False, context: Context | None = None
+    ) -> Classification:
+        """`context` (the message's place in its thread) supersedes `reply` when given."""
+        context = context or Context(reply)
         clean, evidence = self.scan(text)
-        incident, certainty = self._incident(evidence, reply)
+        incident, certainty = self._incident(evidence, context.reply)
         if not incident:
             return Classification(
                 False, None, None, round(certainty, 3), {}, self.version, _resolves(evidence)
@@ -105,7 +141,7 @@ class Rules:
         attributes = extract(clean)
         if "service" not in attributes and choice.signature.domain not in _NOT_SERVICES:
             attributes["service"] = choice.signature.domain
-        return Classification(
+        result = Classification(
             True,
             choice.signature.domain,
             choice.signature.id,
@@ -113,7 +149,9 @@ class Rules:
             attributes,
             self.version,
             _resolves(evidence),
+            choice.specific,
         )
+        return in_context(result, context)
 
     def is_resolution(self, text: str) -> bool:
         return _resolves(self.scan(text)[1])
@@ -122,7 +160,8 @@ class Rules:
         """A weighted vote of the evidence; the margin from the threshold becomes certainty.
 
         A reply is held to more: it must report something ("now I get ...", "still fails")
-        or carry an error while giving no advice, since answers quote errors too.
+        or carry an error while giving no advice, since answers quote errors too. A root that
+        quotes an error reports it, whatever thanks, tries or "fixed" surround it.
         """
         detector = evidence.of(DETECTOR)
         weights = _REPLY_WEIGHTS if reply else _INCIDENT_WEIGHTS
@@ -131,6 +170,10 @@ class Rules:
         has_domain = bool(evidence.of(DOMAIN) or evidence.of(CUE) or evidence.of(SERVICE))
         score += weights["domain"] * has_domain
         for name in ("blocker", "report", "chatter", "question", "resolution", "advice"):
+            if strong and not reply and weights[name] < 0:
+                continue  # a root quoting an error reports it, whatever thanks or tries surround it
+            if name == "chatter" and detector.get("blocker", 0) >= 2:
+                continue  # "thanks" / "cheers" closing a report does not cancel it
             score += weights[name] * min(detector.get(name, 0), 2)
         certainty = 1.0 / (1.0 + math.exp(-abs(score) * 1.5))
         return score > 0, certainty
@@ -149,9 +192,12 @@ class Rules:
                 continue
             priority = self._signatures[signature_id].priority
             proposals[signature_id] = (priority, count + evidence.get(CUE, signature_id))
+        named = {self._signatures[s].domain for s in proposals}
         for signature_id, count in evidence.of(GENERIC).items():
             generic = self._signatures[signature_id]
             meant = self._generic(generic, evidence, scores)
+            if meant.id in vetoed or (meant.id not in proposals and meant.domain in named):
+                continue  # vetoed, or the domain's own pattern says which failure it is
             # With nothing else pointing at its domain, a generic match is only a last resort.
             weak = meant is generic and not scores.get(generic.domain)
             if meant.id not in proposals:
@@ -203,12 +249,12 @@ class Rules:
     def _by_domain_score(self, evidence: Evidence, scores: dict[str, float]) -> _Choice:
         ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
         if not ranked or ranked[0][1] <= 0:
-            return _Choice(self._signatures["other.other"], 0.35)
+            return _Choice(self._signatures["other.other"], 0.35, specific=False)
         best, top = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         margin = (top - runner_up) / top
         choice = self._within(best, evidence, 0.4 + 0.3 * margin)
-        return _Choice(self._overridden(choice.signature, evidence), choice.confidence)
+        return _Choice(self._overridden(choice.signature, evidence), choice.confidence, False)
 
     def _within(self, domain: str, evidence: Evidence, confidence: float) -> _Choice:
         """Inside a known domain, the signature with most cues, else `<domain>.other`."""

@@ -76,6 +76,36 @@ def test_replies_attach_to_the_root_incident(context):
     assert count(context, Message) == 3
 
 
+def test_replies_are_judged_in_their_thread_whichever_batch_brought_the_root(context):
+    """Each reply arrives alone, as live events do: the root is looked up for its context."""
+    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))
+    replies = [
+        (
+            "1731330100.000100",
+            TA,
+            "I get the same error: NoSuchBucket The specified bucket does not exist",
+        ),
+        (
+            "1731330200.000200",
+            LEARNER,
+            "still getting NoSuchBucket: The specified bucket does not exist",
+        ),
+        ("1731330300.000300", LEARNER, "now it says Task timed out after 3.00 seconds"),
+    ]
+    for ts, user, text in replies:
+        context.ingestor.add(msg(ts, text, user, ROOT))
+    with Session(context.engine) as session:
+        rows = session.execute(select(Message.ts, Message.is_incident, Message.signature_id))
+        stored = {ts: (is_incident, signature) for ts, is_incident, signature in rows}
+    assert [stored[ts] for ts, _, _ in replies] == [
+        (False, None),  # someone else's reply is not the thread's report
+        (False, None),  # the asker repeating the open incident's error
+        (True, "lambda.timeout"),  # the asker's new error
+    ]
+    [incident] = incidents(context)
+    assert incident.signature_id == "s3.no_such_bucket"
+
+
 def test_chatter_opens_no_incident(context):
     context.ingestor.add(msg("1731335000.004400", "when is lab 3 due?"))
     context.ingestor.add(msg("1731335100.004500", "thanks!! that worked"))

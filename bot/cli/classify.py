@@ -15,8 +15,16 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli.errors import fail
-from classifiers import Classifier, LearnedStage, LearnedStageError, catalog
-from classifiers.evaluate import LabelledSetError, evaluate, load_examples
+from bot.ingest.privacy import redact
+from classifiers import (
+    Classification,
+    Classifier,
+    Context,
+    LearnedStage,
+    LearnedStageError,
+    catalog,
+)
+from classifiers.evaluate import ClassScore, LabelledSetError, evaluate, load_examples
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 ModelOption = Annotated[
@@ -75,18 +83,29 @@ def classify(
 
 def evaluate_file(
     path: Annotated[
-        Path, typer.Argument(help="JSON lines with text, is_incident, domain, signature.")
+        Path,
+        typer.Argument(
+            help="JSON lines: flat messages (text, is_incident, domain, signature) "
+            "or threads (source, messages with role asker/helper/other and the same labels), "
+            "each message read in its thread."
+        ),
     ],
     as_json: JsonOption = False,
     top: Annotated[int, typer.Option("--top", help="How many confusions to list.")] = 10,
     model: ModelOption = None,
 ) -> None:
-    """Score the classifier on a labelled set: accuracy, incident F1, frequent confusions."""
+    """Score the classifier on a labelled set: accuracy, incident F1, per-label precision and
+    recall, frequent confusions. Text is redacted first, as the live path does."""
     try:
         examples = load_examples(path)
     except (OSError, LabelledSetError) as exc:
         raise fail(str(exc)) from None
-    report = evaluate(examples, _classifier(model).classify, top=top)
+    classifier = _classifier(model)
+
+    def live(text: str, *, reply: bool = False, context: Context | None = None) -> Classification:
+        return classifier.classify(redact(text), reply=reply, context=context)
+
+    report = evaluate(examples, live, top=top)
     if as_json:
         typer.echo(json.dumps(report.as_dict()))
         return
@@ -98,8 +117,23 @@ def evaluate_file(
         if isinstance(value, float):
             scores.add_row(name, f"{value:.3f}")
     console.print(scores)
+    console.print(_per_label("domain", report.domains))
+    console.print(_per_label("signature", report.signatures))
     if report.confusions:
         confusions = Table("gold", "predicted", "count", title="most frequent confusions")
         for gold, predicted, count in report.confusions:
             confusions.add_row(gold, predicted, str(count))
         console.print(confusions)
+
+
+def _per_label(kind: str, scores: list[ClassScore]) -> Table:
+    table = Table(kind, "gold", "filed", "precision", "recall", title=f"per {kind}")
+    for score in scores:
+        table.add_row(
+            score.label,
+            str(score.gold),
+            str(score.predicted),
+            f"{score.precision:.3f}",
+            f"{score.recall:.3f}" if score.gold else "-",
+        )
+    return table

@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from bot.ingest.capture import CapturedMessage
 from bot.ingest.privacy import Pseudonymizer, redact
 from bot.ingest.reading import Reading
-from classifiers import Classification, Classifier
+from classifiers import Classification, Classifier, Context, in_context
 from storage.erasure import forgotten_among
 from storage.ledger import (
     EXPLICIT_RESOLUTIONS,
@@ -228,7 +228,9 @@ class Ingestor:
         Returns each message's action (`stored`, `updated`, `unchanged`, or `ignored` for
         people who asked to be forgotten) and the new rows, not inserted yet.
         """
-        stored = message_rows(session, {pk: (m.ts for m in msgs) for pk, msgs in by_pk.items()})
+        # With the threads' roots: a reply is judged by who asked and what the root reported.
+        wanted = {pk: [t for m in msgs for t in (m.ts, m.root_ts)] for pk, msgs in by_pk.items()}
+        stored = message_rows(session, wanted)
         forgotten = forgotten_among(session, {self.pseudonymize(m.user_id) for _, m in keyed})
         new: list[SimpleNamespace] = []
         actions = [
@@ -379,7 +381,9 @@ class Ingestor:
             row.resolution_reaction = True
             row.resolution_reaction_at = ts_time(msg.latest_reply) if msg.latest_reply else None
         if row.text != text:
-            self._classify(row, text, reply=msg.is_reply, result=result)
+            root = stored.get(msg.root_ts) if msg.is_reply else None
+            context = root and Context(True, root.user_hash == row.user_hash, root.signature_id)
+            self._classify(row, text, reply=msg.is_reply, result=result, context=context)
         return action
 
     def refresh(self, session: Session, channel: Channel, root_ts: str) -> Incident | None:
@@ -420,9 +424,12 @@ class Ingestor:
         *,
         reply: bool,
         result: Classification | None = None,
+        context: Context | None = None,
     ) -> None:
-        """Store `text` and its classification (`result`, when already worked out for it)."""
+        """Store `text` and its classification (`result`, when already worked out for it),
+        placed in its thread when the `context` is known."""
         result = result or self.classifier.classify(text, reply=reply)
+        result = in_context(result, context) if context else result
         row.text = text
         row.is_incident = result.is_incident
         row.domain_id = result.domain

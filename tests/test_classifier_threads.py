@@ -1,0 +1,275 @@
+"""The classifier on real learners' text: thread context, and the failure modes real text showed.
+
+Every quoted message is from the real development corpus (tests/data/real/dev.jsonl), cut to
+the lines that decide it, with its source address; the expected labels are the corpus's.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from support.friction_cli import friction
+
+from classifiers import Context, classify, classify_thread
+
+# ---------------------------------------------------------------- thread context
+
+NO_SUCH_BUCKET = (
+    "upload failed: An error occurred (NoSuchBucket) when calling the PutObject operation: "
+    "The specified bucket does not exist"
+)
+
+
+def read(*messages: tuple[str, str]) -> list[tuple[bool, str | None]]:
+    """A thread of (role, text), read in order: per message, incident? and signature."""
+    results = classify_thread(classify, [(text, role) for role, text in messages])
+    return [(r.is_incident, r.signature) for r in results]
+
+
+def test_a_helpers_answer_quoting_the_error_is_not_a_new_incident():
+    answer = (
+        "You get `NoSuchBucket: The specified bucket does not exist` because the bucket name "
+        "has a typo, check the name in your script"
+    )
+    assert read(("asker", NO_SUCH_BUCKET), ("helper", answer)) == [
+        (True, "s3.no_such_bucket"),
+        (False, None),
+    ]
+
+
+def test_the_askers_self_resolution_quoting_the_error_closes_rather_than_reports():
+    # https://github.com/ekristen/aws-nuke/issues/507 (the asker, after a Lambda timeout)
+    closing = (
+        "Woops! Closing this issue. Answer is [here](https://stackoverflow.com/questions/"
+        "62948910/aws-lambda-errormessage-task-timed-out-after-3-00-seconds)"
+    )
+    mine = "I was calling the wrong bucket, sorry: NoSuchBucket was my typo. Fixed now."
+    assert read(("asker", NO_SUCH_BUCKET), ("asker", mine)) == [
+        (True, "s3.no_such_bucket"),
+        (False, None),
+    ]
+    result = classify(mine, context=Context(True, True, "s3.no_such_bucket"))
+    assert result.says_resolved  # so the ledger resolves the incident by the asker's word
+    assert read(("asker", "Task timed out after 3.00 seconds"), ("asker", closing))[1] == (
+        False,
+        None,
+    )
+
+
+def test_plus_one_and_same_here_from_others_are_not_incidents():
+    # https://github.com/CulturalMe/meteor-slingshot/issues/107 (another learner)
+    stuck_too = (
+        "@gsuess I'm stuck on this one too. I have a policy just as you've shown here but i'm "
+        "still getting 403'd."
+    )
+    # https://github.com/awslabs/amazon-ecr-credential-helper/issues/49 (another learner)
+    same_error = (
+        "I just updated to the current Docker for Mac and got the same error: $ docker-compose "
+        "up -d ERROR: Get <redacted>: no basic auth credentials"
+    )
+    for reply in (stuck_too, same_error, "+1, same here"):
+        assert read(("asker", NO_SUCH_BUCKET), ("other", reply))[1] == (False, None)
+    # Read without knowing who wrote it, the same words look like a report.
+    assert classify(same_error, reply=True).is_incident
+
+
+def test_the_askers_new_error_in_a_reply_is_a_report_of_its_own():
+    # https://github.com/rusher81572/cloudExplorer/issues/54, message 1 (the asker)
+    new_error = (
+        "Fixed by using a different version of java (openjdk instead of Oracle), but now "
+        "getting a different issue. Error Message: The authorization header is malformed; the "
+        "region 'us-east-1' is wrong; expecting 'eu-west-2' (Service: Amazon S3; Status Code: "
+        "400; Error Code: AuthorizationHeaderMalformed)"
+    )
+    assert read(("asker", NO_SUCH_BUCKET), ("asker", new_error))[1] == (True, "s3.wrong_region")
+    # The same error again is the open incident, not a second one.
+    still = "still getting it: NoSuchBucket The specified bucket does not exist"
+    assert read(("asker", NO_SUCH_BUCKET), ("asker", still))[1] == (False, None)
+
+
+def test_thanks_at_the_end_of_a_real_report_does_not_cancel_it():
+    # https://github.com/aws/aws-cli/issues/351
+    report = (
+        "AWSCLI -- discovery of the week! Thanks very much\nHave set up the config file - "
+        "mint-linux-15 -- in ~/.aws but get\nUnable to locate credentials\nwhen trying to "
+        "access any command which requires actual AWS access\n# Tried so far\n1. pip upgrade\n"
+        "Any tip welcome\nThanks very much"
+    )
+    assert (classify(report).is_incident, classify(report).signature) == (
+        True,
+        "iam.credentials",
+    )
+    cheers = "My deploy fails: ROLLBACK_COMPLETE on the stack, no idea why. Cheers, thanks!"
+    assert classify(cheers).signature == "cloudformation.stack_failed"
+
+
+def test_without_context_a_reply_is_judged_as_before():
+    assert classify(NO_SUCH_BUCKET, reply=True) == classify(NO_SUCH_BUCKET, context=Context(True))
+
+
+# ---------------------------------------------------------------- failure modes of real text
+
+REAL = [
+    # CloudWatch alarm, metric and dashboard problems described in prose.
+    (
+        "https://github.com/aws-samples/aws-eda-slurm-cluster/issues/50",
+        "**Describe the bug**\n\nAll of the CloudWatch dashboards have no data found messages.",
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/boto/boto3/issues/486",
+        "Am trying to create cloud watch alarms using the code below: … alarm = "
+        "ec2_cloud.put_metric_alarm( AlarmName=AlarmName, MetricName='NetworkOut', … ) … The "
+        "alarms gets created but says 'Insufficient Data' forever. Is this a known issue and is "
+        "it resolved ?",
+        "cloudwatch.alarm_or_metric",
+    ),
+    # Quotas and size limits in plain words: the limit is the cause, not the stack.
+    (
+        "https://github.com/F5Networks/f5-aws-cloudformation/issues/23",
+        "From AWS Console-> Template validation error: Template may not exceed 460800 bytes in "
+        "size.",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-vpc/issues/429",
+        "I tried creating vpc using VPC module in terraform. … Error: Error creating VPC: "
+        "VpcLimitExceeded: The maximum number of VPCs has been reached. status code: 400",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/aws/amazon-sagemaker-examples/issues/1543",
+        "ResourceLimitExceeded: An error occurred (ResourceLimitExceeded) when calling the "
+        "CreateTrainingJob operation: The account-level service limit 'ml.p3.8xlarge for "
+        "training job usage' is 2 Instances, with current utilization of 3 Instances",
+        "other.other",
+    ),
+    # Errors from tools around AWS: ssh / mssh, Docker.
+    (
+        "https://github.com/aws/aws-ec2-instance-connect-config/issues/23",
+        'I have installed "ec2-install-connect" on my ubuntu16. Got "Permission denied '
+        '(publickey)" after "Successfully pushed the public key", but I don\'t know how to fix '
+        "it. I was accidentally successful fixed the setup in similar situation … `mssh -r "
+        "us-east-1 -d -u <my_profile_name> ubuntu@<my-instance-id>`",
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/aws-samples/aws-modern-application-workshop/issues/1",
+        "I am instructed to enter the command: ``` docker push "
+        "111111111111.dkr.ecr.us-east-1.amazonaws.com/mythicalmysfits/service:latest ``` "
+        "However, I get the error message: no basic auth credentials.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/amazon-ecs-firelens-examples/issues/28",
+        "When I try to pull this image, I get below error; ``` docker pull "
+        "533243300146.dkr.ecr.us-east-1.amazonaws.com/newrelic/logging-firelens-fluentbit "
+        "Error response from daemon: Get https://533243300146.dkr.ecr.us-east-1.amazonaws.com"
+        "/v2/newrelic/logging-firelens-fluentbit/manifests/latest: no basic auth credentials ```",
+        "other.other",
+    ),
+    # CORS wording is never IAM, even with a 403 and "not allowed access".
+    (
+        "https://github.com/aws/aws-sdk-js/issues/432",
+        "I just tried InvokeAsync in a local test webpage: … XMLHttpRequest cannot load "
+        "https://lambda.us-east-1.amazonaws.com/2014-11-13/functions/myLambdaFunction/"
+        "invoke-async/. No 'Access-Control-Allow-Origin' header is present on the requested "
+        "resource. Origin 'null' is therefore not allowed access. The response had HTTP status "
+        "code 403.",
+        "apigateway.cors",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/8219",
+        "I'm using a REST API that triggers Lambda functions but I keep getting a CORS policy "
+        "error: No 'Access-Control-Allow-Origin' header is present on the requested resource.",
+        "apigateway.cors",
+    ),
+    # SES and other services outside the domain list go to other, not S3 or Lambda.
+    (
+        "https://github.com/WPManageNinja/fluent-smtp/issues/103",
+        "SimpleEmailService::sendRawEmail(): Sender - MessageRejected: Email address is not "
+        "verified. The following identities failed the check in region US-EAST-1: [email] "
+        "What does this mean?",
+        "other.other",
+    ),
+    (
+        "https://github.com/WPManageNinja/fluent-smtp/issues/61",
+        'When sending a test mail, I get the following error: { "code": 400, "message": '
+        '"SimpleEmailService::sendRawEmail(): Sender - MessageRejected: Email address is not '
+        'verified. The following identities failed the check in region EU-CENTRAL-1" … What to '
+        "do? Many thanks in advance!",
+        "other.other",
+    ),
+    # botocore's parameter validation is a code/SDK mistake, not the network ("VpcConfig").
+    (
+        "https://github.com/boto/botocore/issues/963",
+        "botocore.exceptions.ParamValidationError: Parameter validation failed: Unknown "
+        'parameter in input: "Runtime", must be one of: FunctionName, Role, Handler, '
+        "Description, Timeout, MemorySize, VpcConfig",
+        "lambda.sdk_config",
+    ),
+    (
+        "https://github.com/nficano/python-lambda/issues/51",
+        "when i follow the instructions in the README and lambda deploy , I get the following "
+        'stack trace: … Unknown parameter in input: "Environment", must be one of: '
+        "FunctionName, Runtime, Role, Handler, Code, Description, Timeout, MemorySize, Publish, "
+        "VpcConfig",
+        "lambda.sdk_config",
+    ),
+    # Non-English messages, classified by their error text.
+    (
+        "https://github.com/cloudreve/cloudreve/issues/959",
+        "使用 S3 存储策略时上传文件失败。 … 下一步往 aws 直传时返回 403\uff0c响应体如下 <Error> "
+        "<Code>AccessDenied</Code> <Message>Invalid according to Policy: Extra input fields: "
+        "name</Message> </Error>",
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/aws-samples/bedrock-chat/issues/625",
+        "[BUG]Bedrock Claude Chatで最初の質問から、「回答中にエラーが発生しました。」で先に"
+        "進めません。",
+        "other.other",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "text", "signature"), REAL, ids=[s for s, _, _ in REAL])
+def test_real_messages_are_filed_under_their_cause(source, text, signature):
+    result = classify(text)
+    assert (result.is_incident, result.signature) == (True, signature), source
+
+
+# ---------------------------------------------------------------- friction eval on thread files
+
+
+def test_friction_eval_reads_a_thread_file_message_by_message_in_its_thread(tmp_path):
+    thread = {
+        "source": "https://example.org/thread/1",
+        "messages": [
+            {
+                "role": "asker",
+                "text": NO_SUCH_BUCKET,
+                "is_incident": True,
+                "domain": "s3",
+                "signature": "s3.no_such_bucket",
+            },
+            {
+                "role": "other",
+                "text": f"same here: {NO_SUCH_BUCKET}",
+                "is_incident": False,
+                "domain": None,
+                "signature": None,
+            },
+        ],
+    }
+    path = tmp_path / "threads.jsonl"
+    path.write_text(json.dumps(thread) + "\n")
+    figures = json.loads(friction("eval", str(path), "--json").stdout)
+    assert (figures["n"], figures["incidents"]) == (2, 1)
+    assert figures["incident_precision"] == figures["signature_accuracy"] == 1.0
+    del thread["messages"][1]["role"]
+    path.write_text(json.dumps(thread) + "\n")
+    broken = friction("eval", str(path))
+    assert broken.returncode == 2
+    assert "threads.jsonl:1: message 2: field 'role' must be one of asker" in broken.stderr
