@@ -62,7 +62,8 @@ from bot.slack.server import HttpServer
 app = App(client=WebClient(token=sys.argv[2], base_url=sys.argv[3]), signing_secret=sys.argv[1],
           token_verification_enabled=False)
 app.event("message")(lambda: None)
-HttpServer(app, lambda: (True, {}), host="127.0.0.1", port=int(sys.argv[5])).serve_forever()
+HttpServer(app, lambda: (True, {}), signing_secret=sys.argv[1], host="127.0.0.1",
+           port=int(sys.argv[5])).serve_forever()
 """
 
 

@@ -96,7 +96,15 @@ class LiveBot:
     ) -> HttpServer:
         """The HTTP-mode server, not yet serving: call `serve_forever()` or `start()` on it."""
         self.spool.clear_status("socket_mode")  # a previous run's, not to be shown as ours
-        self.http = HttpServer(self.app, self.health, host=host, port=port, threads=threads)
+        secret = self.context.settings.slack_signing_secret
+        self.http = HttpServer(
+            self.app,
+            self.health,
+            signing_secret=secret.get_secret_value() if secret else "",
+            host=host,
+            port=port,
+            threads=threads,
+        )
         return self.http
 
     def connect_socket_mode(
