@@ -20,6 +20,7 @@ from bot.context import Context
 from bot.slack.app import FEATURES, Feature, build_app, web_client
 from bot.slack.events import ChannelNames, LiveEvents, is_transient
 from bot.slack.server import THREADS, HttpServer
+from bot.slack.socket_frames import screen_frames
 from bot.slack.socket_watch import SocketWatch
 from bot.slack.spool import DEFAULT_PATH, Spool, Writer, spool_event
 
@@ -118,6 +119,7 @@ class LiveBot:
         handler = SocketModeHandler(
             self.app, app_token, ping_interval=ping_interval, auto_reconnect_enabled=False
         )
+        screen_frames(handler.client)
         self.socket = SocketWatch(
             handler,
             interval=check_every,
