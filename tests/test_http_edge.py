@@ -11,15 +11,24 @@ import logging
 import socket
 import time
 from collections.abc import Iterator
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from support.fake_slack import FakeSlack, bot_scopes_from_manifest
 from support.live_harness import SECRET, Running, running_bot
-from support.slack_samples import message_event, wrap_event
-from support.slack_signing import FORM, JSON, post_raw, signed_headers
+from support.slack_samples import (
+    SAMPLES,
+    interaction,
+    load,
+    message_event,
+    slash_command,
+    wrap_event,
+)
+from support.slack_signing import FORM, JSON, interaction_request, post_raw, signed_headers
 
 from bot.slack.edge import MAX_BODY
+from bot.slack.payloads import shape_problem
 
 MARKER = "WOMBAT-4411"  # in every body, so the log can be searched for any of them
 
@@ -114,6 +123,19 @@ def test_a_body_over_1_mib_gets_413_before_it_is_read(
     assert_nothing_kept(live, logs, warnings=0)
 
 
+def shaped(event: dict[str, Any]) -> bytes:
+    """A message event with some fields changed (None: removed)."""
+    body = wrap_event(message_event(f"{MARKER} s3 AccessDenied", "1731350002.000100"))
+    body["event"].update(event)
+    body["event"] = {k: v for k, v in body["event"].items() if v is not None}
+    return json.dumps(body).encode()
+
+
+def form(payload: dict[str, Any], drop: str) -> bytes:
+    """An interaction as Slack posts it, with the field `drop` missing."""
+    return interaction_request({k: v for k, v in payload.items() if k != drop})[0]
+
+
 def nested(depth: int) -> bytes:
     return b'{"type":"event_callback","event":' + b"[" * depth + b"]" * depth + b"}"
 
@@ -128,6 +150,31 @@ MALFORMED = {
     "a JSON array": (b"[" + event_bytes() + b"]", JSON),
     "an interaction whose payload is not JSON": (b"payload=%7B" + MARKER.encode(), FORM),
     "an interaction whose payload is a string": (b"payload=%22" + MARKER.encode() + b"%22", FORM),
+    "an event that is a string": (
+        b'{"type":"event_callback","team_id":"T1","event_id":"E1",'
+        b'"event":"' + MARKER.encode() + b'"}',
+        JSON,
+    ),
+    "a channel that is a number": (shaped(event={"channel": 5}), JSON),
+    "a message without its ts": (shaped(event={"ts": None}), JSON),
+    "a lone surrogate in the text": (shaped(event={"text": MARKER + " \ud800"}), JSON),
+    "a button click without a user": (form(interaction("block_actions"), drop="user"), FORM),
+    "a button click without its container": (
+        form(interaction("block_actions"), drop="container"),
+        FORM,
+    ),
+    "a modal submission without its view": (
+        form(interaction("view_submission"), drop="view"),
+        FORM,
+    ),
+    "a shortcut without its message_ts": (
+        form(interaction("message_action"), drop="message_ts"),
+        FORM,
+    ),
+    "a slash command without user_id": (
+        urlencode({k: v for k, v in slash_command(MARKER).items() if k != "user_id"}).encode(),
+        FORM,
+    ),
 }
 
 
@@ -148,3 +195,23 @@ def test_after_the_refusals_a_good_event_is_stored(live: Running) -> None:
     assert live.sender.post(event_bytes("s3 NoSuchBucket", "1731350001.000100"), JSON).status == 200
     live.settle()
     assert "1731350001.000100" in [m.ts for m in live.messages()]
+
+
+SLACK_SAMPLES = [
+    *sorted(
+        str(p.relative_to(SAMPLES))
+        for p in SAMPLES.glob("*/*.json")
+        if p.parent.name in ("events", "interactivity")
+    ),
+    "interactivity/slash_command.form.txt",
+]
+
+
+@pytest.mark.parametrize("name", SLACK_SAMPLES)
+def test_every_payload_slack_sends_has_the_shape_the_edge_expects(name: str) -> None:
+    """The samples are Slack's own: the shape check must never refuse one of them."""
+    if name.endswith(".txt"):
+        payload: dict[str, Any] = dict(parse_qsl((SAMPLES / name).read_text().strip()))
+    else:
+        payload = load(name)
+    assert shape_problem(payload) is None

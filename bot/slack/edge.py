@@ -22,6 +22,7 @@ from typing import Any
 from slack_bolt.request.internals import parse_body
 
 from bot.logs import log_event
+from bot.slack.payloads import shape_problem
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,8 @@ def verify(secret: str, headers: dict[str, str], body: bytes, now: float) -> Non
 
 
 def parse(body: bytes, content_type: str | None) -> dict[str, Any]:
-    """The body as Bolt will read it, or Refused(400) saying why it cannot be read."""
+    """The body as Bolt will read it, or Refused(400) saying why it cannot be read or is not
+    shaped as Slack sends it."""
     try:
         parsed = parse_body(body.decode("utf-8"), content_type)
     except UnicodeDecodeError:
@@ -71,6 +73,9 @@ def parse(body: bytes, content_type: str | None) -> dict[str, Any]:
         raise Refused(400, f"body is not JSON: {getattr(exc, 'msg', 'malformed')}") from None
     if not isinstance(parsed, dict):
         raise Refused(400, "body is not a JSON object")
+    why = shape_problem(parsed)
+    if why is not None:
+        raise Refused(400, why)
     return parsed
 
 

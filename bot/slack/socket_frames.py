@@ -19,6 +19,7 @@ from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot.logs import log_event
+from bot.slack.payloads import shape_problem
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ def problem(frame: str) -> str | None:
     """Why slack_sdk or Bolt could not read `frame`, or None when they can.
 
     slack_sdk parses only frames that start with `{` (others are read as an empty message and
-    ignored), and hands an envelope's `payload` to Bolt, which needs an object.
+    ignored), and hands an envelope's `payload` to Bolt, which needs an object shaped as
+    Slack sends it (`payloads.py`).
     """
     if not frame.startswith("{"):
         return None
@@ -39,9 +41,12 @@ def problem(frame: str) -> str | None:
         return "JSON nested too deep"
     except ValueError as exc:
         return f"not JSON: {getattr(exc, 'msg', 'malformed')}"
-    if "payload" in message and not isinstance(message["payload"], dict):
+    payload = message.get("payload")
+    if payload is None:
+        return None
+    if not isinstance(payload, dict):
         return "payload is not a JSON object"
-    return None
+    return shape_problem(payload)
 
 
 class ScreenedQueue(Queue):
