@@ -10,130 +10,49 @@ first, and incidents beyond one per thread), and the time to drain.
               later; events keep being acked from the spool; drain time measured from the start.
     replicas  two bots on one PostgreSQL ledger, every event posted to both, in opposite
               orders, at the same time.
+    redaction random secrets of every kind a learner pastes (tests/support/pasted_secrets.py),
+              SECRETS per kind, through the redaction the spool and the ledger apply to an
+              event: tried and leaked per kind.
 
-    python benchmarks/faults.py [--events 2000] [--concurrency 16] [--outage 30]
-                                [--scenario kill9 outage replicas] [--ledger sqlite postgresql]
+    python benchmarks/faults.py [--events 2000] [--concurrency 16] [--outage 30] [--secrets 1000]
+                                [--scenario kill9 outage replicas redaction]
+                                [--ledger sqlite postgresql]
 
-The short versions run in the test suite (tests/test_faults.py, tests/test_live_outage.py).
+Short versions in the test suite: tests/test_live_outage.py (PostgreSQL stopped, spooled
+events surviving a restart), tests/test_ingest.py (two replicas at once); a kill -9 run needs
+two process starts and stays here.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
+import json
 import os
+import random
 import signal
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE))
 
-from ingest import SECRET, bodies, start  # noqa: E402
+from ingest import SECRET, bodies  # noqa: E402
+from support.burst import Ledger, post_each, start, ts_of  # noqa: E402
 from support.fake_slack import FakeSlack  # noqa: E402
+from support.pasted_secrets import KINDS, pasted  # noqa: E402
 from support.postgres_server import PostgresServer, find_bindir  # noqa: E402
-from support.slack_signing import signed_headers  # noqa: E402
+from support.slack_samples import message_event, wrap_event  # noqa: E402
 
-NO_ANSWER = 0  # the status recorded when the connection failed (the bot was killed)
+from bot.ingest.privacy import redact_all  # noqa: E402
+
 BOT = [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--reconcile-every=0"]
-
-
-def post_each(
-    port: int,
-    payloads: list[bytes],
-    concurrency: int,
-    on_answer: Callable[[int], None] = lambda _count: None,
-    retry: bool = False,
-) -> list[int]:
-    """Post every payload, `concurrency` at a time; each one's status (NO_ANSWER: no answer).
-
-    `on_answer(acked so far)` runs after each 200, to trigger a fault mid-burst.
-    """
-    statuses = [NO_ANSWER] * len(payloads)
-    lock = threading.Lock()
-    queue = iter(range(len(payloads)))
-    acked = 0
-
-    def worker() -> None:
-        nonlocal acked
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while True:
-            with lock:
-                index = next(queue, None)
-            if index is None:
-                break
-            headers = signed_headers(payloads[index], SECRET)
-            if retry:
-                headers |= {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
-            try:
-                connection.request("POST", "/slack/events", payloads[index], headers)
-                answer = connection.getresponse()
-                answer.read()
-            except OSError:
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                continue
-            statuses[index] = answer.status
-            if answer.status == 200:
-                with lock:
-                    acked += 1
-                    count = acked
-                on_answer(count)
-        connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return statuses
-
-
-@dataclass
-class Ledger:
-    """What a ledger holds of the events, read with SQL (the same on SQLite and PostgreSQL)."""
-
-    url: str
-
-    def counts(self) -> tuple[set[str], int, int]:
-        """(message ts stored, duplicate message rows, duplicate incidents per thread)."""
-        engine = create_engine(self.url)
-        try:
-            with engine.connect() as db:
-                stored = {ts for (ts,) in db.execute(text("SELECT ts FROM message"))}
-                rows = db.execute(text("SELECT count(*) FROM message")).scalar_one()
-                extra_incidents = db.execute(
-                    text(
-                        "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM incident"
-                        " GROUP BY channel_pk, root_ts) AS per_thread"
-                    )
-                ).scalar_one()
-        except OperationalError:  # the database is down
-            return set(), 0, 0
-        finally:
-            engine.dispose()
-        return stored, rows - len(stored), int(extra_incidents)
-
-    def wait_for(self, count: int, timeout: float) -> float:
-        """Seconds until `count` messages are stored (or `timeout` passed)."""
-        began = time.perf_counter()
-        while len(self.counts()[0]) < count and time.perf_counter() - began < timeout:
-            time.sleep(0.2)
-        return time.perf_counter() - began
-
-
-def ts_of(body: bytes) -> str:
-    return body.split(b'"ts": "', 1)[1].split(b'"', 1)[0].decode()
 
 
 @dataclass
@@ -203,14 +122,14 @@ def kill9(bots: Bots, url: str, kind: str, args) -> Outcome:
             killed.set()
             os.kill(process.pid, signal.SIGKILL)
 
-    first = post_each(port, payloads, args.concurrency, kill_halfway)
+    first = post_each(port, SECRET, payloads, args.concurrency, kill_halfway)
     process.wait(30)
     acked = [i for i, s in enumerate(first) if s == 200]
     began = time.perf_counter()
     _, port = bots.start(url, "spool.db")  # the same spool and ledger
     unanswered = [payloads[i] for i, s in enumerate(first) if s != 200]
-    again = post_each(port, unanswered, args.concurrency, retry=True)
-    post_each(port, [payloads[i] for i in acked[::10]], args.concurrency, retry=True)
+    again = post_each(port, SECRET, unanswered, args.concurrency, retry=True)
+    post_each(port, SECRET, [payloads[i] for i in acked[::10]], args.concurrency, retry=True)
     Ledger(url).wait_for(args.events, 120)
     drain = time.perf_counter() - began
     note = (
@@ -233,7 +152,7 @@ def outage(bots: Bots, url: str, kind: str, args, server: PostgresServer) -> Out
                 server.stop()
                 stopped.append(time.perf_counter())
 
-    statuses = post_each(port, payloads, args.concurrency, stop_at_a_quarter)
+    statuses = post_each(port, SECRET, payloads, args.concurrency, stop_at_a_quarter)
     burst_end = time.perf_counter()
     time.sleep(max(0.0, stopped[0] + args.outage - time.perf_counter()))
     server.start()
@@ -253,7 +172,7 @@ def replicas(bots: Bots, url: str, kind: str, args) -> Outcome:
     results: list[list[int]] = [[], []]
 
     def send(n: int) -> None:
-        results[n] = post_each(ports[n], orders[n], max(1, args.concurrency // 2))
+        results[n] = post_each(ports[n], SECRET, orders[n], max(1, args.concurrency // 2))
 
     began = time.perf_counter()
     threads = [threading.Thread(target=send, args=(n,)) for n in (0, 1)]
@@ -272,6 +191,19 @@ def replicas(bots: Bots, url: str, kind: str, args) -> Outcome:
     return outcome("replicas", kind, Ledger(url), payloads, acked, drain, note)
 
 
+def redaction(per_kind: int) -> None:
+    """Secrets of each kind in a message event, redacted as the spool and the ledger do."""
+    rng = random.Random(14)
+    print(f"\n{'secret kind':34}{'tried':>7}{'leaked':>8}")
+    for kind in KINDS:
+        leaked = 0
+        for _ in range(per_kind):
+            text, needle = pasted(kind, rng)
+            kept = redact_all(wrap_event(message_event(text, "1731400000.000100")))
+            leaked += needle in json.dumps(kept, ensure_ascii=False)
+        print(f"{kind:34}{per_kind:>7}{leaked:>8}")
+
+
 @contextmanager
 def postgres() -> Iterator[PostgresServer]:
     bindir = find_bindir()
@@ -286,7 +218,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--outage", type=float, default=30.0, help="seconds PostgreSQL is down")
-    parser.add_argument("--scenario", nargs="+", default=["kill9", "outage", "replicas"])
+    parser.add_argument("--secrets", type=int, default=1000, help="tried per kind")
+    parser.add_argument(
+        "--scenario", nargs="+", default=["kill9", "outage", "replicas", "redaction"]
+    )
     parser.add_argument("--ledger", nargs="+", default=["sqlite", "postgresql"])
     args = parser.parse_args()
     results: list[Outcome] = []
@@ -300,6 +235,8 @@ def main() -> None:
         for name in ("SLACK_APP_TOKEN", "FRICTION_CONFIG"):
             env.pop(name, None)
         for scenario in args.scenario:
+            if scenario == "redaction":
+                continue
             for kind in args.ledger:
                 if kind == "sqlite" and scenario != "kill9":
                     continue  # an outage and two replicas on one ledger are PostgreSQL's case
@@ -337,6 +274,8 @@ def main() -> None:
         f"lost in all: {sum(r.lost for r in results)}, duplicates in all: "
         f"{sum(r.duplicate_rows + r.duplicate_incidents for r in results)}"
     )
+    if "redaction" in args.scenario:
+        redaction(args.secrets)
 
 
 if __name__ == "__main__":

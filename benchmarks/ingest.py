@@ -20,15 +20,12 @@ import argparse
 import http.client
 import os
 import re
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
+from support.burst import start  # noqa: E402
 from support.fake_slack import FakeSlack  # noqa: E402
 from support.slack_samples import message_event, wrap_event  # noqa: E402
 from support.slack_signing import event_request, signed_headers  # noqa: E402
@@ -77,30 +75,6 @@ def bodies(count: int, first: int = 0) -> list[bytes]:
         event = message_event(TEXTS[i % len(TEXTS)], ts, thread_ts=thread)
         out.append(event_request(wrap_event(event, event_id=f"EvB{i:08d}"))[0])
     return out
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start(command: list[str], env: dict[str, str], log: Path) -> tuple[subprocess.Popen, int]:
-    """Start a server on a free port, its log to `log`; return once GET /healthz answers."""
-    port = free_port()
-    with open(log, "w") as stderr:
-        process = subprocess.Popen([*command, "--port", str(port)], env=env, stderr=stderr)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{command[:4]} exited before serving:\n{log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return process, port
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"{command[:4]} did not serve within 120 s")
 
 
 def post_all(port: int, payloads: list[bytes], concurrency: int) -> tuple[float, list[float], int]:
