@@ -17,14 +17,12 @@ bare app's (the median of each round's ratio).
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import re
 import sqlite3
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from contextlib import closing
 from dataclasses import dataclass
@@ -33,10 +31,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from support.burst import start  # noqa: E402
+from support.burst import post_each, start  # noqa: E402
 from support.fake_slack import FakeSlack  # noqa: E402
 from support.slack_samples import message_event, wrap_event  # noqa: E402
-from support.slack_signing import event_request, signed_headers  # noqa: E402
+from support.slack_signing import event_request  # noqa: E402
 
 SECRET = "bench-signing-secret"
 BARE = "bare Bolt app (ack only)"
@@ -80,37 +78,9 @@ def bodies(count: int, first: int = 0) -> list[bytes]:
 def post_all(port: int, payloads: list[bytes], concurrency: int) -> tuple[float, list[float], int]:
     """Post every payload, `concurrency` at a time; (seconds, ack latencies, non-200 count)."""
     latencies: list[float] = []
-    failures = 0
-    lock = threading.Lock()
-    queue = iter(enumerate(payloads))
-
-    def worker() -> None:
-        nonlocal failures
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while True:
-            with lock:
-                item = next(queue, None)
-            if item is None:
-                break
-            body = item[1]
-            headers = signed_headers(body, SECRET)
-            started = time.perf_counter()
-            connection.request("POST", "/slack/events", body, headers)
-            answer = connection.getresponse()
-            answer.read()
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies.append(elapsed)
-                failures += answer.status != 200
-        connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started, latencies, failures
+    statuses = post_each(port, SECRET, payloads, concurrency, latencies=latencies)
+    return time.perf_counter() - started, latencies, sum(status != 200 for status in statuses)
 
 
 def rows(ledger: Path) -> int:

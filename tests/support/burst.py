@@ -57,10 +57,12 @@ def post_each(
     concurrency: int,
     on_answer: Callable[[int], None] = lambda _count: None,
     retry: bool = False,
+    latencies: list[float] | None = None,
 ) -> list[int]:
     """Post every payload, `concurrency` at a time; each one's status (NO_ANSWER: no answer).
 
-    `on_answer(acked so far)` runs after each 200, to trigger a fault mid-burst.
+    `on_answer(acked so far)` runs after each 200, to trigger a fault mid-burst; `latencies`
+    receives each answered request's seconds.
     """
     statuses = [NO_ANSWER] * len(payloads)
     lock = threading.Lock()
@@ -78,6 +80,7 @@ def post_each(
             headers = signed_headers(payloads[index], secret)
             if retry:
                 headers |= {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+            started = time.perf_counter()
             try:
                 connection.request("POST", "/slack/events", payloads[index], headers)
                 answer = connection.getresponse()
@@ -87,6 +90,8 @@ def post_each(
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 continue
             statuses[index] = answer.status
+            if latencies is not None:
+                latencies.append(time.perf_counter() - started)  # list.append is atomic
             if answer.status == 200:
                 with lock:
                     acked += 1
