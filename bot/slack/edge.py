@@ -79,7 +79,7 @@ def parse(body: bytes, content_type: str | None) -> dict[str, Any]:
     return parsed
 
 
-def guarded(slack: Wsgi, secret: str, path: str, clock: Callable[[], float] = time.time) -> Wsgi:
+def guarded(slack: Wsgi, secret: str, path: str) -> Wsgi:
     """`slack` (Bolt's WSGI handler) behind the edge's checks for POSTs to `path`."""
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -87,7 +87,7 @@ def guarded(slack: Wsgi, secret: str, path: str, clock: Callable[[], float] = ti
             return slack(environ, start_response)
         body = environ["wsgi.input"].read(_length(environ))
         try:
-            verify(secret, _slack_headers(environ), body, clock())
+            verify(secret, _slack_headers(environ), body, time.time())
             parse(body, environ.get("CONTENT_TYPE"))
         except Refused as refused:
             event = "request.refused" if refused.status == 401 else "request.malformed"
