@@ -17,18 +17,13 @@ bare app's (the median of each round's ratio).
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import re
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,9 +31,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
+from support.burst import post_each, start  # noqa: E402
 from support.fake_slack import FakeSlack  # noqa: E402
 from support.slack_samples import message_event, wrap_event  # noqa: E402
-from support.slack_signing import event_request, signed_headers  # noqa: E402
+from support.slack_signing import event_request  # noqa: E402
 
 SECRET = "bench-signing-secret"
 BARE = "bare Bolt app (ack only)"
@@ -62,7 +58,8 @@ from bot.slack.server import HttpServer
 app = App(client=WebClient(token=sys.argv[2], base_url=sys.argv[3]), signing_secret=sys.argv[1],
           token_verification_enabled=False)
 app.event("message")(lambda: None)
-HttpServer(app, lambda: (True, {}), host="127.0.0.1", port=int(sys.argv[5])).serve_forever()
+HttpServer(app, lambda: (True, {}), signing_secret=sys.argv[1], host="127.0.0.1",
+           port=int(sys.argv[5])).serve_forever()
 """
 
 
@@ -78,64 +75,12 @@ def bodies(count: int, first: int = 0) -> list[bytes]:
     return out
 
 
-def free_port() -> int:
-    with closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start(command: list[str], env: dict[str, str], log: Path) -> tuple[subprocess.Popen, int]:
-    """Start a server on a free port, its log to `log`; return once GET /healthz answers."""
-    port = free_port()
-    with open(log, "w") as stderr:
-        process = subprocess.Popen([*command, "--port", str(port)], env=env, stderr=stderr)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{command[:4]} exited before serving:\n{log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return process, port
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"{command[:4]} did not serve within 120 s")
-
-
 def post_all(port: int, payloads: list[bytes], concurrency: int) -> tuple[float, list[float], int]:
     """Post every payload, `concurrency` at a time; (seconds, ack latencies, non-200 count)."""
     latencies: list[float] = []
-    failures = 0
-    lock = threading.Lock()
-    queue = iter(enumerate(payloads))
-
-    def worker() -> None:
-        nonlocal failures
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while True:
-            with lock:
-                item = next(queue, None)
-            if item is None:
-                break
-            body = item[1]
-            headers = signed_headers(body, SECRET)
-            started = time.perf_counter()
-            connection.request("POST", "/slack/events", body, headers)
-            answer = connection.getresponse()
-            answer.read()
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies.append(elapsed)
-                failures += answer.status != 200
-        connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started, latencies, failures
+    statuses = post_each(port, SECRET, payloads, concurrency, latencies=latencies)
+    return time.perf_counter() - started, latencies, sum(status != 200 for status in statuses)
 
 
 def rows(ledger: Path) -> int:

@@ -72,7 +72,9 @@ def main() -> None:
             CapturedMessage(TEAM_ID, CHANNEL, ts, TEXT, user_id=f"U{i % 500}")
             for i, ts in enumerate(timestamps)
         )
-        server = HttpServer(build_app(context), lambda: (True, {}), host="127.0.0.1", port=0)
+        server = HttpServer(
+            build_app(context), lambda: (True, {}), signing_secret=SECRET, host="127.0.0.1", port=0
+        )
         server.start()
         sender = SlackSender(f"http://127.0.0.1:{server.port}/slack/events", SECRET)
         acks, replies, submits, homes = [], [], [], []

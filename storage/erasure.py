@@ -1,21 +1,29 @@
 """What the ledger erases on request or with age: a person's traces, and old message text.
 
-A forgotten person's hash is remembered (only the salted hash, under `forgotten:<hash>`) so that
-re-importing an export or backfilling history does not bring them back.
+A forgotten person is remembered so that re-importing an export or backfilling history does not
+bring them back, but not by their hash: by a SHA-256 of it (`forgotten-sha256:<digest>`), so the
+hash that stood for them in the ledger, and still does in exports made before, is in no file.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Engine, event, update
 from sqlmodel import Session, select
 
 from storage.ledger import set_meta
 from storage.models import Channel, Incident, Message, Meta, TagEvent
 
-_FORGOTTEN = "forgotten:"
+_FORGOTTEN = "forgotten-sha256:"
+
+
+def forgotten_key(user_hash: str) -> str:
+    """The meta key remembering that `user_hash` was forgotten, without holding it."""
+    return _FORGOTTEN + hashlib.sha256(user_hash.encode()).hexdigest()[:32]
 
 
 def messages_by(session: Session, user_hash: str) -> list[tuple[str, str, str]]:
@@ -44,16 +52,16 @@ def anonymise_actor(session: Session, user_hash: str) -> int:
 
 
 def mark_forgotten(session: Session, user_hash: str, at: datetime) -> None:
-    set_meta(session, _FORGOTTEN + user_hash, at.isoformat())
+    set_meta(session, forgotten_key(user_hash), at.isoformat())
 
 
 def forgotten_among(session: Session, hashes: Iterable[str | None]) -> set[str]:
     """Which of these people asked to be forgotten (one query for a whole batch)."""
-    keys = {_FORGOTTEN + h for h in hashes if h}
+    keys = {forgotten_key(h): h for h in hashes if h}
     if not keys:
         return set()
     found = session.execute(select(Meta.key).where(Meta.key.in_(keys))).scalars()
-    return {key.removeprefix(_FORGOTTEN) for key in found}
+    return {keys[key] for key in found}
 
 
 def expire_text(session: Session, before: datetime) -> int:
@@ -66,3 +74,25 @@ def expire_text(session: Session, before: datetime) -> int:
         .where(Message.posted_at < before, Message.text.is_not(None))
         .values(text=None, attributes={})
     ).rowcount
+
+
+def _secure_delete(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA secure_delete=ON")
+
+
+def erase_freed_pages(engine: Engine) -> None:
+    """Make SQLite overwrite deleted rows with zeros (`secure_delete`), on every connection.
+
+    Without it a deleted message's text stays in the file's free pages until they are reused.
+    Nothing to do on PostgreSQL (its files are the server's; VACUUM reclaims them).
+    """
+    if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _secure_delete):
+        event.listen(engine, "connect", _secure_delete)
+        engine.dispose()  # pooled connections were opened without it
+
+
+def checkpoint(engine: Engine) -> None:
+    """Move SQLite's WAL into the file and truncate it, so deleted text leaves the disk."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

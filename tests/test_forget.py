@@ -6,16 +6,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import func, select
 from sqlmodel import Session
+from sqlmodel import select as sqlmodel_select
 from support.friction_cli import friction
+from support.live_harness import running_bot, wait_until
+from support.slack_samples import HELP_CHANNEL, TEAM_ID, message_event, slash_command, wrap_event
 
 from bot.config import Settings
 from bot.context import open_context
 from bot.history.forget import apply_retention, forget_user
 from bot.history.importer import import_export
 from digests.report import build_report
-from storage.models import Incident, Message, TagEvent
+from storage.db import _alembic_config, engine_for, upgrade
+from storage.erasure import forgotten_among
+from storage.models import Incident, Message, Meta, TagEvent
 from storage.queries import Window
 
 ROOT = Path(__file__).parents[1]
@@ -165,3 +171,58 @@ def test_retention_without_a_period_is_a_precise_error(tmp_path):
         "retention", "apply", "--db", str(tmp_path / "l.db"), env={"FRICTION_CONFIG": str(config)}
     )
     assert bad.returncode == 2 and "retention.retention_days" in bad.stderr
+
+
+def test_a_forgotten_person_leaves_no_text_hash_or_tag_in_any_file(fake_slack, tmp_path):
+    """Posted and tagged through the running bot, then forgotten: the ledger's and the spool's
+    files, and an export made afterwards, hold none of their text, id or hash (as bytes)."""
+    person, other = "U0456FRGT", "U0456OTHR"
+    config = tmp_path / "friction.toml"
+    config.write_text(f'[channels]\nwatch = ["help-*"]\n\n[people]\ntas = ["{person}"]\n')
+    ledger, spool = tmp_path / "ledger.db", tmp_path / "spool.db"
+    url = f"sqlite:///{ledger}"
+    with running_bot(fake_slack, url, spool, config) as live:
+        root = "1731370000.000100"
+        for ts, user, text, thread in (
+            (root, person, "NUMBAT-2718 iam:PassRole AccessDenied on LabRole", None),
+            ("1731370060.000100", other, "same here, NoSuchBucket", None),
+            ("1731370120.000100", person, "NUMBAT-2719 still failing", root),
+        ):
+            event = message_event(text, ts, user=user, thread_ts=thread)
+            assert live.sender.event(wrap_event(event)).status == 200
+        live.settle()
+        link = f"https://cloudlabs.slack.com/archives/{HELP_CHANNEL}/p1731370060000100"
+        hook = f"{fake_slack.base_url}/hooks/commands/{TEAM_ID}/1"
+        form = slash_command(f"tag {link} s3.no_such_bucket", user_id=person, response_url=hook)
+        assert live.sender.command(form).status == 200
+        wait_until(lambda: fake_slack.hooks, what="the tag's reply")
+        person_hash = live.bot.context.pseudonymize(person).encode()
+    with Session(live.engine) as session:
+        assert session.exec(sqlmodel_select(func.count()).select_from(TagEvent)).one() == 1
+    env = {"FRICTION_SALT": "test-salt"}
+    assert friction("forget-user", person, "--db", url, env=env).returncode == 0
+    export = friction("export", "-f", "csv", "--out", str(tmp_path / "later"), "--db", url, env=env)
+    assert export.returncode == 0, export.stderr
+    files = [p for p in tmp_path.rglob("*") if p.is_file() and p.name != "friction.toml"]
+    assert {p.name for p in files} >= {"ledger.db", "spool.db"}
+    everything = b"".join(p.read_bytes() for p in files)
+    assert b"same here" in everything  # the other learner's message stays
+    for trace in (b"NUMBAT-27", person.encode(), person_hash):
+        holding = [str(p.relative_to(tmp_path)) for p in files if trace in p.read_bytes()]
+        assert holding == [], (trace, holding)
+
+
+def test_the_migration_rekeys_people_forgotten_before_it(db_url):
+    """A ledger at 0005 remembers a forgotten person by their hash; 0006 keeps them forgotten
+    but by a digest, and the hash leaves the table."""
+    engine = engine_for(db_url)
+    command.upgrade(_alembic_config(engine), "0005")
+    with Session(engine) as session:
+        session.add(Meta(key="forgotten:" + "ab" * 16, value="2026-11-01T00:00:00+00:00"))
+        session.commit()
+    upgrade(engine)
+    with Session(engine) as session:
+        keys = set(session.exec(sqlmodel_select(Meta.key)).all())
+        assert "forgotten:" + "ab" * 16 not in keys
+        assert forgotten_among(session, ["ab" * 16, "cd" * 16]) == {"ab" * 16}
+    engine.dispose()

@@ -23,6 +23,7 @@ from support.friction_cli import friction
 from support.live_harness import Running, running_bot, wait_until
 from support.slack_samples import (
     HELP_CHANNEL,
+    LEAD,
     LEARNER,
     TA,
     TEAM_ID,
@@ -33,7 +34,7 @@ from support.slack_samples import (
     wrap_event,
 )
 
-from bot.remediation.hints import ANSWERED, ONLY_ASKER, Hints
+from bot.remediation.hints import ANSWERED, GONE, ONLY_ASKER, Hints
 from bot.ta.command import TA_ONLY
 from classifiers import catalog
 from digests.blocks import digest_blocks
@@ -60,6 +61,7 @@ hints = ["help-lab4"]
 
 [people]
 tas = ["{TA}"]
+leads = ["{LEAD}"]
 """
 
 
@@ -211,6 +213,22 @@ def test_no_hint_for_a_ta_a_bot_an_unsure_message_a_channel_not_opted_in_or_a_hi
     chatty = bot.post("hi all, a question about lab 4")  # not an incident yet
     bot.post(PASSROLE_REPLY, thread_ts=chatty)  # the asker's error opens it: hint under the root
     assert bot.hints(2)[-1].params["thread_ts"] == chatty
+
+
+def test_a_hint_is_answered_only_by_its_asker_or_a_ta(bot: Bot) -> None:
+    """Another learner or a lead pressing a button, or a click naming a thread with no
+    incident (forged or deleted since), changes nothing and says why."""
+    root = bot.post(PASSROLE)
+    bot.hints(1)
+    hint = bot.shown(root)
+    for user in (OTHER_LEARNER, LEAD):
+        bot.click("hint_not_it", hint, user=user)
+        assert bot.ephemeral_to(user) == ONLY_ASKER
+    bot.click("hint_fixed", {**hint, "thread_ts": "1600000000.000100"}, user=LEARNER)
+    assert bot.ephemeral_to(LEARNER) == GONE
+    incident = bot.incident(root)
+    assert incident.resolved_at is None and not incident.needs_triage
+    assert bot.slack.calls_to("chat.update") == []
 
 
 def test_the_buttons_resolve_or_flag_the_incident_and_the_hit_rate_is_reported(

@@ -135,3 +135,29 @@ def test_socket_mode_and_http_share_one_spool(bot: LiveBot, fake_slack: FakeSlac
     assert sender.event(body, retry_num=1).status == 200
     assert stored(bot) == ["1731360003.000100"]
     assert bot.spool.counts().done == 1
+
+
+def test_a_malformed_frame_is_logged_once_acked_and_nothing_stops(
+    bot: LiveBot, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = fake_slack.socket_mode
+    connection = server.wait_for_connections(1)
+    good = wrap_event(message_event("WOMBAT-4411 AccessDenied", "1731360004.000100"))
+    frames = {
+        "env-truncated": json.dumps({"envelope_id": "env-truncated", "payload": good})[:-9],
+        "env-deep": '{"envelope_id": "env-deep", "payload": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        "env-list": json.dumps(
+            {"envelope_id": "env-list", "type": "events_api", "payload": [good]}
+        ),
+    }
+    with caplog.at_level(logging.INFO):
+        for frame in frames.values():
+            assert connection.send_text(frame)
+        for envelope_id in frames:
+            assert server.wait_for_ack(envelope_id) == {"envelope_id": envelope_id}
+        push(fake_slack, "NoSuchBucket after the bad frames", "1731360005.000100")
+    assert stored(bot) == ["1731360005.000100"]
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    malformed = [r for r in caplog.records if r.msg == "socket_mode.malformed"]
+    assert [r.levelno for r in malformed] == [logging.WARNING] * 3
+    assert "WOMBAT" not in caplog.text

@@ -45,6 +45,18 @@ def select_state(block_id: str, action_id: str, value: str) -> dict[str, Any]:
     return {block_id: {action_id: {"type": "static_select", "selected_option": option}}}
 
 
+def pick_domain(bot, view: dict[str, Any], user: str, domain: str):
+    """`user` picks `domain` in the open modal `view` (a block_actions from the modal)."""
+    actions = interaction(
+        "block_actions",
+        user={"id": user, "team_id": TEAM_ID},
+        container={"type": "view", "view_id": view["id"]},
+        view={**view, "state": {"values": select_state("domain", "domain_select", domain)}},
+        actions=[{"action_id": "domain_select", "block_id": "domain", "type": "static_select"}],
+    )
+    return bot.sender.interaction(actions)
+
+
 def signatures(domain: str) -> set[str]:
     return {s.id for s in catalog().signatures if s.domain == domain}
 
@@ -65,15 +77,7 @@ def test_a_ta_fixes_a_misclassified_message_with_the_shortcut_and_modal(bot, fak
     assert "`s3.no_such_bucket` (classifier" in json.dumps(view["blocks"])
 
     # Picking another domain rebuilds the signature picker with that domain's signatures only.
-    picked = select_state("domain", "domain_select", "iam")
-    actions = interaction(
-        "block_actions",
-        user={"id": TA, "team_id": TEAM_ID},
-        container={"type": "view", "view_id": view["id"]},
-        view={**view, "state": {"values": picked}},
-        actions=[{"action_id": "domain_select", "block_id": "domain", "type": "static_select"}],
-    )
-    assert bot.sender.interaction(actions).status == 200
+    assert pick_domain(bot, view, TA, "iam").status == 200
     updated = fake_slack.views[fake_slack.wait_for_call("views.update").params["view_id"]]
     picker = next(b for b in updated["blocks"] if b.get("block_id") == "signature_iam")
     assert {o["value"] for o in picker["element"]["options"]} == signatures("iam")
@@ -284,3 +288,28 @@ def test_the_sample_shortcut_and_submission_retag_the_sample_incident(bot, fake_
     assert (answer.status, answer.body) == (200, b"")
     assert bot.incident(ts).signature_id == "iam.trust_policy"
     assert "was `iam.passrole`" in fake_slack.wait_for_call("chat.postEphemeral").params["text"]
+
+
+def test_the_domain_picker_answers_a_ta_only(bot, fake_slack):
+    """A view kept open or forged by a learner or a lead shows them nothing new."""
+    bot.shortcut(bot.post(NO_SUCH_BUCKET))
+    view = opened_view(fake_slack)
+    for user in (LEARNER, LEAD):
+        assert pick_domain(bot, view, user, "iam").status == 200
+    assert fake_slack.calls_to("views.update") == []  # the listener ran before the answer
+    assert pick_domain(bot, view, GROUP_TA, "iam").status == 200
+    [update] = fake_slack.calls_to("views.update")
+    assert "signature_iam" in json.dumps(update.params["view"])
+
+
+def test_a_modal_about_a_thread_the_ledger_lacks_changes_nothing(bot, fake_slack):
+    """A forged or stale private_metadata naming no incident: no rebuild, an error, no tag."""
+    bot.shortcut(bot.post(NO_SUCH_BUCKET))
+    view = opened_view(fake_slack)
+    meta = json.loads(view["private_metadata"])
+    forged = {**view, "private_metadata": json.dumps({**meta, "ts": "1600000000.000100"})}
+    assert pick_domain(bot, forged, TA, "iam").status == 200
+    assert fake_slack.calls_to("views.update") == []
+    answer = bot.submit(forged, domain="iam", signature_iam="iam.passrole")
+    assert answer["response_action"] == "errors" and answer["errors"]["domain"]
+    assert bot.tag_events() == 0

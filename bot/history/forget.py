@@ -14,7 +14,14 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from bot.context import Context
-from storage.erasure import anonymise_actor, expire_text, mark_forgotten, messages_by
+from storage.erasure import (
+    anonymise_actor,
+    checkpoint,
+    erase_freed_pages,
+    expire_text,
+    mark_forgotten,
+    messages_by,
+)
 from storage.models import Incident
 
 
@@ -30,6 +37,7 @@ def forget_user(context: Context, user_id: str, now: datetime | None = None) -> 
     if not user_id.strip() or not user_id[:1].isalpha():
         raise ValueError(f"{user_id!r} is not a Slack user id (like U0456LRNR)")
     user_hash = context.pseudonymize(user_id.strip())
+    erase_freed_pages(context.engine)  # what is deleted leaves the file, not only the tables
     with Session(context.engine) as session:
         keys = messages_by(session, user_hash)
         before = _incidents(session)
@@ -40,6 +48,7 @@ def forget_user(context: Context, user_id: str, now: datetime | None = None) -> 
         events = anonymise_actor(session, user_hash)
         mark_forgotten(session, user_hash, now or datetime.now(UTC))
         session.commit()
+    checkpoint(context.engine)
     return Forgotten(messages=len(keys), incidents=before - after, tag_events=events)
 
 
@@ -55,9 +64,11 @@ def apply_retention(context: Context, days: int | None = None, now: datetime | N
             "FRICTION_CONFIG names, or pass --days"
         )
     cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    erase_freed_pages(context.engine)
     with Session(context.engine) as session:
         expired = expire_text(session, cutoff)
         session.commit()
+    checkpoint(context.engine)
     return expired
 
 

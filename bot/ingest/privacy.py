@@ -12,6 +12,7 @@ import re
 import secrets
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 MASKED_ACCOUNT = "X" * 12
 
@@ -21,9 +22,9 @@ def _holds(*needles: str) -> Callable[[str], object]:
     return re.compile("|".join(map(re.escape, needles))).search
 
 
-def _holds_folded(needle: str) -> Callable[[str], object]:
+def _holds_folded(*needles: str) -> Callable[[str], object]:
     """For a case-insensitive pattern (on ASCII text `lower` is exactly what IGNORECASE does)."""
-    return lambda text: needle in text.lower()
+    return lambda text: any(needle in text.lower() for needle in needles)
 
 
 def _holds_run(chars: str, length: int) -> Callable[[str], object]:
@@ -41,6 +42,40 @@ _ACCESS_KEY_PREFIXES = ("AKIA", "ASIA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", 
 # Each rule comes with a cheap test that every ASCII text it can match passes, so the few
 # messages holding a credential pay for the regex and the rest skip it.
 _RULES: list[tuple[re.Pattern[str], str, Callable[[str], object]]] = [
+    # PEM private keys, whole (or to the end of the text when pasted cut short).
+    (
+        re.compile(r"-----BEGIN ([A-Z ]*PRIVATE KEY)-----.*?(?:-----END \1-----|\Z)", re.DOTALL),
+        "[REDACTED-PRIVATE-KEY]",
+        _holds("PRIVATE KEY"),
+    ),
+    # JWTs (header.payload.signature, base64url, the first two JSON objects: "eyJ").
+    (
+        re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),
+        "[REDACTED-JWT]",
+        _holds("eyJ"),
+    ),
+    # Slack incoming webhooks, and GitHub's tokens (classic prefixes and fine-grained).
+    (
+        re.compile(r"https?://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+"),
+        "[REDACTED-SLACK-WEBHOOK]",
+        _holds("hooks.slack.com"),
+    ),
+    (
+        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{22,255})"),
+        "[REDACTED-GITHUB-TOKEN]",
+        _holds("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    ),
+    # Passwords: in a connection string's user:password@, and named (password=..., pwd: ...).
+    (
+        re.compile(r"\b([a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s/@]+@"),
+        r"\1[REDACTED-PASSWORD]@",
+        _holds("://"),
+    ),
+    (
+        re.compile(r"(?i)(password|passwd|pwd)([\"']?\s*[:=]\s*[\"']?)[^\s\"',;]+"),
+        r"\1\2[REDACTED-PASSWORD]",
+        _holds_folded("passw", "pwd"),
+    ),
     # Slack tokens: xoxb-, xoxp-, xoxa-, xoxr-, xoxs-, xapp- (app-level), xoxe refresh tokens.
     (
         re.compile(
@@ -115,6 +150,17 @@ def redact(text: str) -> str:
         if not ascii_only or could_match(text):
             text = pattern.sub(replacement, text)
     return text
+
+
+def redact_all(value: Any) -> Any:
+    """`value` (parsed JSON: a spooled event) with every string in it redacted."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: redact_all(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact_all(item) for item in value]
+    return value
 
 
 def new_salt() -> str:

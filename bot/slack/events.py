@@ -18,13 +18,13 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, event
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
 from bot.context import Context
 from bot.ingest.capture import CapturedMessage, capture, skip_reason
 from bot.ingest.ingestor import ts_time
 from bot.logs import log_event
+from storage.erasure import checkpoint, erase_freed_pages
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +112,7 @@ class LiveEvents:
         self.names = names
         self.channels = context.settings.file.channels
         self.resolution_emoji = frozenset(context.settings.file.resolution.emoji)
-        self._sqlite = context.engine.dialect.name == "sqlite"
-        if self._sqlite:
-            forget_freed_pages(context.engine)
+        erase_freed_pages(context.engine)
 
     def action(self, body: dict[str, Any]) -> Action:
         """What one Events API body (or Socket Mode payload) asks of the ledger."""
@@ -177,7 +175,7 @@ class LiveEvents:
                     counts["skipped"] += 1
                 elif isinstance(act, Delete):
                     counts[ingestor.delete(act.team_id, act.channel_id, act.ts).action] += 1
-                    self._checkpoint()
+                    checkpoint(self.context.engine)  # a deleted message's text leaves the disk
                 else:
                     outcome = ingestor.react(
                         act.team_id,
@@ -196,23 +194,3 @@ class LiveEvents:
 
     def _name(self, channel_id: str) -> str | None:
         return self.names(channel_id) if self.names and channel_id else None
-
-    def _checkpoint(self) -> None:
-        """Move the WAL into the file and truncate it, so a deleted message's text leaves disk."""
-        if self._sqlite:
-            with self.context.engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
-def _secure_delete(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.execute("PRAGMA secure_delete=ON")
-
-
-def forget_freed_pages(engine: Engine) -> None:
-    """Make SQLite overwrite deleted rows with zeros (`secure_delete`), on every connection.
-
-    Without it a deleted message's text stays in the file's free pages until they are reused.
-    """
-    if not event.contains(engine, "connect", _secure_delete):
-        event.listen(engine, "connect", _secure_delete)
-        engine.dispose()  # pooled connections were opened without it

@@ -20,6 +20,7 @@ from bot.slack.app import FEATURES, Feature, build_app, web_client
 from bot.slack.events import ChannelNames, LiveEvents, is_transient
 from bot.slack.server import THREADS, HttpServer
 from bot.slack.socket_client import WatchedSocketModeHandler
+from bot.slack.socket_frames import screen_frames
 from bot.slack.socket_watch import SocketWatch
 from bot.slack.spool import DEFAULT_PATH, Spool, Writer, spool_event
 
@@ -96,7 +97,15 @@ class LiveBot:
     ) -> HttpServer:
         """The HTTP-mode server, not yet serving: call `serve_forever()` or `start()` on it."""
         self.spool.clear_status("socket_mode")  # a previous run's, not to be shown as ours
-        self.http = HttpServer(self.app, self.health, host=host, port=port, threads=threads)
+        secret = self.context.settings.slack_signing_secret
+        self.http = HttpServer(
+            self.app,
+            self.health,
+            signing_secret=secret.get_secret_value() if secret else "",
+            host=host,
+            port=port,
+            threads=threads,
+        )
         return self.http
 
     def connect_socket_mode(
@@ -109,6 +118,7 @@ class LiveBot:
     ) -> SocketWatch:
         """Connect; a silent connection (no pong to two pings) is replaced after `stale_after`."""
         handler = WatchedSocketModeHandler(self.app, app_token, ping_interval=ping_interval)
+        screen_frames(handler.client)
         self.socket = SocketWatch(
             handler,
             interval=check_every,
@@ -138,7 +148,7 @@ class LiveBot:
                 "connected": socket.connected,
                 "reconnects": socket.reconnects,
                 "last_reconnect_reason": socket.last_reconnect_reason,
-                "longest_deaf_seconds": round(socket.longest_deaf_seconds, 1),
+                "longest_deaf_seconds": round(socket.longest_deaf_seconds, 3),
             }
             healthy = healthy and self.socket.health.healthy
         return healthy, details

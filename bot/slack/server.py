@@ -1,8 +1,10 @@
 """HTTP mode: the Bolt app behind waitress, Slack's requests at /slack/events, GET /healthz.
 
-Bolt's WSGI adapter does the Slack side (signature check, url_verification, dispatch); waitress
-is a small pure-Python production server with a thread pool, so a slow request never holds up
-the others. The only route of our own is /healthz, for load balancers and `curl`.
+The edge (`edge.py`) checks size, signature and syntax first; Bolt's WSGI adapter then does the
+Slack side (url_verification, dispatch); waitress is a small pure-Python production server with
+a thread pool, so a slow request never holds up the others, and it refuses a body over
+`MAX_BODY` with 413 from its headers, before reading it. The only route of our own is /healthz,
+for load balancers and `curl`.
 """
 
 from __future__ import annotations
@@ -19,13 +21,10 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress import wasyncore
 
-from bot.logs import log_event
-
-log = logging.getLogger(__name__)
+from bot.slack.edge import MAX_BODY, guarded
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-REFUSED = "bad signature or timestamp older than 5 minutes"
 # Request threads. An event's ack waits for the spool's fsync (a few ms), and every request
 # waiting at that moment shares it (group commit): more threads, more events per fsync.
 THREADS = 32
@@ -34,9 +33,9 @@ THREADS = 32
 Health = Callable[[], tuple[bool, dict[str, Any]]]
 
 
-def wsgi_app(app: App, health: Health) -> Callable[..., Iterable[bytes]]:
-    """Bolt at /slack/events, the health report at GET /healthz."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+def wsgi_app(app: App, health: Health, signing_secret: str) -> Callable[..., Iterable[bytes]]:
+    """Bolt behind the edge at /slack/events, the health report at GET /healthz."""
+    slack = guarded(SlackRequestHandler(app, path=EVENTS_PATH), signing_secret, EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ["REQUEST_METHOD"] in ("GET", "HEAD"):
@@ -47,18 +46,13 @@ def wsgi_app(app: App, health: Health) -> Callable[..., Iterable[bytes]]:
                 status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
             )
             return [body]
-        return slack(environ, partial(_log_refused, start_response))
+        return slack(environ, start_response)
 
-    # Bolt logs a refused request's whole body, message text included, at INFO: one line of
-    # ours says it instead, without the body.
+    # Bolt logs a refused request's whole body, message text included, at INFO; the edge has
+    # refused those already, with one line of its own, but a clock step between the two checks
+    # must not put a body in the log either.
     logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
     return application
-
-
-def _log_refused(start_response: Callable[..., Any], status: str, *args: Any) -> Any:
-    if status.startswith("401"):
-        log_event(log, "request.refused", logging.WARNING, status=401, reason=REFUSED)
-    return start_response(status, *args)
 
 
 class HttpServer:
@@ -69,18 +63,20 @@ class HttpServer:
         app: App,
         health: Health,
         *,
+        signing_secret: str,
         host: str = "0.0.0.0",
         port: int = 3000,
         threads: int = THREADS,
     ) -> None:
         self._sockets: dict[int, Any] = {}  # waitress's socket map: closing it ends the loop
         self._server = waitress.create_server(
-            wsgi_app(app, health),
+            wsgi_app(app, health, signing_secret),
             map=self._sockets,
             host=host,
             port=port,
             threads=threads,
             ident="friction",
+            max_request_body_size=MAX_BODY,
         )
         self.host = host
         self.port: int = self._server.effective_port

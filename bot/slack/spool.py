@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.ingest.privacy import redact_all
 from bot.logs import log_event
 
 log = logging.getLogger(__name__)
@@ -224,8 +225,12 @@ class Spool:
 
 
 def spool_event(spool: Spool, body: dict[str, Any]) -> None:
-    """The sink for Bolt: keep what the ledger needs of an event, keyed by its event_id."""
-    kept = {k: body[k] for k in ("team_id", "event_id", "event") if k in body}
+    """The sink for Bolt: keep what the ledger needs of an event, keyed by its event_id.
+
+    Secrets are redacted before the event touches the disk: the spool waits out a database
+    outage, so it must hold no more than the ledger will.
+    """
+    kept = redact_all({k: body[k] for k in ("team_id", "event_id", "event") if k in body})
     if not spool.put(kept, body.get("event_id")):
         log_event(log, "event.duplicate", event_id=body.get("event_id"))
 

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from bot.authz import Authorizer, Role
 from bot.context import Context
+from bot.logs import log_event
 from bot.ta.command import TA_ONLY, FrictionCommand, period_window
 from bot.ta.home import learner_home, staff_home
 from bot.ta.links import MessageRef, WorkspaceUrl, message_link
@@ -98,8 +99,15 @@ class TaWorkflow:
             respond(text=SORRY, response_type="ephemeral")
 
     def pick_domain(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        """Rebuild the modal so the signature picker lists the picked domain's signatures."""
+        """Rebuild the modal so the signature picker lists the picked domain's signatures.
+
+        Only for TAs, like the shortcut and the submit: the rebuilt modal shows the thread's
+        text and classification, which a learner holding an old or forged view may not read.
+        """
         ack()
+        if not self.authz.role(client, body["user"]["id"]).can_change:
+            log_event(log, "action.refused", logging.WARNING, action=DOMAIN_ACTION)
+            return
         view = body["view"]
         try:
             thread = thread_of(view, body["team"]["id"])

@@ -52,10 +52,14 @@ class SocketConnection:
 
     def send(self, message: dict[str, Any]) -> bool:
         """Send one JSON text frame; False when the connection cannot carry it."""
+        return self.send_text(json.dumps(message))
+
+    def send_text(self, text: str) -> bool:
+        """Send one text frame as it is (a malformed one, say)."""
         with self._send_lock:
             if not self.open or self.stalled:
                 return False
-            self.protocol.send_text(json.dumps(message).encode())
+            self.protocol.send_text(text.encode())
             self._flush()
         return True
 

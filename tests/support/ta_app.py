@@ -139,7 +139,9 @@ def bot(fake_slack, tmp_path) -> Iterator[Bot]:
     )
     context = open_context(settings, f"sqlite:///{tmp_path}/ledger.db")
     app = build_app(context)  # FEATURES includes the TA workflow
-    server = HttpServer(app, lambda: (True, {}), host="127.0.0.1", port=0).start()
+    server = HttpServer(
+        app, lambda: (True, {}), signing_secret=SECRET, host="127.0.0.1", port=0
+    ).start()
     yield Bot(
         context, fake_slack, SlackSender(f"http://127.0.0.1:{server.port}/slack/events", SECRET)
     )
