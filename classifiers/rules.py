@@ -170,8 +170,8 @@ class Rules:
         has_domain = bool(evidence.of(DOMAIN) or evidence.of(CUE) or evidence.of(SERVICE))
         score += weights["domain"] * has_domain
         for name in ("blocker", "report", "chatter", "question", "resolution", "advice"):
-            if strong and not reply and weights[name] < 0:
-                continue  # a root quoting an error reports it, whatever thanks or tries surround it
+            if strong and not reply and name in ("chatter", "question", "resolution"):
+                continue  # a root quoting an error reports it, thanks or "fixed" around it
             if name == "chatter" and detector.get("blocker", 0) >= 2:
                 continue  # "thanks" / "cheers" closing a report does not cancel it
             score += weights[name] * min(detector.get(name, 0), 2)
