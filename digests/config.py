@@ -124,3 +124,43 @@ class AlertSettings(_Section):
         if value < info.data.get("fire_p", 0):
             raise ValueError("resolve_p must be at least fire_p (hysteresis)")
         return value
+
+
+class ResponseSettings(_Section):
+    """Who is waiting: when a thread counts as unanswered, in course hours. docs/response.md."""
+
+    nudge_after: str = Field("30m", description="course time without a human reply, e.g. 30m")
+    hours: str = Field("09:00-18:00", description="course hours, in the [digest] timezone")
+    days: list[str] = Field(
+        default_factory=lambda: list(DAYS[:5]), description="course days, e.g. mon..fri"
+    )
+    nudge_channel: str | None = Field(
+        None, description="the TAs' channel: one message per unanswered thread; unset: none"
+    )
+
+    @field_validator("nudge_after")
+    @classmethod
+    def _after(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        start, sep, end = value.partition("-")
+        if not sep or parse_clock(start.strip()) >= parse_clock(end.strip()):
+            raise ValueError(f"expected a daytime range like 09:00-18:00, not {value!r}")
+        return value
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: list[str]) -> list[str]:
+        days = [day.lower()[:3] for day in value]
+        unknown = [day for day, short in zip(value, days, strict=True) if short not in DAYS]
+        if unknown or not days:
+            raise ValueError(f"expected weekdays like mon, tue, not {unknown or value!r}")
+        return days
+
+    @property
+    def wait(self) -> timedelta:
+        return parse_duration(self.nudge_after)
