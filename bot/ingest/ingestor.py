@@ -40,6 +40,7 @@ from storage.ledger import (
     threads_rows,
 )
 from storage.models import Channel, Incident, Message
+from storage.response_queries import LEARNER, TA
 
 log = logging.getLogger(__name__)
 
@@ -518,7 +519,7 @@ def _derive_response(
     first_ta = next((m for m in others if m.user_hash in staff), None)
     incident.first_reply_at = first.posted_at if first else None
     incident.first_reply_seconds = _seconds_after(root, first)
-    incident.first_reply_by = None if first is None else "ta" if first is first_ta else "learner"
+    incident.first_reply_by = None if first is None else TA if first is first_ta else LEARNER
     incident.ta_reply_seconds = _seconds_after(root, first_ta)
 
 

@@ -1,0 +1,105 @@
+"""The waiting figures: how long learners waited for a human, and who is still waiting.
+
+Per cohort (None: every cohort), one `WaitingLine` for all domains (`domain` None) first, then
+one per domain: median and p90 time to first response against the week before, the same for
+the first TA response, how the incidents were first answered, how many waited longer than the
+nudge time in course hours, and how many were still unanswered at the period's end.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from digests.course_hours import CourseHours
+from digests.report import minutes
+from storage.queries import Window
+from storage.response_queries import (
+    Percentiles,
+    long_waits,
+    response_percentiles,
+    wait_counts,
+)
+
+Key = tuple[str | None, str | None]  # (cohort, domain); None: all of them
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingLine:
+    domain: str | None  # None: every domain
+    incidents: int
+    by_ta: int  # first answered by a TA
+    by_learner: int  # first answered by a fellow learner
+    median_minutes: float | None  # to the first human response
+    p90_minutes: float | None
+    previous_median_minutes: float | None
+    previous_p90_minutes: float | None
+    ta_median_minutes: float | None  # to the first TA response
+    ta_p90_minutes: float | None
+    waited_over_nudge: int  # waited longer than the nudge time, in course hours
+    unanswered_at_end: int  # no human reply and not resolved when the period ended
+
+
+def waiting_lines(
+    session: Session,
+    window: Window,
+    previous_since: datetime,
+    hours: CourseHours,
+    now: datetime,
+) -> dict[str | None, list[WaitingLine]]:
+    """Per cohort (None: every cohort): the overall line, then one per domain by incidents."""
+    assert window.until is not None
+    percentiles = {
+        (f.cohort, f.domain): f for f in response_percentiles(session, window, previous_since)
+    }
+    over = waited_over(session, window, hours, min(window.until, now))
+    empty = Percentiles(0, None, None)
+    found: dict[str | None, list[WaitingLine]] = {}
+    for counts in sorted(
+        wait_counts(session, window),
+        key=lambda c: (c.domain is not None, -c.incidents, c.domain or ""),
+    ):
+        key = (counts.cohort, counts.domain)
+        figures = percentiles.get(key)
+        first, ta, previous = (
+            (figures.first, figures.ta, figures.previous_first) if figures else (empty,) * 3
+        )
+        found.setdefault(counts.cohort, []).append(
+            WaitingLine(
+                domain=counts.domain,
+                incidents=counts.incidents,
+                by_ta=counts.by_ta,
+                by_learner=counts.by_learner,
+                median_minutes=minutes(first.median),
+                p90_minutes=minutes(first.p90),
+                previous_median_minutes=minutes(previous.median),
+                previous_p90_minutes=minutes(previous.p90),
+                ta_median_minutes=minutes(ta.median),
+                ta_p90_minutes=minutes(ta.p90),
+                waited_over_nudge=over[key],
+                unanswered_at_end=counts.unanswered_at_end,
+            )
+        )
+    return found
+
+
+def waited_over(
+    session: Session, window: Window, hours: CourseHours, end: datetime
+) -> Counter[Key]:
+    """Per level: incidents opened in `window` whose wait for a human (to the first reply, the
+    resolution or `end`) was longer than the nudge time in course hours."""
+    counts: Counter[Key] = Counter()
+    wall = int(hours.settings.wait.total_seconds())
+    for wait in long_waits(session, window, wall):
+        if min(wait.ended_at or end, end) > hours.due(wait.opened_at):
+            for key in (
+                (wait.cohort, wait.domain),
+                (None, wait.domain),
+                (wait.cohort, None),
+                (None, None),
+            ):
+                counts[key] += 1
+    return counts
