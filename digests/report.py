@@ -162,3 +162,15 @@ def duration(minutes: float | None) -> str:
     if minutes < 90:
         return f"{minutes:.0f} min"
     return f"{minutes / 60:.1f} h"
+
+
+def fixed_width(rows: list[tuple[str, ...]]) -> str:
+    """Rows as a fixed-width table (first column left-aligned, the others right), readable in
+    Slack's code block and in a terminal."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(
+            [r[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True))]
+        )
+        for r in rows
+    )

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from digests.course_hours import CourseHours
-from digests.report import minutes
+from digests.report import duration, fixed_width, minutes
 from storage.queries import Window
 from storage.response_queries import (
     Percentiles,
@@ -103,3 +103,38 @@ def waited_over(
             ):
                 counts[key] += 1
     return counts
+
+
+def waiting_summary(line: WaitingLine, nudge_after: str = "30m") -> str:
+    """One sentence of the waiting figures: `First response: median 12 min (14 min the week
+    before), p90 2.1 h (...) · first TA response median 20 min · 31 answered first by a TA, 9
+    by a learner · 4 waited over 30m of course time · 2 unanswered at the week's end`."""
+    return " · ".join(
+        (
+            f"First response: median {duration(line.median_minutes)}"
+            f" ({duration(line.previous_median_minutes)} the week before),"
+            f" p90 {duration(line.p90_minutes)} ({duration(line.previous_p90_minutes)})",
+            f"first TA response median {duration(line.ta_median_minutes)},"
+            f" p90 {duration(line.ta_p90_minutes)}",
+            f"{line.by_ta} answered first by a TA, {line.by_learner} by a learner",
+            f"{line.waited_over_nudge} waited over {nudge_after} of course time",
+            f"{line.unanswered_at_end} unanswered at the end",
+        )
+    )
+
+
+def waiting_table(lines: list[WaitingLine], labels: dict[str, str]) -> str:
+    """Per domain: median and p90 first response, against the week before; long waits."""
+    rows = [("Component", "Median", "p90", "Week before", "Over nudge", "Unanswered")]
+    rows += [
+        (
+            "All" if line.domain is None else labels.get(line.domain, line.domain),
+            duration(line.median_minutes),
+            duration(line.p90_minutes),
+            f"{duration(line.previous_median_minutes)} / {duration(line.previous_p90_minutes)}",
+            str(line.waited_over_nudge),
+            str(line.unanswered_at_end),
+        )
+        for line in lines
+    ]
+    return fixed_width(rows)

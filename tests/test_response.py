@@ -2,6 +2,7 @@
 PostgreSQL): derived on ingest whatever the order, kept right by edits and deletes, aggregated
 exactly (median, p90, TA vs learner, waits in course hours, unanswered at the week's end)."""
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -12,8 +13,12 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.context import open_context
 from bot.ingest.capture import CapturedMessage
+from digests.blocks import digest_blocks
 from digests.config import ResponseSettings
 from digests.course_hours import CourseHours
+from digests.export import digest_json
+from digests.model import build_digest
+from digests.periods import parse_period
 from digests.response import waiting_lines
 from storage.models import Incident
 from storage.queries import Window
@@ -131,3 +136,15 @@ def test_unanswered_lists_threads_without_a_human_reply_oldest_first(context):
     with Session(context.engine) as session:
         waiting = unanswered(session, MONDAY - timedelta(weeks=2))
     assert [w.root_ts for w in waiting] == [ts(A + 2 * MIN), ts(C)]
+
+
+def test_the_digest_carries_the_waiting_figures_in_json_and_in_slack(context):
+    context.ingestor.add_many(known_week())
+    with Session(context.engine) as session:
+        digest = build_digest(session, parse_period("2026-W47", "UTC"), response=HOURS.settings)
+    data = json.loads(digest_json(digest))["overall"]["waiting"][0]
+    assert data["median_minutes"] == 20.0 and data["p90_minutes"] == 60.0
+    assert (data["waited_over_nudge"], data["unanswered_at_end"]) == (1, 1)
+    text = json.dumps(digest_blocks(digest))
+    assert "First response: median 20 min (10 min the week before), p90 60 min" in text
+    assert "1 waited over 30m of course time" in text

@@ -32,7 +32,12 @@ def schedule(
     context = bot.context
     config = context.settings.file
     scheduler = build_scheduler(
-        context.engine, bot.client, config.digest, config.alerts, claimer=claimer
+        context.engine,
+        bot.client,
+        config.digest,
+        config.alerts,
+        claimer=claimer,
+        response=config.response,
     )
     now = datetime.now(UTC)
     every = {"minutes": reconcile_every} if reconcile_every > 0 else None

@@ -193,6 +193,7 @@ class FrictionCommand:
                 examples=self.digest.examples,
                 link=archive_link(self.workspace_url(call.client)),
                 fix_window_weeks=self.digest.fix_window_weeks,
+                response=self.context.settings.file.response,
             )
         note = (
             f"Preview, only for you: {week.label} so far. The digest itself is posted "
