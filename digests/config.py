@@ -24,6 +24,21 @@ def parse_clock(text: str) -> time:
     return time(int(match[1]), int(match[2]))
 
 
+def course_day(hours: str) -> tuple[timedelta, timedelta]:
+    """`09:00-18:00` as offsets from midnight; the end may be `24:00` (a course open all day)."""
+    start, sep, end = hours.partition("-")
+    if not sep:
+        raise ValueError(f"expected a range like 09:00-18:00, not {hours!r}")
+    begin = parse_clock(start.strip())
+    finish = timedelta(days=1) if end.strip() == "24:00" else _since_midnight(end.strip())
+    return timedelta(hours=begin.hour, minutes=begin.minute), finish
+
+
+def _since_midnight(text: str) -> timedelta:
+    at = parse_clock(text)
+    return timedelta(hours=at.hour, minutes=at.minute)
+
+
 def parse_duration(text: str) -> timedelta:
     """`30m`, `2h`, `1d`, `1w`: what a TA types after `/friction silence iam`."""
     match = _DURATION.match(text.strip().lower())
@@ -147,9 +162,14 @@ class ResponseSettings(_Section):
     @field_validator("hours")
     @classmethod
     def _hours(cls, value: str) -> str:
-        start, sep, end = value.partition("-")
-        if not sep or parse_clock(start.strip()) >= parse_clock(end.strip()):
-            raise ValueError(f"expected a daytime range like 09:00-18:00, not {value!r}")
+        try:
+            start, end = course_day(value)
+        except ValueError:
+            start = end = None
+        if start is None or start >= end:
+            raise ValueError(
+                f"expected a daytime range like 09:00-18:00 (up to 24:00), not {value!r}"
+            )
         return value
 
     @field_validator("days")

@@ -5,11 +5,11 @@ time is due on Monday at 09:20, not on Friday at 18:20 (docs/response.md).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from digests.config import DAYS, ResponseSettings, parse_clock
+from digests.config import DAYS, ResponseSettings, course_day
 
 MAX_DAYS = 400  # no wait is followed further than this (a year of course days, and then some)
 
@@ -57,9 +57,8 @@ def _day_window(
     """The day's course hours as UTC bounds (so a DST day is as long as it really is)."""
     if DAYS[day.weekday()] not in days:
         return None
-    zone = ZoneInfo(timezone)
-    start, end = (parse_clock(part.strip()) for part in hours.split("-"))
-    return (
-        datetime.combine(day, start, zone).astimezone(UTC),
-        datetime.combine(day, end, zone).astimezone(UTC),
-    )
+    midnight = datetime.combine(day, time(), ZoneInfo(timezone))
+    start, end = course_day(hours)
+    # Wall-clock offsets from local midnight, each then converted: on a DST day the course
+    # hours are as long as they really are.
+    return (midnight + start).astimezone(UTC), (midnight + end).astimezone(UTC)
