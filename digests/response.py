@@ -46,16 +46,16 @@ class WaitingLine:
 def waiting_lines(
     session: Session,
     window: Window,
-    previous_since: datetime,
+    previous_since: datetime | None,
     hours: CourseHours,
     now: datetime,
 ) -> dict[str | None, list[WaitingLine]]:
-    """Per cohort (None: every cohort): the overall line, then one per domain by incidents."""
-    assert window.until is not None
+    """Per cohort (None: every cohort): the overall line, then one per domain by incidents.
+    `previous_since` None: no week before to compare with (the report's arbitrary range)."""
     percentiles = {
         (f.cohort, f.domain): f for f in response_percentiles(session, window, previous_since)
     }
-    over = waited_over(session, window, hours, min(window.until, now))
+    over = waited_over(session, window, hours, min(window.until or now, now))
     empty = Percentiles(0, None, None)
     found: dict[str | None, list[WaitingLine]] = {}
     for counts in sorted(
@@ -105,28 +105,37 @@ def waited_over(
     return counts
 
 
-def waiting_summary(line: WaitingLine, nudge_after: str = "30m") -> str:
+def waiting_summary(line: WaitingLine, nudge_after: str, *, weekly: bool = True) -> str:
     """One sentence of the waiting figures: `First response: median 12 min (14 min the week
-    before), p90 2.1 h (...) · first TA response median 20 min · 31 answered first by a TA, 9
-    by a learner · 4 waited over 30m of course time · 2 unanswered at the week's end`."""
+    before), p90 2.1 h (1.8 h) · first TA response median 20 min, p90 3.0 h · 31 answered
+    first by a TA, 9 by a learner · 4 waited over 30m of course time · 2 unanswered at the
+    week's end`. Not `weekly` (the report's range): no comparison, unanswered now."""
+    median, p90 = duration(line.median_minutes), duration(line.p90_minutes)
+    first = f"First response: median {median}, p90 {p90}"
+    if weekly:
+        before = duration(line.previous_median_minutes)
+        first = (
+            f"First response: median {median} ({before} the week before),"
+            f" p90 {p90} ({duration(line.previous_p90_minutes)})"
+        )
     return " · ".join(
         (
-            f"First response: median {duration(line.median_minutes)}"
-            f" ({duration(line.previous_median_minutes)} the week before),"
-            f" p90 {duration(line.p90_minutes)} ({duration(line.previous_p90_minutes)})",
+            first,
             f"first TA response median {duration(line.ta_median_minutes)},"
             f" p90 {duration(line.ta_p90_minutes)}",
             f"{line.by_ta} answered first by a TA, {line.by_learner} by a learner",
             f"{line.waited_over_nudge} waited over {nudge_after} of course time",
-            f"{line.unanswered_at_end} unanswered at the end",
+            f"{line.unanswered_at_end} unanswered "
+            + ("at the week's end" if weekly else "and unresolved now"),
         )
     )
 
 
-def waiting_table(lines: list[WaitingLine], labels: dict[str, str]) -> str:
-    """Per domain: median and p90 first response, against the week before; long waits."""
-    rows = [("Component", "Median", "p90", "Week before", "Over nudge", "Unanswered")]
-    rows += [
+def waiting_table(lines: list[WaitingLine], labels: dict[str, str], *, weekly: bool = True) -> str:
+    """Per domain: median and p90 first response (against the week before, when `weekly`),
+    waits over the nudge time, unanswered."""
+    head = ("Component", "Median", "p90", "Week before", "Over nudge", "Unanswered")
+    rows = [
         (
             "All" if line.domain is None else labels.get(line.domain, line.domain),
             duration(line.median_minutes),
@@ -137,4 +146,5 @@ def waiting_table(lines: list[WaitingLine], labels: dict[str, str]) -> str:
         )
         for line in lines
     ]
-    return fixed_width(rows)
+    keep = [i for i in range(len(head)) if weekly or head[i] != "Week before"]
+    return fixed_width([tuple(row[i] for i in keep) for row in [head, *rows]])

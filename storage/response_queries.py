@@ -129,13 +129,18 @@ def _levels(*columns: ColumnElement, source):
 
 
 def response_percentiles(
-    session: Session, window: Window, previous_since: datetime
+    session: Session, window: Window, previous_since: datetime | None = None
 ) -> list[ResponseFigures]:
     """Median and p90 of the first response and of the first TA response, in `window` and in
-    [previous_since, window.since), at every level (see the module's docstring)."""
-    assert window.since is not None, "a period has a start"
-    inc = _incidents(Window(previous_since, window.until, window.channels, window.cohort))
-    current = cast(inc.c.opened_at >= window.since, Integer).label("current")
+    [previous_since, window.since) (None: no previous period), at every level (see the
+    module's docstring)."""
+    if previous_since is None:
+        inc = _incidents(window)
+        current = literal(1).label("current")
+    else:
+        assert window.since is not None, "a period before needs a start"
+        inc = _incidents(Window(previous_since, window.until, window.channels, window.cohort))
+        current = cast(inc.c.opened_at >= window.since, Integer).label("current")
     found: dict[tuple[str | None, str | None], dict[tuple[str, int], Percentiles]] = {}
     for kind, value in (("first", inc.c.first_reply_seconds), ("ta", inc.c.ta_reply_seconds)):
         levels = _levels(current, value.label("value"), source=inc)
@@ -179,14 +184,16 @@ def response_percentiles(
 
 def wait_counts(session: Session, window: Window) -> list[WaitCounts]:
     """Per level: incidents opened in `window`, first answered by a TA or by a learner, and
-    still unanswered and unresolved at the window's end."""
-    assert window.until is not None, "a period has an end"
+    still unanswered and unresolved at the window's end (no end: now)."""
     inc = _incidents(window)
     c = inc.c
-    waiting_at_end = and_(
-        or_(c.first_reply_at.is_(None), c.first_reply_at >= window.until),
-        or_(c.resolved_at.is_(None), c.resolved_at >= window.until),
-    )
+    if window.until is None:
+        waiting_at_end = and_(c.first_reply_at.is_(None), c.resolved_at.is_(None))
+    else:
+        waiting_at_end = and_(
+            or_(c.first_reply_at.is_(None), c.first_reply_at >= window.until),
+            or_(c.resolved_at.is_(None), c.resolved_at >= window.until),
+        )
     levels = _levels(
         literal(1).label("one"),
         cast(c.first_reply_by == TA, Integer).label("ta"),

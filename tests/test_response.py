@@ -147,4 +147,4 @@ def test_the_digest_carries_the_waiting_figures_in_json_and_in_slack(context):
     assert (data["waited_over_nudge"], data["unanswered_at_end"]) == (1, 1)
     text = json.dumps(digest_blocks(digest))
     assert "First response: median 20 min (10 min the week before), p90 60 min" in text
-    assert "1 waited over 30m of course time" in text
+    assert "1 waited over 30m of course time · 1 unanswered at the week's end" in text
