@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings, load_file
 from bot.context import open_context
 from bot.ingest.capture import CapturedMessage
 from digests.blocks import digest_blocks
@@ -148,3 +148,28 @@ def test_the_digest_carries_the_waiting_figures_in_json_and_in_slack(context):
     text = json.dumps(digest_blocks(digest))
     assert "First response: median 20 min (10 min the week before), p90 60 min" in text
     assert "1 waited over 30m of course time · 1 unanswered at the week's end" in text
+
+
+def test_course_time_runs_only_in_course_hours():
+    paris = CourseHours(ResponseSettings(nudge_after="30m"), "Europe/Paris")
+    friday_evening = datetime(2026, 11, 20, 16, 50, tzinfo=UTC)  # 17:50 in Paris
+    assert paris.due(friday_evening) == datetime(2026, 11, 23, 8, 20, tzinfo=UTC)  # Mon 09:20
+    assert paris.due(datetime(2026, 11, 18, 3, tzinfo=UTC)) == datetime(
+        2026, 11, 18, 8, 30, tzinfo=UTC
+    )
+    assert not paris.is_open(datetime(2026, 11, 21, 10, tzinfo=UTC))  # a Saturday
+
+
+@pytest.mark.parametrize(
+    ("section", "named"),
+    [
+        ('nudge_after = "soon"', "response.nudge_after"),
+        ('hours = "18:00-09:00"', "response.hours"),
+        ('days = ["mon", "funday"]', "response.days"),
+    ],
+)
+def test_a_bad_response_setting_is_named(tmp_path, section, named):
+    config = tmp_path / "friction.toml"
+    config.write_text(f"[response]\n{section}\n")
+    with pytest.raises(ConfigError, match=named):
+        load_file(config)
