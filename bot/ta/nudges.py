@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -70,33 +71,46 @@ class Nudger:
             nudge = claim_nudge(session, item.incident_id, self.channel, now)
             if nudge is None:
                 continue  # another replica got there first
-            try:
-                ts = self.client.chat_postMessage(
-                    channel=self.channel, text=self._waiting_text(item, now), unfurl_links=False
-                )["ts"]
-            except SLACK_FAILURES as exc:
-                record_nudge(session, nudge, None)
-                log.warning("nudge not posted; retried next run", extra={"error": str(exc)})
+            text = self._waiting_text(item, now)
+            sent = self._slack(
+                "posted",
+                self.client.chat_postMessage,
+                channel=self.channel,
+                text=text,
+                unfurl_links=False,
+            )
+            record_nudge(session, nudge, sent and sent["ts"])
+            if sent is None:
                 return posted
-            record_nudge(session, nudge, ts)
             posted += 1
         return posted
 
     def _update_answered(self, session: Session, now: datetime) -> int:
         updated = 0
         for nudge, incident, channel_id in answered_nudges(session):
-            try:
-                self.client.chat_update(
+            text = self._answered_text(incident, channel_id)
+            if (
+                self._slack(
+                    "updated",
+                    self.client.chat_update,
                     channel=nudge.channel_id,
                     ts=nudge.message_ts,
-                    text=self._answered_text(incident, channel_id),
+                    text=text,
                 )
-            except SLACK_FAILURES as exc:
-                log.warning("nudge not updated; retried next run", extra={"error": str(exc)})
+                is None
+            ):
                 return updated
             mark_answered(session, nudge, now)
             updated += 1
         return updated
+
+    def _slack(self, what: str, method: Callable[..., Any], **params: Any) -> Any:
+        """Slack's answer, or None after one WARNING line (the run stops; the next retries)."""
+        try:
+            return method(**params)
+        except SLACK_FAILURES as exc:
+            log.warning(f"nudge not {what}; retried next run", extra={"error": str(exc)})
+            return None
 
     def _link(self, channel_id: str, ts: str) -> str:
         return message_link(self.workspace_url(self.client), channel_id, ts)
