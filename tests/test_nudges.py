@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from support.fake_slack import error
 from support.slack_samples import (
     HELP_CHANNEL,
     LEADS_CHANNEL,
@@ -103,3 +104,13 @@ def test_app_home_and_stats_list_the_waiting_threads_oldest_first(bot, fake_slac
         assert "*Waiting for a human* (2): no reply after 30m of course time" in text
         first, second = (text.index(ts.replace(".", "")) for ts in (older, waiting))
         assert first < second
+
+
+def test_a_failed_post_is_one_warning_and_posted_on_the_next_run(bot, fake_slack, caplog):
+    two_threads(bot)
+    fake_slack.queue("chat.postMessage", error("not_in_channel"))
+    assert nudger(bot, NOW).run().posted == 0
+    [warning] = [r for r in caplog.records if r.name == "bot.ta.nudges"]
+    assert warning.levelname == "WARNING" and warning.exc_info is None
+    assert nudger(bot, NOW + timedelta(minutes=1)).run().posted == 1
+    assert len(fake_slack.messages(LEADS_CHANNEL)) == 1
