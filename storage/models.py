@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+UNANSWERED = "first_reply_at IS NULL AND resolved_at IS NULL"  # no human reply, not resolved
 
 
 class Meta(SQLModel, table=True):
@@ -121,6 +123,15 @@ class Incident(SQLModel, table=True):
             "ta_reply_seconds",
             "first_reply_at",
             "resolved_at",
+            "downtime_seconds",
+        ),
+        # The threads still waiting for a human (the TAs' queue): only those rows, so reading
+        # the queue costs what the queue holds, not what two weeks of incidents hold.
+        Index(
+            "ix_incident_unanswered",
+            "opened_at",
+            sqlite_where=text(UNANSWERED),
+            postgresql_where=text(UNANSWERED),
         ),
     )
 

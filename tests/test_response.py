@@ -145,7 +145,7 @@ def test_the_digest_carries_the_waiting_figures_in_json_and_in_slack(context):
     data = json.loads(digest_json(digest))["overall"]["waiting"][0]
     assert data["median_minutes"] == 20.0 and data["p90_minutes"] == 60.0
     assert (data["waited_over_nudge"], data["unanswered_at_end"]) == (1, 1)
-    text = json.dumps(digest_blocks(digest))
+    text = json.dumps(digest_blocks(digest), ensure_ascii=False)
     assert "First response: median 20 min (10 min the week before), p90 60 min" in text
     assert "1 waited over 30m of course time · 1 unanswered at the week's end" in text
 

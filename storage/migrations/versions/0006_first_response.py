@@ -1,4 +1,5 @@
-"""Time to first response on incidents, its covering index, and nudges about waiting threads.
+"""Time to first response on incidents, its covering index, a partial index of the threads still
+waiting, and nudges about waiting threads.
 
 Revision ID: 0006
 Revises: 0005
@@ -16,6 +17,7 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
+UNANSWERED = "first_reply_at IS NULL AND resolved_at IS NULL"
 RESPONSE_INDEX = [
     "opened_at",
     "dismissed",
@@ -26,6 +28,7 @@ RESPONSE_INDEX = [
     "ta_reply_seconds",
     "first_reply_at",
     "resolved_at",
+    "downtime_seconds",
 ]
 
 
@@ -40,6 +43,13 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("ta_reply_seconds", sa.Integer(), nullable=True))
         batch_op.create_index("ix_incident_response", RESPONSE_INDEX, unique=False)
+        batch_op.create_index(
+            "ix_incident_unanswered",
+            ["opened_at"],
+            unique=False,
+            sqlite_where=sa.text(UNANSWERED),
+            postgresql_where=sa.text(UNANSWERED),
+        )
     op.create_table(
         "nudge",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -57,6 +67,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("nudge")
     with op.batch_alter_table("incident", schema=None) as batch_op:
+        batch_op.drop_index("ix_incident_unanswered")
         batch_op.drop_index("ix_incident_response")
         for column in (
             "ta_reply_seconds",
