@@ -162,6 +162,7 @@ def _levels_of(groups: dict[tuple, list[int]]) -> dict[tuple, list[int]]:
     """((cohort, domain), period) -> values, at the four levels, from per-group values."""
     levels: dict[tuple, list[int]] = defaultdict(list)
     for (cohort, domain, now), values in groups.items():
+        values.sort()  # a level is then a few sorted runs, which sort merges cheaply
         for key in ((cohort, domain), (None, domain), (cohort, None), (None, None)):
             levels[key, now] += values
     return levels
@@ -169,7 +170,7 @@ def _levels_of(groups: dict[tuple, list[int]]) -> dict[tuple, list[int]]:
 
 def _percentiles(values: list[int]) -> Percentiles:
     """The median (the middle value, or the mean of the middle two) and the nearest-rank p90."""
-    values.sort()  # concatenated groups: sorting is cheap for the larger levels too
+    values.sort()
     n = len(values)
     median = (values[(n - 1) // 2] + values[n // 2]) / 2
     return Percentiles(n, median, float(values[(9 * n + 9) // 10 - 1]))
