@@ -4,7 +4,7 @@ time is due on Monday at 09:20, not on Friday at 18:20 (docs/response.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -20,10 +20,10 @@ class CourseHours:
 
     settings: ResponseSettings
     timezone: str = "UTC"
-    zone: ZoneInfo = field(init=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "zone", ZoneInfo(self.timezone))
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)  # ZoneInfo keeps one instance per name
 
     def due(self, start: datetime, wait: timedelta | None = None) -> datetime:
         """The moment `wait` (default: the nudge time) of course time has passed since

@@ -20,7 +20,7 @@ from bot.ta.queue import live_queue, waited
 from digests.course_hours import CourseHours
 from digests.report import duration
 from digests.slack import SLACK_FAILURES
-from storage.models import Incident
+from storage.models import Incident, Nudge
 from storage.nudges import answered_nudges, claim_nudge, mark_answered, nudged_ids, record_nudge
 from storage.response_queries import TA, Waiting
 
@@ -71,16 +71,9 @@ class Nudger:
             nudge = claim_nudge(session, item.incident_id, self.channel, now)
             if nudge is None:
                 continue  # another replica got there first
-            text = self._waiting_text(item, now)
-            sent = self._slack(
-                "posted",
-                self.client.chat_postMessage,
-                channel=self.channel,
-                text=text,
-                unfurl_links=False,
-            )
-            record_nudge(session, nudge, sent and sent["ts"])
-            if sent is None:
+            ts = self._post(self._waiting_text(item, now))
+            record_nudge(session, nudge, ts)
+            if ts is None:
                 return posted
             posted += 1
         return posted
@@ -88,26 +81,35 @@ class Nudger:
     def _update_answered(self, session: Session, now: datetime) -> int:
         updated = 0
         for nudge, incident, channel_id in answered_nudges(session):
-            text = self._answered_text(incident, channel_id)
-            if (
-                self._slack(
-                    "updated",
-                    self.client.chat_update,
-                    channel=nudge.channel_id,
-                    ts=nudge.message_ts,
-                    text=text,
-                )
-                is None
-            ):
+            if not self._update(nudge, self._answered_text(incident, channel_id)):
                 return updated
             mark_answered(session, nudge, now)
             updated += 1
         return updated
 
-    def _slack(self, what: str, method: Callable[..., Any], **params: Any) -> Any:
+    def _post(self, text: str) -> str | None:
+        """The nudge's ts, or None when Slack refused or was away."""
+        answer = self._slack(
+            "posted",
+            lambda: self.client.chat_postMessage(
+                channel=self.channel, text=text, unfurl_links=False
+            ),
+        )
+        return None if answer is None else answer["ts"]
+
+    def _update(self, nudge: Nudge, text: str) -> bool:
+        answer = self._slack(
+            "updated",
+            lambda: self.client.chat_update(
+                channel=nudge.channel_id, ts=nudge.message_ts, text=text
+            ),
+        )
+        return answer is not None
+
+    def _slack(self, what: str, call: Callable[[], Any]) -> Any:
         """Slack's answer, or None after one WARNING line (the run stops; the next retries)."""
         try:
-            return method(**params)
+            return call()
         except SLACK_FAILURES as exc:
             log.warning(f"nudge not {what}; retried next run", extra={"error": str(exc)})
             return None
