@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from digests.config import AlertSettings, DigestSettings
+from digests.config import AlertSettings, DigestSettings, ResponseSettings
 from storage.db import DEFAULT_URL
 
 
@@ -91,6 +91,7 @@ class FileConfig(_Section):
     digest: DigestSettings = Field(default_factory=DigestSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     retention: Retention = Field(default_factory=Retention)
+    response: ResponseSettings = Field(default_factory=ResponseSettings)
 
 
 class Settings(BaseSettings):

@@ -32,12 +32,14 @@ def open_context(settings: Settings, database_url: str | None = None) -> Context
         session.commit()
     pseudonymize = Pseudonymizer(salt)
     channels = settings.file.channels
+    people = settings.file.people
     ingestor = Ingestor(
         engine,
         pseudonymize,
         triage_threshold=settings.file.classifier.triage_threshold,
         classifier=_classifier(settings),
         cohort_for=channels.cohort,
+        staff=frozenset(map(pseudonymize, [*people.tas, *people.leads])),
     )
     return Context(settings, engine, pseudonymize, ingestor)
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from digests.model import Digest, DomainLine, Section
-from digests.report import duration
+from digests.report import duration, fixed_width
+from digests.response import waiting_summary, waiting_table
 from storage.hint_queries import hint_rate_line
 
 MAX_BLOCKS = 50
@@ -28,6 +29,8 @@ def digest_blocks(digest: Digest) -> list[Block]:
     ]
     if overall.domains:
         blocks.append(_section(f"```\n{domain_table(overall.domains)}\n```"))
+    if overall.waiting:
+        blocks.append(_section(waiting_text(overall, digest.nudge_after)))
     if overall.signatures:
         blocks += [{"type": "divider"}, _section("*Top failure modes*")]
         blocks += [_section(_signature_text(s)) for s in overall.signatures]
@@ -90,13 +93,14 @@ def domain_table(domains: list[DomainLine]) -> str:
         )
         for d in domains
     ]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(
-            [r[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True))]
-        )
-        for r in rows
-    )
+    return fixed_width(rows)
+
+
+def waiting_text(section: Section, nudge_after: str) -> str:
+    """Who waited for a human: the summary sentence, then the per-domain table."""
+    labels = {d.domain: d.label for d in section.domains}
+    summary = waiting_summary(section.waiting[0], nudge_after)
+    return f"*Waiting for a human*\n{summary}\n```\n{waiting_table(section.waiting, labels)}\n```"
 
 
 def _signature_text(s) -> str:
@@ -110,7 +114,14 @@ def _signature_text(s) -> str:
 
 def _cohort_text(c: Section) -> str:
     top = ", ".join(f"{d.label} {d.incidents}" for d in c.domains[:3] if d.incidents)
-    return f"*{c.cohort}*: {summary_line(c)}" + (f"\nMost friction: {top}" if top else "")
+    text = f"*{c.cohort}*: {summary_line(c)}" + (f"\nMost friction: {top}" if top else "")
+    if c.waiting:
+        first = c.waiting[0]
+        text += (
+            f"\nFirst response: median {duration(first.median_minutes)},"
+            f" p90 {duration(first.p90_minutes)}; {first.unanswered_at_end} unanswered at the end"
+        )
+    return text
 
 
 def signed(n: int) -> str:

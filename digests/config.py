@@ -24,6 +24,21 @@ def parse_clock(text: str) -> time:
     return time(int(match[1]), int(match[2]))
 
 
+def course_day(hours: str) -> tuple[timedelta, timedelta]:
+    """`09:00-18:00` as offsets from midnight; the end may be `24:00` (a course open all day)."""
+    start, sep, end = hours.partition("-")
+    if not sep:
+        raise ValueError(f"expected a range like 09:00-18:00, not {hours!r}")
+    begin = parse_clock(start.strip())
+    finish = timedelta(days=1) if end.strip() == "24:00" else _since_midnight(end.strip())
+    return timedelta(hours=begin.hour, minutes=begin.minute), finish
+
+
+def _since_midnight(text: str) -> timedelta:
+    at = parse_clock(text)
+    return timedelta(hours=at.hour, minutes=at.minute)
+
+
 def parse_duration(text: str) -> timedelta:
     """`30m`, `2h`, `1d`, `1w`: what a TA types after `/friction silence iam`."""
     match = _DURATION.match(text.strip().lower())
@@ -124,3 +139,48 @@ class AlertSettings(_Section):
         if value < info.data.get("fire_p", 0):
             raise ValueError("resolve_p must be at least fire_p (hysteresis)")
         return value
+
+
+class ResponseSettings(_Section):
+    """Who is waiting: when a thread counts as unanswered, in course hours. docs/response.md."""
+
+    nudge_after: str = Field("30m", description="course time without a human reply, e.g. 30m")
+    hours: str = Field("09:00-18:00", description="course hours, in the [digest] timezone")
+    days: list[str] = Field(
+        default_factory=lambda: list(DAYS[:5]), description="course days, e.g. mon..fri"
+    )
+    nudge_channel: str | None = Field(
+        None, description="the TAs' channel: one message per unanswered thread; unset: none"
+    )
+
+    @field_validator("nudge_after")
+    @classmethod
+    def _after(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        try:
+            start, end = course_day(value)
+        except ValueError:
+            start = end = None
+        if start is None or start >= end:
+            raise ValueError(
+                f"expected a daytime range like 09:00-18:00 (up to 24:00), not {value!r}"
+            )
+        return value
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: list[str]) -> list[str]:
+        days = [day.lower()[:3] for day in value]
+        unknown = [day for day, short in zip(value, days, strict=True) if short not in DAYS]
+        if unknown or not days:
+            raise ValueError(f"expected weekdays like mon, tue, not {unknown or value!r}")
+        return days
+
+    @property
+    def wait(self) -> timedelta:
+        return parse_duration(self.nudge_after)

@@ -2,20 +2,24 @@
 
 One `Section` is the overall picture, and one more per cohort: per domain incidents, share,
 hours blocked, median time to resolve and the change against the previous week; the top
-signatures with their remediation hint and example threads; open and awaiting-triage counts.
+signatures with their remediation hint and example threads; open and awaiting-triage counts;
+who waited for a human and how long (digests/response.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
+from digests.config import ResponseSettings
+from digests.course_hours import CourseHours
 from digests.fix_effect import FixEffect, fix_effects
 from digests.periods import Period
 from digests.report import DomainRow, hours
+from digests.response import WaitingLine, waiting_lines
 from storage.digest_queries import ThreadRef, example_threads
 from storage.hint_queries import HintRate, hint_rates
 from storage.queries import (
@@ -62,6 +66,8 @@ class Section:
     awaiting_triage: int
     domains: list[DomainLine]
     signatures: list[SignatureLine]
+    # Who waited for a human: all domains first (domain None), then per domain.
+    waiting: list[WaitingLine] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +80,7 @@ class Digest:
     cohorts: list[Section]
     fixes: list[FixEffect] = field(default_factory=list)  # recent fixes, before vs after
     hints: list[HintRate] = field(default_factory=list)  # how hints in threads were answered
+    nudge_after: str = "30m"  # course time after which a thread counts as waiting too long
 
 
 def archive_link(workspace_url: str | None) -> Linker:
@@ -91,6 +98,7 @@ def build_digest(
     examples: int = 2,
     link: Linker | None = None,
     fix_window_weeks: int = 4,
+    response: ResponseSettings | None = None,
 ) -> Digest:
     """Aggregate the ledger over `period` (and the week before it), overall and per cohort.
 
@@ -104,10 +112,14 @@ def build_digest(
     signatures = top_signatures(session, window, top)
     wanted = sorted({s.signature for found in signatures.values() for s in found})
     threads = example_threads(session, window, wanted, examples)
+    course = CourseHours(response or ResponseSettings(), period.timezone)
+    now = datetime.now(UTC)
+    waiting = waiting_lines(session, window, period.previous.since, course, now)
 
     def section(cohort: str | None) -> Section:
         domains = [d for d in figures if d.cohort == cohort]
-        return _section(cohort, domains, signatures.get(cohort, []), threads, link)
+        found = _section(cohort, domains, signatures.get(cohort, []), threads, link)
+        return replace(found, waiting=waiting.get(cohort, []))
 
     # The named cohorts with incidents in the period or the one before.
     cohorts = sorted({d.cohort for d in figures if d.cohort})
@@ -118,8 +130,9 @@ def build_digest(
         until=period.until,
         overall=section(None),
         cohorts=[section(c) for c in cohorts] if len(cohorts) > 1 else [],
-        fixes=_recent_fixes(session, min(period.until, datetime.now(UTC)), fix_window_weeks),
+        fixes=_recent_fixes(session, min(period.until, now), fix_window_weeks),
         hints=hint_rates(session, window),
+        nudge_after=course.settings.nudge_after,
     )
 
 

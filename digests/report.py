@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -84,14 +85,18 @@ def minutes(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 60, 1)
 
 
-def to_json(report: FrictionReport, hints: Sequence[HintRate] = ()) -> str:
-    """The report, and how the hints in learners' threads were answered, per signature."""
+def to_json(
+    report: FrictionReport, hints: Sequence[HintRate] = (), waiting: Sequence[Any] = ()
+) -> str:
+    """The report, how the hints in learners' threads were answered, per signature, and who
+    waited for a human (`digests.response.WaitingLine`s: all domains first, then each)."""
     data = asdict(report)
     for key in ("since", "until"):
         data[key] = data[key].isoformat() if data[key] else None
     data["hints"] = [
         {**asdict(rate), "no_answer": rate.no_answer, "hit_rate": rate.hit_rate} for rate in hints
     ]
+    data["waiting"] = [asdict(line) for line in waiting]
     return json.dumps(data, indent=2)
 
 
@@ -155,3 +160,15 @@ def duration(minutes: float | None) -> str:
     if minutes < 90:
         return f"{minutes:.0f} min"
     return f"{minutes / 60:.1f} h"
+
+
+def fixed_width(rows: list[tuple[str, ...]]) -> str:
+    """Rows as a fixed-width table (first column left-aligned, the others right), readable in
+    Slack's code block and in a terminal."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(
+            [r[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True))]
+        )
+        for r in rows
+    )

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from digests.config import DAYS, DigestSettings, parse_clock
+from digests.config import DAYS, DigestSettings, ResponseSettings, parse_clock
 from digests.model import archive_link, build_digest
 from digests.periods import Period
 from digests.slack import SLACK_FAILURES, permalinks, post_digest
@@ -51,13 +51,19 @@ def due_period(config: DigestSettings, now: datetime) -> Period:
 
 
 def post_due_digest(
-    engine: Engine, client: WebClient, config: DigestSettings, claimer: str, now: datetime | None
+    engine: Engine,
+    client: WebClient,
+    config: DigestSettings,
+    claimer: str,
+    now: datetime | None,
+    response: ResponseSettings | None = None,
 ) -> RunOutcome | None:
     """Post the digest now due to the configured channel, unless it already went out."""
     if config.channel is None:
         return None
     now = now or datetime.now(UTC)
-    return post_digest_once(engine, client, config, due_period(config, now), claimer, now)
+    period = due_period(config, now)
+    return post_digest_once(engine, client, config, period, claimer, now, response=response)
 
 
 def post_digest_once(
@@ -68,6 +74,7 @@ def post_digest_once(
     claimer: str,
     now: datetime | None = None,
     channel: str | None = None,
+    response: ResponseSettings | None = None,
 ) -> RunOutcome:
     """Claim (period, channel) in `digest_run`, then post; a failure releases the claim."""
     channel = channel or config.channel
@@ -93,6 +100,7 @@ def post_digest_once(
                 examples=config.examples,
                 link=permalinks(client, archive_link(config.workspace_url)),
                 fix_window_weeks=config.fix_window_weeks,
+                response=response,
             )
             ts, note = post_digest(client, channel, digest)
         except SLACK_FAILURES as exc:

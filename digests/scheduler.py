@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from digests.alerts import AlertChecker
-from digests.config import AlertSettings, DigestSettings, parse_clock
+from digests.config import AlertSettings, DigestSettings, ResponseSettings, parse_clock
 from digests.model import archive_link
 from digests.runs import post_due_digest
 from digests.slack import permalinks
@@ -41,12 +41,13 @@ def build_scheduler(
     alerts: AlertSettings,
     *,
     claimer: str,
+    response: ResponseSettings | None = None,
 ) -> BackgroundScheduler:
     """A scheduler holding the digest jobs (when a digest channel is set) and the spike check
     (when an alert channel is set, falling back to the digest's)."""
     scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"coalesce": True})
     if digest.channel is not None:
-        args = (engine, client, digest, claimer, None)
+        args = (engine, client, digest, claimer, None, response)
         scheduler.add_job(
             post_due_digest,
             weekly_trigger(digest),

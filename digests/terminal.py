@@ -6,7 +6,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from digests.blocks import signed, summary_line
+from digests.blocks import signed, summary_line, waiting_text
 from digests.model import Digest, Section
 from digests.report import duration
 from storage.hint_queries import hint_rate_line
@@ -16,6 +16,9 @@ def print_digest(digest: Digest, console: Console) -> None:
     console.print(f"[bold]Friction digest · {digest.label}[/bold]")
     for section in [digest.overall, *digest.cohorts]:
         _print_section(section, console)
+        if section.waiting:
+            text = waiting_text(section, digest.nudge_after).replace("*", "").replace("```", "")
+            console.print(text, markup=False, highlight=False)
     if digest.fixes:
         console.print("[bold]Fixes: before and after[/bold]")
     for f in digest.fixes:

@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+UNANSWERED = "first_reply_at IS NULL AND resolved_at IS NULL"  # no human reply, not resolved
 
 
 class Meta(SQLModel, table=True):
@@ -109,6 +111,28 @@ class Incident(SQLModel, table=True):
             "human_tagged",
             "root_ts",
         ),
+        # Covers the waiting figures (storage/response_queries.py) the same way.
+        Index(
+            "ix_incident_response",
+            "opened_at",
+            "dismissed",
+            "channel_pk",
+            "domain_id",
+            "first_reply_seconds",
+            "first_reply_by",
+            "ta_reply_seconds",
+            "first_reply_at",
+            "resolved_at",
+            "downtime_seconds",
+        ),
+        # The threads still waiting for a human (the TAs' queue): only those rows, so reading
+        # the queue costs what the queue holds, not what two weeks of incidents hold.
+        Index(
+            "ix_incident_unanswered",
+            "opened_at",
+            sqlite_where=text(UNANSWERED),
+            postgresql_where=text(UNANSWERED),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -136,6 +160,13 @@ class Incident(SQLModel, table=True):
     # Someone asked for a TA (the hint's "Not it"): it awaits triage whatever the classifier's
     # confidence, until a TA tags it; re-deriving the thread keeps it.
     triage_requested: bool = False
+    # The first human reply by someone other than the asker (bots' posts are never stored):
+    # when, how long after the root, and whether a TA ("ta") or a fellow learner ("learner")
+    # wrote it; the first TA reply's delay separately. Derived from the thread's rows.
+    first_reply_at: datetime | None = None
+    first_reply_seconds: int | None = None
+    first_reply_by: str | None = Field(default=None, max_length=16)
+    ta_reply_seconds: int | None = None
     attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
@@ -227,3 +258,21 @@ class Fix(SQLModel, table=True):
     cohort: str | None = Field(default=None, max_length=64)  # None: every cohort
     created_by_hash: str | None = Field(default=None, max_length=64)  # None: the command line
     created_at: datetime
+
+
+class Nudge(SQLModel, table=True):
+    """The one message posted to the TAs' channel about an unanswered thread.
+
+    Claimed (inserted) before it is posted, like `Hint`: the unique incident makes a second
+    claim fail, so no thread is announced twice; `answered_at` records that the message was
+    updated once the thread got its first human reply.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(
+        sa_column=Column(ForeignKey("incident.id", ondelete="CASCADE"), nullable=False, unique=True)
+    )
+    channel_id: str = Field(max_length=32)
+    claimed_at: datetime
+    message_ts: str | None = Field(default=None, max_length=32)
+    answered_at: datetime | None = None

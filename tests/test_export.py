@@ -55,6 +55,9 @@ def test_parquet_reads_back_with_the_ledgers_counts_and_types(ledger, tmp_path):
     assert types["downtime_seconds"] == pa.int64()
     assert types["confidence"] == pa.float64()
     assert types["dismissed"] == pa.bool_()
+    assert types["first_reply_at"] == pa.timestamp("ms", tz="UTC")
+    answered = [r for r in incidents.to_pylist() if r["first_reply_seconds"] is not None]
+    assert len(answered) > 100  # the demo cohort's threads are mostly answered
     assert messages.schema.field("text").type == pa.string()
     # Row by row, the same facts as the ledger.
     exported = {r["incident_id"]: r for r in incidents.to_pylist()}
@@ -68,6 +71,10 @@ def test_parquet_reads_back_with_the_ledgers_counts_and_types(ledger, tmp_path):
             tzinfo=None, microsecond=0
         )
         assert row["downtime_seconds"] == incident.downtime_seconds
+        assert (row["first_reply_seconds"], row["first_reply_by"]) == (
+            incident.first_reply_seconds,
+            incident.first_reply_by,
+        )
     assert Counter(m["user_hash"] for m in messages.to_pylist()) == Counter(
         m.user_hash for m in stored_messages
     )

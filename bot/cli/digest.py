@@ -85,6 +85,7 @@ def digest(
                 chosen,
                 claimer_name(),
                 channel=channel,
+                response=context.settings.file.response,
             )
             _report_post(outcome)
             return
@@ -96,6 +97,7 @@ def digest(
                 examples=config.examples,
                 link=archive_link(config.workspace_url),
                 fix_window_weeks=config.fix_window_weeks,
+                response=context.settings.file.response,
             )
     if format is DigestFormat.png:
         target = out or Path(f"friction-{result.period}.png")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +21,9 @@ from bot.config import settings
 from bot.context import open_context
 from bot.history.export_reader import ExportReader
 from bot.ingest.ingestor import DEFAULT_RESOLUTION_EMOJI
+from bot.ta.queue import course_hours
 from digests.report import TABLE_HEADERS, build_report, table_rows, to_csv, to_json
+from digests.response import WaitingLine, waiting_lines, waiting_summary, waiting_table
 from storage.db import open_ledger, upgrade
 from storage.hint_queries import HintRate, hint_rate_line, hint_rates
 from storage.queries import Window
@@ -93,13 +96,17 @@ def report(
         with Session(context.engine) as session:
             result = build_report(session, window)
             hints = hint_rates(session, window)
+            course = course_hours(context.settings.file)
+            now = datetime.now(UTC)
+            waiting = waiting_lines(session, window, None, course, now).get(None, [])
     if format is Format.json:
-        typer.echo(to_json(result, hints))
+        typer.echo(to_json(result, hints, waiting))
     elif format is Format.csv:
         typer.echo(to_csv(result), nl=False)
     else:
         _print_table(result)
         _print_hints(hints)
+        _print_waiting(waiting, result, course.settings.nudge_after)
 
 
 def _print_table(result) -> None:
@@ -127,6 +134,15 @@ def _print_table(result) -> None:
     if result.signatures:
         top = ", ".join(f"{s.signature} ({s.incidents})" for s in result.signatures[:5])
         typer.echo(f"Top signatures: {top}")
+
+
+def _print_waiting(lines: list[WaitingLine], result, nudge_after: str) -> None:
+    """Who waited for a human: the summary sentence, then per domain (docs/response.md)."""
+    if lines and lines[0].incidents:
+        labels = {d.domain: d.label for d in result.domains}
+        summary = waiting_summary(lines[0], nudge_after, weekly=False)
+        typer.echo(f"Waiting for a human: {summary}")
+        typer.echo(waiting_table(lines, labels, weekly=False))
 
 
 def _print_hints(rates: list[HintRate]) -> None:

@@ -60,6 +60,10 @@ def _schemas() -> dict[str, pa.Schema]:
         ("human_tagged", pa.bool_()),
         ("needs_triage", pa.bool_()),
         ("dismissed", pa.bool_()),
+        ("first_reply_at", when),
+        ("first_reply_seconds", pa.int64()),
+        ("first_reply_by", pa.string()),
+        ("ta_reply_seconds", pa.int64()),
     ]
     messages = [
         ("message_id", pa.int64()),
@@ -103,6 +107,10 @@ def _queries() -> dict[str, tuple[Select, str]]:
             Incident.human_tagged,
             Incident.needs_triage,
             Incident.dismissed,
+            Incident.first_reply_at,
+            Incident.first_reply_seconds,
+            Incident.first_reply_by,
+            Incident.ta_reply_seconds,
         )
         .join(Channel, Channel.id == Incident.channel_pk)
         .join(Domain, Domain.id == Incident.domain_id)

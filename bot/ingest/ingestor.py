@@ -40,6 +40,7 @@ from storage.ledger import (
     threads_rows,
 )
 from storage.models import Channel, Incident, Message
+from storage.response_queries import LEARNER, TA
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +75,14 @@ class Ingestor:
         triage_threshold: float = 0.6,
         classifier: Classifier | None = None,
         cohort_for: Callable[[str, str | None], str | None] = lambda _id, _name: None,
+        staff: frozenset[str] = frozenset(),
     ) -> None:
         self.engine = engine
         self.pseudonymize = pseudonymize
         self.triage_threshold = triage_threshold
         self.classifier = classifier or Classifier(threshold=triage_threshold)
         self.cohort_for = cohort_for
+        self.staff = staff  # TAs' and leads' user hashes: their replies are a TA's response
         # Told, after commit, which incidents a call opened (the hints feature replies to them).
         self.opened_listeners: list[OpenedListener] = []
 
@@ -488,6 +491,7 @@ class Ingestor:
             return None
         if incident.resolved_by not in EXPLICIT_RESOLUTIONS:
             _derive_resolution(incident, root, own)
+        _derive_response(incident, root, rows, self.staff)
         return incident
 
     def _classify_incident(self, incident: Incident | SimpleNamespace, best: Message) -> None:
@@ -562,6 +566,27 @@ def _derive_resolution(incident: Incident, root: Message, own: list[Message]) ->
     timed = [m for m in moments if m[2]]
     at, by, is_timed = min(timed or moments)
     set_resolution(incident, at, by, timed=is_timed)
+
+
+def _derive_response(
+    incident: Incident, root: Message, rows: list[Message], staff: frozenset[str]
+) -> None:
+    """The first reply by someone other than the asker, and the first by a TA, from the
+    thread's rows (root first, in ts order): each counts at its own posting time however it
+    was seen (live, catch-up, import), and a deleted reply no longer counts."""
+    others = [m for m in rows[1:] if m.user_hash != root.user_hash]
+    first = others[0] if others else None
+    first_ta = next((m for m in others if m.user_hash in staff), None)
+    incident.first_reply_at = first.posted_at if first else None
+    incident.first_reply_seconds = _seconds_after(root, first)
+    incident.first_reply_by = None if first is None else TA if first is first_ta else LEARNER
+    incident.ta_reply_seconds = _seconds_after(root, first_ta)
+
+
+def _seconds_after(root: Message, reply: Message | None) -> int | None:
+    if reply is None:
+        return None
+    return max(0, round((reply.posted_at - root.posted_at).total_seconds()))
 
 
 def _signatures(session: Session) -> dict[tuple[int, str], str]:

@@ -1,4 +1,4 @@
-"""The one scheduler `friction run` starts: digest, spike checks, catch-up and retention.
+"""The one scheduler `friction run` starts: digest, spike checks, catch-up, nudges, retention.
 
 `digests.scheduler` supplies the weekly digest and the spike checks; the live bot adds its own
 jobs to the same APScheduler, so one process, one thread pool, runs every periodic task.
@@ -18,6 +18,9 @@ from bot.history.forget import apply_retention
 from bot.logs import log_event
 from bot.slack.live import LiveBot
 from bot.slack.reconcile import Reconciler
+from bot.ta.links import WorkspaceUrl
+from bot.ta.nudges import Nudger
+from bot.ta.queue import course_hours
 from digests.scheduler import build_scheduler
 
 log = logging.getLogger("bot.run")
@@ -28,15 +31,25 @@ def schedule(
 ) -> BackgroundScheduler:
     """The process's one scheduler, not started: the weekly digest and spike checks
     (`digests.scheduler`), catch-up at start and every `reconcile_every` minutes, and, when
-    `[retention]` is set, retention at start and daily."""
+    `[retention]` is set, retention at start and daily; with `[response] nudge_channel`, the
+    nudges about unanswered threads every minute."""
     context = bot.context
     config = context.settings.file
     scheduler = build_scheduler(
-        context.engine, bot.client, config.digest, config.alerts, claimer=claimer
+        context.engine,
+        bot.client,
+        config.digest,
+        config.alerts,
+        claimer=claimer,
+        response=config.response,
     )
     now = datetime.now(UTC)
     every = {"minutes": reconcile_every} if reconcile_every > 0 else None
     _add_job(scheduler, "reconcile", reconciler.run, now, every)
+    if config.response.nudge_channel:
+        links = WorkspaceUrl(config.digest.workspace_url)
+        nudger = Nudger(context.engine, bot.client, course_hours(config), links)
+        _add_job(scheduler, "nudges", nudger.run, now, {"minutes": 1})
     if config.retention.retention_days:
         _add_job(scheduler, "retention", partial(_retention, context), now, {"hours": 24})
     return scheduler

@@ -11,6 +11,7 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,8 +23,9 @@ from bot.context import Context
 from bot.labels import UnknownLabel, parse_label
 from bot.remediation.fixes import slash_fix
 from bot.remediation.hints import switch_command
-from bot.ta.links import LinkError, WorkspaceUrl, parse_message_link
-from bot.ta.report_blocks import report_blocks
+from bot.ta.links import LinkError, WorkspaceUrl, message_link, parse_message_link
+from bot.ta.queue import course_hours, live_queue, queue_text
+from bot.ta.report_blocks import report_blocks, section
 from bot.ta.tag_actions import ActionError, TagActions, Thread
 from classifiers import catalog
 from digests.alerts import Silence, lift_silences, silence, silences
@@ -119,6 +121,7 @@ class FrictionCommand:
         self.actions = actions
         self.workspace_url = workspace_url
         self.digest = context.settings.file.digest
+        self.course = course_hours(context.settings.file)
         # name -> (what the caller's role must allow, handler)
         self.subcommands: dict[str, tuple[str | None, Callable[[Invocation], Reply]]] = {
             "help": (None, self._help),
@@ -178,9 +181,16 @@ class FrictionCommand:
     def _stats(self, call: Invocation) -> Reply:
         period = call.args[0].lower() if call.args else "this-week"
         window, title = period_window(period, datetime.now(UTC), self.digest.timezone)
+        now = datetime.now(UTC)
+        base = self.workspace_url(call.client)
         with Session(self.context.engine) as session:
             report = build_report(session, window)
-        return Reply(title, report_blocks(report, title))
+            waiting = live_queue(session, self.course, now)
+        blocks = report_blocks(report, title)
+        nudge_after = self.course.settings.nudge_after
+        link = partial(message_link, base)
+        blocks.append(section(queue_text(waiting, link, nudge_after, now)))
+        return Reply(title, blocks)
 
     def _digest(self, call: Invocation) -> Reply:
         """The digest that will be posted next (this week's), as it stands now."""
@@ -193,6 +203,7 @@ class FrictionCommand:
                 examples=self.digest.examples,
                 link=archive_link(self.workspace_url(call.client)),
                 fix_window_weeks=self.digest.fix_window_weeks,
+                response=self.context.settings.file.response,
             )
         note = (
             f"Preview, only for you: {week.label} so far. The digest itself is posted "

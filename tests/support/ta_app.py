@@ -49,6 +49,10 @@ watch = ["help-*"]
 tas = ["{TA}"]
 ta_group = "S0123TAS"
 leads = ["{LEAD}"]
+
+[response]
+hours = "00:00-24:00"
+days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 """
 
 
