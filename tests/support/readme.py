@@ -16,7 +16,17 @@ def section(title: str) -> str:
 
 def code_blocks(text: str, language: str = "") -> list[str]:
     """The fenced code blocks of `text` tagged with `language` ("" for untagged ones)."""
-    return re.findall(rf"^```{language}\n(.*?)^```$", text, re.M | re.S)
+    blocks, current, tag = [], None, ""
+    for line in text.splitlines(keepends=True):
+        if line.startswith("```") and current is None:
+            current, tag = [], line[3:].strip()
+        elif line.startswith("```"):
+            if tag == language:
+                blocks.append("".join(current))
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
 
 
 def first_cells(text: str) -> list[str]:
