@@ -9,7 +9,7 @@ Tests of migrating itself ask for ``empty_db_url``.
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -68,17 +68,21 @@ def pg_template(pg_server: PostgresServer) -> str:
 
 
 @pytest.fixture
-def sqlite_ledger(tmp_path: Path, sqlite_template: Path) -> Path:
-    """A migrated SQLite ledger file of this test's own, ``ledger.db`` in its tmp_path."""
-    path = tmp_path / "ledger.db"
-    shutil.copyfile(sqlite_template, path)
-    return path
+def new_sqlite_ledger(tmp_path: Path, sqlite_template: Path) -> Callable[[str], str]:
+    """Makes migrated SQLite ledgers of this test's own: `new_sqlite_ledger("b.db")` is a URL."""
+
+    def make(name: str) -> str:
+        path = tmp_path / name
+        shutil.copyfile(sqlite_template, path)
+        return f"sqlite:///{path}"
+
+    return make
 
 
 @pytest.fixture
-def sqlite_url(sqlite_ledger: Path) -> str:
-    """URL of this test's own migrated SQLite ledger."""
-    return f"sqlite:///{sqlite_ledger}"
+def sqlite_url(new_sqlite_ledger: Callable[[str], str]) -> str:
+    """URL of this test's own migrated SQLite ledger, ``ledger.db`` in its tmp_path."""
+    return new_sqlite_ledger("ledger.db")
 
 
 def _pg_database(pg_server: PostgresServer, template: str | None) -> Iterator[str]:
