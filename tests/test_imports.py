@@ -5,6 +5,7 @@ that Python resolves only in one order, breaks a command or a worker process at 
 contracts (`[tool.importlinter]` in pyproject.toml) keep the layering the README describes.
 """
 
+import ast
 import os
 import pkgutil
 import subprocess
@@ -75,3 +76,21 @@ def test_every_package_imports_on_its_own():
 def test_the_import_contracts_hold(capsys):
     status = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
     assert status == 0, capsys.readouterr().out
+
+
+def test_no_test_file_imports_another():
+    """Shared fixtures and fakes live in conftest.py and tests/support/, not in test files."""
+    tests = {p.stem for p in (ROOT / "tests").glob("test_*.py")}
+    imported = {}
+    for path in (ROOT / "tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                if name.split(".")[-1] in tests or name.split(".")[0] == "tests":
+                    imported[path.name] = name
+    assert imported == {}
