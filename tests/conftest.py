@@ -80,9 +80,16 @@ def new_sqlite_ledger(tmp_path: Path, sqlite_template: Path) -> Callable[[str], 
 
 
 @pytest.fixture
-def sqlite_url(new_sqlite_ledger: Callable[[str], str]) -> str:
-    """URL of this test's own migrated SQLite ledger, ``ledger.db`` in its tmp_path."""
-    return new_sqlite_ledger("ledger.db")
+def sqlite_ledger(tmp_path: Path, new_sqlite_ledger: Callable[[str], str]) -> Path:
+    """This test's own migrated SQLite ledger file, ``ledger.db`` in its tmp_path."""
+    new_sqlite_ledger("ledger.db")
+    return tmp_path / "ledger.db"
+
+
+@pytest.fixture
+def sqlite_url(sqlite_ledger: Path) -> str:
+    """URL of this test's own migrated SQLite ledger (the file `sqlite_ledger`)."""
+    return f"sqlite:///{sqlite_ledger}"
 
 
 def _pg_database(pg_server: PostgresServer, template: str | None) -> Iterator[str]:
