@@ -1,17 +1,28 @@
-"""Shared fixtures: the ledger's databases, on SQLite and on a real PostgreSQL."""
+"""Shared fixtures: the ledger's databases, on SQLite and on a real PostgreSQL.
+
+Migrating a ledger runs every Alembic revision, about a second; so each backend's ledger is
+migrated once per session (per xdist worker) into a template, and each test gets a copy of
+it: a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL, milliseconds each.
+Tests of migrating itself ask for ``empty_db_url``.
+"""
 
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from support.postgres_server import PostgresServer, find_bindir
+
+from storage.db import open_ledger
 
 # The fake Slack (Web API + Socket Mode) fixture, ``fake_slack``, lives with the fake; the TA
 # workflow's app over HTTP, ``bot``, with its driver.
 pytest_plugins = ["support.fake_slack", "support.ta_app"]
 
 NO_POSTGRES = "PostgreSQL server binaries not found: install Debian's postgresql package"
+BACKENDS = {"params": ["sqlite", "postgresql"], "ids": ["sqlite", "postgresql"]}
 
 
 @pytest.fixture(scope="session")
@@ -30,19 +41,88 @@ def pg_server() -> Iterator[PostgresServer]:
         yield server
 
 
-@pytest.fixture
-def pg_url(pg_server: PostgresServer) -> Iterator[str]:
-    """URL of a new, empty PostgreSQL database, dropped after the test."""
-    name = f"test_{uuid.uuid4().hex[:16]}"
+def _migrate(url: str) -> None:
+    """Bring the database at `url` to the newest schema and leave no connection open to it."""
+    engine = open_ledger(url)
+    if engine.dialect.name == "sqlite":  # fold the WAL into the file, so a file copy is whole
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite ledger, made once per session; tests get copies, never this file."""
+    path = tmp_path_factory.mktemp("template") / "ledger.db"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PostgresServer) -> str:
+    """Name of a migrated PostgreSQL database, made once per session, to copy per test."""
+    name = "ledger_template"
     pg_server.create_database(name)
+    _migrate(pg_server.url(name))
+    return name
+
+
+@pytest.fixture
+def new_sqlite_ledger(tmp_path: Path, sqlite_template: Path) -> Callable[[str], str]:
+    """Makes migrated SQLite ledgers of this test's own: `new_sqlite_ledger("b.db")` is a URL."""
+
+    def make(name: str) -> str:
+        path = tmp_path / name
+        shutil.copyfile(sqlite_template, path)
+        return f"sqlite:///{path}"
+
+    return make
+
+
+@pytest.fixture
+def sqlite_ledger(tmp_path: Path, new_sqlite_ledger: Callable[[str], str]) -> Path:
+    """This test's own migrated SQLite ledger file, ``ledger.db`` in its tmp_path."""
+    new_sqlite_ledger("ledger.db")
+    return tmp_path / "ledger.db"
+
+
+@pytest.fixture
+def sqlite_url(sqlite_ledger: Path) -> str:
+    """URL of this test's own migrated SQLite ledger (the file `sqlite_ledger`)."""
+    return f"sqlite:///{sqlite_ledger}"
+
+
+def _pg_database(pg_server: PostgresServer, template: str | None) -> Iterator[str]:
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    pg_server.create_database(name, template)
     yield pg_server.url(name)
     pg_server.start()  # a test that stopped the server must not break the next one
     pg_server.drop_database(name)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"], ids=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    """URL of an empty ledger database; each test using it runs on both backends."""
+@pytest.fixture
+def pg_url(pg_server: PostgresServer) -> Iterator[str]:
+    """URL of a new, empty PostgreSQL database, dropped after the test."""
+    yield from _pg_database(pg_server, None)
+
+
+@pytest.fixture
+def pg_ledger_url(pg_server: PostgresServer, pg_template: str) -> Iterator[str]:
+    """URL of a new PostgreSQL database copied from the migrated template, dropped after."""
+    yield from _pg_database(pg_server, pg_template)
+
+
+@pytest.fixture(**BACKENDS)
+def db_url(request: pytest.FixtureRequest) -> str:
+    """URL of a migrated, otherwise empty ledger of this test's own; runs on both backends."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/ledger.db"
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("pg_ledger_url")
+
+
+@pytest.fixture(**BACKENDS)
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """URL of an empty database, not yet migrated; runs on both backends."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/empty.db"
     return request.getfixturevalue("pg_url")

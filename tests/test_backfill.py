@@ -65,9 +65,9 @@ def ledger(context) -> tuple[set[str], dict[str, str]]:
     return stamps, incidents
 
 
-def test_backfill_stores_what_importing_the_export_stores(slack, context, tmp_path):
+def test_backfill_stores_what_importing_the_export_stores(slack, context, new_sqlite_ledger):
     result = backfill(context, client(slack), LAB4, FAST)
-    imported = open_context(Settings(), f"sqlite:///{tmp_path}/imported.db")
+    imported = open_context(Settings(), new_sqlite_ledger("imported.db"))
     import_export(imported, COHORT, ["help-lab4"])
     assert ledger(context) == ledger(imported)
     assert result.finished and result.outcomes["stored"] == len(ledger(context)[0])
@@ -159,12 +159,12 @@ def test_a_later_window_reads_new_replies_in_older_open_threads(fake_slack, cont
     assert resolved == {open_root["ts"]: "asker", old_root["ts"]: None}
 
 
-def test_backfill_from_the_command_line(fake_slack, tmp_path):
+def test_backfill_from_the_command_line(fake_slack, tmp_path, sqlite_ledger):
     messages = day_files(EXPORT / "help-lab4")
     fake_slack.load_history("C0123HELP", messages)
     joins = sum(m.get("subtype") == "channel_join" for m in messages)
     kept = len(messages) - joins
-    db = tmp_path / "ledger.db"
+    db = sqlite_ledger
     env = fake_slack.environ(socket_mode=False)
     result = friction("backfill", "--channel", "C0123HELP", "--db", str(db), env=env)
     assert result.returncode == 0, result.stderr
@@ -176,10 +176,10 @@ def test_backfill_from_the_command_line(fake_slack, tmp_path):
     assert "Backfilled #help-lab4 (1 pages): 0 messages" in again.stdout  # from the mark on
 
 
-def test_slack_refusing_is_a_precise_error(fake_slack, tmp_path):
+def test_slack_refusing_is_a_precise_error(fake_slack, tmp_path, sqlite_ledger):
     fake_slack.add_channel("C0999OUT", "not-invited", member=False)
     env = fake_slack.environ(socket_mode=False)
-    db = str(tmp_path / "ledger.db")
+    db = str(sqlite_ledger)
     result = friction("backfill", "-c", "C0999OUT", "--db", db, env=env)
     assert result.returncode == 2
     assert "Slack refused conversations.history: not_in_channel" in result.stderr

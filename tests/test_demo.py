@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from support.friction_cli import friction, friction_process
+from support.readme import code_blocks, section
 
 ROOT = Path(__file__).parents[1]
 COHORT = ROOT / "bot" / "demo_cohort"
@@ -29,6 +30,38 @@ def test_demo_prints_the_ledgers_figures(demo):
     assert f"{report['total_messages']} messages, {report['total_incidents']} incidents" in printed
     for row in report["domains"]:
         assert re.search(rf"{re.escape(row['label'])} +{row['incidents']} ", printed)
+
+
+def test_the_readme_shows_a_real_demo_run(demo):
+    db, printed = demo
+    shown = next(b for b in code_blocks(section("Try it")) if b.startswith("Demo cohort:"))
+    assert _as_in_readme(printed, db) == _as_in_readme(shown, Path("friction-demo.db"))
+
+
+def test_the_readmes_json_example_is_the_demos_report(demo):
+    db, _ = demo
+    (example,) = code_blocks(section("Command line"), "json")
+    shown = json.loads(example.replace(", ...]", "]"))
+    report = json.loads(friction("report", "--db", str(db), "--format", "json").stdout)
+    assert shown.keys() == report.keys()
+    for key, value in shown.items():
+        assert (
+            report[key][: len(value)] == value if isinstance(value, list) else report[key] == value
+        )
+
+
+def test_the_demos_next_lines_show_data(demo):
+    _, printed = demo
+    commands = printed.split("\nNext: ")[1].split("\n")
+    assert [c.split()[:2] for c in commands if c] == [
+        ["friction", "report"],
+        ["friction", "digest"],
+    ]
+    digest = commands[1].split("(")[0].split()[1:]
+    result = friction(*digest)
+    assert result.returncode == 0, result.stderr
+    incidents = int(re.search(r"^(\d+) incidents \(", result.stdout, re.M)[1])
+    assert incidents > 0, result.stdout
 
 
 def test_demo_finds_the_cohorts_incidents_in_the_right_domains(demo):
@@ -89,3 +122,8 @@ def _counts(db: Path) -> tuple[int, ...]:
             con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("message", "incident", "channel")
         )
+
+
+def _as_in_readme(printed: str, db: Path) -> str:
+    """The demo's output with its path and its seconds (which vary from run to run) blanked."""
+    return re.sub(r" in \d+\.\d s ", " in N s ", printed.replace(str(db), "DB")).rstrip()

@@ -26,8 +26,8 @@ def test_the_weekly_digest_runs_monday_at_nine_in_the_course_timezone():
     assert late.get_next_fire_time(None, tuesday).isoformat() == "2026-11-27T16:30:00-05:00"
 
 
-def test_jobs_follow_the_configuration(fake_slack, tmp_path):
-    engine = open_ledger(f"sqlite:///{tmp_path}/l.db")
+def test_jobs_follow_the_configuration(fake_slack, sqlite_url):
+    engine = open_ledger(sqlite_url)
     client = fake_slack.client()
     none = build_scheduler(engine, client, DigestSettings(), AlertSettings(), claimer="a")
     assert none.get_jobs() == []  # no channel: nothing to post to

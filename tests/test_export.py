@@ -163,8 +163,8 @@ def test_export_refuses_to_delete_files_it_did_not_write(ledger, tmp_path):
     assert (tmp_path / "messages" / "notes.txt").read_text() == "mine"
 
 
-def test_an_empty_ledger_exports_empty_tables(tmp_path):
-    context = open_context(Settings(), f"sqlite:///{tmp_path}/empty.db")
+def test_an_empty_ledger_exports_empty_tables(tmp_path, sqlite_url):
+    context = open_context(Settings(), sqlite_url)
     result = export_ledger(context.engine, tmp_path / "out")
     assert result.rows == {"incidents": 0, "messages": 0}
     assert (tmp_path / "out" / "incidents").is_dir()

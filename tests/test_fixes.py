@@ -169,9 +169,9 @@ def test_no_clear_change_too_little_data_and_too_early_say_so(ledger):
     )
 
 
-def test_learners_unknown_gives_a_rate_per_week(tmp_path):
+def test_learners_unknown_gives_a_rate_per_week(tmp_path, sqlite_url):
     """An export without user ids: 12 incidents before, 3 after, rates per week."""
-    context = ledger_context(f"sqlite:///{tmp_path}/anon.db", tmp_path)
+    context = ledger_context(sqlite_url, tmp_path)
     batch = []
     for i in range(12):
         batch += messages("C1", FIX_AT - (i + 1) * 2 * DAY, PASSROLE, None, None)
@@ -214,8 +214,8 @@ def invoke(*args: str):
     return friction(*args, env={"FRICTION_SALT": "s", "FRICTION_CONFIG": None})
 
 
-def test_a_fix_recorded_in_the_shell_shows_in_the_report_and_the_digest(tmp_path):
-    db = str(tmp_path / "ledger.db")
+def test_a_fix_recorded_in_the_shell_shows_in_the_report_and_the_digest(tmp_path, sqlite_ledger):
+    db = str(sqlite_ledger)
     context = known_effect(f"sqlite:///{db}", tmp_path)
 
     added = invoke(

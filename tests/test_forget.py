@@ -116,8 +116,8 @@ def test_forgetting_a_ta_keeps_their_tags_but_not_their_name(ledger):
     assert count(ledger, Incident) == incidents  # a TA's replies make or break no incident
 
 
-def test_forget_user_from_the_command_line(tmp_path):
-    db = tmp_path / "ledger.db"
+def test_forget_user_from_the_command_line(tmp_path, sqlite_ledger):
+    db = sqlite_ledger
     assert friction("import", str(COHORT), "--db", str(db)).returncode == 0
     result = friction("forget-user", ASKER, "--db", str(db))
     assert result.returncode == 0, result.stderr
@@ -145,8 +145,8 @@ def test_retention_deletes_old_text_and_keeps_every_figure(ledger):
     assert apply_retention(ledger, days=7, now=now) == 0
 
 
-def test_retention_from_the_config_file(tmp_path):
-    db = tmp_path / "ledger.db"
+def test_retention_from_the_config_file(tmp_path, sqlite_ledger):
+    db = sqlite_ledger
     assert friction("import", str(COHORT), "--db", str(db)).returncode == 0
     context = open_context(Settings(), f"sqlite:///{db}")
     with Session(context.engine) as session:

@@ -65,8 +65,8 @@ def ledger_figures(db: Path) -> dict:
     return {k: figures[k] for k in ("total_messages", "total_incidents", "domains")}
 
 
-def test_the_demo_cohort_imports_from_its_folder_with_a_summary(tmp_path):
-    db = tmp_path / "ledger.db"
+def test_the_demo_cohort_imports_from_its_folder_with_a_summary(sqlite_ledger):
+    db = sqlite_ledger
     result = friction("import", str(COHORT), "--db", str(db))
     assert result.returncode == 0, result.stderr
     messages = cohort_messages()
@@ -107,16 +107,16 @@ def test_reimport_changes_nothing(db_url):
     assert stored == first.messages
 
 
-def test_an_import_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(sqlite_url):
     """The import collects garbage less often while it runs, and only while it runs."""
-    context = open_context(Settings(FRICTION_SALT="salt"), f"sqlite:///{tmp_path}/ledger.db")
+    context = open_context(Settings(FRICTION_SALT="salt"), sqlite_url)
     before = gc.get_threshold()
     import_export(context, COHORT)
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 
-def test_channel_filter_imports_only_that_channel(tmp_path):
-    db = tmp_path / "ledger.db"
+def test_channel_filter_imports_only_that_channel(tmp_path, sqlite_ledger):
+    db = sqlite_ledger
     result = friction("import", str(COHORT), "--channel", "help-lab4", "--db", str(db))
     assert result.returncode == 0, result.stderr
     lab4 = cohort_messages("help-lab4")
@@ -132,12 +132,12 @@ def test_an_unknown_channel_is_a_precise_error(tmp_path):
     assert "has no channel help-lab9 (it holds: help-lab3, help-lab4, help-lab5)" in result.stderr
 
 
-def test_a_truncated_day_file_is_named_and_the_rest_imports(export_copy, tmp_path):
+def test_a_truncated_day_file_is_named_and_the_rest_imports(export_copy, tmp_path, sqlite_ledger):
     day = export_copy / "help-lab4" / "2026-09-22.json"
     whole = day.read_bytes()
     day.write_bytes(whole[: len(whole) // 2])
     (export_copy / "help-lab3" / "2026-09-08.json").write_text('{"not": "a list"}')
-    db = tmp_path / "ledger.db"
+    db = sqlite_ledger
     result = friction("import", str(export_copy), "--db", str(db))
     assert result.returncode == 1
     assert "help-lab4/2026-09-22.json is not valid JSON, truncated or corrupt" in result.stderr
@@ -186,8 +186,8 @@ def test_the_reader_streams_one_day_file_at_a_time(export_copy):
     assert problem.startswith(f"{last_day.name} is not valid JSON, truncated or corrupt")
 
 
-def test_the_slack_sample_export_imports(tmp_path):
-    db = tmp_path / "ledger.db"
+def test_the_slack_sample_export_imports(tmp_path, sqlite_ledger):
+    db = sqlite_ledger
     result = friction("import", str(EXPORT), "--db", str(db))
     assert result.returncode == 0, result.stderr
     assert "1 subtype channel_join" in result.stdout

@@ -186,8 +186,8 @@ def test_postgres_refuses_to_start_without_a_salt(pg_url):
         open_context(Settings(), pg_url)
 
 
-def test_sqlite_keeps_a_generated_salt_with_the_database(tmp_path):
-    url = f"sqlite:///{tmp_path}/ledger.db"
+def test_sqlite_keeps_a_generated_salt_with_the_database(sqlite_url):
+    url = sqlite_url
     first = open_context(Settings(), url).pseudonymize("U0456LRNR")
     assert open_context(Settings(), url).pseudonymize("U0456LRNR") == first
 

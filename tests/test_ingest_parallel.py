@@ -64,16 +64,16 @@ def ingest(url: str, *, parallel: bool) -> dict:
     return {"counts": counts, "messages": messages, "incidents": incidents}
 
 
-def test_a_parallel_import_stores_what_an_in_process_one_does(db_url, tmp_path):
-    in_process = ingest(f"sqlite:///{tmp_path}/in_process.db", parallel=False)
+def test_a_parallel_import_stores_what_an_in_process_one_does(db_url, new_sqlite_ledger):
+    in_process = ingest(new_sqlite_ledger("in_process.db"), parallel=False)
     parallel = ingest(db_url, parallel=True)
     assert in_process["counts"]["stored"] > 10 * 64  # enough batches for the worker to run
     assert sum(resolves for *_, resolves, _d, _s, _c, _a, _r in in_process["messages"].values())
     assert parallel == in_process
 
 
-def test_a_parallel_reimport_changes_nothing(tmp_path):
-    url = f"sqlite:///{tmp_path}/ledger.db"
+def test_a_parallel_reimport_changes_nothing(sqlite_url):
+    url = sqlite_url
     first = ingest(url, parallel=True)
     again = ingest(url, parallel=True)
     assert set(again["counts"]) == {"unchanged"}

@@ -17,8 +17,8 @@ from storage.models import Channel, Domain, Message, Signature
 TAXONOMY = (Path(__file__).parents[1] / "docs" / "taxonomy.md").read_text()
 
 
-def test_an_empty_database_is_migrated_on_first_use(db_url):
-    engine = open_ledger(db_url)
+def test_an_empty_database_is_migrated_on_first_use(empty_db_url):
+    engine = open_ledger(empty_db_url)
     assert current_revision(engine) == head_revision()
     tables = set(inspect(engine).get_table_names())
     assert {

@@ -15,7 +15,7 @@ LAB5 = "C0LAB5"
 
 
 @pytest.fixture
-def live(fake_slack: FakeSlack, tmp_path: Path) -> Iterator[Running]:
+def live(fake_slack: FakeSlack, tmp_path: Path, sqlite_url: str) -> Iterator[Running]:
     fake_slack.add_channel(GENERAL, "general")
     fake_slack.add_channel(LAB5, "help-lab5")
     config = tmp_path / "friction.toml"
@@ -23,7 +23,7 @@ def live(fake_slack: FakeSlack, tmp_path: Path) -> Iterator[Running]:
         '[channels]\nwatch = ["help-*"]\n'
         '[channels.cohorts]\n"help-lab4" = "fall-2026"\n"C0LAB5" = "spring-2027"\n'
     )
-    with running_bot(fake_slack, f"sqlite:///{tmp_path}/l.db", tmp_path / "s.db", config) as run:
+    with running_bot(fake_slack, sqlite_url, tmp_path / "s.db", config) as run:
         yield run
 
 

@@ -84,13 +84,13 @@ def test_forged_and_stale_requests_are_refused_and_write_nothing(
 
 
 def test_http_mode_does_not_show_a_previous_socket_mode_run(
-    fake_slack: FakeSlack, tmp_path: Path
+    fake_slack: FakeSlack, tmp_path: Path, sqlite_url: str
 ) -> None:
     spool = tmp_path / "spool.db"
     earlier = Spool(spool)
     earlier.set_status("socket_mode", {"connected": False, "last_heard": 0, "reconnects": 3})
     earlier.close()
-    with running_bot(fake_slack, f"sqlite:///{tmp_path}/ledger.db", spool) as live:
+    with running_bot(fake_slack, sqlite_url, spool) as live:
         live.settle()
         status = friction("status", "--spool", str(spool))
     assert "ledger ok" in status.stdout and "socket mode" not in status.stdout
@@ -122,8 +122,10 @@ def file_bytes(path: Path) -> bytes:
     return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
 
 
-def test_a_deleted_message_leaves_the_sqlite_files(fake_slack: FakeSlack, tmp_path: Path) -> None:
-    ledger, spool = tmp_path / "ledger.db", tmp_path / "spool.db"
+def test_a_deleted_message_leaves_the_sqlite_files(
+    fake_slack: FakeSlack, tmp_path: Path, sqlite_ledger: Path
+) -> None:
+    ledger, spool = sqlite_ledger, tmp_path / "spool.db"
     secret_text = b"QUOKKA-7731 cannot reach my bucket"
     with running_bot(fake_slack, f"sqlite:///{ledger}", spool) as live:
         posted = message_event(secret_text.decode(), "1731333000.000100")

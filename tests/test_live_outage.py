@@ -50,8 +50,10 @@ def test_postgres_stopped_mid_stream_loses_nothing(
         assert live.health()[1]["database"] == "ok"
 
 
-def test_spooled_events_survive_a_restart(fake_slack: FakeSlack, tmp_path: Path) -> None:
-    url, spool = f"sqlite:///{tmp_path}/ledger.db", tmp_path / "spool.db"
+def test_spooled_events_survive_a_restart(
+    fake_slack: FakeSlack, tmp_path: Path, sqlite_url: str
+) -> None:
+    url, spool = sqlite_url, tmp_path / "spool.db"
     with running_bot(fake_slack, url, spool) as live:
         live.bot.writer.stop()  # the process dies before writing anything to the ledger
         for i in range(5):

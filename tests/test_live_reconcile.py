@@ -116,13 +116,13 @@ def test_a_429_is_waited_out_with_retry_after(live: Running, fake_slack: FakeSla
 
 
 def test_unwatched_and_non_member_channels_are_not_read(
-    fake_slack: FakeSlack, tmp_path: Path
+    fake_slack: FakeSlack, tmp_path: Path, sqlite_url: str
 ) -> None:
     fake_slack.add_channel("C0RANDOM", "random")
     fake_slack.add_channel("C0HELPX", "help-lab9", member=False)
     config = tmp_path / "friction.toml"
     config.write_text('[channels]\nwatch = ["help-*"]\n')
-    url = f"sqlite:///{tmp_path}/l.db"
+    url = sqlite_url
     with running_bot(fake_slack, url, tmp_path / "s.db", config) as live:
         assert [(p.channel_id) for p in reconciler(live.bot).run()] == [HELP_CHANNEL]
     read = {c.params["channel"] for c in fake_slack.calls_to("conversations.history")}

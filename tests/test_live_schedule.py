@@ -46,11 +46,11 @@ def start_as_friction_run(live: Running, claimer: str) -> None:
 
 
 def test_the_due_digest_is_posted_once_across_a_restart_and_old_text_expires(
-    fake_slack: FakeSlack, tmp_path: Path
+    fake_slack: FakeSlack, tmp_path: Path, sqlite_url: str
 ) -> None:
     config = tmp_path / "friction.toml"
     config.write_text(f'[digest]\nchannel = "{LEADS_CHANNEL}"\n[retention]\nretention_days = 30\n')
-    ledger = f"sqlite:///{tmp_path}/ledger.db"
+    ledger = sqlite_url
     with running_bot(fake_slack, ledger, tmp_path / "spool.db", config) as live:
         old = message_event("IAM: not authorized to perform iam:PassRole", "1731330000.001100")
         assert live.sender.event(wrap_event(old)).status == 200  # two years ago

@@ -5,7 +5,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, select
 from support.postgres_server import PostgresServer, find_bindir
+
+from storage.db import open_ledger
+from storage.models import Channel
 
 
 def test_db_url_is_a_working_database_of_its_backend(db_url: str, request) -> None:
@@ -20,12 +24,23 @@ def test_db_url_is_a_working_database_of_its_backend(db_url: str, request) -> No
 
 
 @pytest.mark.parametrize("run", ["first", "second"])
-def test_each_test_gets_an_empty_database(db_url: str, run: str) -> None:
+def test_each_test_gets_an_empty_database(empty_db_url: str, run: str) -> None:
     # Whichever run comes second would find the other's table if databases were shared.
-    engine = create_engine(db_url)
+    engine = create_engine(empty_db_url)
     assert inspect(engine).get_table_names() == []
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE leftover (id INTEGER)"))
+    engine.dispose()
+
+
+@pytest.mark.parametrize("run", ["first", "second"])
+def test_each_test_gets_its_own_copy_of_the_migrated_ledger(db_url: str, run: str) -> None:
+    # Copies of one template: a row written by the first run must not be in the second's copy.
+    engine = open_ledger(db_url)
+    with Session(engine) as session:
+        assert session.exec(select(Channel)).all() == []
+        session.add(Channel(team_id="T0", channel_id=f"C0{run.upper()}"))
+        session.commit()
     engine.dispose()
 
 

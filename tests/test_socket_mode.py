@@ -22,8 +22,8 @@ from storage.models import Message
 
 
 @pytest.fixture
-def bot(fake_slack: FakeSlack, tmp_path: Path) -> Iterator[LiveBot]:
-    context = open_context(settings_for(fake_slack), f"sqlite:///{tmp_path}/ledger.db")
+def bot(fake_slack: FakeSlack, tmp_path: Path, sqlite_url: str) -> Iterator[LiveBot]:
+    context = open_context(settings_for(fake_slack), sqlite_url)
     live = LiveBot(context, spool_path=tmp_path / "spool.db").start_writer()
     live.connect_socket_mode(
         fake_slack.app_token, ping_interval=0.3, check_every=0.1, stale_after=1.5

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.cli.errors import fail, user_errors
 from bot.cli.fixes import report_fixes
@@ -22,13 +24,21 @@ from bot.context import open_context
 from bot.history.export_reader import ExportReader
 from bot.ingest.ingestor import DEFAULT_RESOLUTION_EMOJI
 from bot.ta.queue import course_hours
+from digests.periods import Period
 from digests.report import TABLE_HEADERS, build_report, table_rows, to_csv, to_json
 from digests.response import WaitingLine, waiting_lines, waiting_summary, waiting_table
 from storage.db import open_ledger, upgrade
 from storage.hint_queries import HintRate, hint_rate_line, hint_rates
+from storage.models import Incident
 from storage.queries import Window
 
 DEMO_COHORT = files("bot") / "demo_cohort"
+# What "0.0" hours and a "-" median mean, printed under the table (they puzzle first readers).
+HOURS_NOTE = (
+    "Hours blocked and median: resolved incidents with a known time only; "
+    '0.0 and "-" mean there was none\n'
+    "(all still open, or resolved with no time known, as a ✅ seen only in an export)."
+)
 
 
 def db_upgrade(db: DbOption = None) -> None:
@@ -58,8 +68,23 @@ def demo(
         )
         with Session(context.engine) as session:
             report = build_report(session, Window())
+            week = busiest_week(session, context.settings.file.digest.timezone)
     _print_table(report)
     typer.echo(f"\nNext: friction report --db {db} --format json")
+    if week is not None:  # the cohort's dates are in the past: "last week" would be empty
+        typer.echo(f"      friction digest --db {db} --period {week}   (its busiest week)")
+
+
+def busiest_week(session: Session, timezone: str) -> str | None:
+    """The ISO week (`2026-W40`) in which the most incidents opened, the latest of a tie."""
+    opened = session.exec(select(Incident.opened_at).where(Incident.dismissed.is_(False)))
+    weeks = Counter(
+        Period.week_of(
+            at.replace(tzinfo=at.tzinfo or UTC).astimezone(ZoneInfo(timezone)).date(), timezone
+        ).key
+        for at in opened
+    )
+    return max(weeks, key=lambda key: (weeks[key], key), default=None)
 
 
 def report(
@@ -127,6 +152,7 @@ def _print_table(result) -> None:
                 c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
             ]
             sys.stdout.write("  ".join(cells).rstrip() + "\n")
+    typer.echo(HOURS_NOTE)
     typer.echo(
         f"{result.total_messages} messages, {result.total_incidents} incidents, "
         f"{result.open_incidents} still open, {result.awaiting_triage} awaiting a TA's triage."

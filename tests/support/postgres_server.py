@@ -191,9 +191,16 @@ class PostgresServer:
             rows = conn.execute("SELECT datname FROM pg_database WHERE NOT datistemplate")
             return {name for (name,) in rows}
 
-    def create_database(self, name: str) -> None:
+    def create_database(self, name: str, template: str | None = None) -> None:
+        """Create a database, empty or as a copy of `template` (which nobody may be connected to).
+
+        A copy of a migrated template takes milliseconds where migrating takes a second.
+        """
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template is not None:
+            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
         with self._admin() as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            conn.execute(statement)
 
     def drop_database(self, name: str) -> None:
         """Drop a database even if a test left connections open to it."""

@@ -132,7 +132,7 @@ class Bot:
 
 
 @pytest.fixture
-def bot(fake_slack, tmp_path) -> Iterator[Bot]:
+def bot(fake_slack, tmp_path, sqlite_url) -> Iterator[Bot]:
     config = tmp_path / "friction.toml"
     config.write_text(CONFIG)
     settings = Settings(
@@ -141,7 +141,7 @@ def bot(fake_slack, tmp_path) -> Iterator[Bot]:
         SLACK_SIGNING_SECRET=SECRET,
         **fake_slack.environ(socket_mode=False),
     )
-    context = open_context(settings, f"sqlite:///{tmp_path}/ledger.db")
+    context = open_context(settings, sqlite_url)
     app = build_app(context)  # FEATURES includes the TA workflow
     server = HttpServer(
         app, lambda: (True, {}), signing_secret=SECRET, host="127.0.0.1", port=0
