@@ -193,11 +193,23 @@ class Rules:
             priority = self._signatures[signature_id].priority
             proposals[signature_id] = (priority, count + evidence.get(CUE, signature_id))
         named = {self._signatures[s].domain for s in proposals}
-        for signature_id, count in evidence.of(GENERIC).items():
-            generic = self._signatures[signature_id]
-            meant = self._generic(generic, evidence, scores)
+        # A generic wording whose own signature's pattern matched needs no reading: it is that.
+        meanings = [
+            (generic, count, self._generic(generic, evidence, scores))
+            for generic, count in (
+                (self._signatures[s], count)
+                for s, count in evidence.of(GENERIC).items()
+                if s not in proposals
+            )
+        ]
+        # A domain's own generic wording ("AccessDenied" on an S3 call) says which failure it is
+        # better than another domain's wording re-read there by cues (a "ClientError").
+        direct = {generic.domain for generic, _, meant in meanings if meant is generic}
+        for generic, count, meant in meanings:
             if meant.id in vetoed or (meant.id not in proposals and meant.domain in named):
                 continue  # vetoed, or the domain's own pattern says which failure it is
+            if meant is not generic and meant.domain in direct:
+                continue
             # With nothing else pointing at its domain, a generic match is only a last resort.
             weak = meant is generic and not scores.get(generic.domain)
             if meant.id not in proposals:

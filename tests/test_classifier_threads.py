@@ -231,6 +231,144 @@ REAL = [
         "進めません。",
         "other.other",
     ),
+    # Round 3. Capacity and vCPU quotas in plain words, with no error code.
+    (
+        "https://github.com/runs-on/runs-on/issues/73",
+        "Many times a day we are getting a message similar to: ```We currently do not have "
+        "sufficient m7a.xlarge capacity in the Availability Zone you requested (us-east-1c). "
+        "Our system will be working on provisioning additional capacity. You can currently get "
+        "m7a.xlarge capacity by not specifying an Availability Zone in your request or choosing "
+        "us-east-1a, us-east-1b, us-east-1d, us-east-1f.``` Which results in our action hanging "
+        "with the following message.",
+        "ec2.capacity_limit",
+    ),
+    (
+        "https://github.com/secdevops-cuse/CyberRange/issues/73",
+        "I established a new dedicated account to build out the range. I am hitting ec2 vCPU "
+        "limits in us-east-1 and need to request increase, looking for guidance on the current "
+        "required number based on resources.",
+        "ec2.capacity_limit",
+    ),
+    # Credentials that cannot be found, or a key id AWS does not know, in the user's words.
+    (
+        "https://github.com/aws/aws-toolkit-vscode/issues/1529",
+        "I have managed to install the AWS Toolkit but when I go to create a new S3 bucket I get "
+        "the error attached. 'The AWS Acess Key ID provided does not exist in our records'. Can "
+        "you help me solve this please?",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/openfaas/faas/issues/1586",
+        "When I run this python script on my ec2, it works with no issues.  Once I run it on "
+        "docker swarm Openfaas on the same ec2 it cannot find AWS credentials.  I don't have aws "
+        "credentials othen than the ones that are granted to the EC2.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws-samples/aws-genai-llm-chatbot/issues/454",
+        "During the deployment via 'npx cdk deploy' in Cloud9 environment I get the following "
+        "warning messages: current credentials could not be used to assume "
+        "'arn:aws:iam::XXXXXXXXXXXX:role/cdk-hnb659fds-deploy-role-XXXXXXXXXXXX', but are for the "
+        "right account. Proceeding anyway. … and the deployment rolls back.",
+        "iam.credentials",
+    ),
+    # Services outside the domain list refusing in their own words: a Bedrock model not enabled
+    # (an AccessDeniedException, a 403) is neither IAM nor S3; SageMaker's quotas are not EC2's.
+    (
+        "https://github.com/aws-samples/sample-agentic-frameworks-on-aws/issues/44",
+        "But I am repeatedly getting AccessDenied exception: Error generating response: An error "
+        "occurred (AccessDeniedException) when calling the Converse operation: You don't have "
+        "access to the model with the specified model ID.",
+        "other.other",
+    ),
+    (
+        "https://github.com/gaiin-platform/amplify-genai-backend/issues/62",
+        'When creating a chat prompt, waiting for reply. Error in the logs is below. "msg": '
+        "\"Error invoking Bedrock Anthropic:  PermissionDeniedError: 403 You don't have access "
+        'to the model with the specified model ID."',
+        "other.other",
+    ),
+    (
+        "https://github.com/data-science-on-aws/data-science-on-aws/issues/200",
+        "ResourceLimitExceeded: An error occurred (ResourceLimitExceeded) when calling the "
+        "CreateTrainingJob operation: The account-level service limit 'Number of instances "
+        "across all processing jobs' is 4 Instances … Changing instance type?",
+        "other.other",
+    ),
+    (
+        "https://github.com/jupyterlab/jupyterlab/issues/8759",
+        "when I try to change my instance type from medium to any other large instance, I get "
+        "this error. Please help, thanks! > `Failed to change to instance ml.m5.12xlargeAn error "
+        "occurred (ResourceLimitExceeded) when calling the CreateApp operation: The account-level "
+        "service limit 'KernelGateway Apps running on ml.m5.12xlarge instance' is 0 Apps, with "
+        "current utilization of 0 Apps and a request delta of 1 Apps. Please contact AWS support "
+        "to request an increase for this limit.`",
+        "other.other",
+    ),
+    # A generic wording is read in its own domain when the domain's own evidence is there:
+    # DynamoDB's "Requested resource not found" beside a region line, S3's AccessDenied
+    # beside the SDK's "ClientError".
+    (
+        "https://github.com/pmuens/serverless-dynamodb-streams/issues/1",
+        '"Requested resource not found" error while following the instruction c:\\>serverless '
+        "deploy ... region: us-west-2 … c:\\>serverless invoke --function updateProfile --path "
+        'event.json { "errorMessage": "Requested resource not found", "errorType": '
+        '"ResourceNotFoundException", "stackTrace": [ "Request.extractError '
+        '(/var/task/node_modules/aws-sdk/lib/protocol/json.js:43:27)"',
+        "dynamodb.resource_not_found",
+    ),
+    (
+        "https://github.com/aws-samples/aws-rds-snapshot-management/issues/6",
+        'When I go to run the test via Step Functions I get the following: { "error": '
+        '"ClientError", "cause": { "errorMessage": "An error occurred (AccessDenied) when calling '
+        'the GetObject operation: Access Denied", "errorType": "ClientError", … "obj = '
+        's3.get_object(Bucket = BUCKET, Key = KEY)"',
+        "s3.access_denied",
+    ),
+    # A stated cause beats its neighbours: no region is not networking (the metadata address
+    # in the log), a bad key pair or principal is not the stack, ssh's refusal is not IAM.
+    (
+        "https://github.com/jimjkelly/lambda-deploy/issues/5",
+        "Having issues deploying, getting NoRegionError even though region is specified "
+        "INFO:botocore.vendored.requests.packages.urllib3.connectionpool: Starting new HTTP "
+        "connection (1): 169.254.169.254 Traceback (most recent call last): … "
+        "self.client = boto3.client('lambda')",
+        "lambda.sdk_config",
+    ),
+    (
+        "https://github.com/hashicorp/terraform/issues/2429",
+        "I am trying to create new instance in aws. My template file is like below: resource "
+        '"aws_instance" "myInstance" { key_name = "my-key-pair" } However after terraform apply '
+        "it shows error like: Error launching source instance: Invalid key pair:not found",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/aws-samples/aws-blog-codepipeline-third-party-git-build-status/"
+        "issues/6",
+        "I'm getting the following error when trying to create the stack: ``` Policy contains a "
+        "statement with one or more invalid principals ```",
+        "iam.malformed_policy",
+    ),
+    (
+        "https://github.com/widdix/aws-ec2-ssh/issues/100",
+        "1) created iam role and instance profile 2) created ec2 with that IAM role 3) added pub "
+        "key to user … 6) tried to ssh and got permission denied. What am I missing?",
+        "ec2.ssh_access",
+    ),
+    # A template body over the API's length limit is the template's size, not a failed stack.
+    (
+        "https://github.com/mapbox/cfn-config/issues/16",
+        "Working with a very large template will return this: ``` 'templateBody' failed to "
+        "satisfy constraint: Member must have length less than or equal to 51200 ```",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/widdix/aws-cf-templates/issues/169",
+        "aws cloudformation create-stack --stack-name one-cluster --parameters file:///$PWD/"
+        "cluster.json --template-body file:///$PWD/infrastructure/cluster.yml 'templateBody' "
+        "failed to satisfy constraint: Member must have length less than or equal to 51200",
+        "cloudformation.other",
+    ),
 ]
 
 
