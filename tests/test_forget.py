@@ -212,10 +212,10 @@ def test_a_forgotten_person_leaves_no_text_hash_or_tag_in_any_file(fake_slack, t
         assert holding == [], (trace, holding)
 
 
-def test_the_migration_rekeys_people_forgotten_before_it(db_url):
+def test_the_migration_rekeys_people_forgotten_before_it(empty_db_url):
     """A ledger at 0005 remembers a forgotten person by their hash; 0006 keeps them forgotten
     but by a digest, and the hash leaves the table."""
-    engine = engine_for(db_url)
+    engine = engine_for(empty_db_url)
     command.upgrade(_alembic_config(engine), "0005")
     with Session(engine) as session:
         session.add(Meta(key="forgotten:" + "ab" * 16, value="2026-11-01T00:00:00+00:00"))
