@@ -23,7 +23,7 @@ from classify import pin_to_one_core
 
 from bot.ingest.privacy import redact
 from classifiers import Classification, Classifier, LearnedStage, Rules
-from classifiers.evaluate import Example, Report, evaluate, load_examples
+from classifiers.evaluate import Example, Report, evaluate, load_examples, read, score
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 WRITTEN = [DATA / "dev.jsonl", DATA / "holdout.jsonl", DATA / "holdout2.jsonl"]
@@ -45,22 +45,13 @@ def cross_validated(
     from sklearn.model_selection import GroupKFold
 
     groups = [e.context.source if e.context else "" for e in real]
-    by_index: dict[int, Classifier] = {}
+    scored: list[tuple[Example, Classification]] = []
     for train, held in GroupKFold(n_splits=folds).split(real, groups=groups):
         data = triples(written) + (triples([real[i] for i in train]) if use_real else [])
         classifier = Classifier(rules=rules, model=LearnedStage.fit(data))
-        by_index.update(dict.fromkeys(held, classifier))
-    current = [0]
-
-    def classify(text: str, **context: object) -> Classification:
-        return by_index[current[0]].classify(text, **context)
-
-    def in_order() -> list[Example]:
-        for index, example in enumerate(real):
-            current[0] = index
-            yield example
-
-    return evaluate(in_order(), classify)
+        # A fold holds whole threads, in order: each is read by the stage fitted without it.
+        scored += read([real[i] for i in held], classifier.classify)
+    return score(scored)
 
 
 def rate(classify: object, texts: list[str], rounds: int = 3) -> float:

@@ -90,11 +90,16 @@ def evaluate(
     top: int = 10,
 ) -> Report:
     """Run `classify` over the examples and score it."""
+    return score(read(examples, classify), top=top)
+
+
+def score(pairs: Iterable[tuple[Example, Classification]], *, top: int = 10) -> Report:
+    """Score labelled examples against their classifications."""
     n = incidents = true_pos = predicted_pos = 0
     confusions: Counter[tuple[str, str]] = Counter()
     domains = _Tally()
     signatures = _Tally()
-    for example, result in _read(examples, classify):
+    for example, result in pairs:
         n += 1
         predicted_pos += result.is_incident
         incidents += example.is_incident
@@ -124,7 +129,7 @@ def evaluate(
 NONE = "-"
 
 
-def _read(
+def read(
     examples: Iterable[Example], classify: Callable[..., Classification]
 ) -> Iterator[tuple[Example, Classification]]:
     """Each example with its classification; a thread's messages in order, in their thread, with
@@ -134,7 +139,7 @@ def _read(
         if messages[0].context is None:
             yield from ((e, classify(e.text, reply=e.reply)) for e in messages)
             continue
-        pairs = [(e.text, ASKER if e.context and e.context.by_asker else "") for e in messages]
+        pairs = [(e.text, ASKER if e.context.by_asker else "") for e in messages]
         yield from zip(messages, classify_thread(classify, pairs), strict=True)
 
 

@@ -9,7 +9,7 @@ message that matches no signature is placed by a domain scorer as `<domain>.othe
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from classifiers.attributes import extract
 from classifiers.catalog import Catalog, Signature, catalog
@@ -86,7 +86,15 @@ def in_context(result: Classification, context: Context) -> Classification:
         confidence = result.confidence
     else:
         return result
-    return Classification(False, None, None, confidence, {}, result.version, result.says_resolved)
+    return replace(
+        result,
+        is_incident=False,
+        domain=None,
+        signature=None,
+        confidence=confidence,
+        attributes={},
+        named=False,
+    )
 
 
 _OTHERS_REPLY = 0.9

@@ -29,9 +29,8 @@ def course_day(hours: str) -> tuple[timedelta, timedelta]:
     start, sep, end = hours.partition("-")
     if not sep:
         raise ValueError(f"expected a range like 09:00-18:00, not {hours!r}")
-    begin = parse_clock(start.strip())
     finish = timedelta(days=1) if end.strip() == "24:00" else _since_midnight(end.strip())
-    return timedelta(hours=begin.hour, minutes=begin.minute), finish
+    return _since_midnight(start.strip()), finish
 
 
 def _since_midnight(text: str) -> timedelta:

@@ -19,6 +19,7 @@ from digests.report import duration, fixed_width, minutes
 from storage.queries import Window
 from storage.response_queries import (
     Percentiles,
+    levels_of,
     long_waits,
     response_percentiles,
     wait_counts,
@@ -95,13 +96,7 @@ def waited_over(
     wall = int(hours.settings.wait.total_seconds())
     for wait in long_waits(session, window, wall):
         if min(wait.ended_at or end, end) > hours.due(wait.opened_at):
-            for key in (
-                (wait.cohort, wait.domain),
-                (None, wait.domain),
-                (wait.cohort, None),
-                (None, None),
-            ):
-                counts[key] += 1
+            counts.update(levels_of(wait.cohort, wait.domain))
     return counts
 
 

@@ -57,6 +57,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA cache_size=-32768")  # 32 MiB, see docs/decisions.md "Import speed"
+    # Deleted rows are overwritten with zeros: a forgotten or deleted message's text must not
+    # stay in the file's free pages until they are reused.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -78,18 +81,18 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration; on PostgreSQL one replica at a time."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` (the newest); on PostgreSQL one replica at a time."""
     try:
         if engine.dialect.name == "postgresql":
             with engine.connect() as connection:
                 connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _UPGRADE_LOCK})
                 try:
-                    command.upgrade(_alembic_config(engine), "head")
+                    command.upgrade(_alembic_config(engine), revision)
                 finally:
                     connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _UPGRADE_LOCK})
         else:
-            command.upgrade(_alembic_config(engine), "head")
+            command.upgrade(_alembic_config(engine), revision)
     except OperationalError as exc:
         raise unreachable(engine, exc) from None
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Engine, event, update
+from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from storage.ledger import set_meta
@@ -74,21 +73,6 @@ def expire_text(session: Session, before: datetime) -> int:
         .where(Message.posted_at < before, Message.text.is_not(None))
         .values(text=None, attributes={})
     ).rowcount
-
-
-def _secure_delete(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.execute("PRAGMA secure_delete=ON")
-
-
-def erase_freed_pages(engine: Engine) -> None:
-    """Make SQLite overwrite deleted rows with zeros (`secure_delete`), on every connection.
-
-    Without it a deleted message's text stays in the file's free pages until they are reused.
-    Nothing to do on PostgreSQL (its files are the server's; VACUUM reclaims them).
-    """
-    if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _secure_delete):
-        event.listen(engine, "connect", _secure_delete)
-        engine.dispose()  # pooled connections were opened without it
 
 
 def checkpoint(engine: Engine) -> None:

@@ -54,7 +54,6 @@ class ResponseFigures:
     first: Percentiles
     ta: Percentiles
     previous_first: Percentiles
-    previous_ta: Percentiles
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +135,8 @@ def response_percentiles(
     tas: dict[tuple, list[int]] = defaultdict(list)
     for cohort, domain, now, first, ta in session.connection().execute(query):
         firsts[cohort, domain, bool(now)].append(first)
-        if ta is not None:
-            tas[cohort, domain, bool(now)].append(ta)
+        if ta is not None and now:  # TA figures are shown for the period itself only
+            tas[cohort, domain, True].append(ta)
     found = {
         (*level, kind, now): _percentiles(values)
         for kind, groups in (("first", firsts), ("ta", tas))
@@ -150,11 +149,17 @@ def response_percentiles(
             domain,
             *(
                 found.get((cohort, domain, kind, now), empty)
-                for kind, now in (("first", True), ("ta", True), ("first", False), ("ta", False))
+                for kind, now in (("first", True), ("ta", True), ("first", False))
             ),
         )
         for cohort, domain in {key[:2] for key in found}
     ]
+
+
+def levels_of(cohort: str | None, domain: str | None) -> tuple[tuple[str | None, str | None], ...]:
+    """The four levels a (cohort, domain) group counts in: itself, its domain over every
+    cohort, its cohort over every domain, and everything."""
+    return ((cohort, domain), (None, domain), (cohort, None), (None, None))
 
 
 def _levels_of(groups: dict[tuple, list[int]]) -> dict[tuple, list[int]]:
@@ -162,7 +167,7 @@ def _levels_of(groups: dict[tuple, list[int]]) -> dict[tuple, list[int]]:
     levels: dict[tuple, list[int]] = defaultdict(list)
     for (cohort, domain, now), values in groups.items():
         values.sort()  # a level is then a few sorted runs, which sort merges cheaply
-        for key in ((cohort, domain), (None, domain), (cohort, None), (None, None)):
+        for key in levels_of(cohort, domain):
             levels[key, now] += values
     return levels
 
@@ -198,7 +203,7 @@ def wait_counts(session: Session, window: Window) -> list[WaitCounts]:
     ).group_by(c.cohort, c.domain_id)
     totals: dict[tuple[str | None, str | None], list[int]] = defaultdict(lambda: [0] * 4)
     for cohort, domain, *counts in session.execute(query):
-        for key in ((cohort, domain), (None, domain), (cohort, None), (None, None)):
+        for key in levels_of(cohort, domain):
             totals[key] = [a + b for a, b in zip(totals[key], counts, strict=True)]
     return [WaitCounts(cohort, domain, *counts) for (cohort, domain), counts in totals.items()]
 

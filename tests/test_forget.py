@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import func, select
 from sqlmodel import Session
 from sqlmodel import select as sqlmodel_select
@@ -19,7 +18,7 @@ from bot.context import open_context
 from bot.history.forget import apply_retention, forget_user
 from bot.history.importer import import_export
 from digests.report import build_report
-from storage.db import _alembic_config, engine_for, upgrade
+from storage.db import engine_for, upgrade
 from storage.erasure import forgotten_among
 from storage.models import Incident, Message, Meta, TagEvent
 from storage.queries import Window
@@ -216,7 +215,7 @@ def test_the_migration_rekeys_people_forgotten_before_it(empty_db_url):
     """A ledger at 0005 remembers a forgotten person by their hash; 0006 keeps them forgotten
     but by a digest, and the hash leaves the table."""
     engine = engine_for(empty_db_url)
-    command.upgrade(_alembic_config(engine), "0005")
+    upgrade(engine, "0005")
     with Session(engine) as session:
         session.add(Meta(key="forgotten:" + "ab" * 16, value="2026-11-01T00:00:00+00:00"))
         session.commit()

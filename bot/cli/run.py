@@ -132,8 +132,11 @@ def status(spool: SpoolOption = Path(DEFAULT_PATH)) -> None:
     if not spool.exists():
         raise fail(f"no spool at {spool}: run this where `friction run` runs, or pass --spool")
     with user_errors():
-        states = Spool(spool).statuses()
-        counts = Spool(spool).counts()
+        store = Spool(spool)
+        try:
+            states, counts = store.statuses(), store.counts()
+        finally:
+            store.close()
     now = time.time()
     problems = 0
     oldest = (

@@ -17,7 +17,6 @@ from bot.context import Context
 from storage.erasure import (
     anonymise_actor,
     checkpoint,
-    erase_freed_pages,
     expire_text,
     mark_forgotten,
     messages_by,
@@ -37,7 +36,6 @@ def forget_user(context: Context, user_id: str, now: datetime | None = None) -> 
     if not user_id.strip() or not user_id[:1].isalpha():
         raise ValueError(f"{user_id!r} is not a Slack user id (like U0456LRNR)")
     user_hash = context.pseudonymize(user_id.strip())
-    erase_freed_pages(context.engine)  # what is deleted leaves the file, not only the tables
     with Session(context.engine) as session:
         keys = messages_by(session, user_hash)
         before = _incidents(session)
@@ -64,7 +62,6 @@ def apply_retention(context: Context, days: int | None = None, now: datetime | N
             "FRICTION_CONFIG names, or pass --days"
         )
     cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
-    erase_freed_pages(context.engine)
     with Session(context.engine) as session:
         expired = expire_text(session, cutoff)
         session.commit()

@@ -96,9 +96,7 @@ class Ingestor:
 
     def add_many(self, messages: Iterable[CapturedMessage], batch: int = 1000) -> Counter[str]:
         """Ingest a stream of messages, `batch` per transaction; returns counts per outcome."""
-        stream = iter(messages)
-        chunks = iter(lambda: list(islice(stream, batch)), [])
-        return self._write((c, None) for c in chunks)
+        return self.add_read(((m, None) for m in messages), batch, per_commit=1)
 
     def add_read(
         self,

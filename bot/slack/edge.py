@@ -17,6 +17,7 @@ import io
 import logging
 import time
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
 from slack_bolt.request.internals import parse_body
@@ -121,7 +122,7 @@ def _slack_headers(environ: dict[str, Any]) -> dict[str, str]:
 
 
 def _answer(start_response: Callable[..., Any], status: int, reason: str) -> list[bytes]:
-    phrase = {400: "Bad Request", 401: "Unauthorized"}[status]
+    phrase = HTTPStatus(status).phrase
     body = f"{reason}\n".encode()
     start_response(
         f"{status} {phrase}",

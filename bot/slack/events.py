@@ -24,7 +24,7 @@ from bot.context import Context
 from bot.ingest.capture import CapturedMessage, capture, skip_reason
 from bot.ingest.ingestor import ts_time
 from bot.logs import log_event
-from storage.erasure import checkpoint, erase_freed_pages
+from storage.erasure import checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,6 @@ class LiveEvents:
         self.names = names
         self.channels = context.settings.file.channels
         self.resolution_emoji = frozenset(context.settings.file.resolution.emoji)
-        erase_freed_pages(context.engine)
 
     def action(self, body: dict[str, Any]) -> Action:
         """What one Events API body (or Socket Mode payload) asks of the ledger."""
@@ -175,7 +174,6 @@ class LiveEvents:
                     counts["skipped"] += 1
                 elif isinstance(act, Delete):
                     counts[ingestor.delete(act.team_id, act.channel_id, act.ts).action] += 1
-                    checkpoint(self.context.engine)  # a deleted message's text leaves the disk
                 else:
                     outcome = ingestor.react(
                         act.team_id,
@@ -187,6 +185,8 @@ class LiveEvents:
                         self.resolution_emoji,
                     )
                     counts[outcome.action] += 1
+        if counts["deleted"]:
+            checkpoint(self.context.engine)  # deleted messages' text leaves the disk, once a batch
         return counts
 
     def _watched(self, channel_id: str) -> bool:

@@ -150,7 +150,7 @@ class LiveBot:
                 "last_reconnect_reason": socket.last_reconnect_reason,
                 "longest_deaf_seconds": round(socket.longest_deaf_seconds, 3),
             }
-            healthy = healthy and self.socket.health.healthy
+            healthy = healthy and self.socket.health.connected
         return healthy, details
 
     def close(self) -> None:

@@ -78,7 +78,6 @@ class HttpServer:
             ident="friction",
             max_request_body_size=MAX_BODY,
         )
-        self.host = host
         self.port: int = self._server.effective_port
         self._thread: threading.Thread | None = None
 

@@ -41,11 +41,6 @@ class SocketHealth:
     last_reconnect_reason: str | None = None
     longest_deaf_seconds: float = 0.0  # the longest gap between a loss and the new session
     acks_failed: int = 0  # acks that could not be sent (Slack redelivers those envelopes)
-    checked: float | None = None
-
-    @property
-    def healthy(self) -> bool:
-        return self.connected
 
 
 class SocketWatch:
@@ -112,7 +107,6 @@ class SocketWatch:
         self.health.connected = connected
         self.health.session_id = session_id
         self.health.last_heard = heard
-        self.health.checked = time.time()
         self._publish()
         return self.health
 

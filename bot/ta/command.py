@@ -180,8 +180,8 @@ class FrictionCommand:
 
     def _stats(self, call: Invocation) -> Reply:
         period = call.args[0].lower() if call.args else "this-week"
-        window, title = period_window(period, datetime.now(UTC), self.digest.timezone)
         now = datetime.now(UTC)
+        window, title = period_window(period, now, self.digest.timezone)
         base = self.workspace_url(call.client)
         with Session(self.context.engine) as session:
             report = build_report(session, window)

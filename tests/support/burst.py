@@ -8,28 +8,21 @@ kept, and the ledger read back with plain SQL on SQLite or PostgreSQL.
 from __future__ import annotations
 
 import http.client
-import socket
 import subprocess
 import threading
 import time
 import urllib.request
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from support.postgres_server import free_port
 from support.slack_signing import signed_headers
 
 NO_ANSWER = 0  # the status recorded when the connection failed (the server was killed)
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start(command: list[str], env: dict[str, str], log: Path) -> tuple[subprocess.Popen, int]:

@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from bot.config import Settings
 from bot.context import Context, open_context
 from bot.slack.app import build_app
 from bot.slack.server import HttpServer
 from storage.models import Incident, TagEvent
+from support.live_harness import SECRET, settings_for
 from support.slack_samples import (
     HELP_CHANNEL,
     LEAD,
@@ -34,7 +34,6 @@ from support.slack_samples import (
 )
 from support.slack_signing import SlackSender
 
-SECRET = "test-signing-secret"
 GROUP_TA = "U0789TA02"
 NO_SUCH_BUCKET = (
     "upload failed: An error occurred (NoSuchBucket) when calling the PutObject operation: "
@@ -135,13 +134,7 @@ class Bot:
 def bot(fake_slack, tmp_path, sqlite_url) -> Iterator[Bot]:
     config = tmp_path / "friction.toml"
     config.write_text(CONFIG)
-    settings = Settings(
-        FRICTION_SALT="test-salt",
-        FRICTION_CONFIG=config,
-        SLACK_SIGNING_SECRET=SECRET,
-        **fake_slack.environ(socket_mode=False),
-    )
-    context = open_context(settings, sqlite_url)
+    context = open_context(settings_for(fake_slack, config), sqlite_url)
     app = build_app(context)  # FEATURES includes the TA workflow
     server = HttpServer(
         app, lambda: (True, {}), signing_secret=SECRET, host="127.0.0.1", port=0
