@@ -76,34 +76,60 @@ def test_replies_attach_to_the_root_incident(context):
     assert count(context, Message) == 3
 
 
-def test_replies_are_judged_in_their_thread_whichever_batch_brought_the_root(context):
-    """Each reply arrives alone, as live events do: the root is looked up for its context."""
-    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))
-    replies = [
-        (
-            "1731330100.000100",
-            TA,
-            "I get the same error: NoSuchBucket The specified bucket does not exist",
-        ),
-        (
-            "1731330200.000200",
-            LEARNER,
-            "still getting NoSuchBucket: The specified bucket does not exist",
-        ),
-        ("1731330300.000300", LEARNER, "now it says Task timed out after 3.00 seconds"),
-    ]
-    for ts, user, text in replies:
-        context.ingestor.add(msg(ts, text, user, ROOT))
+THREAD_REPLIES = [
+    (
+        "1731330100.000100",
+        TA,
+        "I get the same error: NoSuchBucket The specified bucket does not exist",
+    ),
+    (
+        "1731330200.000200",
+        LEARNER,
+        "still getting NoSuchBucket: The specified bucket does not exist",
+    ),
+    ("1731330300.000300", LEARNER, "now it says Task timed out after 3.00 seconds"),
+]
+THREAD_JUDGED = [
+    (False, None),  # someone else's reply is not the thread's report
+    (False, None),  # the asker repeating the open incident's error
+    (True, "lambda.timeout"),  # the asker's new error
+]
+
+
+def judged_replies(context) -> list[tuple[bool, str | None]]:
+    """(is incident, signature) of each of THREAD_REPLIES as stored."""
     with Session(context.engine) as session:
         rows = session.execute(select(Message.ts, Message.is_incident, Message.signature_id))
         stored = {ts: (is_incident, signature) for ts, is_incident, signature in rows}
-    assert [stored[ts] for ts, _, _ in replies] == [
-        (False, None),  # someone else's reply is not the thread's report
-        (False, None),  # the asker repeating the open incident's error
-        (True, "lambda.timeout"),  # the asker's new error
-    ]
+    return [stored[ts] for ts, _, _ in THREAD_REPLIES]
+
+
+def test_replies_are_judged_in_their_thread_whichever_batch_brought_the_root(context):
+    """Each reply arrives alone, as live events do: the root is looked up for its context."""
+    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))
+    for ts, user, text in THREAD_REPLIES:
+        context.ingestor.add(msg(ts, text, user, ROOT))
+    assert judged_replies(context) == THREAD_JUDGED
     [incident] = incidents(context)
     assert incident.signature_id == "s3.no_such_bucket"
+
+
+def test_reclassifying_judges_each_reply_in_its_thread_as_the_live_path_did(context):
+    """`friction reclassify` reads history thread by thread: the same rules change nothing."""
+    context.ingestor.add_many(
+        [
+            msg(ROOT, NO_SUCH_BUCKET),
+            *(msg(ts, text, user, ROOT) for ts, user, text in THREAD_REPLIES),
+        ]
+    )
+    context.ingestor.add(msg("1731339000.000100", PASSROLE))  # another thread, read on its own
+    assert judged_replies(context) == THREAD_JUDGED
+    assert context.ingestor.reclassify() == {}
+    assert judged_replies(context) == THREAD_JUDGED
+    assert sorted(i.signature_id for i in incidents(context)) == [
+        "iam.passrole",
+        "s3.no_such_bucket",
+    ]
 
 
 def test_chatter_opens_no_incident(context):

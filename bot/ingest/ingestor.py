@@ -13,11 +13,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import groupby, islice
 from types import SimpleNamespace
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from bot.ingest.capture import CapturedMessage
 from bot.ingest.privacy import Pseudonymizer, redact
@@ -392,7 +392,8 @@ class Ingestor:
         return self._rederive(session, channel, root_ts)
 
     def reclassify(self, batch: int = 1000) -> Counter[tuple[str | None, str | None]]:
-        """Classify every stored message again and re-derive every thread's incident.
+        """Classify every stored message again, each in its thread as the live path reads it,
+        and re-derive every thread's incident.
 
         Returns how many incidents moved from one signature to another (None: no incident).
         Human tags are untouched: `_rederive` never changes a human-tagged incident.
@@ -400,13 +401,25 @@ class Ingestor:
         with Session(self.engine) as session:
             before = _signatures(session)
             threads: set[tuple[int, str]] = set()
+            thread_key = func.coalesce(Message.thread_ts, Message.ts)
             query = (
-                select(Message).where(Message.text.is_not(None)).execution_options(yield_per=batch)
+                select(Message)
+                .where(Message.text.is_not(None))
+                .order_by(Message.channel_pk, thread_key, Message.ts)
+                .execution_options(yield_per=batch)
             )
-            for row in session.exec(query):
-                reply = row.thread_ts is not None and row.thread_ts != row.ts
-                self._classify(row, row.text, reply=reply)
-                threads.add((row.channel_pk, row.thread_ts or row.ts))
+            for (channel_pk, root_ts), rows in groupby(session.exec(query), key=_thread_of):
+                root: Message | None = None
+                for row in rows:
+                    if row.ts == root_ts:
+                        root = row
+                        self._classify(row, row.text, reply=False)
+                        continue
+                    context = root and Context(
+                        True, root.user_hash == row.user_hash, root.signature_id
+                    )
+                    self._classify(row, row.text, reply=True, context=context)
+                threads.add((channel_pk, root_ts))
             session.flush()
             for channel_pk, root_ts in sorted(threads):
                 self._rederive(session, session.get(Channel, channel_pk), root_ts)
@@ -531,6 +544,11 @@ def _insert_pending(session: Session, found: dict[int, dict[str, object]]) -> se
         for i, id_ in zip(pending, insert_rows(session, Incident, pending), strict=True):
             found[i["channel_pk"]][i["root_ts"]] = id_
     return {(i["channel_pk"], i["root_ts"]) for i in pending}
+
+
+def _thread_of(row: Message) -> tuple[int, str]:
+    """A stored message's thread: (channel id, root ts)."""
+    return row.channel_pk, row.thread_ts or row.ts
 
 
 def _by_ts(row: Message | SimpleNamespace) -> str:
