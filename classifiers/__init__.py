@@ -12,7 +12,7 @@ from classifiers.catalog import Catalog, CatalogError, Domain, Signature, catalo
 from classifiers.classifier import TRIAGE_THRESHOLD, Classifier
 from classifiers.learned import LearnedStage, LearnedStageError
 from classifiers.rules import Classification, Rules, in_context
-from classifiers.threads import Context, classify_thread
+from classifiers.threads import Context, classify_thread, moved_by
 
 __all__ = [
     "CLASSIFIER_VERSION",
@@ -33,6 +33,7 @@ __all__ = [
     "in_context",
     "is_resolution",
     "load_catalog",
+    "moved_by",
 ]
 
 

@@ -20,7 +20,8 @@ _ID = re.compile(r"^[a-z0-9_]+$")
 _SIGNATURE_ID = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
 _ESCAPE = re.compile(r"\\.")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9 -]*$")
-# Detector phrase lists: what makes a message a blocker, chatter, a mere answer, or a resolution.
+# Detector phrase lists: what makes a message a blocker, chatter, a mere answer, a resolution,
+# or an explanation of what caused the trouble.
 DETECTOR_LISTS = (
     "blocker",
     "blocker_unspaced",
@@ -30,6 +31,7 @@ DETECTOR_LISTS = (
     "report",
     "resolution",
     "unresolved",
+    "cause",
 )
 # Pre-flight checks a signature may name (`friction preflight` runs them; bot/preflight/checks.py).
 CHECKS = (

@@ -64,6 +64,9 @@ class Classification:
     """The text says it works now (`is_resolution`), read in the same pass."""
     named: bool = False
     """A pattern named the failure (not only its domain's cues): a new error, in a reply."""
+    cause: str | None = None
+    """The signature this message gives as what caused the trouble ("turned out my lambda was
+    in a VPC without a NAT gateway"): a root-cause layer named in an explanation."""
 
 
 def in_context(result: Classification, context: Context) -> Classification:
@@ -96,6 +99,10 @@ def in_context(result: Classification, context: Context) -> Classification:
         named=False,
     )
 
+
+_CAUSE_LAYERS = frozenset({"iam", "vpc"})
+"""The layers beneath the services where errors surface (taxonomy.md): an explanation that names
+one says where the thread's trouble was rooted."""
 
 _OTHERS_REPLY = 0.9
 """Certainty that a reply by someone other than the asker reports no incident of the thread."""
@@ -141,9 +148,17 @@ class Rules:
         context = context or Context(reply)
         clean, evidence = self.scan(text)
         incident, certainty = self._incident(evidence, context.reply)
+        cause = self._cause(evidence)
         if not incident:
             return Classification(
-                False, None, None, round(certainty, 3), {}, self.version, _resolves(evidence)
+                False,
+                None,
+                None,
+                round(certainty, 3),
+                {},
+                self.version,
+                _resolves(evidence),
+                cause=cause,
             )
         choice = self._choose(evidence)
         attributes = extract(clean)
@@ -158,11 +173,21 @@ class Rules:
             self.version,
             _resolves(evidence),
             choice.specific,
+            cause,
         )
         return in_context(result, context)
 
     def is_resolution(self, text: str) -> bool:
         return _resolves(self.scan(text)[1])
+
+    def _cause(self, evidence: Evidence) -> str | None:
+        """The root-cause layer's signature an explanation names, if it names one."""
+        if not evidence.get(DETECTOR, "cause"):
+            return None
+        choice = self._choose(evidence)
+        if choice.signature.domain in _CAUSE_LAYERS:
+            return choice.signature.id
+        return None
 
     def _incident(self, evidence: Evidence, reply: bool) -> tuple[bool, float]:
         """A weighted vote of the evidence; the margin from the threshold becomes certainty.
@@ -218,8 +243,11 @@ class Rules:
                 continue  # vetoed, or the domain's own pattern says which failure it is
             if meant is not generic and meant.domain in direct:
                 continue
-            # With nothing else pointing at its domain, a generic match is only a last resort.
-            weak = meant is generic and not scores.get(generic.domain)
+            # With nothing else pointing at its domain, a generic match is only a last resort;
+            # so is one re-read elsewhere by cues alone while a pattern names a failure.
+            weak = (meant is generic and not scores.get(generic.domain)) or (
+                meant is not generic and bool(named)
+            )
             if meant.id not in proposals:
                 proposals[meant.id] = (-1 if weak else meant.priority, count)
         if not proposals:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,18 +45,37 @@ class Context:
 def classify_thread(classify: Callable[..., Any], messages: Iterable[tuple[str, str]]) -> list[Any]:
     """Classify a thread's (text, role) pairs in order, each with its context.
 
-    The first message is the root; the thread's incident is the asker's first report, as in
-    the ledger (`bot/ingest/ingestor.py`).
+    The first message is the root; the thread's incident is the asker's first report, moved to
+    the layer a later message of the asker's names as the cause, as in the ledger
+    (`bot/ingest/ingestor.py`).
     """
     results: list[Any] = []
     open_signature: str | None = None
+    incident: int | None = None
     for index, (text, role) in enumerate(messages):
         context = Context(index > 0, role == ASKER, open_signature)
         result = classify(text, context=context)
         if result.is_incident and role == ASKER and open_signature is None:
             open_signature = result.signature
+            incident = index
+        elif (
+            incident is not None
+            and role == ASKER
+            and (moved := moved_by(results[incident].domain, result.cause))
+        ):
+            results[incident] = replace(
+                results[incident], domain=moved.split(".", 1)[0], signature=moved
+            )
         results.append(result)
     return results
+
+
+def moved_by(domain: str | None, cause: str | None) -> str | None:
+    """Where a cause the asker found later moves an incident filed under `domain`: to the
+    cause's signature when that is another layer (the surfacing service stays an attribute)."""
+    if cause and cause.split(".", 1)[0] != domain:
+        return cause
+    return None
 
 
 class LabelledSetError(ValueError):

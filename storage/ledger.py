@@ -194,6 +194,7 @@ THREAD_COLUMNS = (
     Message.attributes,
     Message.resolution_reaction,
     Message.resolution_reaction_at,
+    Message.cause_signature_id,
 )
 
 

@@ -88,6 +88,9 @@ class Message(SQLModel, table=True):
     confidence: float = 0.0
     attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     classifier_version: str = Field(default="", sa_type=String(64))
+    # The root-cause layer this message says the thread's trouble came from ("turned out my
+    # lambda was in a VPC"); the asker's says where the thread's incident belongs.
+    cause_signature_id: str | None = Field(default=None, foreign_key="signature.id")
 
 
 class Incident(SQLModel, table=True):

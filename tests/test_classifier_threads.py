@@ -104,6 +104,57 @@ def test_thanks_at_the_end_of_a_real_report_does_not_cancel_it():
     assert classify(cheers).signature == "cloudformation.stack_failed"
 
 
+# A later message by the asker naming the layer the trouble came from moves the incident there.
+LAMBDA_IN_A_VPC = [  # https://github.com/SamVerschueren/aws-sns-publish/issues/2
+    (
+        "asker",
+        "Tried using this library to send an SMS directly to a phone number in a lambda "
+        "function. It always times out.",
+    ),
+    ("helper", "What went wrong? Was it the library? Was it something else?"),
+    (
+        "asker",
+        "Turned out that since my lambda was in vpc I need to add a nat gateway(that's in a "
+        "subnet that routes to an internet gateway) to the lamba subnets. So the library isn't "
+        "at fault.",
+    ),
+]
+A_USERS_POLICY = [  # https://github.com/aws-samples/aws-nodejs-sample/issues/3
+    (
+        "asker",
+        "Error: no such bucket\nI followed the instructions for getting started and encountered "
+        "this error. > { [NoSuchBucket: The specified bucket does not exist] code: "
+        "'NoSuchBucket', statusCode: 404 }",
+    ),
+    (
+        "asker",
+        "This was a permissions issue. Not a big fan of the error message. For anyone else "
+        "getting started, you have to set up a policy on your user. IAM Management Console -> "
+        "Users -> Click user -> Permissions -> Attach Policy -> Administrator Access",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("thread", "before", "after"),
+    [
+        (LAMBDA_IN_A_VPC, "lambda.timeout", "vpc"),
+        (A_USERS_POLICY, "s3.no_such_bucket", "iam"),
+    ],
+    ids=["lambda-in-a-vpc", "a-users-policy"],
+)
+def test_the_cause_the_asker_found_later_moves_the_incident_to_its_layer(thread, before, after):
+    assert read(thread[0])[0] == (True, before)
+    incident = classify_thread(classify, [(text, role) for role, text in thread])[0]
+    assert (incident.is_incident, incident.domain) == (True, after)
+
+
+def test_a_cause_someone_else_suggests_moves_nothing():
+    """A helper's explanation is a guess until the asker says so."""
+    root, _, (_, explanation) = LAMBDA_IN_A_VPC
+    assert read(root, ("helper", explanation))[0] == (True, "lambda.timeout")
+
+
 def test_without_context_a_reply_is_judged_as_before():
     assert classify(NO_SUCH_BUCKET, reply=True) == classify(NO_SUCH_BUCKET, context=Context(True))
 
@@ -124,6 +175,51 @@ REAL = [
         "alarms gets created but says 'Insufficient Data' forever. Is this a known issue and is "
         "it resolved ?",
         "cloudwatch.alarm_or_metric",
+    ),
+    # An S3 denial that went away when the identity's own policy gained the action is IAM's.
+    (
+        "https://github.com/gorilla-co/s3pypi/issues/77",
+        "I find that without this, PutObject fails with Access Denied.  Removing the ACL from "
+        "the PutObject succeeds.  Adding this permission to the role succeeds.",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/remotely-save/remotely-save/issues/564",
+        "[Bug]: AWS S3 user's policy configuration gives me 403 … hit `An error occurred "
+        "(AccessDenied) when calling the ListObjectsV2 operation: Access Denied` … This policy "
+        "fixed it for me: … I added `s3:ListBucket` because it's required by `ListObjectsV2`",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/aws/aws-cli/issues/2408",
+        "I kept on getting the error message `fatal error: An error occurred (AccessDenied) when "
+        "calling the ListObjects operation: Access Denied`. … Once I edited the Policy to allow "
+        "`ListBucket` it all started working.",
+        "iam.missing_permission",
+    ),
+    # Block Public Access named in the denial is the bucket's setting, not the identity's policy.
+    (
+        "https://github.com/vercel/examples/issues/971",
+        "<Error><Code>AccessDenied</Code><Message>User: arn:aws:iam::271583835787:user/yash-google"
+        ' is not authorized to perform: s3:CreateBucket on resource: "arn:aws:s3:::google-lens-1"'
+        " because public access control lists (ACLs) are blocked by the BlockPublicAcls block "
+        "public access setting.</Message> … </Error>",
+        "s3.access_denied",
+    ),
+    # "CORS" alone names what was being set up; the failure is the 500.
+    (
+        "https://github.com/serverless/serverless/issues/4585",
+        'while Enabling the cors i\'m getting an response 500 : "Internal Server Error" > { '
+        '"message": "Internal server error" }',
+        "apigateway.bad_gateway",
+    ),
+    # A named failure (SES) is not outranked by a generic error re-read elsewhere by its cues.
+    (
+        "https://github.com/danilop/LambdAuth/issues/64",
+        'does anyone know what I might be doing wrong here ? `{ "errorMessage": "Error in '
+        "sendVerificationEmail: MessageRejected: Email address is not verified. The following "
+        'identities failed the check in region US-WEST-2: tanzeelrana@cmail.carleotn.ca" }`',
+        "other.other",
     ),
     # Quotas and size limits in plain words: the limit is the cause, not the stack.
     (

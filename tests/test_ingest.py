@@ -132,6 +132,38 @@ def test_reclassifying_judges_each_reply_in_its_thread_as_the_live_path_did(cont
     ]
 
 
+TIMED_OUT = (
+    "lab 5: my lambda keeps failing with Task timed out after 10.00 seconds when it calls S3"
+)
+FOUND_IT = "Turned out my lambda was in a VPC without a NAT gateway, added one and it works now"
+
+
+def test_the_cause_the_asker_finds_later_moves_the_incident_and_deleting_it_moves_it_back(
+    context,
+):
+    """A helper's guess moves nothing; the asker's own finding files the incident under the
+    layer it names, whichever order the rows arrive in, and a deleted finding no longer counts."""
+    context.ingestor.add(msg(ROOT, TIMED_OUT))
+    context.ingestor.add(msg("1731330100.000100", f"Maybe this: {FOUND_IT}", TA, ROOT))
+    assert [i.signature_id for i in incidents(context)] == ["lambda.timeout"]
+    context.ingestor.add(msg("1731330200.000200", FOUND_IT, LEARNER, ROOT))
+    [incident] = incidents(context)
+    assert (incident.domain_id, incident.signature_id) == ("vpc", "vpc.connectivity")
+    assert incident.resolved_at is not None  # "now it works" still resolves it
+    context.ingestor.delete(TEAM, CHANNEL, "1731330200.000200")
+    assert [i.signature_id for i in incidents(context)] == ["lambda.timeout"]
+
+
+def test_a_human_tag_outranks_the_cause_the_asker_found(context):
+    context.ingestor.add(msg(ROOT, TIMED_OUT))
+    with Session(context.engine) as session:
+        [row] = session.execute(select(Incident)).scalars().all()
+        row.human_tagged, row.domain_id, row.signature_id = True, "lambda", "lambda.sdk_config"
+        session.commit()
+    context.ingestor.add(msg("1731330200.000200", FOUND_IT, LEARNER, ROOT))
+    assert [i.signature_id for i in incidents(context)] == ["lambda.sdk_config"]
+
+
 def test_chatter_opens_no_incident(context):
     context.ingestor.add(msg("1731335000.004400", "when is lab 3 due?"))
     context.ingestor.add(msg("1731335100.004500", "thanks!! that worked"))

@@ -22,7 +22,7 @@ from sqlmodel import Session, func, select
 from bot.ingest.capture import CapturedMessage
 from bot.ingest.privacy import Pseudonymizer, redact
 from bot.ingest.reading import Reading
-from classifiers import Classification, Classifier, Context, in_context
+from classifiers import Classification, Classifier, Context, in_context, moved_by
 from storage.erasure import forgotten_among
 from storage.ledger import (
     EXPLICIT_RESOLUTIONS,
@@ -452,6 +452,7 @@ class Ingestor:
         row.attributes = dict(result.attributes)
         row.classifier_version = result.version
         row.resolves = reply and not result.is_incident and result.says_resolved
+        row.cause_signature_id = result.cause
 
     def _rederive(self, session: Session, channel: Channel, root_ts: str) -> Incident | None:
         """Open, update, resolve or drop the thread's incident from its stored messages."""
@@ -491,10 +492,13 @@ class Ingestor:
         reports = [m for m in own if m.is_incident]
         if reports:
             best = next((m for m in reports if not m.signature_id.endswith(".other")), reports[0])
+            cause = next(
+                (m for m in reversed(own) if m.ts > best.ts and m.cause_signature_id), None
+            )
             if incident is None:
                 incident = new(**_opening(channel_pk, root, best))
             if not incident.human_tagged:
-                self._classify_incident(incident, best)
+                self._classify_incident(incident, best, cause)
         elif incident is None:
             return None
         elif not incident.human_tagged:
@@ -505,11 +509,15 @@ class Ingestor:
         _derive_response(incident, root, rows, self.staff)
         return incident
 
-    def _classify_incident(self, incident: Incident | SimpleNamespace, best: Message) -> None:
-        """The incident takes the classification of the asker's best report, and awaits a
-        TA's triage when that is unsure (or a learner asked for one)."""
-        incident.domain_id = best.domain_id
-        incident.signature_id = best.signature_id
+    def _classify_incident(
+        self, incident: Incident | SimpleNamespace, best: Message, cause: Message | None
+    ) -> None:
+        """The incident takes the classification of the asker's best report, moved to the
+        layer the asker's later `cause` names (`classifiers.moved_by`), and awaits a TA's
+        triage when that is unsure (or a learner asked for one)."""
+        moved = moved_by(best.domain_id, cause.cause_signature_id) if cause else None
+        incident.domain_id = moved.split(".", 1)[0] if moved else best.domain_id
+        incident.signature_id = moved or best.signature_id
         incident.confidence = best.confidence
         incident.classifier_version = best.classifier_version
         incident.attributes = best.attributes
