@@ -74,14 +74,16 @@ def in_context(result: Classification, context: Context) -> Classification:
 
     A reply by someone other than the asker is never the thread's report: it answers, quotes
     the error back, agrees ("same here") or closes; nor is a reply saying it works now ("I was
-    calling the wrong bucket, fixed"). The asker's reply that repeats the thread's error
-    belongs to the incident already open; one that names a new failure is a report.
+    calling the wrong bucket, fixed") or what caused it ("turned out my lambda was in a VPC":
+    that moves the incident, see `threads.moved_by`). The asker's reply that repeats the
+    thread's error belongs to the incident already open; one that names a new failure is a
+    report.
     Separate from reading the text, so a message read without its thread (an import's worker)
     is placed in it afterwards at no cost.
     """
     if not (result.is_incident and context.reply):
         return result
-    if context.by_asker is False or result.says_resolved:
+    if context.by_asker is False or result.says_resolved or result.cause:
         confidence = _OTHERS_REPLY
     elif context.open_signature and not (
         result.named and result.signature != context.open_signature

@@ -145,8 +145,16 @@ A_USERS_POLICY = [  # https://github.com/aws-samples/aws-nodejs-sample/issues/3
 )
 def test_the_cause_the_asker_found_later_moves_the_incident_to_its_layer(thread, before, after):
     assert read(thread[0])[0] == (True, before)
-    incident = classify_thread(classify, [(text, role) for role, text in thread])[0]
+    incident, *replies = classify_thread(classify, [(text, role) for role, text in thread])
     assert (incident.is_incident, incident.domain) == (True, after)
+    assert not any(r.is_incident for r in replies)  # the explanation is no report of its own
+
+
+def test_the_askers_explanation_naming_a_failure_is_no_new_report():
+    timed_out = "lab 5: my lambda fails with Task timed out after 10.00 seconds calling S3"
+    found = "Turned out my lambda was in a VPC without a NAT gateway"
+    assert classify(found).is_incident  # read alone, it names a failure
+    assert read(("asker", timed_out), ("asker", found))[1] == (False, None)
 
 
 def test_a_cause_someone_else_suggests_moves_nothing():
