@@ -9,14 +9,29 @@ two replicas retrying at once still post once.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from storage.models import AlertState, DigestRun
 
 RELEASED = ""  # claimed_by of a claim given up after a failed post
+Row = TypeVar("Row", bound=SQLModel)
+
+
+def insert_once(session: Session, row: Row) -> Row | None:
+    """Insert and commit `row`; None when its unique key is taken already (by another replica,
+    or an earlier run): the one claim that lets exactly one of them go on."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+        session.commit()
+        return row
+    except IntegrityError:
+        session.rollback()
+        return None
 
 
 def claim_digest(
@@ -28,16 +43,11 @@ def claim_digest(
     lease: timedelta,
 ) -> DigestRun | None:
     """The run for (period, channel) if this claimer may post it now; None if posted or held."""
-    try:
-        with session.begin_nested():
-            run = DigestRun(
-                period=period, channel_id=channel_id, claimed_at=now, claimed_by=claimer, attempts=1
-            )
-            session.add(run)
-        session.commit()
-        return run
-    except IntegrityError:
-        session.rollback()
+    new = DigestRun(
+        period=period, channel_id=channel_id, claimed_at=now, claimed_by=claimer, attempts=1
+    )
+    if insert_once(session, new) is not None:
+        return new
     run = digest_run(session, period, channel_id)
     if run is None or run.posted_at is not None:
         return None

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from storage.claims import insert_once
 from storage.ledger import set_resolution
 from storage.models import Hint, HintSwitch, Incident
 
@@ -23,15 +23,8 @@ OUTCOMES = (FIXED, NOT_IT)
 
 def claim_hint(session: Session, incident: Incident, now: datetime) -> Hint | None:
     """The new hint row for the incident's thread, or None when its thread already had one."""
-    try:
-        with session.begin_nested():
-            hint = Hint(incident_id=incident.id, signature_id=incident.signature_id, claimed_at=now)
-            session.add(hint)
-        session.commit()
-        return hint
-    except IntegrityError:
-        session.rollback()
-        return None
+    hint = Hint(incident_id=incident.id, signature_id=incident.signature_id, claimed_at=now)
+    return insert_once(session, hint)
 
 
 def record_post(session: Session, hint: Hint, message_ts: str) -> None:

@@ -9,23 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from storage.claims import insert_once
 from storage.models import Channel, Incident, Nudge
 
 
 def claim_nudge(session: Session, incident_id: int, channel_id: str, now: datetime) -> Nudge | None:
     """The new nudge row for the incident, or None when it was nudged (or claimed) already."""
-    try:
-        with session.begin_nested():
-            nudge = Nudge(incident_id=incident_id, channel_id=channel_id, claimed_at=now)
-            session.add(nudge)
-        session.commit()
-        return nudge
-    except IntegrityError:
-        session.rollback()
-        return None
+    return insert_once(
+        session, Nudge(incident_id=incident_id, channel_id=channel_id, claimed_at=now)
+    )
 
 
 def record_nudge(session: Session, nudge: Nudge, message_ts: str | None) -> None:
