@@ -229,6 +229,76 @@ REAL = [
         'identities failed the check in region US-WEST-2: tanzeelrana@cmail.carleotn.ca" }`',
         "other.other",
     ),
+    # Lambda's own refusal (a retired runtime, a package too large) names the stack's cause.
+    (
+        "https://github.com/Beartime234/aws-mfa-entity-already-exists-fix/issues/2",
+        "Python Version no longer supported by AWS\nWhen running the CloudFormation stack I get "
+        'the error: ``` Resource handler returned message: "The runtime parameter of python3.7 '
+        "is no longer supported for creating or updating AWS Lambda functions. ```",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/viktorfa/strapi-4-serverless-guide/issues/3",
+        'Resource handler returned message: "Unzipped size must be smaller than 262144000 '
+        'bytes"\n… when creating a lambda function, it returns an error like below',
+        "lambda.other",
+    ),
+    # Reaching an AWS endpoint timed out: the network path, not the SDK's configuration.
+    (
+        "https://github.com/aws-samples/aws-codepipeline-third-party-git-repositories/issues/1",
+        "code pipeline lambda errors\nI receive the following errors in lambda logs when "
+        "implementing this solution: Error in Function: Connect timeout on endpoint URL: "
+        '"https://codepipeline.us-east-1.amazonaws.com/". Any ideas?',
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/cattle-ops/terraform-aws-gitlab-runner/issues/1284",
+        'Observe the following error in its logs "[ERROR] ConnectTimeoutError: Connect timeout '
+        'on endpoint URL: "https://ec2.eu-central-1.amazonaws.com/""',
+        "vpc.connectivity",
+    ),
+    # A Logs Insights query that answers nothing is not a missing log.
+    (
+        "https://github.com/aws/aws-sdk-go/issues/2316",
+        "CloudWatchLogs GetQueryResults always returning empty\n… After creating a new "
+        "CloudWatch Insights query via `StartQuery` and then passing that `QueryId` into "
+        "`GetQueryResults` it always returns an empty object with no error set.",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/boto/boto3/issues/2438",
+        "Aws cloudwatch logs getQueryResults returns empty when tried with boto3\nUsing boto3 of "
+        "aws, I am trying to run start query and get the results using query id. but it didnt "
+        "work as expected in python script.",
+        "cloudwatch.other",
+    ),
+    # A role or policy said to need or miss an API action is the identity's.
+    (
+        "https://github.com/aws/chalice/issues/242",
+        "Default policy generated for S3 putObject missing PutObjectAcl for unauthenticated "
+        'requests\n… access via CURL will always yield "PutObject operation: Access Denied"',
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/shinesolutions/aem-aws-stack-builder/issues/24",
+        "author standby role needs putmetricdata action permission\n 403 Client Error: Forbidden "
+        "for url: https://monitoring.ap-southeast-2.amazonaws.com/?Action=PutMetricData",
+        "iam.missing_permission",
+    ),
+    # No region configured, said in words.
+    (
+        "https://github.com/tbenthompson/anti_forgetful/issues/1",
+        '"No region specified" in boto request\nRunning on `Archlinux`, with `Python 3.6.5`, '
+        "`boto3-1.7.14` … ec2_resource = boto3.resource('ec2')",
+        "lambda.sdk_config",
+    ),
+    (
+        "https://github.com/awslabs/windows-web-app-migration-assistant/issues/10",
+        "If you do not have a region set, then you will get the following error: [AWS "
+        "Migration] [FATAL] ERROR: Please make sure that your AWS credentials are correct, and "
+        "the AWS managed policy IAMReadOnlyAccess is attached to the current user",
+        "lambda.sdk_config",
+    ),
     # Quotas and size limits in plain words: the limit is the cause, not the stack.
     (
         "https://github.com/F5Networks/f5-aws-cloudformation/issues/23",
