@@ -299,6 +299,19 @@ REAL = [
         "the AWS managed policy IAMReadOnlyAccess is attached to the current user",
         "lambda.sdk_config",
     ),
+    # The account's VPC quota, in words.
+    (
+        "https://github.com/inspec/inspec-aws/issues/253",
+        "Maximum number of VPC reached (Integration Test)\n# Describe the problem\n\nWhile doing "
+        "an integration test it fails if you have a vpc in your aws account already",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/vanvalenlab/kiosk-console/issues/67",
+        "This is what you see when you have too many VPCs on your AWS account: … This is the "
+        "second time I've seen this error come up.",
+        "vpc.other",
+    ),
     # Quotas and size limits in plain words: the limit is the cause, not the stack.
     (
         "https://github.com/F5Networks/f5-aws-cloudformation/issues/23",
