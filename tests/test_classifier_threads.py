@@ -308,8 +308,10 @@ REAL = [
     ),
     (
         "https://github.com/vanvalenlab/kiosk-console/issues/67",
-        "This is what you see when you have too many VPCs on your AWS account: … This is the "
-        "second time I've seen this error come up.",
+        "This is what you see when you have too many VPCs on your AWS account: … We need to 1) "
+        "document this in the troubleshooting document and, potentially, 2) start deleting VPCs "
+        "upon AWS cluster shutdown, since each AWS cluster gets its own VPC. This is the second "
+        "time I've seen this error come up.",
         "vpc.other",
     ),
     # Quotas and size limits in plain words: the limit is the cause, not the stack.
