@@ -9,7 +9,7 @@ from __future__ import annotations
 from classifiers.catalog import Catalog, CatalogError, Domain, Signature, catalog, load_catalog
 from classifiers.classifier import TRIAGE_THRESHOLD, Classifier
 from classifiers.learned import LearnedStage, LearnedStageError
-from classifiers.rules import Classification, Rules, in_context, packaged_rules
+from classifiers.rules import Classification, Rules, in_context, packaged_rules, rules_version
 from classifiers.threads import Context, classify_thread
 
 __all__ = [
@@ -45,5 +45,5 @@ def is_resolution(text: str) -> bool:
     return packaged_rules().is_resolution(text)
 
 
-CLASSIFIER_VERSION: str = packaged_rules().version
+CLASSIFIER_VERSION: str = rules_version(catalog())
 """The rules' version (code and catalog); a Classifier with a model appends the model's."""
