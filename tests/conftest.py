@@ -3,7 +3,9 @@
 Migrating a ledger runs every Alembic revision, about a second; so each backend's ledger is
 migrated once per session (per xdist worker) into a template, and each test gets a copy of
 it: a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL, milliseconds each.
-Tests of migrating itself ask for ``empty_db_url``.
+The template's lookup tables are also brought in step with the classifier's catalog, as the
+first ``open_context`` on a ledger does (tens of milliseconds a test otherwise). Tests of
+migrating itself ask for ``empty_db_url``.
 """
 
 import os
@@ -15,7 +17,8 @@ from pathlib import Path
 import pytest
 from support.postgres_server import PostgresServer, find_bindir
 
-from storage.db import open_ledger
+from bot.config import Settings
+from bot.context import open_context
 
 # The fake Slack (Web API + Socket Mode) fixture, ``fake_slack``, lives with the fake; the TA
 # workflow's app over HTTP, ``bot``, with its driver.
@@ -42,8 +45,9 @@ def pg_server() -> Iterator[PostgresServer]:
 
 
 def _migrate(url: str) -> None:
-    """Bring the database at `url` to the newest schema and leave no connection open to it."""
-    engine = open_ledger(url)
+    """Bring the database at `url` to the newest schema, its lookup tables in step with the
+    catalog, and leave no connection open to it. The salt is given, so none is stored."""
+    engine = open_context(Settings(FRICTION_SALT="template", FRICTION_CONFIG=None), url).engine
     if engine.dialect.name == "sqlite":  # fold the WAL into the file, so a file copy is whole
         with engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
