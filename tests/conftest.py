@@ -2,7 +2,8 @@
 
 Migrating a ledger runs every Alembic revision, about a second; so each backend's ledger is
 migrated once per session (per xdist worker) into a template, and each test gets a copy of
-it: a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL, milliseconds each.
+it: a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL (a tenth of a
+second, so made ahead and dropped after in a background thread: ``pg_copies``).
 The template's lookup tables are also brought in step with the classifier's catalog, as the
 first ``open_context`` on a ledger does (tens of milliseconds a test otherwise). Tests of
 migrating itself ask for ``empty_db_url``.
@@ -16,13 +17,12 @@ import copy
 import itertools
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support.postgres_server import PostgresServer, find_bindir
+from support.postgres_server import PostgresServer, TemplateCopies, find_bindir
 
 from bot.config import Settings
 from bot.context import open_context
@@ -110,24 +110,41 @@ def sqlite_url(sqlite_ledger: Path) -> str:
     return f"sqlite:///{sqlite_ledger}"
 
 
-def _pg_database(pg_server: PostgresServer, template: str | None) -> Iterator[str]:
-    name = f"test_{uuid.uuid4().hex[:16]}"
-    pg_server.create_database(name, template)
+@pytest.fixture(scope="session")
+def pg_copies(pg_server: PostgresServer) -> Iterator[Callable[[str | None], TemplateCopies]]:
+    """`pg_copies(template)`: copies of that database (None: empty databases) made ahead in
+    a background thread, which also drops them after use."""
+    pools: dict[str | None, TemplateCopies] = {}
+
+    def of(template: str | None) -> TemplateCopies:
+        if template not in pools:
+            pools[template] = TemplateCopies(pg_server, template)
+        return pools[template]
+
+    yield of
+    for pool in pools.values():
+        pool.close()
+
+
+def _pg_copy(pg_server: PostgresServer, copies: TemplateCopies) -> Iterator[str]:
+    name = copies.take()
     yield pg_server.url(name)
     pg_server.start()  # a test that stopped the server must not break the next one
-    pg_server.drop_database(name)
+    copies.drop_later(name)
 
 
 @pytest.fixture
-def pg_url(pg_server: PostgresServer) -> Iterator[str]:
+def pg_url(pg_server: PostgresServer, pg_copies: Callable[..., TemplateCopies]) -> Iterator[str]:
     """URL of a new, empty PostgreSQL database, dropped after the test."""
-    yield from _pg_database(pg_server, None)
+    yield from _pg_copy(pg_server, pg_copies(None))
 
 
 @pytest.fixture
-def pg_ledger_url(pg_server: PostgresServer, pg_template: str) -> Iterator[str]:
+def pg_ledger_url(
+    pg_server: PostgresServer, pg_template: str, pg_copies: Callable[..., TemplateCopies]
+) -> Iterator[str]:
     """URL of a new PostgreSQL database copied from the migrated template, dropped after."""
-    yield from _pg_database(pg_server, pg_template)
+    yield from _pg_copy(pg_server, pg_copies(pg_template))
 
 
 @pytest.fixture(**BACKENDS)
@@ -198,7 +215,8 @@ def seeded(
             shutil.copyfile(template, tmp_path / "ledger.db")
             url = f"sqlite:///{tmp_path / 'ledger.db'}"
         else:
-            database = _pg_database(request.getfixturevalue("pg_server"), template)
+            copies = request.getfixturevalue("pg_copies")(template)
+            database = _pg_copy(request.getfixturevalue("pg_server"), copies)
             url = next(database)
             request.addfinalizer(lambda: next(database, None))  # drops it
         return url, copy.deepcopy(value)
