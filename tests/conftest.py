@@ -36,6 +36,17 @@ NO_POSTGRES = "PostgreSQL server binaries not found: install Debian's postgresql
 BACKENDS = {"params": ["sqlite", "postgresql"], "ids": ["sqlite", "postgresql"]}
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> Iterator[int]:
+    """`-n auto` starts one worker more than cores (unless PYTEST_XDIST_AUTO_NUM_WORKERS says).
+
+    A worker waits for a third of its time (local sockets, child processes, PostgreSQL, a
+    Retry-After): on 2 cores, 3 workers ran the suite in 68 s, 2 in 85 s and 4 in 73 s.
+    """
+    cores = yield
+    return cores if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") else cores + 1
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PostgresServer]:
     """One throwaway PostgreSQL server for the whole session, started on first use.
