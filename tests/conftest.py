@@ -160,7 +160,7 @@ def pg_ledger_url(
 
 @pytest.fixture(**BACKENDS)
 def db_backend(request: pytest.FixtureRequest) -> str:
-    """ "sqlite" or "postgresql": a test asking for a ledger runs on both."""
+    """The backend, sqlite or postgresql: a test asking for a ledger runs on both."""
     return request.param
 
 

@@ -140,6 +140,8 @@ class PostgresServer:
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections (no-op if running)."""
+        if self.running:  # only start and stop change it: no need to wait for TemplateCopies
+            return
         with self.lock:
             if self.running:
                 return
