@@ -6,12 +6,10 @@ else of the project.
 
 from __future__ import annotations
 
-from functools import cache
-
 from classifiers.catalog import Catalog, CatalogError, Domain, Signature, catalog, load_catalog
 from classifiers.classifier import TRIAGE_THRESHOLD, Classifier
 from classifiers.learned import LearnedStage, LearnedStageError
-from classifiers.rules import Classification, Rules, in_context
+from classifiers.rules import Classification, Rules, in_context, packaged_rules, rules_version
 from classifiers.threads import Context, classify_thread, moved_by
 
 __all__ = [
@@ -37,21 +35,16 @@ __all__ = [
 ]
 
 
-@cache
-def _rules() -> Rules:
-    return Rules()
-
-
 def classify(text: str, *, reply: bool = False, context: Context | None = None) -> Classification:
     """Classify one message; `reply` says it is a thread reply (answers and thanks are not new),
     `context` says more: who wrote it and what the thread has reported already."""
-    return _rules().classify(text, reply=reply, context=context)
+    return packaged_rules().classify(text, reply=reply, context=context)
 
 
 def is_resolution(text: str) -> bool:
     """The asker says it works now: "thanks, that worked", "fixed it!"."""
-    return _rules().is_resolution(text)
+    return packaged_rules().is_resolution(text)
 
 
-CLASSIFIER_VERSION: str = _rules().version
+CLASSIFIER_VERSION: str = rules_version(catalog())
 """The rules' version (code and catalog); a Classifier with a model appends the model's."""

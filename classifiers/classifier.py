@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from classifiers.learned import LearnedStage
-from classifiers.rules import Classification, Rules
+from classifiers.rules import Classification, Rules, packaged_rules
 from classifiers.threads import Context
 
 TRIAGE_THRESHOLD = 0.6
@@ -25,7 +25,7 @@ class Classifier:
         model: LearnedStage | None = None,
         threshold: float = TRIAGE_THRESHOLD,
     ) -> None:
-        self.rules = rules or Rules()
+        self.rules = rules or packaged_rules()
         self.model = model
         self.threshold = threshold
         self.version = self.rules.version + (f"+{model.version}" if model else "")

@@ -6,14 +6,13 @@ Matplotlib with the Agg backend draws without a display, so the bot can render i
 from __future__ import annotations
 
 import io
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure  # after choosing the backend
+from functools import cache
+from typing import TYPE_CHECKING
 
 from digests.model import Digest
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 INCIDENT_COLOUR = "#1f5fa6"
 DOWNTIME_COLOUR = "#d1495b"
@@ -21,10 +20,22 @@ SIZE_INCHES = (12.0, 6.0)
 DPI = 100
 
 
+@cache
+def _figure_class() -> type[Figure]:
+    """Matplotlib, loaded on the first chart (a third of a second): commands that draw none,
+    and the bot until its first digest, start without it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure  # after choosing the backend
+
+    return Figure
+
+
 def digest_png(digest: Digest) -> bytes:
     """Two horizontal bar charts sharing the domain labels, biggest friction on top."""
     domains = [d for d in digest.overall.domains if d.incidents or d.downtime_hours][::-1]
-    figure = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
+    figure = _figure_class()(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
     left, right = figure.subplots(1, 2, sharey=True)
     labels = [d.label for d in domains]
     panels = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -70,8 +71,10 @@ def _alembic_config(engine: Engine) -> Config:
     return config
 
 
+@cache
 def head_revision() -> str:
-    """The newest migration this code knows."""
+    """The newest migration this code knows (read once per process: Alembic loads every
+    migration script to find it)."""
     return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
 
 

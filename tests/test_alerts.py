@@ -43,15 +43,20 @@ def checks(start: timedelta, end: timedelta, every: timedelta = 5 * MIN):
         at += every
 
 
-@pytest.fixture
-def storm(db_url, tmp_path):
-    context = ledger_context(db_url, tmp_path)
+def write_storm(url, folder):
+    context = ledger_context(url, folder)
     w = Writer(context)
     for week in range(1, 5):
         w.incident("C1", T0 - timedelta(weeks=week), PASSROLE, 10 * MIN)
     for i in range(8):
         w.incident("C1", T0 + i * 5 * MIN, PASSROLE)
-    return context
+    context.engine.dispose()
+
+
+@pytest.fixture
+def storm(seeded, tmp_path):
+    url, _ = seeded(write_storm)
+    return ledger_context(url, tmp_path)
 
 
 def _checker(context, fake_slack=None, config=CONFIG, fresh_engine=False) -> AlertChecker:
@@ -143,7 +148,7 @@ def test_a_firing_alert_is_repeated_after_the_repeat_interval(storm, fake_slack)
 
 
 # Replicas share a PostgreSQL ledger; one process serves a SQLite file.
-@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("db_backend", ["postgresql"], indirect=True)
 def test_two_replicas_checking_at_once_post_one_alert(storm, fake_slack):
     replicas = [_checker(storm, fake_slack, fresh_engine=True) for _ in range(2)]
     for at in checks(0 * MIN, 45 * MIN):

@@ -17,10 +17,15 @@ T0 = 1_788_000_000  # 2026-08-29, a Saturday 10:40 UTC
 
 
 @pytest.fixture
-def ledger(db_url) -> str:
+def ledger(seeded) -> str:
     """A ledger with hand-counted figures: IAM 3 incidents resolved after 10, 20 and 60 minutes,
     S3 1 open incident, 2 chatter messages; 9 messages in all."""
-    context = open_context(Settings(FRICTION_SALT="s"), db_url)
+    url, _ = seeded(write_figures)
+    return url
+
+
+def write_figures(url, _folder) -> None:
+    context = open_context(Settings(FRICTION_SALT="s"), url)
     add = context.ingestor.add
     for i, minutes in enumerate((10, 20, 60)):
         root = f"{T0 + i * 3600}.000100"
@@ -48,7 +53,6 @@ def ledger(db_url) -> str:
     add(CapturedMessage("T1", "C1", f"{T0 + 20_000}.000100", "when is lab 3 due?", user_id="U8"))
     add(CapturedMessage("T1", "C2", f"{T0 + 20_001}.000100", "hi all :wave:", user_id="U8"))
     context.engine.dispose()
-    return db_url
 
 
 def report_json(url: str, *args: str) -> dict:

@@ -36,12 +36,20 @@ W47 = parse_period("2026-W47", "UTC")
 
 
 @pytest.fixture
-def ledger(db_url, tmp_path):
+def ledger(seeded, tmp_path):
     """Week 2026-W47: lab4 has 3 PassRole incidents resolved after 10, 20 and 60 min; lab5 has
     1 PassRole resolved after 30 min and 1 NoSuchBucket still open (awaiting triage), plus
     chatter. Week W46: lab4 had 1 PassRole (40 min) and 2 NoSuchBucket (5 min each).
     Week W44: 1 PassRole, in neither period."""
-    context = ledger_context(db_url, tmp_path)
+    url, roots = seeded(write_weeks)
+    context = ledger_context(url, tmp_path)
+    context.roots = roots
+    return context
+
+
+def write_weeks(url, folder):
+    """The `ledger` fixture's data set; its value is the incidents' roots by name."""
+    context = ledger_context(url, folder)
     w = Writer(context)
     day = WEEK47 + timedelta(hours=9)
     roots = {}
@@ -58,8 +66,8 @@ def ledger(db_url, tmp_path):
     w.incident("C1", before + timedelta(hours=2), NO_SUCH_BUCKET, 5 * MIN)
     w.incident("C1", day - timedelta(days=21), PASSROLE, 15 * MIN)
     mark_needs_triage(context.engine, roots["lab5-open"])
-    context.roots = roots
-    return context
+    context.engine.dispose()
+    return roots
 
 
 def _digest(context, **options) -> Digest:

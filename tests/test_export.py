@@ -10,28 +10,25 @@ import pyarrow.dataset as ds
 import pytest
 from sqlalchemy import select
 from sqlmodel import Session
+from support.demo_ledger import SALT, write_demo_cohort
 from support.friction_cli import friction
 
 from bot.config import Settings
 from bot.context import open_context
 from bot.history.export import export_ledger
-from bot.history.importer import import_export
 from digests.report import build_report
 from storage.models import Channel, Incident, Message
 from storage.queries import Window
 
 ROOT = Path(__file__).parents[1]
-COHORT = ROOT / "bot" / "demo_cohort"
 DOCS = (ROOT / "docs" / "export.md").read_text()
-SALT = {"FRICTION_SALT": "salt"}
 FRICTION_TABLE = re.search(r"```sql\n-- duckdb\n(.*?)```", DOCS, re.S).group(1)
 
 
 @pytest.fixture
-def ledger(db_url):
-    context = open_context(Settings(**SALT), db_url)
-    import_export(context, COHORT)
-    return context
+def ledger(seeded):
+    url, _ = seeded(write_demo_cohort)
+    return open_context(Settings(**SALT), url)
 
 
 def parquet(out: Path, table: str) -> pa.Table:

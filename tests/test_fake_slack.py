@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 from support.fake_slack import FakeSlack, error, ratelimited
+from support.fake_socket_mode import close_client
 from support.slack_samples import (
     BOT_USER_ID,
     HELP_CHANNEL,
@@ -398,11 +400,14 @@ class Listening:
     hellos: list[dict[str, Any]]
 
 
-@pytest.fixture
-def socket_client(fake_slack: FakeSlack) -> Iterator[Listening]:
-    """slack_sdk's builtin SocketModeClient (Bolt's default) on the fake, acking every envelope."""
+@contextmanager
+def listening(fake_slack: FakeSlack, *, ping_interval: float = 0.5) -> Iterator[Listening]:
+    """slack_sdk's builtin SocketModeClient (Bolt's default) on the fake, acking every envelope.
+
+    The client finds a dead session by its pings: none answered for four `ping_interval`s.
+    """
     client = SocketModeClient(
-        app_token=fake_slack.app_token, web_client=fake_slack.client(), ping_interval=0.5
+        app_token=fake_slack.app_token, web_client=fake_slack.client(), ping_interval=ping_interval
     )
     received: list[SocketModeRequest] = []
     hellos: list[dict[str, Any]] = []
@@ -418,9 +423,17 @@ def socket_client(fake_slack: FakeSlack) -> Iterator[Listening]:
     client.socket_mode_request_listeners.append(on_request)
     client.message_listeners.append(on_message)
     client.connect()
-    yield Listening(client, received, hellos)
-    fake_slack.socket_mode.stop()  # first, so the client's blocking read returns at once
-    client.close()
+    try:
+        yield Listening(client, received, hellos)
+    finally:
+        fake_slack.socket_mode.stop()  # first, so the client's blocking read returns at once
+        close_client(client)
+
+
+@pytest.fixture
+def socket_client(fake_slack: FakeSlack) -> Iterator[Listening]:
+    with listening(fake_slack) as client:
+        yield client
 
 
 def test_socket_mode_hello_event_and_ack(fake_slack: FakeSlack, socket_client: Listening) -> None:
@@ -452,17 +465,16 @@ def test_socket_mode_refresh_reconnects_through_a_new_url(
 
 
 @pytest.mark.parametrize("failure", ["drop", "stall"])
-def test_socket_mode_recovers_from_a_dead_session(
-    fake_slack: FakeSlack, socket_client: Listening, failure: str
-) -> None:
+def test_socket_mode_recovers_from_a_dead_session(fake_slack: FakeSlack, failure: str) -> None:
     server = fake_slack.socket_mode
-    server.wait_for_connections(1)
-    getattr(server, failure)()
-    lost = server.push(wrap_event(message_event("lost while dead", "1731330001.000100")))
-    server.wait_for_connections(2, timeout=15)
-    assert lost not in server.acks
-    delivered = server.push(wrap_event(message_event("after", "1731330002.000200")))
-    server.wait_for_ack(delivered)
+    with listening(fake_slack, ping_interval=0.2):  # stale after 1 s unanswered, not 3 s
+        server.wait_for_connections(1)
+        getattr(server, failure)()
+        lost = server.push(wrap_event(message_event("lost while dead", "1731330001.000100")))
+        server.wait_for_connections(2, timeout=15)
+        assert lost not in server.acks
+        delivered = server.push(wrap_event(message_event("after", "1731330002.000200")))
+        server.wait_for_ack(delivered)
 
 
 def test_socket_mode_refuses_a_url_it_did_not_issue(fake_slack: FakeSlack) -> None:
@@ -475,7 +487,7 @@ def test_socket_mode_refuses_a_url_it_did_not_issue(fake_slack: FakeSlack) -> No
         assert not client.is_connected()
         assert fake_slack.socket_mode.active == []
     finally:
-        client.close()
+        close_client(client)
 
 
 def test_bolt_socket_mode_handler_receives_events(fake_slack: FakeSlack) -> None:
@@ -493,7 +505,7 @@ def test_bolt_socket_mode_handler_receives_events(fake_slack: FakeSlack) -> None
         assert texts == [load("events/message.json")["event"]["text"]]
     finally:
         fake_slack.socket_mode.stop()
-        handler.close()
+        close_client(handler.client)
 
 
 # -- Signed requests to an HTTP-mode Bolt app ---------------------------------------------

@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -329,7 +330,8 @@ def test_leads_and_tas_record_and_list_fixes_in_slack_and_learners_cannot(bot):
     listed = bot.command("fix list", user=LEAD)["text"]
     newest, older = listed.split("\n*#1")
     assert newest.startswith(f"*#2 {today} · s3:") and "too early to tell" in newest
-    assert "too little data to tell: 0 incidents in the 10" in older  # days since --at
+    # the days since --at's midnight, to a tenth: 10.0 to 10.9, or 11 late in the (UTC) day
+    assert re.search(r"too little data to tell: 0 incidents in the (10(\.\d)?|11) days", older)
 
     assert bot.command("fix remove 2", user=LEARNER)["text"] == REFUSED
     removed = bot.command("fix remove #2", user=TA)["text"]

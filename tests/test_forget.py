@@ -3,12 +3,12 @@
 import json
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 from sqlmodel import select as sqlmodel_select
+from support.demo_ledger import COHORT, SALT, write_demo_cohort
 from support.friction_cli import friction
 from support.live_harness import running_bot, wait_until
 from support.slack_samples import HELP_CHANNEL, TEAM_ID, message_event, slash_command, wrap_event
@@ -23,10 +23,7 @@ from storage.erasure import forgotten_among
 from storage.models import Incident, Message, Meta, TagEvent
 from storage.queries import Window
 
-ROOT = Path(__file__).parents[1]
-COHORT = ROOT / "bot" / "demo_cohort"
 LABELS = json.loads((COHORT / "labels.json").read_text())
-SALT = {"FRICTION_SALT": "salt"}
 
 
 def export_messages() -> list[tuple[str, dict]]:
@@ -55,10 +52,9 @@ TA = next(u for u in posted_by() if u.startswith("U0DEMOTA"))
 
 
 @pytest.fixture
-def ledger(db_url):
-    context = open_context(Settings(**SALT), db_url)
-    import_export(context, COHORT)
-    return context
+def ledger(seeded):
+    url, _ = seeded(write_demo_cohort)
+    return open_context(Settings(**SALT), url)
 
 
 def count(context, model, *where) -> int:

@@ -150,6 +150,11 @@ def test_http_mode_end_to_end(fake_slack: FakeSlack, tmp_path: Path, stop_afterw
         assert answer.status == 200 and json.loads(answer.read())["database"] == "ok"
 
     wait_until(lambda: ledger_count(tmp_path, "message") == 2, 20, "the thread in the ledger")
+
+    def drained() -> bool:  # the writer marks events done in the spool after the ledger commits
+        return ": 0 pending," in friction("status", env=env, cwd=tmp_path).stdout
+
+    wait_until(drained, 20, "the spool drained")  # the reaction may come in a later batch
     report = json.loads(friction("report", "--format", "json", env=env, cwd=tmp_path).stdout)
     assert (report["total_messages"], report["total_incidents"]) == (2, 1)
     status = friction("status", env=env, cwd=tmp_path)

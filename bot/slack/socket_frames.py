@@ -76,4 +76,8 @@ class ScreenedQueue(Queue):
 
 def screen_frames(client: BaseSocketModeClient) -> None:
     """Put the screen in front of `client`'s parse; call before it connects."""
+    replaced = client.message_queue
     client.message_queue = ScreenedQueue(client)
+    # slack_sdk's message thread is already waiting (up to a second) on the queue replaced:
+    # a None, which it skips, sends it to the new queue now, not after the first envelopes.
+    replaced.put(None)

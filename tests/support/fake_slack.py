@@ -259,8 +259,8 @@ class FakeSlack:
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> FakeSlack:
-        serve = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-slack", daemon=True
+        serve = threading.Thread(  # stop() waits for the loop to poll (every 10 ms)
+            target=self._server.serve_forever, args=(0.01,), name="fake-slack", daemon=True
         )
         serve.start()
         self.socket_mode.start()

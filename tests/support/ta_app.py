@@ -136,8 +136,8 @@ def bot(fake_slack, tmp_path, sqlite_url) -> Iterator[Bot]:
     config.write_text(CONFIG)
     context = open_context(settings_for(fake_slack, config), sqlite_url)
     app = build_app(context)  # FEATURES includes the TA workflow
-    server = HttpServer(
-        app, lambda: (True, {}), signing_secret=SECRET, host="127.0.0.1", port=0
+    server = HttpServer(  # one request at a time: 4 threads, not the bot's 32, to start
+        app, lambda: (True, {}), signing_secret=SECRET, host="127.0.0.1", port=0, threads=4
     ).start()
     yield Bot(
         context, fake_slack, SlackSender(f"http://127.0.0.1:{server.port}/slack/events", SECRET)

@@ -1,0 +1,17 @@
+"""The demo cohort's export imported into a ledger, a data set the export and forget tests share."""
+
+from pathlib import Path
+
+from bot.config import Settings
+from bot.context import open_context
+from bot.history.importer import import_export
+
+COHORT = Path(__file__).parents[2] / "bot" / "demo_cohort"
+SALT = {"FRICTION_SALT": "salt"}
+
+
+def write_demo_cohort(url: str, _folder: Path) -> None:
+    """A seed for conftest's `seeded`: the demo cohort, imported with the salt SALT."""
+    context = open_context(Settings(**SALT), url)
+    import_export(context, COHORT)
+    context.engine.dispose()
