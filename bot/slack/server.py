@@ -23,6 +23,8 @@ from waitress import wasyncore
 
 from bot.slack.edge import MAX_BODY, guarded
 
+log = logging.getLogger(__name__)
+
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 # Request threads. An event's ack waits for the spool's fsync (a few ms), and every request
@@ -95,7 +97,10 @@ class HttpServer:
         closed under its `select`, they would fail it with EBADF."""
         close_all = partial(wasyncore.close_all, self._sockets)
         if self._thread is not None and self._thread.is_alive():
-            self._server.trigger.pull_trigger(close_all)
+            try:
+                self._server.trigger.pull_trigger(close_all)
+            except OSError:  # EBADF: the loop is closing its sockets already, the trigger first
+                log.debug("HTTP server already closing")
             self._thread.join(10)
         else:
             close_all()
