@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -97,24 +98,32 @@ def cohort_clause(cohort: str | None) -> ColumnElement[bool]:
     return Channel.cohort == cohort
 
 
-def counted_incidents(window: Window, *, domains: Sequence[str] = ()):
-    """Counted incidents (not dismissed) opened in `window`, with their channel's columns."""
+INCIDENT_COLUMNS = (
+    Incident.opened_at,
+    Incident.domain_id,
+    Incident.signature_id,
+    Incident.resolved_at,
+    Incident.downtime_seconds,
+    Incident.needs_triage,
+    Incident.human_tagged,
+    Incident.root_ts,
+    Channel.channel_id,
+)
+"""What the report, digest and alerts read of an incident (`counted_incidents`' default)."""
+
+
+def counted_incidents(
+    window: Window, *, domains: Sequence[str] = (), columns: Sequence[Any] = INCIDENT_COLUMNS
+):
+    """Counted incidents (not dismissed) opened in `window`: `columns` and the channel's cohort.
+
+    The one place that says which incidents count; callers that read an index only (the
+    response figures) pass just that index's columns."""
     clauses = [window.where(Incident.opened_at), Incident.dismissed.is_(False)]
     if domains:
         clauses.append(Incident.domain_id.in_(domains))
     return (
-        select(
-            Incident.opened_at,
-            Incident.domain_id,
-            Incident.signature_id,
-            Incident.resolved_at,
-            Incident.downtime_seconds,
-            Incident.needs_triage,
-            Incident.human_tagged,
-            Incident.root_ts,
-            Channel.channel_id,
-            func.coalesce(Channel.cohort, NO_COHORT).label("cohort"),
-        )
+        select(*columns, func.coalesce(Channel.cohort, NO_COHORT).label("cohort"))
         .join(Channel, Channel.id == Incident.channel_pk)
         .where(*clauses)
         .subquery()

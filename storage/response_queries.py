@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from storage.models import Channel, Incident
-from storage.queries import NO_COHORT, Window
+from storage.queries import NO_COHORT, Window, counted_incidents
 
 TA = "ta"
 LEARNER = "learner"
@@ -93,24 +93,22 @@ class Waiting:
     cohort: str
 
 
+# The columns of `ix_incident_response`: the response figures read that index only.
+RESPONSE_COLUMNS = (
+    Incident.opened_at,
+    Incident.domain_id,
+    Incident.first_reply_seconds,
+    Incident.first_reply_by,
+    Incident.ta_reply_seconds,
+    Incident.first_reply_at,
+    Incident.resolved_at,
+    Incident.downtime_seconds,
+)
+
+
 def _incidents(window: Window):
     """Counted incidents opened in `window`, with the columns of `ix_incident_response`."""
-    return (
-        select(
-            Incident.opened_at,
-            Incident.domain_id,
-            Incident.first_reply_seconds,
-            Incident.first_reply_by,
-            Incident.ta_reply_seconds,
-            Incident.first_reply_at,
-            Incident.resolved_at,
-            Incident.downtime_seconds,
-            func.coalesce(Channel.cohort, NO_COHORT).label("cohort"),
-        )
-        .join(Channel, Channel.id == Incident.channel_pk)
-        .where(window.where(Incident.opened_at), Incident.dismissed.is_(False))
-        .subquery()
-    )
+    return counted_incidents(window, columns=RESPONSE_COLUMNS)
 
 
 def response_percentiles(
