@@ -41,7 +41,7 @@ _INCIDENT_WEIGHTS = {
     "chatter": -1.5,
     "question": -1.0,
     "resolution": -1.5,
-    "advice": -1.0,
+    "advice": -0.75,  # a root rarely advises: "if you need more context", "has to be public"
 }
 _REPLY_WEIGHTS = _INCIDENT_WEIGHTS | {
     "bias": -2.5,

@@ -314,6 +314,24 @@ REAL = [
         "time I've seen this error come up.",
         "vpc.other",
     ),
+    # A root's words that read like advice ("if you need more context", "has to be public")
+    # weigh little against the failure it reports.
+    (
+        "https://github.com/litespeedtech/lscache_wp/issues/218",
+        "Hi, \n\nI am looking to set up this new EC2 instance using lscache Wordpress and I am "
+        "not able to connect to the server as instructed [here](https://docs.litespeedtech.com/"
+        "cloud/images/wordpress/#quick-start).\n\nPlease lmk if you need more context, thank "
+        "you!",
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/miztiik/AWS-Demos/issues/10",
+        "cant make index.html public as showed\nHi\nAs showed in the video the bucket has to be "
+        "private, however index.html file has to be public. I am unable to make my index.html "
+        'public. please see snapshot below\n … \ncan you please suggest why "make public" '
+        "option is grayed out",
+        "s3.access_denied",
+    ),
     # Quotas and size limits in plain words: the limit is the cause, not the stack.
     (
         "https://github.com/F5Networks/f5-aws-cloudformation/issues/23",
