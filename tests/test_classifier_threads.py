@@ -332,6 +332,24 @@ REAL = [
         "option is grayed out",
         "s3.access_denied",
     ),
+    # Elastic IPs a stack could not create: the account's quota, not the stack.
+    (
+        "https://github.com/aws-samples/aws-refarch-moodle/issues/42",
+        "When creating the stack, I get the following error:\nEmbedded stack arn:aws:"
+        "cloudformation:us-east-2:004749571273:stack/MoodleLink2-vpc-4WE3TZH1DORN/3ff97630 was "
+        "not successfully created: The following resource(s) failed to create: [NatEIP0, "
+        "NatEIP1].",
+        "ec2.capacity_limit",
+    ),
+    (
+        "https://github.com/aws-samples/ecs-refarch-cloudformation/issues/24",
+        "it fails in the VPC step with the following error:\n\n> Embedded stack arn:aws:"
+        "cloudformation:us-east-1:REDACTED:stack/my-environment-VPC-SOME_ID/42f61810 was not "
+        "successfully created: The following resource(s) failed to create: "
+        "[PrivateSubnet2RouteTableAssociation, PrivateSubnet1RouteTableAssociation, "
+        "NatGateway1EIP, PublicSubnet1RouteTableAssociation, NatGateway2EIP, DefaultPublicRoute]",
+        "ec2.capacity_limit",
+    ),
     # Quotas and size limits in plain words: the limit is the cause, not the stack.
     (
         "https://github.com/F5Networks/f5-aws-cloudformation/issues/23",
@@ -586,6 +604,16 @@ def test_real_messages_are_filed_under_their_cause(source, text, signature):
 
 
 # ---------------------------------------------------------------- friction eval on thread files
+
+
+def test_a_key_alone_is_no_s3_object():
+    """An SSH key pair is a key too: the word alone no longer files a message under S3."""
+    # https://github.com/magma/magma/issues/929
+    text = (
+        "After running\n` terraform apply -var-file=vars.tfvars`\nI get the error above, I have "
+        "created the key pair on aws and added the name to my vars.tfvars,"
+    )
+    assert classify(text).domain == "ec2"
 
 
 def test_friction_eval_reads_a_thread_file_message_by_message_in_its_thread(tmp_path):
