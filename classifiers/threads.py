@@ -46,10 +46,11 @@ def classify_thread(classify: Callable[..., Any], messages: Iterable[tuple[str, 
     """Classify a thread's (text, role) pairs in order, each with its context.
 
     The first message is the root; the thread's incident is the asker's first report, moved to
-    the layer a later message of the asker's names as the cause, as in the ledger
+    the layer the asker's last explanation after it names as the cause, as in the ledger
     (`bot/ingest/ingestor.py`).
     """
     results: list[Any] = []
+    asker: list[bool] = []
     open_signature: str | None = None
     incident: int | None = None
     for index, (text, role) in enumerate(messages):
@@ -58,15 +59,16 @@ def classify_thread(classify: Callable[..., Any], messages: Iterable[tuple[str, 
         if result.is_incident and role == ASKER and open_signature is None:
             open_signature = result.signature
             incident = index
-        elif (
-            incident is not None
-            and role == ASKER
-            and (moved := moved_by(results[incident].domain, result.cause))
-        ):
+        results.append(result)
+        asker.append(role == ASKER)
+    if incident is not None:
+        later = zip(asker[incident + 1 :], results[incident + 1 :], strict=True)
+        causes = [r.cause for by_asker, r in later if by_asker and r.cause]
+        moved = moved_by(results[incident].domain, causes[-1] if causes else None)
+        if moved:
             results[incident] = replace(
                 results[incident], domain=moved.split(".", 1)[0], signature=moved
             )
-        results.append(result)
     return results
 
 
