@@ -444,7 +444,8 @@ def test_socket_mode_hello_event_and_ack(fake_slack: FakeSlack, socket_client: L
     assert server.wait_for_ack(envelope_id) == {"envelope_id": envelope_id}
     request = socket_client.received[0]
     assert request.type == "events_api" and request.payload == body
-    assert socket_client.hellos == [load("socket_mode/hello.json")]
+    # slack_sdk runs message listeners on its own threads: the hello may come after the ack.
+    assert wait_for(socket_client.hellos, 1) == [load("socket_mode/hello.json")]
     assert socket_client.client.is_connected()
 
 
@@ -536,7 +537,8 @@ def http_app(fake_slack: FakeSlack) -> Iterator[tuple[str, list[str]]]:
     server._server.server_close()
 
 
-def wait_for(seen: list[str], count: int) -> list[str]:
+def wait_for(seen: list, count: int) -> list:
+    """`seen` once it holds `count` items (another thread appends them), or after 5 s."""
     deadline = time.monotonic() + 5
     while len(seen) < count and time.monotonic() < deadline:
         time.sleep(0.01)
