@@ -16,22 +16,17 @@ import argparse
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
-from classify import pin_to_one_core
+from classify import pin_to_one_core, redacted
 
-from bot.ingest.privacy import redact
-from classifiers import Classification, Classifier, LearnedStage, Rules
-from classifiers.evaluate import Example, Report, evaluate, load_examples, read, score
+from classifiers import TRIAGE_THRESHOLD, Classification, Classifier, LearnedStage, Rules
+from classifiers.evaluate import Example, Report, evaluate, read, score
+from classifiers.rules import packaged_rules
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 WRITTEN = [DATA / "dev.jsonl", DATA / "holdout.jsonl", DATA / "holdout2.jsonl"]
 REAL_DEV = DATA / "real" / "dev.jsonl"
-
-
-def redacted(path: Path) -> list[Example]:
-    return [replace(e, text=redact(e.text)) for e in load_examples(path)]
 
 
 def triples(examples: Sequence[Example]) -> list[tuple[str, str, str]]:
@@ -69,7 +64,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
     print(pin_to_one_core())
-    rules = Rules()
+    rules = packaged_rules()
     real = redacted(REAL_DEV)
     written = [e for path in WRITTEN for e in redacted(path)]
     print(f"real dev: {len(real)} messages; written sets: {len(written)} messages")
@@ -86,7 +81,9 @@ def main() -> None:
     model = LearnedStage.fit(triples(written + real))
     with_model = Classifier(rules=rules, model=model)
     texts = [e.text for e in real]
-    unsure = [t for t in texts if (r := rules.classify(t)).is_incident and r.confidence < 0.6]
+    unsure = [
+        t for t in texts if (r := rules.classify(t)).is_incident and r.confidence < TRIAGE_THRESHOLD
+    ]
     start = time.perf_counter()
     for text in unsure:
         model.predict(text)

@@ -10,7 +10,7 @@ from classifiers.catalog import Catalog, CatalogError, Domain, Signature, catalo
 from classifiers.classifier import TRIAGE_THRESHOLD, Classifier
 from classifiers.learned import LearnedStage, LearnedStageError
 from classifiers.rules import Classification, Rules, in_context, packaged_rules, rules_version
-from classifiers.threads import Context, classify_thread, moved_by
+from classifiers.threads import Context, classify_thread, moved_to
 
 __all__ = [
     "CLASSIFIER_VERSION",
@@ -31,7 +31,7 @@ __all__ = [
     "in_context",
     "is_resolution",
     "load_catalog",
-    "moved_by",
+    "moved_to",
 ]
 
 

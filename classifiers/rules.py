@@ -76,7 +76,7 @@ def in_context(result: Classification, context: Context) -> Classification:
     A reply by someone other than the asker is never the thread's report: it answers, quotes
     the error back, agrees ("same here") or closes; nor is a reply saying it works now ("I was
     calling the wrong bucket, fixed") or what caused it ("turned out my lambda was in a VPC":
-    that moves the incident, see `threads.moved_by`). The asker's reply that repeats the
+    that moves the incident, see `threads.moved_to`). The asker's reply that repeats the
     thread's error belongs to the incident already open; one that names a new failure is a
     report.
     Separate from reading the text, so a message read without its thread (an import's worker)
@@ -109,6 +109,11 @@ one says where the thread's trouble was rooted."""
 
 _OTHERS_REPLY = 0.9
 """Certainty that a reply by someone other than the asker reports no incident of the thread."""
+
+
+def _cause(choice: _Choice) -> str | None:
+    """The root-cause layer's signature an explanation names, if it names one."""
+    return choice.signature.id if choice.signature.domain in _CAUSE_LAYERS else None
 
 
 def _resolves(evidence: Evidence) -> bool:
@@ -151,8 +156,11 @@ class Rules:
         context = context or Context(reply)
         clean, evidence = self.scan(text)
         incident, certainty = self._incident(evidence, context.reply)
-        cause = self._cause(evidence)
-        if not incident:
+        explains = bool(evidence.get(DETECTOR, "cause"))
+        # What the message names, read once: for the incident, and for a cause it explains.
+        choice = self._choose(evidence) if incident or explains else None
+        cause = _cause(choice) if explains else None
+        if choice is None or not incident:
             return Classification(
                 False,
                 None,
@@ -163,7 +171,6 @@ class Rules:
                 _resolves(evidence),
                 cause=cause,
             )
-        choice = self._choose(evidence)
         attributes = extract(clean)
         if "service" not in attributes and choice.signature.domain not in _NOT_SERVICES:
             attributes["service"] = choice.signature.domain
@@ -182,15 +189,6 @@ class Rules:
 
     def is_resolution(self, text: str) -> bool:
         return _resolves(self.scan(text)[1])
-
-    def _cause(self, evidence: Evidence) -> str | None:
-        """The root-cause layer's signature an explanation names, if it names one."""
-        if not evidence.get(DETECTOR, "cause"):
-            return None
-        choice = self._choose(evidence)
-        if choice.signature.domain in _CAUSE_LAYERS:
-            return choice.signature.id
-        return None
 
     def _incident(self, evidence: Evidence, reply: bool) -> tuple[bool, float]:
         """A weighted vote of the evidence; the margin from the threshold becomes certainty.

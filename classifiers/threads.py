@@ -50,34 +50,30 @@ def classify_thread(classify: Callable[..., Any], messages: Iterable[tuple[str, 
     (`bot/ingest/ingestor.py`).
     """
     results: list[Any] = []
-    asker: list[bool] = []
     open_signature: str | None = None
     incident: int | None = None
+    cause: str | None = None  # the asker's last explanation after the incident
     for index, (text, role) in enumerate(messages):
         context = Context(index > 0, role == ASKER, open_signature)
         result = classify(text, context=context)
         if result.is_incident and role == ASKER and open_signature is None:
-            open_signature = result.signature
-            incident = index
+            open_signature, incident, cause = result.signature, index, None
+        elif incident is not None and role == ASKER and result.cause:
+            cause = result.cause
         results.append(result)
-        asker.append(role == ASKER)
-    if incident is not None:
-        later = zip(asker[incident + 1 :], results[incident + 1 :], strict=True)
-        causes = [r.cause for by_asker, r in later if by_asker and r.cause]
-        moved = moved_by(results[incident].domain, causes[-1] if causes else None)
-        if moved:
-            results[incident] = replace(
-                results[incident], domain=moved.split(".", 1)[0], signature=moved
-            )
+    if incident is not None and (moved := moved_to(results[incident].domain, cause)):
+        results[incident] = replace(results[incident], domain=moved[0], signature=moved[1])
     return results
 
 
-def moved_by(domain: str | None, cause: str | None) -> str | None:
-    """Where a cause the asker found later moves an incident filed under `domain`: to the
-    cause's signature when that is another layer (the surfacing service stays an attribute)."""
-    if cause and cause.split(".", 1)[0] != domain:
-        return cause
-    return None
+def moved_to(domain: str | None, cause: str | None) -> tuple[str, str] | None:
+    """Where a cause the asker found later moves an incident filed under `domain`: (domain,
+    signature) of the cause when that is another layer (the surfacing service stays an
+    attribute); None when it stays."""
+    if cause is None:
+        return None
+    layer = cause.split(".", 1)[0]
+    return (layer, cause) if layer != domain else None
 
 
 class LabelledSetError(ValueError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from digests.config import DAYS, ResponseSettings, course_day
@@ -21,14 +21,19 @@ class CourseHours:
     settings: ResponseSettings
     timezone: str = "UTC"
 
+    @cached_property
+    def _wait(self) -> timedelta:
+        """The nudge time, parsed once (`due` runs per waiting thread)."""
+        return self.settings.wait
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)  # ZoneInfo keeps one instance per name
 
-    def due(self, start: datetime, wait: timedelta | None = None) -> datetime:
-        """The moment `wait` (default: the nudge time) of course time has passed since
-        `start`: course time only runs on course days between the hours."""
-        remaining = self.settings.wait if wait is None else wait
+    def due(self, start: datetime) -> datetime:
+        """The moment the nudge time of course time has passed since `start`: course time only
+        runs on course days between the hours."""
+        remaining = self._wait
         day = start.astimezone(self.zone).date()
         for _ in range(MAX_DAYS):
             window = self._window(day)

@@ -290,6 +290,11 @@ def incident_row(session: Session, channel_pk: int, root_ts: str) -> Incident | 
     ).first()
 
 
+def seconds_between(start: datetime, end: datetime) -> int:
+    """Whole seconds from `start` to `end`, never negative (clocks and edits disagree)."""
+    return max(0, round((end - start).total_seconds()))
+
+
 def set_resolution(
     incident: Incident, at: datetime | None, by: str | None, *, timed: bool = True
 ) -> None:
@@ -303,4 +308,4 @@ def set_resolution(
     if at is None or not timed:
         incident.downtime_seconds = None
     else:
-        incident.downtime_seconds = max(0, round((at - incident.opened_at).total_seconds()))
+        incident.downtime_seconds = seconds_between(incident.opened_at, at)

@@ -278,7 +278,7 @@ def _middle_rows(name: str, is_middle: ColumnElement[bool], *, value: ColumnElem
     )
 
 
-def medians_by(key: ColumnElement, value: ColumnElement, *where: ColumnElement[bool]):
+def medians_by(key: ColumnElement, value: ColumnElement):
     """A subquery of (key, median): the median of `value` per `key`, NULLs left out."""
     ranked = (
         select(
@@ -287,7 +287,7 @@ def medians_by(key: ColumnElement, value: ColumnElement, *where: ColumnElement[b
             func.row_number().over(partition_by=key, order_by=value).label("rn"),
             func.count().over(partition_by=key).label("n"),
         )
-        .where(value.is_not(None), *where)
+        .where(value.is_not(None))
         .subquery()
     )
     return (
@@ -341,6 +341,12 @@ def top_signatures(
             SignatureFigures(signature, domain, title, hint, int(n))
         )
     return found
+
+
+def incident_count(session: Session, window: Window) -> int:
+    """How many incidents count in `window` (see `counted_incidents`)."""
+    counted = counted_incidents(window, columns=(Incident.id,))
+    return session.execute(select(func.count()).select_from(counted)).scalar_one()
 
 
 def message_count(session: Session, window: Window) -> int:

@@ -25,7 +25,7 @@ from bot.history.export_reader import ExportReader
 from bot.ingest.ingestor import DEFAULT_RESOLUTION_EMOJI
 from bot.ta.queue import course_hours
 from digests.periods import Period
-from digests.report import TABLE_HEADERS, build_report, table_rows, to_csv, to_json
+from digests.report import TABLE_HEADERS, build_report, fixed_width, table_rows, to_csv, to_json
 from digests.response import WaitingLine, waiting_lines, waiting_summary, waiting_table
 from storage.db import open_ledger, upgrade
 from storage.hint_queries import HintRate, hint_rate_line, hint_rates
@@ -146,12 +146,8 @@ def _print_table(result) -> None:
             table.add_row(*row, end_section=row[0] == "Total")
         console.print(table)
     else:
-        widths = [max(len(r[i]) for r in [TABLE_HEADERS, *rows]) for i in range(len(TABLE_HEADERS))]
-        for row in [TABLE_HEADERS, *rows]:
-            cells = [row[0].ljust(widths[0])] + [
-                c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
-            ]
-            sys.stdout.write("  ".join(cells).rstrip() + "\n")
+        for line in fixed_width([TABLE_HEADERS, *rows]).splitlines():
+            sys.stdout.write(line.rstrip() + "\n")
     typer.echo(HOURS_NOTE)
     typer.echo(
         f"{result.total_messages} messages, {result.total_incidents} incidents, "

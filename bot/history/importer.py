@@ -20,7 +20,7 @@ from bot.context import Context
 from bot.history.export_reader import DayFile, ExportReader
 from bot.history.progress import progress_bar
 from bot.ingest.reading import read_export
-from storage.queries import Window, overall_by_domain
+from storage.queries import Window, incident_count
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,4 +105,4 @@ def _incidents(context: Context, channel_ids: tuple[str, ...]) -> int:
     if not channel_ids:
         return 0
     with Session(context.engine) as session:
-        return sum(d.incidents for d in overall_by_domain(session, Window(channels=channel_ids)))
+        return incident_count(session, Window(channels=channel_ids))

@@ -22,7 +22,7 @@ from sqlmodel import Session, func, select
 from bot.ingest.capture import CapturedMessage
 from bot.ingest.privacy import Pseudonymizer, redact
 from bot.ingest.reading import Reading
-from classifiers import Classification, Classifier, Context, in_context, moved_by
+from classifiers import Classification, Classifier, Context, in_context, moved_to
 from storage.erasure import forgotten_among
 from storage.ledger import (
     EXPLICIT_RESOLUTIONS,
@@ -35,6 +35,7 @@ from storage.ledger import (
     join_threads,
     message_row,
     message_rows,
+    seconds_between,
     set_resolution,
     thread_rows,
     threads_rows,
@@ -383,7 +384,7 @@ class Ingestor:
             row.resolution_reaction_at = ts_time(msg.latest_reply) if msg.latest_reply else None
         if row.text != text:
             root = stored.get(msg.root_ts) if msg.is_reply else None
-            context = root and Context(True, root.user_hash == row.user_hash, root.signature_id)
+            context = _in_thread(root, row)
             self._classify(row, text, reply=msg.is_reply, result=result, context=context)
         return action
 
@@ -415,10 +416,7 @@ class Ingestor:
                         root = row
                         self._classify(row, row.text, reply=False)
                         continue
-                    context = root and Context(
-                        True, root.user_hash == row.user_hash, root.signature_id
-                    )
-                    self._classify(row, row.text, reply=True, context=context)
+                    self._classify(row, row.text, reply=True, context=_in_thread(root, row))
                 threads.add((channel_pk, root_ts))
             session.flush()
             for channel_pk, root_ts in sorted(threads):
@@ -513,11 +511,10 @@ class Ingestor:
         self, incident: Incident | SimpleNamespace, best: Message, cause: Message | None
     ) -> None:
         """The incident takes the classification of the asker's best report, moved to the
-        layer the asker's later `cause` names (`classifiers.moved_by`), and awaits a TA's
+        layer the asker's later `cause` names (`classifiers.moved_to`), and awaits a TA's
         triage when that is unsure (or a learner asked for one)."""
-        moved = moved_by(best.domain_id, cause.cause_signature_id) if cause else None
-        incident.domain_id = moved.split(".", 1)[0] if moved else best.domain_id
-        incident.signature_id = moved or best.signature_id
+        moved = moved_to(best.domain_id, cause.cause_signature_id) if cause else None
+        incident.domain_id, incident.signature_id = moved or (best.domain_id, best.signature_id)
         incident.confidence = best.confidence
         incident.classifier_version = best.classifier_version
         incident.attributes = best.attributes
@@ -552,6 +549,15 @@ def _insert_pending(session: Session, found: dict[int, dict[str, object]]) -> se
         for i, id_ in zip(pending, insert_rows(session, Incident, pending), strict=True):
             found[i["channel_pk"]][i["root_ts"]] = id_
     return {(i["channel_pk"], i["root_ts"]) for i in pending}
+
+
+def _in_thread(
+    root: Message | SimpleNamespace | None, reply: Message | SimpleNamespace
+) -> Context | None:
+    """A reply's place in its thread, when its root is known: who asked, what they reported."""
+    if root is None:
+        return None
+    return Context(True, root.user_hash == reply.user_hash, root.signature_id)
 
 
 def _thread_of(row: Message) -> tuple[int, str]:
@@ -610,7 +616,7 @@ def _derive_response(
 def _seconds_after(root: Message, reply: Message | None) -> int | None:
     if reply is None:
         return None
-    return max(0, round((reply.posted_at - root.posted_at).total_seconds()))
+    return seconds_between(root.posted_at, reply.posted_at)
 
 
 def _signatures(session: Session) -> dict[tuple[int, str], str]:

@@ -24,7 +24,12 @@ def _holds(*needles: str) -> Callable[[str], object]:
 
 def _holds_folded(*needles: str) -> Callable[[str], object]:
     """For a case-insensitive pattern (on ASCII text `lower` is exactly what IGNORECASE does)."""
-    return lambda text: any(needle in text.lower() for needle in needles)
+
+    def holds(text: str) -> bool:
+        lowered = text.lower()
+        return any(needle in lowered for needle in needles)
+
+    return holds
 
 
 def _holds_run(chars: str, length: int) -> Callable[[str], object]:

@@ -50,10 +50,6 @@ def wsgi_app(app: App, health: Health, signing_secret: str) -> Callable[..., Ite
             return [body]
         return slack(environ, start_response)
 
-    # Bolt logs a refused request's whole body, message text included, at INFO; the edge has
-    # refused those already, with one line of its own, but a clock step between the two checks
-    # must not put a body in the log either.
-    logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
     return application
 
 

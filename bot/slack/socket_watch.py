@@ -31,6 +31,10 @@ from bot.slack.socket_client import WatchedSocketModeClient, WatchedSocketModeHa
 log = logging.getLogger(__name__)
 
 
+REPORT_EVERY = 300.0  # seconds between the log's summary lines of the connection's health
+PUBLISH_EVERY = 10.0  # seconds between writes of an unchanged state for `friction status`
+
+
 @dataclass
 class SocketHealth:
     connected: bool = False
@@ -50,18 +54,14 @@ class SocketWatch:
         self,
         handler: WatchedSocketModeHandler,
         *,
-        interval: float = 1.0,
-        stale_after: float = 11.0,
-        report_every: float = 300.0,
-        publish_every: float = 10.0,
+        interval: float,
+        stale_after: float,
         publish: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.handler = handler
         self.client: WatchedSocketModeClient = handler.client
         self.interval = interval
         self.stale_after = stale_after
-        self.report_every = report_every
-        self.publish_every = publish_every
         self.publish = publish
         self.health = SocketHealth()
         self._heard = 0.0
@@ -150,12 +150,12 @@ class SocketWatch:
         )
 
     def _publish(self) -> None:
-        """Write the state out when it changed, and every `publish_every` seconds otherwise."""
+        """Write the state out when it changed, and every `PUBLISH_EVERY` seconds otherwise."""
         if self.publish is None:
             return
         health = self.health
         key = (health.connected, health.session_id, health.reconnects)
-        if key == self._published and time.time() - self._published_at < self.publish_every:
+        if key == self._published and time.time() - self._published_at < PUBLISH_EVERY:
             return
         self.publish(asdict(health))
         self._published, self._published_at = key, time.time()
@@ -178,7 +178,7 @@ class SocketWatch:
             except Exception:
                 log.exception("the Socket Mode check failed")
                 continue
-            if time.monotonic() - last_report >= self.report_every:
+            if time.monotonic() - last_report >= REPORT_EVERY:
                 last_report = time.monotonic()
                 log_event(
                     log,

@@ -24,7 +24,7 @@ from bot.labels import UnknownLabel, parse_label
 from bot.remediation.fixes import slash_fix
 from bot.remediation.hints import switch_command
 from bot.ta.links import LinkError, WorkspaceUrl, message_link, parse_message_link
-from bot.ta.queue import course_hours, live_queue, queue_text
+from bot.ta.queue import course_hours, waiting_section
 from bot.ta.report_blocks import report_blocks, section
 from bot.ta.tag_actions import ActionError, TagActions, Thread
 from classifiers import catalog
@@ -182,14 +182,12 @@ class FrictionCommand:
         period = call.args[0].lower() if call.args else "this-week"
         now = datetime.now(UTC)
         window, title = period_window(period, now, self.digest.timezone)
-        base = self.workspace_url(call.client)
+        link = partial(message_link, self.workspace_url(call.client))
         with Session(self.context.engine) as session:
             report = build_report(session, window)
-            waiting = live_queue(session, self.course, now)
+            waiting = waiting_section(session, self.course, link, now)
         blocks = report_blocks(report, title)
-        nudge_after = self.course.settings.nudge_after
-        link = partial(message_link, base)
-        blocks.append(section(queue_text(waiting, link, nudge_after, now)))
+        blocks.append(section(waiting))
         return Reply(title, blocks)
 
     def _digest(self, call: Invocation) -> Reply:

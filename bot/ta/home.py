@@ -35,14 +35,13 @@ def staff_home(
     *,
     title: str,
     now: datetime,
-    queue: str | None = None,
+    queue: str,
 ) -> View:
     """This week's distribution, top signatures, the threads waiting for a human (`queue`,
     docs/response.md) and the incidents awaiting a TA's triage."""
     blocks = report_blocks(report, title)
     blocks.append({"type": "divider"})
-    if queue is not None:
-        blocks.append(section(queue))
+    blocks.append(section(queue))
     blocks.append(section(_triage_text(report.awaiting_triage, triage, link)))
     blocks.append(
         {

@@ -34,6 +34,14 @@ def waited(item: Waiting, now: datetime) -> str:
     return duration((now - item.opened_at).total_seconds() / 60)
 
 
+def waiting_section(
+    session: Session, course: CourseHours, link: Callable[[str, str], str], now: datetime
+) -> str:
+    """The threads waiting past their nudge time, as the one mrkdwn section `/friction stats`
+    and App Home show."""
+    return queue_text(live_queue(session, course, now), link, course.settings.nudge_after, now)
+
+
 def queue_text(
     items: list[Waiting], link: Callable[[str, str], str], nudge_after: str, now: datetime
 ) -> str:

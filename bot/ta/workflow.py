@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -25,7 +26,7 @@ from bot.logs import log_event
 from bot.ta.command import TA_ONLY, FrictionCommand, period_window
 from bot.ta.home import learner_home, staff_home
 from bot.ta.links import MessageRef, WorkspaceUrl, message_link
-from bot.ta.queue import course_hours, live_queue, queue_text
+from bot.ta.queue import waiting_section
 from bot.ta.tag_actions import ActionError, TagActions
 from bot.ta.tag_modal import (
     CALLBACK_ID,
@@ -68,7 +69,6 @@ class TaWorkflow:
         self.authz = Authorizer(context.settings.file.people)
         self.actions = TagActions(context)
         self.workspace_url = WorkspaceUrl(context.settings.file.digest.workspace_url)
-        self.course = course_hours(context.settings.file)
         self.friction = FrictionCommand(context, self.authz, self.actions, self.workspace_url)
 
     def command(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -153,22 +153,10 @@ class TaWorkflow:
             return
         now = datetime.now(UTC)
         window, title = period_window("this-week", now, self.context.settings.file.digest.timezone)
+        link = partial(message_link, self.workspace_url(client))
         with Session(self.context.engine) as session:
             report = build_report(session, window)
             triage = awaiting_triage(session, window)
-            waiting = live_queue(session, self.course, now)
-        base = self.workspace_url(client)
-
-        def link(channel: str, ts: str) -> str:
-            return message_link(base, channel, ts)
-
-        nudge_after = self.course.settings.nudge_after
-        view = staff_home(
-            report,
-            triage,
-            link,
-            title=title,
-            now=now,
-            queue=queue_text(waiting, link, nudge_after, now),
-        )
+            queue = waiting_section(session, self.friction.course, link, now)
+        view = staff_home(report, triage, link, title=title, now=now, queue=queue)
         client.views_publish(user_id=user, view=view)

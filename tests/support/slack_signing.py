@@ -24,9 +24,10 @@ JSON = "application/json"
 
 
 def signed_headers(
-    body: bytes, secret: str, *, timestamp: int | None = None, content_type: str = JSON
+    body: bytes, secret: str, *, timestamp: int | str | None = None, content_type: str = JSON
 ) -> dict[str, str]:
-    """Headers Slack would send with this body; an old timestamp plays a replayed request."""
+    """Headers Slack would send with this body; an old timestamp plays a replayed request, and
+    a string one is signed as written (a forged header that still carries a valid signature)."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     base = b"v0:" + ts.encode() + b":" + body  # Slack signs the raw bytes, UTF-8 or not
     signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
