@@ -134,3 +134,16 @@ def test_the_eta_follows_the_tier() -> None:
     # a quarter of the window took 2 calls: 6 more calls, one a minute at the limited tier
     assert progress.eta_seconds(TIERS["limited"]) == 360
     assert progress.eta_seconds(TIERS["tier3"]) == pytest.approx(7.2)
+
+
+def test_catch_up_spools_history_with_secrets_already_redacted(
+    live: Running, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """What catch-up reads waits in the spool like a live event: nothing the ledger would not
+    hold may touch the disk there either."""
+    live.bot.writer.stop()  # everything read stays in the spool, as while the database is down
+    fake_slack.post(HELP_CHANNEL, "lab 4: AccessDenied with my key AKIAIOSFODNN7EXAMPLE")
+    assert help_channel(reconciler(live.bot).run()).messages == 1
+    spooled = b"".join(p.read_bytes() for p in tmp_path.glob("spool.db*"))
+    assert b"lab 4: AccessDenied" in spooled
+    assert b"AKIAIOSFODNN7EXAMPLE" not in spooled

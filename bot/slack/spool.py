@@ -108,8 +108,12 @@ class Spool:
         return new
 
     def put_many(self, bodies: Sequence[dict[str, Any]], keys: Iterable[str | None]) -> list[bool]:
-        """Store events durably, sharing one commit with any other thread's; new or not each."""
-        items = [_Put(k, json.dumps(b)) for b, k in zip(bodies, keys, strict=True)]
+        """Store events durably, sharing one commit with any other thread's; new or not each.
+
+        Secrets are redacted before an event touches the disk, whoever spools it (the live
+        sink, catch-up): the spool waits out a database outage, so it must hold no more than
+        the ledger will."""
+        items = [_Put(k, json.dumps(redact_all(b))) for b, k in zip(bodies, keys, strict=True)]
         with self._cond:
             self._queue.extend(items)
             self._in_flight += 1
@@ -225,12 +229,9 @@ class Spool:
 
 
 def spool_event(spool: Spool, body: dict[str, Any]) -> None:
-    """The sink for Bolt: keep what the ledger needs of an event, keyed by its event_id.
-
-    Secrets are redacted before the event touches the disk: the spool waits out a database
-    outage, so it must hold no more than the ledger will.
-    """
-    kept = redact_all({k: body[k] for k in ("team_id", "event_id", "event") if k in body})
+    """The sink for Bolt: keep what the ledger needs of an event, keyed by its event_id (the
+    spool redacts it)."""
+    kept = {k: body[k] for k in ("team_id", "event_id", "event") if k in body}
     if not spool.put(kept, body.get("event_id")):
         log_event(log, "event.duplicate", event_id=body.get("event_id"))
 
