@@ -6,19 +6,12 @@ the lines that decide it, with its source address; the expected labels are the c
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from support.friction_cli import friction
+from support.learner_text import UPLOAD_FAILED as NO_SUCH_BUCKET
 
 from classifiers import Context, classify, classify_thread
 
 # ---------------------------------------------------------------- thread context
-
-NO_SUCH_BUCKET = (
-    "upload failed: An error occurred (NoSuchBucket) when calling the PutObject operation: "
-    "The specified bucket does not exist"
-)
 
 
 def read(*messages: tuple[str, str]) -> list[tuple[bool, str | None]]:
@@ -603,9 +596,6 @@ def test_real_messages_are_filed_under_their_cause(source, text, signature):
     assert (result.is_incident, result.signature) == (True, signature), source
 
 
-# ---------------------------------------------------------------- friction eval on thread files
-
-
 def test_a_key_alone_is_no_s3_object():
     """An SSH key pair is a key too: the word alone no longer files a message under S3."""
     # https://github.com/magma/magma/issues/929
@@ -614,35 +604,3 @@ def test_a_key_alone_is_no_s3_object():
         "created the key pair on aws and added the name to my vars.tfvars,"
     )
     assert classify(text).domain == "ec2"
-
-
-def test_friction_eval_reads_a_thread_file_message_by_message_in_its_thread(tmp_path):
-    thread = {
-        "source": "https://example.org/thread/1",
-        "messages": [
-            {
-                "role": "asker",
-                "text": NO_SUCH_BUCKET,
-                "is_incident": True,
-                "domain": "s3",
-                "signature": "s3.no_such_bucket",
-            },
-            {
-                "role": "other",
-                "text": f"same here: {NO_SUCH_BUCKET}",
-                "is_incident": False,
-                "domain": None,
-                "signature": None,
-            },
-        ],
-    }
-    path = tmp_path / "threads.jsonl"
-    path.write_text(json.dumps(thread) + "\n")
-    figures = json.loads(friction("eval", str(path), "--json").stdout)
-    assert (figures["n"], figures["incidents"]) == (2, 1)
-    assert figures["incident_precision"] == figures["signature_accuracy"] == 1.0
-    del thread["messages"][1]["role"]
-    path.write_text(json.dumps(thread) + "\n")
-    broken = friction("eval", str(path))
-    assert broken.returncode == 2
-    assert "threads.jsonl:1: message 2: field 'role' must be one of asker" in broken.stderr

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from support.friction_cli import friction
+from support.learner_text import NO_SUCH_BUCKET
 
 from classifiers.evaluate import LabelledSetError, load_examples
 from classifiers.threads import ThreadContext
@@ -155,3 +156,34 @@ def test_friction_eval_names_the_line_of_a_bad_thread(tmp_path):
     failed = friction("eval", str(write_lines(tmp_path / "set.jsonl", FLAT, thread)))
     assert failed.returncode == 2
     assert "set.jsonl:2: message 1: field 'role'" in failed.stderr
+
+
+def test_friction_eval_reads_a_thread_file_message_by_message_in_its_thread(tmp_path):
+    thread = {
+        "source": "https://example.org/thread/1",
+        "messages": [
+            {
+                "role": "asker",
+                "text": NO_SUCH_BUCKET,
+                "is_incident": True,
+                "domain": "s3",
+                "signature": "s3.no_such_bucket",
+            },
+            {
+                "role": "other",
+                "text": f"same here: {NO_SUCH_BUCKET}",
+                "is_incident": False,
+                "domain": None,
+                "signature": None,
+            },
+        ],
+    }
+    path = write_lines(tmp_path / "threads.jsonl", thread)
+    figures = json.loads(friction("eval", str(path), "--json").stdout)
+    assert (figures["n"], figures["incidents"]) == (2, 1)
+    assert figures["incident_precision"] == figures["signature_accuracy"] == 1.0
+    del thread["messages"][1]["role"]
+    write_lines(path, thread)
+    broken = friction("eval", str(path))
+    assert broken.returncode == 2
+    assert "threads.jsonl:1: message 2: field 'role' must be one of asker" in broken.stderr

@@ -21,6 +21,7 @@ import pytest
 from sqlmodel import Session, select
 from support.fake_slack import BOT_ID, Call, FakeSlack
 from support.friction_cli import friction
+from support.learner_text import UPLOAD_FAILED as NO_SUCH_BUCKET
 from support.live_harness import Running, running_bot, wait_until
 from support.slack_samples import (
     HELP_CHANNEL,
@@ -44,10 +45,6 @@ from digests.periods import parse_period
 from storage.models import Hint, Incident
 
 PASSROLE = load("events/message.json")["event"]["text"]  # AccessDenied on iam:PassRole
-NO_SUCH_BUCKET = (
-    "upload failed: An error occurred (NoSuchBucket) when calling the PutObject operation: "
-    "The specified bucket does not exist"
-)
 # The error pasted as a reply in the asker's own thread.
 PASSROLE_REPLY = (
     "here is the error: AccessDeniedException ... is not authorized to perform: iam:PassRole "

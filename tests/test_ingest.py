@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
+from support.learner_text import UPLOAD_FAILED as NO_SUCH_BUCKET
 
 from bot.config import ConfigError, Settings
 from bot.context import open_context
@@ -24,10 +25,6 @@ PASSROLE = (
     "CreateFunction operation: User: arn:aws:sts::111122223333:assumed-role/voclabs/user1234 "
     "is not authorized to perform: iam:PassRole on resource: "
     "arn:aws:iam::111122223333:role/LabRole```"
-)
-NO_SUCH_BUCKET = (
-    "upload failed: An error occurred (NoSuchBucket) when calling the PutObject operation: "
-    "The specified bucket does not exist"
 )
 
 

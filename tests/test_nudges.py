@@ -9,6 +9,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from support.fake_slack import error
+from support.learner_text import UPLOAD_FAILED as NO_SUCH_BUCKET
 from support.slack_samples import (
     HELP_CHANNEL,
     LEADS_CHANNEL,
@@ -17,7 +18,7 @@ from support.slack_samples import (
     message_event,
     wrap_event,
 )
-from support.ta_app import NO_SUCH_BUCKET, Bot
+from support.ta_app import Bot
 
 from bot.slack.app import web_client
 from bot.ta.links import WorkspaceUrl

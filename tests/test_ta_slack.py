@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlmodel import Session
+from support.learner_text import UPLOAD_FAILED as NO_SUCH_BUCKET
 from support.slack_samples import (
     HELP_CHANNEL,
     LEAD,
@@ -22,7 +23,7 @@ from support.slack_samples import (
     event_body,
     interaction,
 )
-from support.ta_app import GROUP_TA, NO_SUCH_BUCKET, UNSURE, Bot
+from support.ta_app import GROUP_TA, UNSURE, Bot
 
 from classifiers import catalog
 from digests.periods import parse_period

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 from sqlmodel import Session
+from support.learner_text import UPLOAD_FAILED as NO_SUCH_BUCKET
 
 from bot.config import Settings
 from bot.context import open_context
@@ -19,10 +20,6 @@ from storage.tagging import awaiting_triage, recent_tags
 TEAM, CHANNEL = "T0123ABCD", "C0123HELP"
 LEARNER, TA = "U0456LRNR", "U0789TA01"
 ROOT = "1731330000.001100"
-NO_SUCH_BUCKET = (
-    "upload failed: An error occurred (NoSuchBucket) when calling the PutObject operation: "
-    "The specified bucket does not exist"
-)
 MISSED = "the console looks different from the screenshots"  # the classifier sees no blocker
 UNSURE = "cannot open the lab"  # other.other, low confidence: awaits triage
 NOW = datetime(2024, 11, 11, 15, 0, tzinfo=UTC)

@@ -9,3 +9,4 @@ NO_SUCH_BUCKET = (
     "An error occurred (NoSuchBucket) when calling the PutObject operation: "
     "The specified bucket does not exist"
 )
+UPLOAD_FAILED = "upload failed: " + NO_SUCH_BUCKET  # as the CLI prints it

@@ -35,10 +35,6 @@ from support.slack_samples import (
 from support.slack_signing import SlackSender
 
 GROUP_TA = "U0789TA02"
-NO_SUCH_BUCKET = (
-    "upload failed: An error occurred (NoSuchBucket) when calling the PutObject operation: "
-    "The specified bucket does not exist"
-)
 UNSURE = "cannot open the lab"  # other.other, low confidence: awaits triage
 CONFIG = f"""
 [channels]
