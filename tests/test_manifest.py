@@ -148,16 +148,20 @@ def _api_methods(client_method: str) -> set[str]:
 
 
 def web_api_calls() -> dict[str, set[str]]:
-    """Every Web API method our code calls (client.<method>(...) or api_call("...")) -> where."""
+    """Every Web API method our code calls (client.<method>(...), or passes on as
+    client.<method>, or api_call("...")) -> where."""
     calls: dict[str, set[str]] = {}
     for package in SLACK_CALLERS:
         for path in sorted((ROOT / package).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                    name, args = node.func.attr, node.args
+                elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+                    name, args = node.attr, []  # a method passed on, called elsewhere
+                else:
                     continue
-                name = node.func.attr
-                if name == "api_call" and node.args and isinstance(node.args[0], ast.Constant):
-                    methods = {node.args[0].value}
+                if name == "api_call" and args and isinstance(args[0], ast.Constant):
+                    methods = {args[0].value}
                 elif name != "api_call" and callable(getattr(WebClient, name, None)):
                     methods = _api_methods(name)
                 else:

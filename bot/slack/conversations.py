@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -89,19 +89,9 @@ def history_pages(
     limit: int = 200,
 ) -> Iterator[Page]:
     """Pages of a channel's top-level messages (and broadcasts), newest first, from `cursor`."""
-    while pace.wait():
-        answer = client.conversations_history(
-            channel=channel_id,
-            oldest=oldest,
-            latest=latest,
-            cursor=cursor,
-            limit=limit,
-            inclusive=False,
-        )
-        cursor = _cursor(answer)
-        yield Page(list(answer.get("messages") or []), cursor)
-        if cursor is None:
-            return
+    params = {"channel": channel_id, "oldest": oldest, "latest": latest, "limit": limit}
+    for answer in _answers(client.conversations_history, pace, cursor, **params):
+        yield Page(list(answer.get("messages") or []), _cursor(answer))
 
 
 def thread_replies(
@@ -114,17 +104,19 @@ def thread_replies(
     limit: int = 200,
 ) -> Iterator[dict[str, Any]]:
     """A thread's replies after `oldest` (the root itself excluded), oldest first."""
-    cursor = None
-    while pace.wait():
-        answer = client.conversations_replies(
-            channel=channel_id,
-            ts=root_ts,
-            oldest=oldest,
-            cursor=cursor,
-            limit=limit,
-            inclusive=False,
-        )
+    params = {"channel": channel_id, "ts": root_ts, "oldest": oldest, "limit": limit}
+    for answer in _answers(client.conversations_replies, pace, None, **params):
         yield from (m for m in answer.get("messages") or () if m.get("ts") != root_ts)
+
+
+def _answers(
+    method: Callable[..., Any], pace: Pace, cursor: str | None, **params: Any
+) -> Iterator[Any]:
+    """Slack's answers to a paginated conversations call, following its cursor from `cursor`
+    (None: the first page) at `pace`, until the last page."""
+    while pace.wait():
+        answer = method(cursor=cursor, inclusive=False, **params)
+        yield answer
         cursor = _cursor(answer)
         if cursor is None:
             return
