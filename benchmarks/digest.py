@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from support.postgres_server import throwaway_database  # noqa: E402
 
+from bot.ta.queue import QUEUE_DAYS  # noqa: E402
 from digests.alerts import observations  # noqa: E402
 from digests.config import AlertSettings, ResponseSettings  # noqa: E402
 from digests.course_hours import CourseHours  # noqa: E402
@@ -57,7 +58,6 @@ END = datetime(2026, 11, 23, tzinfo=UTC)  # a Monday: the last complete week end
 SPAN = timedelta(weeks=52)
 TARGET_MS = 500
 CHUNK = 50_000
-QUEUE_DAYS = timedelta(days=14)  # how far back the live queue looks (bot/ta/queue.py)
 
 
 def generate(n: int, channels: list[int], signatures: dict[str, list[str]]) -> Iterator[tuple]:

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.config import ConfigError, Settings
 from bot.ingest.ingestor import Ingestor
 from bot.ingest.privacy import Pseudonymizer, new_salt
-from classifiers import CLASSIFIER_VERSION, Classifier, LearnedStage, LearnedStageError, catalog
+from classifiers import Classifier, LearnedStage, LearnedStageError, catalog, classifier_version
 from storage.db import open_ledger
 from storage.ledger import meta_value, set_meta, set_meta_once, sync_taxonomy
 
@@ -70,7 +70,7 @@ def _salt(session: Session, settings: Settings, dialect: str) -> str:
 
 def _sync_catalog(session: Session) -> None:
     """Keep the lookup tables in step with the catalog, once per catalog version."""
-    if meta_value(session, "catalog_version") == CLASSIFIER_VERSION:
+    if meta_value(session, "catalog_version") == classifier_version():
         return
     cat = catalog()
     sync_taxonomy(
@@ -78,4 +78,4 @@ def _sync_catalog(session: Session) -> None:
         [(d.id, d.label) for d in cat.domains],
         [(s.id, s.domain, s.title, s.hint) for s in cat.signatures],
     )
-    set_meta(session, "catalog_version", CLASSIFIER_VERSION)
+    set_meta(session, "catalog_version", classifier_version())

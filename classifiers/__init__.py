@@ -6,6 +6,8 @@ else of the project.
 
 from __future__ import annotations
 
+from functools import cache
+
 from classifiers.catalog import Catalog, CatalogError, Domain, Signature, catalog, load_catalog
 from classifiers.classifier import TRIAGE_THRESHOLD, Classifier
 from classifiers.learned import LearnedStage, LearnedStageError
@@ -26,6 +28,7 @@ __all__ = [
     "Rules",
     "Signature",
     "catalog",
+    "classifier_version",
     "classify",
     "classify_thread",
     "in_context",
@@ -46,5 +49,14 @@ def is_resolution(text: str) -> bool:
     return packaged_rules().is_resolution(text)
 
 
-CLASSIFIER_VERSION: str = rules_version(catalog())
-"""The rules' version (code and catalog); a Classifier with a model appends the model's."""
+@cache
+def classifier_version() -> str:
+    """The rules' version (code and catalog); a Classifier with a model appends the model's.
+    Read on first use: parsing the catalog costs every `friction` command at start-up."""
+    return rules_version(catalog())
+
+
+def __getattr__(name: str) -> str:
+    if name == "CLASSIFIER_VERSION":  # the constant's old spelling, now read on first use
+        return classifier_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
