@@ -20,7 +20,6 @@ from bot.slack.app import FEATURES, Feature, build_app, web_client
 from bot.slack.events import ChannelNames, LiveEvents, is_transient
 from bot.slack.server import THREADS, HttpServer
 from bot.slack.socket_client import WatchedSocketModeHandler
-from bot.slack.socket_frames import screen_frames
 from bot.slack.socket_watch import SocketWatch
 from bot.slack.spool import DEFAULT_PATH, Spool, Writer, spool_event
 
@@ -118,7 +117,6 @@ class LiveBot:
     ) -> SocketWatch:
         """Connect; a silent connection (no pong to two pings) is replaced after `stale_after`."""
         handler = WatchedSocketModeHandler(self.app, app_token, ping_interval=ping_interval)
-        screen_frames(handler.client)
         self.socket = SocketWatch(
             handler,
             interval=check_every,

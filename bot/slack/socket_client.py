@@ -25,6 +25,8 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.errors import SlackClientNotConnectedError
 from slack_sdk.socket_mode.builtin import SocketModeClient
 
+from bot.slack.socket_frames import problem, refuse
+
 
 class WatchedSocket:
     """A session's socket that reports the first sign of its death once, with the reason."""
@@ -95,6 +97,15 @@ class WatchedSocketModeClient(SocketModeClient):
         if session is not None and session.sock is not None:
             self.watched = WatchedSocket(session.sock, self._report)  # type: ignore[arg-type]
             session.sock = self.watched  # type: ignore[assignment]
+
+    def enqueue_message(self, message: str) -> None:
+        """A frame nobody could read is refused here, before slack_sdk's parse raises on it
+        (`socket_frames.py`); the others are queued as slack_sdk does."""
+        why = problem(message)
+        if why is None:
+            super().enqueue_message(message)
+        else:
+            refuse(self, message, why)
 
     def close(self) -> None:
         if self.watched is not None:

@@ -2,9 +2,9 @@
 
 slack_sdk parses each frame with `json.loads` in its message thread: a truncated frame, or one
 nested too deep, raises there and is logged at ERROR with a traceback, and is never acked, so
-Slack sends it again. `screen_frames` puts a queue in front of that parse which reads each
-frame once more, safely: a malformed one is logged without its text and acked when its
-envelope id can be read; the others go on unchanged.
+Slack sends it again. Our client (`socket_client.WatchedSocketModeClient.enqueue_message`)
+reads each frame once more, safely, before it is queued: a malformed one is `refuse`d, logged
+without its text and acked when its envelope id can be read; the others go on unchanged.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from queue import Queue
-from typing import Any
 
 from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.response import SocketModeResponse
@@ -49,35 +47,17 @@ def problem(frame: str) -> str | None:
     return shape_problem(payload)
 
 
-class ScreenedQueue(Queue):
-    """The client's message queue, refusing malformed frames as they arrive."""
-
-    def __init__(self, client: BaseSocketModeClient) -> None:
-        super().__init__()
-        self.client = client
-
-    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
-        why = problem(item) if isinstance(item, str) else None
-        if why is None:
-            super().put(item, block, timeout)
-            return
-        found = ENVELOPE_ID.search(item)
-        log_event(
-            log,
-            "socket_mode.malformed",
-            logging.WARNING,
-            reason=why,
-            bytes=len(item),
-            envelope_id=found and found.group(1),
-        )
-        if found:  # acked: Slack would only send the same bytes again
-            self.client.send_socket_mode_response(SocketModeResponse(envelope_id=found.group(1)))
-
-
-def screen_frames(client: BaseSocketModeClient) -> None:
-    """Put the screen in front of `client`'s parse; call before it connects."""
-    replaced = client.message_queue
-    client.message_queue = ScreenedQueue(client)
-    # slack_sdk's message thread is already waiting (up to a second) on the queue replaced:
-    # a None, which it skips, sends it to the new queue now, not after the first envelopes.
-    replaced.put(None)
+def refuse(client: BaseSocketModeClient, frame: str, why: str) -> None:
+    """One WARNING line for a frame nobody can read, and its ack when its id can be read:
+    Slack would only send the same bytes again."""
+    found = ENVELOPE_ID.search(frame)
+    log_event(
+        log,
+        "socket_mode.malformed",
+        logging.WARNING,
+        reason=why,
+        bytes=len(frame),
+        envelope_id=found and found.group(1),
+    )
+    if found:
+        client.send_socket_mode_response(SocketModeResponse(envelope_id=found.group(1)))
