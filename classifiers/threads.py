@@ -13,9 +13,9 @@ Labelled sets come in two shapes, one JSON object a line, and may be mixed in on
   signature, note?}, ...]}` in posting order (the real-text corpus in `tests/data/real/`).
 
 A thread's messages are loaded in order, each with a `ThreadContext`: its position (0 is the
-root), whether the thread's asker wrote it, the signature of the last incident *labelled*
-before it in the thread (for training and analysis; scoring uses the classifier's own, as the
-live path does) and the thread's source (to group folds by thread).
+root), whether the thread's asker wrote it, and the thread's source (to group folds by thread).
+Scoring reads the thread so far with the classifier's own eyes, as the live path does, never
+with the labels.
 """
 
 from __future__ import annotations
@@ -86,8 +86,6 @@ class ThreadContext:
     """0 for the thread's root, 1 for the first reply, and so on."""
     by_asker: bool
     """Written by the person who opened the thread (a helper's or bystander's reply is not)."""
-    previous_signature: str | None
-    """The signature of the last incident before this message in the thread, if any."""
     source: str = ""
     """Where the thread came from (an issue address): groups a thread's messages for folds."""
 
@@ -127,7 +125,6 @@ def thread_examples(where: str, thread: dict[str, Any]) -> Iterator[Example]:
     source = thread.get("source", "")
     if not isinstance(source, str):
         raise LabelledSetError(f"{where}: field 'source' must be a string")
-    previous: str | None = None
     for position, message in enumerate(messages):
         at = f"{where}: message {position + 1}"
         if not isinstance(message, dict):
@@ -137,11 +134,8 @@ def thread_examples(where: str, thread: dict[str, Any]) -> Iterator[Example]:
             raise LabelledSetError(f"{at}: field 'role' must be one of {', '.join(ROLES)}")
         if "reply" in message:
             raise LabelledSetError(f"{at}: field 'reply' comes from the position in the thread")
-        context = ThreadContext(position, role == ASKER, previous, source)
-        example = _example(at, message, reply=position > 0, context=context)
-        if example.is_incident:
-            previous = example.signature
-        yield example
+        context = ThreadContext(position, role == ASKER, source)
+        yield _example(at, message, reply=position > 0, context=context)
 
 
 def _object(where: str, line: str) -> dict[str, Any]:

@@ -63,10 +63,10 @@ def test_a_thread_yields_its_messages_in_order_with_their_context(tmp_path):
     assert [e.text for e in examples] == [m["text"] for m in THREAD["messages"]] + [FLAT["text"]]
     assert [e.reply for e in examples] == [False, True, True, True, False]
     assert [e.context for e in examples] == [
-        ThreadContext(0, True, None, source),
-        ThreadContext(1, False, "iam.passrole", source),
-        ThreadContext(2, True, "iam.passrole", source),
-        ThreadContext(3, False, "s3.no_such_bucket", source),
+        ThreadContext(0, True, source),
+        ThreadContext(1, False, source),
+        ThreadContext(2, True, source),
+        ThreadContext(3, False, source),
         None,
     ]
     assert examples[2].signature == "s3.no_such_bucket"
