@@ -306,9 +306,14 @@ class Rules:
         return _Choice(self._overridden(choice.signature, evidence), choice.confidence, False)
 
     def _within(self, domain: str, evidence: Evidence, confidence: float) -> _Choice:
-        """Inside a known domain, the signature with most cues, else `<domain>.other`."""
-        cued = [(evidence.get(CUE, s.id), s.priority, s) for s in self._by_domain[domain]]
-        count, _, signature = max(cued, key=lambda item: item[:2])
+        """Inside a known domain, the unvetoed signature with most cues, else `<domain>.other`."""
+        vetoed = evidence.of(VETO)
+        cued = [
+            (evidence.get(CUE, s.id), s.priority, s)
+            for s in self._by_domain[domain]
+            if s.id not in vetoed
+        ]
+        count, _, signature = max(cued, key=lambda item: item[:2], default=(0, 0, None))
         if count:
             return _Choice(signature, confidence)
         return _Choice(self._signatures[f"{domain}.other"], confidence)

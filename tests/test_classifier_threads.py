@@ -587,6 +587,136 @@ REAL = [
         "failed to satisfy constraint: Member must have length less than or equal to 51200",
         "cloudformation.other",
     ),
+    # "Timed out" alone is the function's own timeout: every Lambda timeout says it.
+    (
+        "https://github.com/ashiina/lambda-local/issues/173",
+        "Time out Error - uncaughtException: Task timed out\nThis library gives an error what "
+        "ever the lamda that im excuting is ( even simple lambda with console log gives following "
+        "error ) > uncaughtException: Task timed out after 3.00 seconds",
+        "lambda.timeout",
+    ),
+    (
+        "https://github.com/boto/boto3/issues/2721",
+        "after creating a client in boto3 and trying to list listeners `describe_listeners` its "
+        "giving time out … you will get a timeout. I have tried with 60-second also … "
+        '"errorMessage": "… Task timed out after 3.00 seconds"',
+        "lambda.timeout",
+    ),
+    # An SDK error's "StatusCode: 400" is no API Gateway response.
+    (
+        "https://github.com/runs-on/runs-on/issues/88",
+        'CreateFeet error: "MaxFleetCountExceeded" … operation error EC2: CreateFleet, https '
+        "response error StatusCode: 400, … api error MaxFleetCountExceeded: You've reached your "
+        "quota for maximum Fleet Requests for this account.",
+        "ec2.capacity_limit",
+    ),
+    (
+        "https://github.com/yiliqi78/TOKENICODE/issues/59",
+        '[Bug] AWS Bedrock 渠道报错 invalid beta flag … API Error: 400 {"error":{"message":'
+        '"InvokeModelWithResponseStream: operationerror Bedrock Runtime: '
+        'InvokeModelWithResponseStream, https response error StatusCode:400, '
+        'ValidationException: invalid beta flag"}}',
+        "other.other",
+    ),
+    # A connection timing out from inside a VPC, in any client's words; "not in a VPC,
+    # everything works" is the contrast that blames the VPC, not a VPC ruled out.
+    (
+        "https://github.com/aws/aws-sdk-go/issues/4154",
+        "Sts connection timeout from VPC … When I will move my lambda to VPC even if there is a "
+        'Private Link to Sts I will receive a connection error. "RequestError: send request '
+        'failed caused by: Post https://sts.amazonaws.com/: dial tcp 52.46.149.173:443: i/o '
+        'timeout" … 1. Lambda without VPC will receive creds but will not connect to proxy',
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-pandas/issues/2760",
+        "I have a lambda function within a VPC … I get the error message Connect timeout on "
+        'endpoint URL: "https://sts.amazonaws.com/". … When I run the same function outside the '
+        'VPC there is no problems. [ERROR] ConnectTimeoutError: Connect timeout on endpoint URL: '
+        '"https://sts.amazonaws.com/" Traceback (most recent call last):',
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/jeremydaly/lambda-warmer/issues/5",
+        "When the concurrency parameter is greater than one, if the lambda function is not in a "
+        "VPC, everything works normally, but if it is in a VPC the promise is never resolved.",
+        "vpc.connectivity",
+    ),
+    # A presigned URL refused for its signature was made or used wrongly: S3's, not the keys'.
+    (
+        "https://github.com/aws-samples/amazon-s3-presigned-urls-aws-sam/issues/7",
+        "Presigned URL throwing SignatureDoesNotMatch error\nHi, After deploying the stack and "
+        "hitting the API URL, I was not able to upload JPG file to S3 using the presigned URL and "
+        "was getting SignatureDoesNotMatch.",
+        "s3.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-php/issues/239",
+        "SignatureDoesNotMatch with presigned URL … $signedUrl = "
+        "$command->createPresignedUrl('+5 minutes'); … When trying to use curl command I'm "
+        "getting and error _SignatureDoesNotMatch_ with message _The request signature we "
+        "calculated does not match the signature you provided. Check your key and signing "
+        "method._",
+        "s3.other",
+    ),
+    # The policy editor refusing a Principal element: a document that does not validate.
+    (
+        "https://github.com/Netflix/consoleme/issues/8968",
+        'Unable to create trust policy for central account - Prohibited field "Principal" … '
+        "Amazon reports the following error: > This policy contains the following error: Has "
+        "prohibited field Principal",
+        "iam.malformed_policy",
+    ),
+    (
+        "https://github.com/willbengtson/trailblazer-aws/issues/6",
+        'problem with attaching policy … "Principal": { "AWS": "arn:aws:iam::<account_number>:'
+        'role/trailblazer" }, "Action": "sts:AssumeRole" … Ln 6, Col 19 Unsupported Principal: '
+        "The policy type IDENTITY_POLICY does not support the Principal element.",
+        "iam.malformed_policy",
+    ),
+    # Waiting on port 22 is SSH.
+    (
+        "https://github.com/ansible/community/issues/289",
+        'Ansible AWS EC2 create scripts gives this error:: "Timeout when waiting for '
+        'X.X.X.X:22"} My Ansible AWS EC2 instance creation script gives this error. "Timeout '
+        'when waiting for 172.31.25.6:22"}',
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/zodern/meteor-up/issues/1000",
+        "mup.cmd setup fails with message: events.js:160 throw er; // Unhandled 'error' event "
+        "Error: connect ETIMEDOUT 54.244.81.198:22 at Object.exports._errnoException",
+        "ec2.ssh_access",
+    ),
+    # A launch EC2 refused is why nobody could log in.
+    (
+        "https://github.com/gardener/gardener-extension-provider-aws/issues/694",
+        "SSH to machines of type amd64 does not work … failed to run instance: "
+        "InvalidParameterValue: The architecture 'x86_64,i386' of the specified instance type "
+        "does not match the architecture 'arm64' of the specified AMI.",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/mitchellh/vagrant-aws/issues/468",
+        "The security group 'sg-xyz' does not exist (Fog::Compute::AWS::NotFound) … So I've "
+        "changed my security_group to the ID, since I'm using VPC … The security group "
+        "'sg-011e817a' does not exist (Fog::Compute::AWS::NotFound)",
+        "ec2.invalid_resource",
+    ),
+    # The SDK's own configuration and parameter checks, in Python and JavaScript.
+    (
+        "https://github.com/rackerlabs/lambda-uploader/issues/110",
+        "getting config exception in lambda.. The specified config file "
+        "(/home/sbx_user1051/.aws/config) could not be found.: ConfigNotFound Traceback (most "
+        "recent call last): s3 = boto3.client('s3')",
+        "lambda.sdk_config",
+    ),
+    (
+        "https://github.com/binoculars/aws-lambda-ffmpeg/issues/34",
+        'gulp aws:update error "InvalidParameterType: Expected params.FunctionName to be a '
+        "string\" … 'aws:updateCode' errored after 465 ms",
+        "lambda.sdk_config",
+    ),
 ]
 
 
@@ -604,3 +734,21 @@ def test_a_key_alone_is_no_s3_object():
         "created the key pair on aws and added the name to my vars.tfvars,"
     )
     assert classify(text).domain == "ec2"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # https://github.com/chriskiehl/Dropler/issues/5
+        "upload to S3 problem … Response to preflight request doesn't pass access control check: "
+        "No 'Access-Control-Allow-Origin' header is present on the requested resource. … the "
+        "image url is https://Bucket.s3-ap-southeast-1.amazonaws.com/sample.jpeg",
+        # https://github.com/bradleyg/django-s3direct/issues/82
+        "Sorry, failed to upload file: No 'Access-Control-Allow-Origin' header … XMLHttpRequest "
+        "cannot load https://s3-us-west-2.amazonaws.com/BUCKETNAME. Response to preflight request "
+        "doesn't pass access control check",
+    ],
+)
+def test_a_browser_refused_by_s3_itself_is_s3s_cors(text):
+    """No API Gateway in sight: the bucket's own CORS rules refused the browser."""
+    assert classify(text).domain == "s3"
