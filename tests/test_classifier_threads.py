@@ -614,7 +614,7 @@ REAL = [
         "https://github.com/yiliqi78/TOKENICODE/issues/59",
         '[Bug] AWS Bedrock 渠道报错 invalid beta flag … API Error: 400 {"error":{"message":'
         '"InvokeModelWithResponseStream: operationerror Bedrock Runtime: '
-        'InvokeModelWithResponseStream, https response error StatusCode:400, '
+        "InvokeModelWithResponseStream, https response error StatusCode:400, "
         'ValidationException: invalid beta flag"}}',
         "other.other",
     ),
@@ -624,7 +624,7 @@ REAL = [
         "https://github.com/aws/aws-sdk-go/issues/4154",
         "Sts connection timeout from VPC … When I will move my lambda to VPC even if there is a "
         'Private Link to Sts I will receive a connection error. "RequestError: send request '
-        'failed caused by: Post https://sts.amazonaws.com/: dial tcp 52.46.149.173:443: i/o '
+        "failed caused by: Post https://sts.amazonaws.com/: dial tcp 52.46.149.173:443: i/o "
         'timeout" … 1. Lambda without VPC will receive creds but will not connect to proxy',
         "vpc.connectivity",
     ),
@@ -632,7 +632,7 @@ REAL = [
         "https://github.com/aws/aws-sdk-pandas/issues/2760",
         "I have a lambda function within a VPC … I get the error message Connect timeout on "
         'endpoint URL: "https://sts.amazonaws.com/". … When I run the same function outside the '
-        'VPC there is no problems. [ERROR] ConnectTimeoutError: Connect timeout on endpoint URL: '
+        "VPC there is no problems. [ERROR] ConnectTimeoutError: Connect timeout on endpoint URL: "
         '"https://sts.amazonaws.com/" Traceback (most recent call last):',
         "vpc.connectivity",
     ),
