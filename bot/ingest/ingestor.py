@@ -414,33 +414,39 @@ class Ingestor:
 
     def reclassify(self, batch: int = 1000) -> Counter[tuple[str | None, str | None]]:
         """Classify every stored message again, each in its thread as the live path reads it,
-        and re-derive every thread's incident.
+        and re-derive every thread's incident from the rows in hand (read once).
 
         Returns how many incidents moved from one signature to another (None: no incident).
-        Human tags are untouched: `_rederive` never changes a human-tagged incident.
+        Human tags are untouched: `_derive` never changes a human-tagged incident. Messages
+        whose text retention deleted are not classified, but still count in their thread, and
+        a thread with no text left is not re-derived.
         """
         with Session(self.engine) as session:
-            before = _signatures(session)
-            threads: set[tuple[int, str]] = set()
+            incidents = {(i.channel_pk, i.root_ts): i for i in session.exec(select(Incident))}
+            before = {thread: i.signature_id for thread, i in incidents.items()}
             thread_key = func.coalesce(Message.thread_ts, Message.ts)
             query = (
                 select(Message)
-                .where(Message.text.is_not(None))
                 .order_by(Message.channel_pk, thread_key, Message.ts)
                 .execution_options(yield_per=batch)
             )
-            for (channel_pk, root_ts), rows in groupby(session.exec(query), key=_thread_of):
+            for (channel_pk, root_ts), group in groupby(session.exec(query), key=_thread_of):
+                rows = list(group)
                 root: Message | None = None
                 for row in rows:
+                    if row.text is None:
+                        continue
                     if row.ts == root_ts:
                         root = row
                         self._classify(row, row.text, reply=False)
                         continue
                     self._classify(row, row.text, reply=True, context=_in_thread(root, row))
-                threads.add((channel_pk, root_ts))
+                if any(row.text is not None for row in rows):
+                    incident = incidents.get((channel_pk, root_ts))
+                    incident = self._derive(session, channel_pk, root_ts, rows, incident)
+                    if incident is not None:
+                        session.add(incident)
             session.flush()
-            for channel_pk, root_ts in sorted(threads):
-                self._rederive(session, session.get(Channel, channel_pk), root_ts)
             after = _signatures(session)
             session.commit()
         return Counter(
