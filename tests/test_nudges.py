@@ -69,6 +69,8 @@ def test_a_nudge_is_posted_once_and_updated_when_a_ta_answers(bot, fake_slack):
     assert f"archives/{HELP_CHANNEL}/p{waiting.replace('.', '')}" in post.params["text"]
     assert "Waiting 60 min for a human" in post.params["text"]
     assert answered.replace(".", "") not in post.params["text"]  # a TA answered that one
+    # one line per thread in the TAs' channel: no preview of the thread or of what it links
+    assert (post.params["unfurl_links"], post.params["unfurl_media"]) == (False, False)
 
     assert nudger(bot, NOW + timedelta(minutes=1)).run().posted == 0  # never twice
     post_at(bot, NOW + timedelta(minutes=2), "the bucket name is global", TA, thread_ts=waiting)
