@@ -15,8 +15,6 @@ from support.slack_samples import (
     LEADS_CHANNEL,
     TA,
     event_body,
-    message_event,
-    wrap_event,
 )
 from support.ta_app import Bot
 
@@ -32,11 +30,7 @@ NOW = datetime.now(UTC)
 
 def post_at(bot: Bot, at: datetime, text: str, user: str, thread_ts: str | None = None) -> str:
     """A message posted at `at` (in Slack's history and delivered as a signed event)."""
-    ts = f"{at.timestamp():.6f}"
-    bot.slack.post(HELP_CHANNEL, text, user=user, ts=ts, thread_ts=thread_ts)
-    event = message_event(text, ts, user=user, thread_ts=thread_ts)
-    assert bot.sender.event(wrap_event(event)).status == 200
-    return ts
+    return bot.post(text, user=user, ts=f"{at.timestamp():.6f}", thread_ts=thread_ts)
 
 
 def nudger(bot: Bot, clock: datetime, *, days: list[str] | None = None) -> Nudger:
