@@ -11,7 +11,7 @@ from typing import Any
 
 from digests.model import Digest, DomainLine, Section
 from digests.report import duration, fixed_width
-from digests.response import waiting_summary, waiting_table
+from digests.response import waiting_text
 from storage.hint_queries import hint_rate_line
 
 MAX_BLOCKS = 50
@@ -30,7 +30,7 @@ def digest_blocks(digest: Digest) -> list[Block]:
     if overall.domains:
         blocks.append(_section(f"```\n{domain_table(overall.domains)}\n```"))
     if overall.waiting:
-        blocks.append(_section(waiting_text(overall, digest.nudge_after)))
+        blocks.append(_section(section_waiting(overall, digest.nudge_after)))
     if overall.signatures:
         blocks += [{"type": "divider"}, _section("*Top failure modes*")]
         blocks += [_section(_signature_text(s)) for s in overall.signatures]
@@ -96,11 +96,10 @@ def domain_table(domains: list[DomainLine]) -> str:
     return fixed_width(rows)
 
 
-def waiting_text(section: Section, nudge_after: str) -> str:
-    """Who waited for a human: the summary sentence, then the per-domain table."""
+def section_waiting(section: Section, nudge_after: str, *, markup: bool = True) -> str:
+    """Who in the section waited for a human (`digests.response.waiting_text`)."""
     labels = {d.domain: d.label for d in section.domains}
-    summary = waiting_summary(section.waiting[0], nudge_after)
-    return f"*Waiting for a human*\n{summary}\n```\n{waiting_table(section.waiting, labels)}\n```"
+    return waiting_text(section.waiting, labels, nudge_after, markup=markup)
 
 
 def _signature_text(s) -> str:

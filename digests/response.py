@@ -9,6 +9,7 @@ nudge time in course hours, and how many were still unanswered at the period's e
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -100,6 +101,24 @@ def waited_over(
     return counts
 
 
+def waiting_text(
+    lines: list[WaitingLine],
+    labels: Mapping[str, str],
+    nudge_after: str,
+    *,
+    weekly: bool = True,
+    markup: bool = True,
+) -> str:
+    """Who waited for a human, as the digest (Slack and terminal) and `friction report` show
+    it: a heading, the summary sentence of `lines[0]` (all domains), then the per-domain table.
+    `markup`: Slack mrkdwn, the table in a code block so its columns hold; else plain text."""
+    summary = waiting_summary(lines[0], nudge_after, weekly=weekly)
+    table = waiting_table(lines, labels, weekly=weekly)
+    if markup:
+        return f"*Waiting for a human*\n{summary}\n```\n{table}\n```"
+    return f"Waiting for a human\n{summary}\n{table}"
+
+
 def waiting_summary(line: WaitingLine, nudge_after: str, *, weekly: bool = True) -> str:
     """One sentence of the waiting figures: `First response: median 12 min (14 min the week
     before), p90 2.1 h (1.8 h) · first TA response median 20 min, p90 3.0 h · 31 answered
@@ -126,7 +145,9 @@ def waiting_summary(line: WaitingLine, nudge_after: str, *, weekly: bool = True)
     )
 
 
-def waiting_table(lines: list[WaitingLine], labels: dict[str, str], *, weekly: bool = True) -> str:
+def waiting_table(
+    lines: list[WaitingLine], labels: Mapping[str, str], *, weekly: bool = True
+) -> str:
     """Per domain: median and p90 first response (against the week before, when `weekly`),
     waits over the nudge time, unanswered."""
     head = ("Component", "Median", "p90", "Week before", "Over nudge", "Unanswered")

@@ -35,7 +35,8 @@ def permalinks(client: WebClient, fallback: Linker) -> Linker:
 
 
 def post_message(client: WebClient, channel: str, text: str, **fields: Any) -> str:
-    """Post and return the message's ts (links are not unfurled: digests carry many)."""
+    """Post and return the message's ts. Links and media are not unfurled: digests, alerts
+    and nudges point at threads (a digest at many), a preview of each would bury the text."""
     response = client.chat_postMessage(
         channel=channel, text=text, unfurl_links=False, unfurl_media=False, **fields
     )

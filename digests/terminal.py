@@ -6,7 +6,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from digests.blocks import signed, summary_line, waiting_text
+from digests.blocks import section_waiting, signed, summary_line
 from digests.model import Digest, Section
 from digests.report import duration
 from storage.hint_queries import hint_rate_line
@@ -17,8 +17,9 @@ def print_digest(digest: Digest, console: Console) -> None:
     for section in [digest.overall, *digest.cohorts]:
         _print_section(section, console)
         if section.waiting:
-            text = waiting_text(section, digest.nudge_after).replace("*", "").replace("```", "")
+            text = section_waiting(section, digest.nudge_after, markup=False)
             console.print(text, markup=False, highlight=False)
+            console.print()
     if digest.fixes:
         console.print("[bold]Fixes: before and after[/bold]")
     for f in digest.fixes:

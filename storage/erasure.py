@@ -15,7 +15,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from storage.ledger import set_meta
-from storage.models import Channel, Incident, Message, Meta, TagEvent
+from storage.models import Incident, Message, Meta, TagEvent
 
 _FORGOTTEN = "forgotten-sha256:"
 
@@ -25,18 +25,9 @@ def forgotten_key(user_hash: str) -> str:
     return _FORGOTTEN + hashlib.sha256(user_hash.encode()).hexdigest()[:32]
 
 
-def messages_by(session: Session, user_hash: str) -> list[tuple[str, str, str]]:
-    """(team, channel, ts) of every message the person posted, replies before roots.
-
-    Replies first, so each thread they replied in is re-derived while its root still stands.
-    """
-    query = (
-        select(Channel.team_id, Channel.channel_id, Message.ts)
-        .join(Channel, Channel.id == Message.channel_pk)
-        .where(Message.user_hash == user_hash)
-        .order_by((Message.thread_ts.is_(None) | (Message.thread_ts == Message.ts)), Message.ts)
-    )
-    return [tuple(row) for row in session.execute(query)]
+def messages_by(session: Session, user_hash: str) -> list[Message]:
+    """Every message the person posted."""
+    return list(session.exec(select(Message).where(Message.user_hash == user_hash)))
 
 
 def anonymise_actor(session: Session, user_hash: str) -> int:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
+    ColumnElement,
     and_,
     case,
     func,
@@ -27,7 +28,7 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from storage.models import Channel, Incident
-from storage.queries import NO_COHORT, Window, counted_incidents
+from storage.queries import Window, counted_incidents
 
 TA = "ta"
 LEARNER = "learner"
@@ -103,6 +104,18 @@ RESPONSE_COLUMNS = (
     Incident.first_reply_at,
     Incident.resolved_at,
     Incident.downtime_seconds,
+)
+
+# What the TAs' queue shows of a waiting incident, and what says it still waits.
+UNANSWERED_COLUMNS = (
+    Incident.id,
+    Channel.channel_id,
+    Incident.root_ts,
+    Incident.opened_at,
+    Incident.domain_id,
+    Incident.signature_id,
+    Incident.first_reply_at,
+    Incident.resolved_at,
 )
 
 
@@ -185,7 +198,7 @@ def wait_counts(session: Session, window: Window) -> list[WaitCounts]:
     inc = _incidents(window)
     c = inc.c
     if window.until is None:
-        waiting_at_end = and_(c.first_reply_at.is_(None), c.resolved_at.is_(None))
+        waiting_at_end = _still_waiting(c)
     else:
         waiting_at_end = and_(
             or_(c.first_reply_at.is_(None), c.first_reply_at >= window.until),
@@ -229,25 +242,20 @@ def long_waits(session: Session, window: Window, longer_than_seconds: int) -> li
 
 
 def unanswered(session: Session, since: datetime, channels: tuple[str, ...] = ()) -> list[Waiting]:
-    """Incidents opened since `since` with no reply from anyone but their asker, not resolved
-    and not dismissed: oldest first."""
+    """Counted incidents opened since `since` with no reply from anyone but their asker and not
+    resolved: oldest first. Read through `ix_incident_unanswered` (EXPLAIN on PostgreSQL 15
+    and SQLite: the subquery is flattened, the index's predicate proven)."""
+    inc = counted_incidents(Window(since, channels=channels), columns=UNANSWERED_COLUMNS)
+    c = inc.c
     query = (
-        select(
-            Incident.id,
-            Channel.channel_id,
-            Incident.root_ts,
-            Incident.opened_at,
-            Incident.domain_id,
-            Incident.signature_id,
-            func.coalesce(Channel.cohort, NO_COHORT),
-        )
-        .join(Channel, Channel.id == Incident.channel_pk)
-        .where(
-            Window(since, channels=channels).where(Incident.opened_at),
-            Incident.dismissed.is_(False),
-            Incident.first_reply_at.is_(None),
-            Incident.resolved_at.is_(None),
-        )
-        .order_by(Incident.opened_at, Incident.id)
+        select(c.id, c.channel_id, c.root_ts, c.opened_at, c.domain_id, c.signature_id, c.cohort)
+        .where(_still_waiting(c))
+        .order_by(c.opened_at, c.id)
     )
     return [Waiting(*row) for row in session.execute(query)]
+
+
+def _still_waiting(c) -> ColumnElement[bool]:
+    """No human reply and not resolved: `storage.models.UNANSWERED`, the partial index's
+    predicate, which a query must state to be read through it."""
+    return and_(c.first_reply_at.is_(None), c.resolved_at.is_(None))

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 from support.fake_slack import FakeSlack, error, ratelimited
 from support.friction_cli import friction
+from support.learner_text import PASSROLE
 from support.slack_samples import EXPORT
 
 from bot.config import Settings
@@ -28,11 +29,6 @@ ROOT = Path(__file__).parents[1]
 COHORT = ROOT / "bot" / "demo_cohort"
 LAB4 = "C0DEMOLAB4"
 FAST = Tier("test", 60_000, 15)  # no pacing; Slack's small pages, so everything pages
-PASSROLE = (
-    "An error occurred (AccessDeniedException) when calling the CreateFunction operation: "
-    "User: arn:aws:sts::111122223333:assumed-role/voclabs/user1 is not authorized to perform: "
-    "iam:PassRole on resource: arn:aws:iam::111122223333:role/LabRole"
-)
 
 
 def day_files(folder: Path) -> list[dict]:

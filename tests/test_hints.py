@@ -23,6 +23,7 @@ from support.fake_slack import BOT_ID, Call, FakeSlack
 from support.friction_cli import friction
 from support.learner_text import UPLOAD_FAILED as NO_SUCH_BUCKET
 from support.live_harness import Running, running_bot, wait_until
+from support.slack_driver import SlackDriver
 from support.slack_samples import (
     HELP_CHANNEL,
     LEAD,
@@ -32,7 +33,6 @@ from support.slack_samples import (
     interaction,
     load,
     message_event,
-    slash_command,
     wrap_event,
 )
 
@@ -42,7 +42,7 @@ from classifiers import catalog
 from digests.blocks import digest_blocks
 from digests.model import build_digest
 from digests.periods import parse_period
-from storage.models import Hint, Incident
+from storage.models import Hint
 
 PASSROLE = load("events/message.json")["event"]["text"]  # AccessDenied on iam:PassRole
 # The error pasted as a reply in the asker's own thread.
@@ -64,19 +64,10 @@ leads = ["{LEAD}"]
 
 
 @dataclass
-class Bot:
-    """The live bot and the fake Slack it talks to, with what a test does to them."""
+class Bot(SlackDriver):
+    """The live bot driven as Slack would (`SlackDriver`), with what a test does to hints."""
 
     live: Running
-    slack: FakeSlack
-
-    def post(self, text: str, *, user: str = LEARNER, **fields: Any) -> str:
-        """A message posted now in Slack and delivered to the bot as an event; returns its ts."""
-        channel = fields.pop("channel", HELP_CHANNEL)
-        message = self.slack.post(channel, text, user=user, **fields)
-        event = message_event(text, message["ts"], channel=channel, user=user, **fields)
-        assert self.live.sender.event(wrap_event(event)).status == 200
-        return message["ts"]
 
     def hints(self, count: int) -> list[Call]:
         """The first `count` hints posted (waiting for them), oldest first."""
@@ -91,7 +82,7 @@ class Bot:
         """The hint rows, once `count` of them hold their posted message's ts."""
 
         def rows() -> list[Hint]:
-            with Session(self.live.engine) as session:
+            with Session(self.engine) as session:
                 return list(session.exec(select(Hint).order_by(Hint.id)))
 
         wait_until(lambda: sum(bool(r.message_ts) for r in rows()) >= count, what="hint rows")
@@ -124,15 +115,7 @@ class Bot:
             response_url=f"{self.slack.base_url}/hooks/actions/{TEAM_ID}/{time.monotonic_ns()}",
             actions=[{**button, "block_id": "hint", "action_ts": self.slack.new_ts()}],
         )
-        assert self.live.sender.interaction(payload).status == 200
-
-    def command(self, text: str, user: str = TA) -> str:
-        """`/friction text`; returns the ephemeral reply posted to its response_url."""
-        hook = f"/hooks/commands/{TEAM_ID}/{time.monotonic_ns()}"
-        form = slash_command(text, user_id=user, response_url=self.slack.base_url + hook)
-        assert self.live.sender.command(form).status == 200
-        wait_until(lambda: any(p == hook for p, _ in self.slack.hooks), what="the reply")
-        return next(body for p, body in self.slack.hooks if p == hook)["text"]
+        assert self.sender.interaction(payload).status == 200
 
     def ephemeral_to(self, user: str, count: int = 1) -> str:
         """The `count`th ephemeral message shown to `user`."""
@@ -143,10 +126,6 @@ class Bot:
         wait_until(lambda: len(shown()) >= count, what=f"ephemeral #{count} to {user}")
         return shown()[count - 1]
 
-    def incident(self, root_ts: str) -> Incident:
-        with Session(self.live.engine) as session:
-            return session.exec(select(Incident).where(Incident.root_ts == root_ts)).one()
-
 
 @pytest.fixture
 def bot(fake_slack: FakeSlack, db_url: str, tmp_path: Path) -> Iterator[Bot]:
@@ -154,14 +133,14 @@ def bot(fake_slack: FakeSlack, db_url: str, tmp_path: Path) -> Iterator[Bot]:
     config.write_text(CONFIG)
     fake_slack.add_channel(LAB5, "help-lab5")
     with running_bot(fake_slack, db_url, tmp_path / "spool.db", config) as running:
-        yield Bot(running, fake_slack)
+        yield Bot(fake_slack, running.sender, running.engine, running)
 
 
 def test_a_passrole_error_gets_one_hint_in_its_thread_whatever_slack_redelivers(bot: Bot) -> None:
     passrole = catalog().signature("iam.passrole")
     message = bot.slack.post(HELP_CHANNEL, PASSROLE)
     event = wrap_event(message_event(PASSROLE, message["ts"]))
-    assert bot.live.sender.event(event).status == 200
+    assert bot.sender.event(event).status == 200
 
     [call] = bot.hints(1)
     assert (call.params["channel"], call.params["thread_ts"]) == (HELP_CHANNEL, message["ts"])
@@ -176,7 +155,7 @@ def test_a_passrole_error_gets_one_hint_in_its_thread_whatever_slack_redelivers(
 
     # Slack redelivers the event; another replica is told of the same new incident.
     for retry in (1, 2):
-        assert bot.live.sender.event(event, retry_num=retry).status == 200
+        assert bot.sender.event(event, retry_num=retry).status == 200
     bot.live.settle()
     replica = Hints(bot.live.bot.context, bot.slack.client())
     assert replica.consider(bot.incident(message["ts"]).id) == "thread already has a hint"
@@ -196,18 +175,20 @@ def test_no_hint_for_a_ta_a_bot_an_unsure_message_a_channel_not_opted_in_or_a_hi
     bot.post(PASSROLE, bot_id=BOT_ID, subtype="bot_message")
     unsure = bot.post("cannot open the lab")  # an incident, but the classifier is unsure
     in_lab5 = bot.post(PASSROLE, channel=LAB5)
-    assert bot.command("hints off iam.passrole").startswith("Switched the hint for `iam.passrole`")
+    assert bot.command("hints off iam.passrole")["text"].startswith(
+        "Switched the hint for `iam.passrole`"
+    )
     switched_off = bot.post(PASSROLE)
-    assert bot.command("hints on iam.passrole", user=LEARNER) == TA_ONLY
+    assert bot.command("hints on iam.passrole", user=LEARNER)["text"] == TA_ONLY
 
     bot.live.settle()  # every incident above is handed to the worker before the control's
     control = bot.post(NO_SUCH_BUCKET)
     assert [c.params["thread_ts"] for c in bot.hints(1)] == [control]
     for root in (unsure, in_lab5, switched_off):
         assert bot.incident(root)  # captured as incidents, just no hint
-    assert "`iam.passrole`" in bot.command("hints")  # listed as off
+    assert "`iam.passrole`" in bot.command("hints")["text"]  # listed as off
 
-    assert "new threads get it again" in bot.command("hints on iam.passrole")
+    assert "new threads get it again" in bot.command("hints on iam.passrole")["text"]
     chatty = bot.post("hi all, a question about lab 4")  # not an incident yet
     bot.post(PASSROLE_REPLY, thread_ts=chatty)  # the asker's error opens it: hint under the root
     assert bot.hints(2)[-1].params["thread_ts"] == chatty
@@ -275,7 +256,7 @@ def test_the_buttons_resolve_or_flag_the_incident_and_the_hit_rate_is_reported(
             "hit_rate": 0.5,
         }
     ]
-    with Session(bot.live.engine) as session:
+    with Session(bot.engine) as session:
         week = datetime.fromtimestamp(float(fixed_root), UTC).strftime("%G-W%V")  # posts' week
         digest = build_digest(session, parse_period(week, "UTC"))
     assert line in str(digest_blocks(digest))

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlmodel import Session
 from support.friction_cli import friction
+from support.learner_text import PASSROLE
 
 from bot.config import Settings
 from bot.context import open_context
@@ -22,11 +23,6 @@ GRADER = [
     "the grader run fails, i get error LABCHK-{n} on step 4",
 ]
 T0 = 1_790_000_000
-PASSROLE = (
-    "An error occurred (AccessDeniedException) when calling the CreateFunction operation: "
-    "User: arn:aws:sts::XXXXXXXXXXXX:assumed-role/voclabs/u is not authorized to perform: "
-    "iam:PassRole on resource: arn:aws:iam::XXXXXXXXXXXX:role/LabRole"
-)
 
 
 def _ledger(db_url: str):

@@ -15,8 +15,6 @@ from support.slack_samples import (
     LEADS_CHANNEL,
     TA,
     event_body,
-    message_event,
-    wrap_event,
 )
 from support.ta_app import Bot
 
@@ -32,11 +30,7 @@ NOW = datetime.now(UTC)
 
 def post_at(bot: Bot, at: datetime, text: str, user: str, thread_ts: str | None = None) -> str:
     """A message posted at `at` (in Slack's history and delivered as a signed event)."""
-    ts = f"{at.timestamp():.6f}"
-    bot.slack.post(HELP_CHANNEL, text, user=user, ts=ts, thread_ts=thread_ts)
-    event = message_event(text, ts, user=user, thread_ts=thread_ts)
-    assert bot.sender.event(wrap_event(event)).status == 200
-    return ts
+    return bot.post(text, user=user, ts=f"{at.timestamp():.6f}", thread_ts=thread_ts)
 
 
 def nudger(bot: Bot, clock: datetime, *, days: list[str] | None = None) -> Nudger:
@@ -69,6 +63,8 @@ def test_a_nudge_is_posted_once_and_updated_when_a_ta_answers(bot, fake_slack):
     assert f"archives/{HELP_CHANNEL}/p{waiting.replace('.', '')}" in post.params["text"]
     assert "Waiting 60 min for a human" in post.params["text"]
     assert answered.replace(".", "") not in post.params["text"]  # a TA answered that one
+    # one line per thread in the TAs' channel: no preview of the thread or of what it links
+    assert (post.params["unfurl_links"], post.params["unfurl_media"]) == (False, False)
 
     assert nudger(bot, NOW + timedelta(minutes=1)).run().posted == 0  # never twice
     post_at(bot, NOW + timedelta(minutes=2), "the bucket name is global", TA, thread_ts=waiting)

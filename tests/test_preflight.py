@@ -19,6 +19,7 @@ import botocore.session
 import pytest
 from moto import mock_aws
 from support.aws_fakes import policy_simulator, refuse
+from support.learner_text import NO_SUCH_BUCKET, PASSROLE
 from typer.testing import CliRunner
 
 from bot.cli.main import app
@@ -47,15 +48,6 @@ name = "lab4-uploads"
 [[log_group]]
 name = "/aws/lambda/lab4"
 """
-PASSROLE = (
-    "An error occurred (AccessDeniedException) when calling the CreateFunction operation: "
-    f"User: arn:aws:sts::{ACCOUNT}:assumed-role/voclabs/u is not authorized to perform: "
-    f"iam:PassRole on resource: {ROLE_ARN}"
-)
-NO_SUCH_BUCKET = (
-    "An error occurred (NoSuchBucket) when calling the PutObject operation: "
-    "The specified bucket does not exist"
-)
 NO_LOG_GROUP = (
     "An error occurred (ResourceNotFoundException) when calling the GetLogEvents operation: "
     "The specified log group does not exist."

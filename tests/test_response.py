@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 from sqlmodel import Session
+from support.learner_text import PASSROLE
 
 from bot.config import ConfigError, Settings, load_file
 from bot.context import open_context
@@ -26,10 +27,6 @@ from storage.response_queries import unanswered
 
 TEAM, CHANNEL = "T0123ABCD", "C0123HELP"
 ASKER, PEER, TA = "U0456LRNR", "U0457PEER", "U0789TA01"
-PASSROLE = (
-    "An error occurred (AccessDeniedException) when calling the CreateFunction operation: "
-    "is not authorized to perform: iam:PassRole on resource: arn:aws:iam::111122223333:role/LabRole"
-)
 MONDAY = datetime(2026, 11, 16, tzinfo=UTC)  # week 2026-W47, course timezone UTC
 HOURS = CourseHours(ResponseSettings(nudge_after="30m", hours="09:00-18:00"), "UTC")
 

@@ -26,7 +26,7 @@ from bot.ingest.ingestor import DEFAULT_RESOLUTION_EMOJI
 from bot.ta.queue import course_hours
 from digests.periods import Period
 from digests.report import TABLE_HEADERS, build_report, fixed_width, table_rows, to_csv, to_json
-from digests.response import WaitingLine, waiting_lines, waiting_summary, waiting_table
+from digests.response import WaitingLine, waiting_lines, waiting_text
 from storage.db import open_ledger, upgrade
 from storage.hint_queries import HintRate, hint_rate_line, hint_rates
 from storage.models import Incident
@@ -162,9 +162,7 @@ def _print_waiting(lines: list[WaitingLine], result, nudge_after: str) -> None:
     """Who waited for a human: the summary sentence, then per domain (docs/response.md)."""
     if lines and lines[0].incidents:
         labels = {d.domain: d.label for d in result.domains}
-        summary = waiting_summary(lines[0], nudge_after, weekly=False)
-        typer.echo(f"Waiting for a human: {summary}")
-        typer.echo(waiting_table(lines, labels, weekly=False))
+        typer.echo(waiting_text(lines, labels, nudge_after, weekly=False, markup=False))
 
 
 def _print_hints(rates: list[HintRate]) -> None:

@@ -1,8 +1,8 @@
 """`friction forget-user` and retention: the ledger lets go of a person, and of old text.
 
-Forgetting deletes every message the person posted through `Ingestor.delete`, so incidents and
+Forgetting deletes every message the person posted through `Ingestor.remove`, so incidents and
 threads follow exactly as when Slack deletes a message, then removes their hash from the audit
-trail and remembers (as a hash) not to capture them again.
+trail and remembers (as a hash) not to capture them again, all in one transaction.
 """
 
 from __future__ import annotations
@@ -37,17 +37,15 @@ def forget_user(context: Context, user_id: str, now: datetime | None = None) -> 
         raise ValueError(f"{user_id!r} is not a Slack user id (like U0456LRNR)")
     user_hash = context.pseudonymize(user_id.strip())
     with Session(context.engine) as session:
-        keys = messages_by(session, user_hash)
+        rows = messages_by(session, user_hash)
         before = _incidents(session)
-    for team_id, channel_id, ts in keys:
-        context.ingestor.delete(team_id, channel_id, ts)
-    with Session(context.engine) as session:
+        context.ingestor.remove(session, rows)
         after = _incidents(session)
         events = anonymise_actor(session, user_hash)
         mark_forgotten(session, user_hash, now or datetime.now(UTC))
         session.commit()
     checkpoint(context.engine)
-    return Forgotten(messages=len(keys), incidents=before - after, tag_events=events)
+    return Forgotten(messages=len(rows), incidents=before - after, tag_events=events)
 
 
 def apply_retention(context: Context, days: int | None = None, now: datetime | None = None) -> int:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby, islice
 from types import SimpleNamespace
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
@@ -44,6 +45,8 @@ from storage.models import Channel, Incident, Message
 from storage.response_queries import LEARNER, TA
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 DEFAULT_RESOLUTION_EMOJI = frozenset({"white_check_mark", "heavy_check_mark"})
 
@@ -108,9 +111,7 @@ class Ingestor:
         """`add_many` for messages already redacted and classified (None: not yet, done here),
         committed every `per_commit` messages: an import's commits cost it less that way
         (SQLite writes each changed index page once per commit, not once per batch)."""
-        stream = iter(pairs)
-        chunks = iter(lambda: list(islice(stream, batch)), [])
-        read = (([m for m, _ in c], [r for _, r in c]) for c in chunks)
+        read = (([m for m, _ in c], [r for _, r in c]) for c in _chunks(pairs, batch))
         return self._write(read, per_commit)
 
     def _write(
@@ -147,16 +148,35 @@ class Ingestor:
             row = channel and message_row(session, channel.id, ts)
             if not row:
                 return Outcome("ignored")
-            root_ts = row.thread_ts or row.ts
-            incident = incident_row(session, channel.id, ts)
-            if incident is not None:
-                session.delete(incident)
-            session.delete(row)
-            session.flush()
-            if root_ts != ts:
-                self._rederive(session, channel, root_ts)
+            self.remove(session, [row])
             session.commit()
         return Outcome("deleted")
+
+    def remove(self, session: Session, rows: list[Message], batch: int = 1000) -> None:
+        """Delete stored messages in the caller's transaction, as deleting each in Slack would.
+
+        The incidents the rows were roots of go with them; every other thread they replied in
+        is re-derived once, after all the deletes, read `batch` threads a query.
+        """
+        deleted = {(row.channel_pk, row.ts) for row in rows}
+        for chunk in _chunks(deleted, batch):
+            for rooted in incident_rows(session, _by_channel(chunk)).values():
+                for incident in rooted.values():
+                    session.delete(incident)
+        for row in rows:
+            session.delete(row)
+        session.flush()
+        for chunk in _chunks({_thread_of(row) for row in rows} - deleted, batch):
+            wanted = _by_channel(chunk)
+            incidents = incident_rows(session, wanted)
+            for pk, rooted in threads_rows(session, wanted).items():
+                for root_ts, thread in rooted.items():
+                    incident = self._derive(
+                        session, pk, root_ts, thread, incidents[pk].get(root_ts)
+                    )
+                    if incident is not None:
+                        session.add(incident)
+            session.flush()
 
     def react(
         self,
@@ -394,33 +414,39 @@ class Ingestor:
 
     def reclassify(self, batch: int = 1000) -> Counter[tuple[str | None, str | None]]:
         """Classify every stored message again, each in its thread as the live path reads it,
-        and re-derive every thread's incident.
+        and re-derive every thread's incident from the rows in hand (read once).
 
         Returns how many incidents moved from one signature to another (None: no incident).
-        Human tags are untouched: `_rederive` never changes a human-tagged incident.
+        Human tags are untouched: `_derive` never changes a human-tagged incident. Messages
+        whose text retention deleted are not classified, but still count in their thread, and
+        a thread with no text left is not re-derived.
         """
         with Session(self.engine) as session:
-            before = _signatures(session)
-            threads: set[tuple[int, str]] = set()
+            incidents = {(i.channel_pk, i.root_ts): i for i in session.exec(select(Incident))}
+            before = {thread: i.signature_id for thread, i in incidents.items()}
             thread_key = func.coalesce(Message.thread_ts, Message.ts)
             query = (
                 select(Message)
-                .where(Message.text.is_not(None))
                 .order_by(Message.channel_pk, thread_key, Message.ts)
                 .execution_options(yield_per=batch)
             )
-            for (channel_pk, root_ts), rows in groupby(session.exec(query), key=_thread_of):
+            for (channel_pk, root_ts), group in groupby(session.exec(query), key=_thread_of):
+                rows = list(group)
                 root: Message | None = None
                 for row in rows:
+                    if row.text is None:
+                        continue
                     if row.ts == root_ts:
                         root = row
                         self._classify(row, row.text, reply=False)
                         continue
                     self._classify(row, row.text, reply=True, context=_in_thread(root, row))
-                threads.add((channel_pk, root_ts))
+                if any(row.text is not None for row in rows):
+                    incident = incidents.get((channel_pk, root_ts))
+                    incident = self._derive(session, channel_pk, root_ts, rows, incident)
+                    if incident is not None:
+                        session.add(incident)
             session.flush()
-            for channel_pk, root_ts in sorted(threads):
-                self._rederive(session, session.get(Channel, channel_pk), root_ts)
             after = _signatures(session)
             session.commit()
         return Counter(
@@ -558,6 +584,20 @@ def _in_thread(
     if root is None:
         return None
     return Context(True, root.user_hash == reply.user_hash, root.signature_id)
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of `size` (the last one shorter)."""
+    stream = iter(items)
+    return iter(lambda: list(islice(stream, size)), [])
+
+
+def _by_channel(threads: Iterable[tuple[int, str]]) -> dict[int, set[str]]:
+    """(channel id, ts) pairs as channel id -> ts, as `incident_rows` and `threads_rows` take."""
+    wanted: dict[int, set[str]] = defaultdict(set)
+    for pk, ts in threads:
+        wanted[pk].add(ts)
+    return wanted
 
 
 def _thread_of(row: Message) -> tuple[int, str]:

@@ -19,7 +19,7 @@ from bot.ta.links import WorkspaceUrl, message_link
 from bot.ta.queue import live_queue, waited
 from digests.course_hours import CourseHours
 from digests.report import duration
-from digests.slack import SLACK_FAILURES
+from digests.slack import SLACK_FAILURES, post_message
 from storage.models import Incident, Nudge
 from storage.nudges import answered_nudges, claim_nudge, mark_answered, nudged_ids, record_nudge
 from storage.response_queries import TA, Waiting
@@ -89,13 +89,7 @@ class Nudger:
 
     def _post(self, text: str) -> str | None:
         """The nudge's ts, or None when Slack refused or was away."""
-        answer = self._slack(
-            "posted",
-            lambda: self.client.chat_postMessage(
-                channel=self.channel, text=text, unfurl_links=False
-            ),
-        )
-        return None if answer is None else answer["ts"]
+        return self._slack("posted", lambda: post_message(self.client, self.channel, text))
 
     def _update(self, nudge: Nudge, text: str) -> bool:
         answer = self._slack(

@@ -19,8 +19,9 @@ from sqlmodel import Session
 from bot.context import Context, open_context
 from bot.slack.app import build_app
 from bot.slack.server import HttpServer
-from storage.models import Incident, TagEvent
+from storage.models import TagEvent
 from support.live_harness import SECRET, settings_for
+from support.slack_driver import SlackDriver
 from support.slack_samples import (
     HELP_CHANNEL,
     LEAD,
@@ -28,9 +29,6 @@ from support.slack_samples import (
     TA,
     TEAM_ID,
     interaction,
-    message_event,
-    slash_command,
-    wrap_event,
 )
 from support.slack_signing import SlackSender
 
@@ -52,37 +50,13 @@ days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 @dataclass
-class Bot:
-    context: Context
-    slack: Any  # the FakeSlack
-    sender: SlackSender
+class Bot(SlackDriver):
+    """The TA app driven as Slack would (`SlackDriver`), with the TA workflow's own gestures."""
 
-    def post(self, text: str, user: str = LEARNER, thread_ts: str | None = None) -> str:
-        """A message posted in the help channel, in Slack's history and delivered as an event."""
-        message = self.slack.post(HELP_CHANNEL, text, user=user, thread_ts=thread_ts)
-        event = message_event(text, message["ts"], user=user, thread_ts=thread_ts)
-        assert self.sender.event(wrap_event(event)).status == 200
-        return message["ts"]
+    context: Context
 
     def link(self, ts: str, channel: str = HELP_CHANNEL) -> str:
         return f"https://cloudlabs.slack.com/archives/{channel}/p{ts.replace('.', '')}"
-
-    def command(self, text: str, user: str = TA) -> dict[str, Any]:
-        """Run `/friction text` as `user`; return the ephemeral reply posted to response_url."""
-        hook = f"/hooks/commands/{TEAM_ID}/{time.monotonic_ns()}"
-        form = slash_command(text, user_id=user, response_url=self.slack.base_url + hook)
-        answer = self.sender.command(form)
-        assert answer.status == 200 and answer.body == b""  # acknowledged at once, empty
-        return self.hook(hook)
-
-    def hook(self, path: str, timeout: float = 10.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            posted = [body for p, body in self.slack.hooks if p == path]
-            if posted:
-                return posted[0]
-            time.sleep(0.01)
-        raise TimeoutError(f"nothing was posted to {path}")
 
     def shortcut(self, ts: str, user: str = TA, **message: Any) -> str:
         """The "Tag friction" shortcut on a message; returns its response_url path."""
@@ -116,11 +90,6 @@ class Bot:
         assert answer.status == 200
         return answer.json() if answer.body else {}
 
-    def incident(self, ts: str) -> Incident | None:
-        with Session(self.context.engine) as session:
-            query = select(Incident).where(Incident.root_ts == ts)
-            return session.execute(query).scalars().first()
-
     def tag_events(self) -> int:
         with Session(self.context.engine) as session:
             return session.execute(select(func.count()).select_from(TagEvent)).scalar_one()
@@ -135,7 +104,6 @@ def bot(fake_slack, tmp_path, sqlite_url) -> Iterator[Bot]:
     server = HttpServer(  # one request at a time: 4 threads, not the bot's 32, to start
         app, lambda: (True, {}), signing_secret=SECRET, host="127.0.0.1", port=0, threads=4
     ).start()
-    yield Bot(
-        context, fake_slack, SlackSender(f"http://127.0.0.1:{server.port}/slack/events", SECRET)
-    )
+    sender = SlackSender(f"http://127.0.0.1:{server.port}/slack/events", SECRET)
+    yield Bot(fake_slack, sender, context.engine, context)
     server.close()
