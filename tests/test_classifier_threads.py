@@ -128,13 +128,40 @@ A_USERS_POLICY = [  # https://github.com/aws-samples/aws-nodejs-sample/issues/3
 ]
 
 
+THE_FUNCTIONS_ROLE = [  # https://github.com/jameshy/pgdump-aws-lambda/issues/41
+    (
+        "asker",
+        "> 2022-06-03T17:08:18.467Z ERROR AccessDenied: Access Denied\n> at Request.extractError "
+        "(/var/runtime/node_modules/aws-sdk/lib/services/s3.js:710:35)",
+    ),
+    (
+        "asker",
+        "Solved by these steps.\n\n1. In AWS Lambda in your Lambda function, go to the "
+        "Configuration tab\n2. Click on the role name that executes the lambda\n3. That brings "
+        "you to IAM\n4. In the Permissions tab, expand the policy that was already there.",
+    ),
+]
+A_TYPO_IN_THE_ROLE = [  # https://github.com/nathanpeck/aws-cloudformation-fargate/issues/13
+    (
+        "asker",
+        "I am following your example for private subnet public load balancer. However I am "
+        "getting error: CannotPullContainer AccessDenied, when using an image hosted on ECR. … "
+        "The private subnet has outbound internet access via NAT Gateway hosted in the public "
+        "subnet.",
+    ),
+    ("asker", "Closing this... Finally found the issue, had a typo in the ExecutionRole!"),
+]
+
+
 @pytest.mark.parametrize(
     ("thread", "before", "after"),
     [
         (LAMBDA_IN_A_VPC, "lambda.timeout", "vpc"),
         (A_USERS_POLICY, "s3.no_such_bucket", "iam"),
+        (THE_FUNCTIONS_ROLE, "s3.access_denied", "iam"),
+        (A_TYPO_IN_THE_ROLE, "vpc.connectivity", "iam"),
     ],
-    ids=["lambda-in-a-vpc", "a-users-policy"],
+    ids=["lambda-in-a-vpc", "a-users-policy", "solved-by-the-functions-role", "a-typo-in-the-role"],
 )
 def test_the_cause_the_asker_found_later_moves_the_incident_to_its_layer(thread, before, after):
     assert read(thread[0])[0] == (True, before)
