@@ -744,6 +744,39 @@ REAL = [
         "string\" … 'aws:updateCode' errored after 465 ms",
         "lambda.sdk_config",
     ),
+    # No default VPC to launch into is the account's network setup, not traffic.
+    (
+        "https://github.com/ryanmurakami/hbfl/issues/40",
+        "VPCIdNotSpecified\nhbfl-main\\scripts\\module_02>node create-ec2-instance.js\nFailed to "
+        "create instance with: VPCIdNotSpecified: No default VPC for this user",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/brikis98/terraform-up-and-running-code/issues/54",
+        "Chapter 2 error\nI get an error doing the first example (one-server):\n\nError "
+        "launching source instance: VPCIdNotSpecified: No defau\nlt VPC for this user\n\nAny "
+        "hints?",
+        "vpc.other",
+    ),
+    # CloudWatch Events, now EventBridge, is CloudWatch's (taxonomy.md, amended in issue 13).
+    (
+        "https://github.com/TerraConstructs/base/issues/88",
+        "aws/notify: EventBridge Rule with target has the wrong event bus … Error: creating "
+        "EventBridge Target (test-rule-Target0): operation error EventBridge: PutTargets, https "
+        "response error StatusCode: 400, … ResourceNotFoundException: Rule test-rule does not "
+        "exist on EventBus default.",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-eventbridge/issues/55",
+        "EventBridge rule doesn't trigger Lambda\nThis is really more of a question because I did "
+        'manage to get this working eventually. I had created an EventBridge "resource" that '
+        "created a rule that was triggered on S3 object creation. … # This simply enables "
+        "EventBridge events being emitted from the S3 bucket resource "
+        '"aws_s3_bucket_notification" "enable_s3_bucket_eventbridge_notification" { bucket = '
+        "data.aws_s3_bucket.inbound.id eventbridge = true }",
+        "cloudwatch.other",
+    ),
 ]
 
 
