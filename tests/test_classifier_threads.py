@@ -777,6 +777,65 @@ REAL = [
         "data.aws_s3_bucket.inbound.id eventbridge = true }",
         "cloudwatch.other",
     ),
+    # A volume and an instance in different zones do not fit together: a resource that does not
+    # fit, as a wrong key pair or instance profile is.
+    (
+        "https://github.com/BD2KGenomics/cgcloud/issues/95",
+        "Mounting ebs volume fails with mismatched availability zones\nFrom "
+        "/var/log/upstart/mesosbox.log … volume.attach( self.instance_id, device_ext )",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/kubernetes/kops/issues/199",
+        "Timeout on attaching EBS volumes when using multiple Zones\nThe cause is that the pods "
+        "are being scheduled to run on nodes that are running not on the same AZ as the EBS "
+        "volume specified",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/katosys/kato/issues/54",
+        "Invalid IAM Instance Profile name\n[0] ~ >> ./kato-ec2 home INFO[0000] Setup the EC2 "
+        'environment cmd="ec2:deploy" … INFO[0002] Waiting until kato profile exists',
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-ec2-instance/issues/329",
+        "key_pair does not exists issue\nHi I placed my key pair in currect directoy name as "
+        "yeshwanth.pem … but in terraform validate gots key pair not exist issue … can you help ?",
+        "ec2.invalid_resource",
+    ),
+    # An account that may not launch yet (a Marketplace AMI not subscribed) fails the stack.
+    (
+        "https://github.com/StreisandEffect/streisand/issues/86",
+        "Instance creation failed => OptInRequired: In order to use this AWS Marketplace product "
+        "you need to accept terms and subscribe.\nThe new AMI needs to accept terms and subscribe "
+        "on web. How can I do this on command line?",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/awslabs/harmonix/issues/22",
+        "Installer fails with the following error - accept terms and subscribe - Gitlab\n7:23:52 "
+        "PM | CREATE_FAILED | AWS::EC2::Instance | GitlabHostingConstructGitlabHost08D9CB4A\nIn "
+        "order to use this AWS Marketplace product you need to accept terms and subscribe. "
+        "(Service: AmazonEC2; Status Code: 401; Error Code: OptInRequired)",
+        "ec2.other",
+    ),
+    # A bucket with ACLs disabled refuses an ACL whoever asks: the bucket's setting, not a policy.
+    (
+        "https://github.com/shallwefootball/upload-s3-action/issues/65",
+        "Failure if credentials lack permission to set ACL\nI have a rather limited user. It "
+        "obviously lacks permission to set the ACL:\n\n> Error: AccessControlListNotSupported: "
+        "The bucket does not allow ACLs",
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/ryanto/next-s3-upload/issues/64",
+        "AWS ACL Error after following setup docs\nI followed the setup instructions but I am "
+        'getting an error on upload: "AccessControlListNotSupported: The bucket does not allow '
+        'ACLs" along with a 400 on PUT. I copied the bucket settings and created the IAM new '
+        "policy as the docs said.",
+        "s3.access_denied",
+    ),
 ]
 
 
