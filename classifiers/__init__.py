@@ -11,8 +11,8 @@ from functools import cache
 from classifiers.catalog import Catalog, CatalogError, Domain, Signature, catalog, load_catalog
 from classifiers.classifier import TRIAGE_THRESHOLD, Classifier
 from classifiers.learned import LearnedStage, LearnedStageError
-from classifiers.rules import Classification, Rules, in_context, packaged_rules, rules_version
-from classifiers.threads import Context, classify_thread, moved_to
+from classifiers.rules import Classification, Rules, packaged_rules, rules_version
+from classifiers.threads import Context, classify_thread, in_context, moved_to
 
 __all__ = [
     "CLASSIFIER_VERSION",
@@ -38,10 +38,10 @@ __all__ = [
 ]
 
 
-def classify(text: str, *, reply: bool = False, context: Context | None = None) -> Classification:
-    """Classify one message; `reply` says it is a thread reply (answers and thanks are not new),
-    `context` says more: who wrote it and what the thread has reported already."""
-    return packaged_rules().classify(text, reply=reply, context=context)
+def classify(text: str, *, reply: bool = False) -> Classification:
+    """Classify one message; `reply` says it is a thread reply (answers and thanks are not new).
+    `in_context` then places it in its thread: who wrote it, what the thread has reported."""
+    return packaged_rules().classify(text, reply=reply)
 
 
 def is_resolution(text: str) -> bool:

@@ -6,7 +6,6 @@ from dataclasses import replace
 
 from classifiers.learned import LearnedStage
 from classifiers.rules import Classification, Rules, packaged_rules
-from classifiers.threads import Context
 
 TRIAGE_THRESHOLD = 0.6
 """Below this confidence an incident awaits a TA (and the learned stage, if any, is asked)."""
@@ -30,10 +29,8 @@ class Classifier:
         self.threshold = threshold
         self.version = self.rules.version + (f"+{model.version}" if model else "")
 
-    def classify(
-        self, text: str, *, reply: bool = False, context: Context | None = None
-    ) -> Classification:
-        result = self.rules.classify(text, reply=reply, context=context)
+    def classify(self, text: str, *, reply: bool = False) -> Classification:
+        result = self.rules.classify(text, reply=reply)
         if self.model is None:
             return result
         if result.is_incident and result.confidence < self.threshold:

@@ -9,7 +9,7 @@ message that matches no signature is placed by a domain scorer as `<domain>.othe
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 
 from classifiers.attributes import extract
@@ -26,7 +26,7 @@ from classifiers.matcher import (
     Matcher,
 )
 from classifiers.normalize import normalize
-from classifiers.threads import Context
+from classifiers.threads import Context, in_context
 
 CODE_VERSION = "1"
 # Domains that are AWS services, so a match in them names the surfacing service.
@@ -70,45 +70,9 @@ class Classification:
     in a VPC without a NAT gateway"): a root-cause layer named in an explanation."""
 
 
-def in_context(result: Classification, context: Context) -> Classification:
-    """A message already read as a root or a reply, judged by its place in the thread.
-
-    A reply by someone other than the asker is never the thread's report: it answers, quotes
-    the error back, agrees ("same here") or closes; nor is a reply saying it works now ("I was
-    calling the wrong bucket, fixed") or what caused it ("turned out my lambda was in a VPC":
-    that moves the incident, see `threads.moved_to`). The asker's reply that repeats the
-    thread's error belongs to the incident already open; one that names a new failure is a
-    report.
-    Separate from reading the text, so a message read without its thread (an import's worker)
-    is placed in it afterwards at no cost.
-    """
-    if not (result.is_incident and context.reply):
-        return result
-    if context.by_asker is False or result.says_resolved or result.cause:
-        confidence = _OTHERS_REPLY
-    elif context.open_signature and not (
-        result.named and result.signature != context.open_signature
-    ):
-        confidence = result.confidence
-    else:
-        return result
-    return replace(
-        result,
-        is_incident=False,
-        domain=None,
-        signature=None,
-        confidence=confidence,
-        attributes={},
-        named=False,
-    )
-
-
 _CAUSE_LAYERS = frozenset({"iam", "vpc"})
 """The layers beneath the services where errors surface (taxonomy.md): an explanation that names
 one says where the thread's trouble was rooted."""
-
-_OTHERS_REPLY = 0.9
-"""Certainty that a reply by someone other than the asker reports no incident of the thread."""
 
 
 def _cause(choice: _Choice) -> str | None:
@@ -149,13 +113,11 @@ class Rules:
         clean = normalize(text)
         return clean, self._matcher.scan(clean.lower())
 
-    def classify(
-        self, text: str, *, reply: bool = False, context: Context | None = None
-    ) -> Classification:
-        """`context` (the message's place in its thread) supersedes `reply` when given."""
-        context = context or Context(reply)
+    def classify(self, text: str, *, reply: bool = False) -> Classification:
+        """`reply`: a thread reply, held to more (answers and thanks are no reports). Its place
+        in the thread (who wrote it, what is open) is `threads.in_context`'s to judge."""
         clean, evidence = self.scan(text)
-        incident, certainty = self._incident(evidence, context.reply)
+        incident, certainty = self._incident(evidence, reply)
         explains = bool(evidence.get(DETECTOR, "cause"))
         # What the message names, read once: for the incident, and for a cause it explains.
         choice = self._choose(evidence) if incident or explains else None
@@ -185,7 +147,7 @@ class Rules:
             choice.specific,
             cause,
         )
-        return in_context(result, context)
+        return in_context(result, Context(reply))
 
     def is_resolution(self, text: str) -> bool:
         return _resolves(self.scan(text)[1])

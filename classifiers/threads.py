@@ -24,7 +24,10 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from classifiers.rules import Classification
 
 ASKER = "asker"
 """The role of the thread's root author; "helper" and "other" are everyone else."""
@@ -42,20 +45,22 @@ class Context:
     """The signature of the thread's incident so far, if the asker has reported one."""
 
 
-def classify_thread(classify: Callable[..., Any], messages: Iterable[tuple[str, str]]) -> list[Any]:
-    """Classify a thread's (text, role) pairs in order, each with its context.
+def classify_thread(
+    classify: Callable[..., Classification], messages: Iterable[tuple[str, str]]
+) -> list[Classification]:
+    """Classify a thread's (text, role) pairs in order, each then placed in its thread
+    (`in_context`), as the ledger does (`bot/ingest/ingestor.py`).
 
     The first message is the root; the thread's incident is the asker's first report, moved to
-    the layer the asker's last explanation after it names as the cause, as in the ledger
-    (`bot/ingest/ingestor.py`).
+    the layer the asker's last explanation after it names as the cause.
     """
-    results: list[Any] = []
+    results: list[Classification] = []
     open_signature: str | None = None
     incident: int | None = None
     cause: str | None = None  # the asker's last explanation after the incident
     for index, (text, role) in enumerate(messages):
         context = Context(index > 0, role == ASKER, open_signature)
-        result = classify(text, context=context)
+        result = in_context(classify(text, reply=context.reply), context)
         if result.is_incident and role == ASKER and open_signature is None:
             open_signature, incident, cause = result.signature, index, None
         elif incident is not None and role == ASKER and result.cause:
@@ -64,6 +69,43 @@ def classify_thread(classify: Callable[..., Any], messages: Iterable[tuple[str, 
     if incident is not None and (moved := moved_to(results[incident].domain, cause)):
         results[incident] = replace(results[incident], domain=moved[0], signature=moved[1])
     return results
+
+
+def in_context(result: Classification, context: Context) -> Classification:
+    """A message already read as a root or a reply, judged by its place in the thread.
+
+    A reply by someone other than the asker is never the thread's report: it answers, quotes
+    the error back, agrees ("same here") or closes; nor is a reply saying it works now ("I was
+    calling the wrong bucket, fixed") or what caused it ("turned out my lambda was in a VPC":
+    that moves the incident, see `moved_to`). The asker's reply that repeats the
+    thread's error belongs to the incident already open; one that names a new failure is a
+    report.
+    Separate from reading the text, so a message read without its thread (an import's worker)
+    is placed in it afterwards at no cost.
+    """
+    if not (result.is_incident and context.reply):
+        return result
+    if context.by_asker is False or result.says_resolved or result.cause:
+        confidence = _OTHERS_REPLY
+    elif context.open_signature and not (
+        result.named and result.signature != context.open_signature
+    ):
+        confidence = result.confidence
+    else:
+        return result
+    return replace(
+        result,
+        is_incident=False,
+        domain=None,
+        signature=None,
+        confidence=confidence,
+        attributes={},
+        named=False,
+    )
+
+
+_OTHERS_REPLY = 0.9
+"""Certainty that a reply by someone other than the asker reports no incident of the thread."""
 
 
 def moved_to(domain: str | None, cause: str | None) -> tuple[str, str] | None:

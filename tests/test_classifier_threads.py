@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from support.learner_text import UPLOAD_FAILED as NO_SUCH_BUCKET
 
-from classifiers import Context, classify, classify_thread
+from classifiers import Context, classify, classify_thread, in_context
 
 # ---------------------------------------------------------------- thread context
 
@@ -42,7 +42,7 @@ def test_the_askers_self_resolution_quoting_the_error_closes_rather_than_reports
         (True, "s3.no_such_bucket"),
         (False, None),
     ]
-    result = classify(mine, context=Context(True, True, "s3.no_such_bucket"))
+    result = in_context(classify(mine, reply=True), Context(True, True, "s3.no_such_bucket"))
     assert result.says_resolved  # so the ledger resolves the incident by the asker's word
     assert read(("asker", "Task timed out after 3.00 seconds"), ("asker", closing))[1] == (
         False,
@@ -181,10 +181,6 @@ def test_a_cause_someone_else_suggests_moves_nothing():
     """A helper's explanation is a guess until the asker says so."""
     root, _, (_, explanation) = LAMBDA_IN_A_VPC
     assert read(root, ("helper", explanation))[0] == (True, "lambda.timeout")
-
-
-def test_without_context_a_reply_is_judged_as_before():
-    assert classify(NO_SUCH_BUCKET, reply=True) == classify(NO_SUCH_BUCKET, context=Context(True))
 
 
 # ---------------------------------------------------------------- failure modes of real text

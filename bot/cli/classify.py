@@ -19,7 +19,6 @@ from bot.ingest.privacy import redact
 from classifiers import (
     Classification,
     Classifier,
-    Context,
     LearnedStage,
     LearnedStageError,
     catalog,
@@ -102,8 +101,8 @@ def evaluate_file(
         raise fail(str(exc)) from None
     classifier = _classifier(model)
 
-    def live(text: str, *, reply: bool = False, context: Context | None = None) -> Classification:
-        return classifier.classify(redact(text), reply=reply, context=context)
+    def live(text: str, *, reply: bool = False) -> Classification:
+        return classifier.classify(redact(text), reply=reply)
 
     report = evaluate(examples, live, top=top)
     if as_json:
