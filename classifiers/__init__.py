@@ -15,7 +15,6 @@ from classifiers.rules import Classification, Rules, packaged_rules, rules_versi
 from classifiers.threads import Context, classify_thread, in_context, moved_to
 
 __all__ = [
-    "CLASSIFIER_VERSION",
     "TRIAGE_THRESHOLD",
     "Catalog",
     "CatalogError",
@@ -55,8 +54,3 @@ def classifier_version() -> str:
     Read on first use: parsing the catalog costs every `friction` command at start-up."""
     return rules_version(catalog())
 
-
-def __getattr__(name: str) -> str:
-    if name == "CLASSIFIER_VERSION":  # the constant's old spelling, now read on first use
-        return classifier_version()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,13 +10,13 @@ import pytest
 from support.friction_cli import friction
 
 from classifiers import (
-    CLASSIFIER_VERSION,
     Catalog,
     CatalogError,
     Classifier,
     LearnedStage,
     Rules,
     catalog,
+    classifier_version,
     classify,
     is_resolution,
     load_catalog,
@@ -88,7 +88,7 @@ def test_classification_is_a_frozen_record_with_a_version():
         "lambda.timeout",
     )
     assert 0.0 <= result.confidence <= 1.0
-    assert result.version == CLASSIFIER_VERSION
+    assert result.version == classifier_version()
     with pytest.raises(FrozenInstanceError):
         result.domain = "s3"  # type: ignore[misc]
 
@@ -278,7 +278,7 @@ def test_the_version_follows_the_catalog(tmp_path):
     path = _write_catalog(tmp_path, "'passrole',", "'passrole', 'pass-role',")
     changed = Rules(load_catalog(path))
     assert isinstance(changed.catalog, Catalog)
-    assert changed.version != CLASSIFIER_VERSION
+    assert changed.version != classifier_version()
     assert changed.classify("pass-role error on glue").signature == "iam.passrole"
 
 
@@ -310,7 +310,7 @@ def test_learned_stage_fills_in_only_where_the_rules_are_unsure(tmp_path):
     with_model = Classifier(model=model)
     unsure = with_model.classify("the zorblax widget fails again today")
     assert (unsure.domain, unsure.signature) == ("ec2", "ec2.other")
-    assert unsure.version == f"{CLASSIFIER_VERSION}+{model.version}"
+    assert unsure.version == f"{classifier_version()}+{model.version}"
     sure = with_model.classify("is not authorized to perform: iam:PassRole")
     assert sure.signature == "iam.passrole"
 
