@@ -157,8 +157,9 @@ def _section(
         open_incidents=sum(d.open_incidents for d in domains),
         awaiting_triage=sum(d.awaiting_triage for d in domains),
         domains=[
-            DomainLine(
-                *DomainRow.fields_of(d, total),
+            DomainLine.of(
+                d,
+                total,
                 previous_incidents=d.previous_incidents,
                 previous_downtime_hours=hours(d.previous_downtime_seconds),
             )

@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from sqlmodel import Session
 
@@ -32,12 +32,19 @@ class DomainRow:
     downtime_hours: float
     median_minutes_to_resolve: float | None
 
-    @staticmethod
-    def fields_of(d: DomainPeriods, total: int) -> tuple:
-        """The row's fields from the query's figures, `total` being the section's incidents."""
-        share = d.incidents / total if total else 0.0
-        median = minutes(d.median_seconds_to_resolve)
-        return (d.domain, d.label, d.incidents, share, hours(d.downtime_seconds), median)
+    @classmethod
+    def of(cls, d: DomainPeriods, total: int, **more: Any) -> Self:
+        """The row from the query's figures, `total` being the section's incidents; `more` are
+        a subclass's own fields."""
+        return cls(
+            d.domain,
+            d.label,
+            d.incidents,
+            d.incidents / total if total else 0.0,
+            hours(d.downtime_seconds),
+            minutes(d.median_seconds_to_resolve),
+            **more,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +76,7 @@ def build_report(session: Session, window: Window, top: int = 10) -> FrictionRep
         total_incidents=total,
         open_incidents=sum(d.open_incidents for d in by_domain),
         awaiting_triage=sum(d.awaiting_triage for d in by_domain),
-        domains=[DomainRow(*DomainRow.fields_of(d, total)) for d in by_domain],
+        domains=[DomainRow.of(d, total) for d in by_domain],
         signatures=[
             SignatureRow(s.signature, s.incidents)
             for s in top_signatures(session, window, top).get(None, [])
