@@ -53,4 +53,3 @@ def classifier_version() -> str:
     """The rules' version (code and catalog); a Classifier with a model appends the model's.
     Read on first use: parsing the catalog costs every `friction` command at start-up."""
     return rules_version(catalog())
-

@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 
+from classifiers.labelled import Example, LabelledSetError, load_examples
 from classifiers.rules import Classification
-from classifiers.threads import ASKER, Example, LabelledSetError, classify_thread, load_examples
+from classifiers.threads import ASKER, classify_thread
 
 __all__ = ["ClassScore", "Example", "LabelledSetError", "Report", "evaluate", "load_examples"]
 

@@ -10,7 +10,7 @@ from support.friction_cli import friction
 from support.learner_text import NO_SUCH_BUCKET
 
 from classifiers.evaluate import LabelledSetError, load_examples
-from classifiers.threads import ThreadContext
+from classifiers.labelled import ThreadContext
 
 REAL_DEV = Path(__file__).parent / "data" / "real" / "dev.jsonl"
 
