@@ -71,7 +71,7 @@ class SocketWatch:
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="socket-watch", daemon=True)
         self.client.message_listeners.append(self._on_message)
-        self.client.on_lost = self._on_lost
+        self.client.on_lost = self._wake.set
 
     def start(self) -> SocketWatch:
         self.handler.connect()
@@ -159,9 +159,6 @@ class SocketWatch:
             return
         self.publish(asdict(health))
         self._published, self._published_at = key, time.time()
-
-    def _on_lost(self, _reason: str) -> None:
-        self._wake.set()
 
     def _on_message(self, _client: Any, _message: dict, _raw: str | None) -> None:
         self._heard = time.time()
