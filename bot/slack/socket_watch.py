@@ -44,7 +44,6 @@ class SocketHealth:
     last_reconnect: float | None = None
     last_reconnect_reason: str | None = None
     longest_deaf_seconds: float = 0.0  # the longest gap between a loss and the new session
-    acks_failed: int = 0  # acks that could not be sent (Slack redelivers those envelopes)
 
 
 class SocketWatch:
@@ -131,7 +130,6 @@ class SocketWatch:
         deaf = self._heard - since
         acks = self.client.take_acks_failed()
         self.health.longest_deaf_seconds = max(self.health.longest_deaf_seconds, deaf)
-        self.health.acks_failed += acks
         self._count(reason, logging.WARNING, acks_failed=acks, deaf=f"{deaf:.1f}s")
 
     def _count(self, reason: str, level: int = logging.INFO, **fields: Any) -> None:
