@@ -108,8 +108,6 @@ class WatchedSocketModeClient(SocketModeClient):
             refuse(self, message, why)
 
     def close(self) -> None:
-        if self.watched is not None:
-            self.watched.retired = True
         # slack_sdk's message thread waits up to a second for a message before it looks at
         # `closed` again, and close() joins it: a None (skipped) lets it stop at once.
         self.closed = True
