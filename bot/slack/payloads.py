@@ -46,7 +46,6 @@ class _Event(_Loose):
     tab: Text = None
     item: _Item | None = None
     message: dict[str, Any] | None = None
-    previous_message: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _has_its_place(self) -> _Event:
