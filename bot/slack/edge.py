@@ -61,23 +61,22 @@ def verify(secret: str, headers: dict[str, str], body: bytes, now: float) -> Non
         raise Refused(401, "bad signature")
 
 
-def parse(body: bytes, content_type: str | None) -> dict[str, Any]:
-    """The body as Bolt will read it, or Refused(400) saying why it cannot be read or is not
-    shaped as Slack sends it."""
+def body_problem(body: bytes, content_type: str | None) -> str | None:
+    """Why Bolt could not read `body` or it is not shaped as Slack sends it, or None.
+
+    A check only: Bolt parses the body again from the bytes, so the parse here is thrown away.
+    """
     try:
         parsed = parse_body(body.decode("utf-8"), content_type)
     except UnicodeDecodeError:
-        raise Refused(400, "body is not UTF-8") from None
+        return "body is not UTF-8"
     except RecursionError:
-        raise Refused(400, "JSON nested too deep") from None
+        return "JSON nested too deep"
     except ValueError as exc:  # json.JSONDecodeError included
-        raise Refused(400, f"body is not JSON: {getattr(exc, 'msg', 'malformed')}") from None
+        return f"body is not JSON: {getattr(exc, 'msg', 'malformed')}"
     if not isinstance(parsed, dict):
-        raise Refused(400, "body is not a JSON object")
-    why = shape_problem(parsed)
-    if why is not None:
-        raise Refused(400, why)
-    return parsed
+        return "body is not a JSON object"
+    return shape_problem(parsed)
 
 
 def guarded(slack: Wsgi, secret: str, path: str) -> Wsgi:
@@ -89,7 +88,9 @@ def guarded(slack: Wsgi, secret: str, path: str) -> Wsgi:
         body = environ["wsgi.input"].read(_length(environ))
         try:
             verify(secret, _slack_headers(environ), body, time.time())
-            parse(body, environ.get("CONTENT_TYPE"))
+            why = body_problem(body, environ.get("CONTENT_TYPE"))
+            if why is not None:
+                raise Refused(400, why)
         except Refused as refused:
             event = "request.refused" if refused.status == 401 else "request.malformed"
             log_event(
