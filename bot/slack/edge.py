@@ -43,20 +43,19 @@ class Refused(Exception):
         self.reason = reason
 
 
-def verify(secret: str, headers: dict[str, str], body: bytes, now: float) -> None:
+def verify(secret: str, timestamp: str, signature: str, body: bytes, now: float) -> None:
     """Refused(401) unless `body` carries Slack's signature and a timestamp within 5 minutes.
 
     The timestamp must be plain ASCII digits (`int()` would also take " 17", "1_7" or
     Arabic-Indic digits); the comparison is over bytes, as a forged header may be any Latin-1.
     """
-    timestamp = headers.get("timestamp", "")
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
         raise Refused(401, "missing or non-numeric timestamp")
     if abs(now - int(timestamp)) > TOLERANCE:
         raise Refused(401, "timestamp older than 5 minutes")
     base = b"v0:" + timestamp.encode() + b":" + body  # over the bytes: they need not be UTF-8
     expected = b"v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest().encode()
-    given = headers.get("signature", "").encode("latin-1", "replace")
+    given = signature.encode("latin-1", "replace")
     if not hmac.compare_digest(expected, given):
         raise Refused(401, "bad signature")
 
@@ -87,7 +86,9 @@ def guarded(slack: Wsgi, secret: str, path: str) -> Wsgi:
             return slack(environ, start_response)
         body = environ["wsgi.input"].read(_length(environ))
         try:
-            verify(secret, _slack_headers(environ), body, time.time())
+            timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+            signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+            verify(secret, timestamp, signature, body, time.time())
             why = body_problem(body, environ.get("CONTENT_TYPE"))
             if why is not None:
                 raise Refused(400, why)
@@ -113,13 +114,6 @@ def _length(environ: dict[str, Any]) -> int:
     """The body's declared length, capped: waitress has already refused anything longer."""
     text = environ.get("CONTENT_LENGTH") or "0"
     return min(int(text), MAX_BODY) if text.isdigit() else 0
-
-
-def _slack_headers(environ: dict[str, Any]) -> dict[str, str]:
-    return {
-        "timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
-        "signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
-    }
 
 
 def _answer(start_response: Callable[..., Any], status: int, reason: str) -> list[bytes]:
