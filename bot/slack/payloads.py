@@ -103,6 +103,12 @@ class BlockActions(_Loose):
         return self
 
 
+def action_team(body: dict[str, Any]) -> str:
+    """The team a block_actions comes from: its `team` is optional (above), so the user's
+    `team_id` stands in, then "" (a thread's own team, kept in the view, may still name it)."""
+    return (body.get("team") or {}).get("id") or body["user"].get("team_id", "")
+
+
 class ViewSubmission(_Loose):
     type: Literal["view_submission"]
     user: _Id
