@@ -133,7 +133,7 @@ def bot(fake_slack: FakeSlack, db_url: str, tmp_path: Path) -> Iterator[Bot]:
     config.write_text(CONFIG)
     fake_slack.add_channel(LAB5, "help-lab5")
     with running_bot(fake_slack, db_url, tmp_path / "spool.db", config) as running:
-        yield Bot(fake_slack, running.sender, running.engine, running)
+        yield Bot(fake_slack, running.sender, running.bot.context, running)
 
 
 def test_a_passrole_error_gets_one_hint_in_its_thread_whatever_slack_redelivers(bot: Bot) -> None:
@@ -157,7 +157,7 @@ def test_a_passrole_error_gets_one_hint_in_its_thread_whatever_slack_redelivers(
     for retry in (1, 2):
         assert bot.sender.event(event, retry_num=retry).status == 200
     bot.live.settle()
-    replica = Hints(bot.live.bot.context, bot.slack.client())
+    replica = Hints(bot.context, bot.slack.client())
     assert replica.consider(bot.incident(message["ts"]).id) == "thread already has a hint"
 
     control = bot.post(PASSROLE)

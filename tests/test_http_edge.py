@@ -101,12 +101,9 @@ def test_spaces_around_a_validly_signed_timestamp_are_refused() -> None:
     """Checked at `verify` itself: a proxy or the server may strip a header's spaces."""
     body = event_bytes()
     headers = signed_headers(body, SECRET, timestamp=f" {int(time.time())} ")
-    given = {
-        "timestamp": headers["X-Slack-Request-Timestamp"],
-        "signature": headers["X-Slack-Signature"],
-    }
+    timestamp, signature = headers["X-Slack-Request-Timestamp"], headers["X-Slack-Signature"]
     with pytest.raises(Refused) as refused:
-        verify(SECRET, given, body, time.time())
+        verify(SECRET, timestamp, signature, body, time.time())
     assert refused.value.status == 401
 
 

@@ -8,6 +8,7 @@ API; replies to a `response_url` land on the fake's hooks. A TA is configured by
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -46,16 +47,19 @@ def select_state(block_id: str, action_id: str, value: str) -> dict[str, Any]:
     return {block_id: {action_id: {"type": "static_select", "selected_option": option}}}
 
 
-def pick_domain(bot, view: dict[str, Any], user: str, domain: str):
-    """`user` picks `domain` in the open modal `view` (a block_actions from the modal)."""
-    actions = interaction(
+def domain_pick(view: dict[str, Any], user: str, domain: str) -> dict[str, Any]:
+    """`user` picking `domain` in the open modal `view`: a block_actions from the modal."""
+    return interaction(
         "block_actions",
         user={"id": user, "team_id": TEAM_ID},
         container={"type": "view", "view_id": view["id"]},
         view={**view, "state": {"values": select_state("domain", "domain_select", domain)}},
         actions=[{"action_id": "domain_select", "block_id": "domain", "type": "static_select"}],
     )
-    return bot.sender.interaction(actions)
+
+
+def pick_domain(bot, view: dict[str, Any], user: str, domain: str):
+    return bot.sender.interaction(domain_pick(view, user, domain))
 
 
 def signatures(domain: str) -> set[str]:
@@ -301,6 +305,18 @@ def test_the_domain_picker_answers_a_ta_only(bot, fake_slack):
     assert pick_domain(bot, view, GROUP_TA, "iam").status == 200
     [update] = fake_slack.calls_to("views.update")
     assert "signature_iam" in json.dumps(update.params["view"])
+
+
+def test_a_domain_pick_without_team_rebuilds_the_modal_with_no_error(bot, fake_slack, caplog):
+    """`team` is optional in a block_actions (the edge lets it through): the user's team_id
+    stands in, as for the hint buttons, instead of a KeyError logged as an ERROR."""
+    bot.shortcut(bot.post(NO_SUCH_BUCKET))
+    payload = domain_pick(opened_view(fake_slack), TA, "iam")
+    del payload["team"]
+    assert bot.sender.interaction(payload).status == 200
+    update = fake_slack.wait_for_call("views.update")
+    assert "signature_iam" in json.dumps(update.params["view"])
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def test_a_modal_about_a_thread_the_ledger_lacks_changes_nothing(bot, fake_slack):

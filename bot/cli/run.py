@@ -5,6 +5,7 @@ Plain functions with Typer annotations; `bot.cli.main` registers them on the `fr
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
@@ -131,12 +132,8 @@ def status(spool: SpoolOption = Path(DEFAULT_PATH)) -> None:
     """Say how the running bot is: spool, ledger writer, Socket Mode, catch-up. Exit 1 if unwell."""
     if not spool.exists():
         raise fail(f"no spool at {spool}: run this where `friction run` runs, or pass --spool")
-    with user_errors():
-        store = Spool(spool)
-        try:
-            states, counts = store.statuses(), store.counts()
-        finally:
-            store.close()
+    with user_errors(), contextlib.closing(Spool(spool)) as store:
+        states, counts = store.statuses(), store.counts()
     now = time.time()
     problems = 0
     oldest = (

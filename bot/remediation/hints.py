@@ -28,6 +28,7 @@ from bot.context import Context
 from bot.labels import parse_label
 from bot.logs import log_event
 from bot.remediation.hint_message import FIXED_ACTION, NOT_IT_ACTION, hint_blocks, hint_text
+from bot.slack.payloads import action_team
 from classifiers import catalog
 from classifiers.catalog import Signature
 from storage.hints import (
@@ -186,7 +187,7 @@ class Hints:
     ) -> tuple[str | None, dict[str, Any] | None]:
         """Record the answer; returns an ephemeral reply, or the hint message's new content."""
         where = body.get("container") or {}
-        team = (body.get("team") or {}).get("id") or body["user"].get("team_id", "")
+        team = action_team(body)
         with Session(self.context.engine, expire_on_commit=False) as session:
             channel = find_channel(session, team, where.get("channel_id", ""))
             found = channel and thread_hint(session, channel.id, where.get("thread_ts", ""))

@@ -43,41 +43,39 @@ class Refused(Exception):
         self.reason = reason
 
 
-def verify(secret: str, headers: dict[str, str], body: bytes, now: float) -> None:
+def verify(secret: str, timestamp: str, signature: str, body: bytes, now: float) -> None:
     """Refused(401) unless `body` carries Slack's signature and a timestamp within 5 minutes.
 
     The timestamp must be plain ASCII digits (`int()` would also take " 17", "1_7" or
     Arabic-Indic digits); the comparison is over bytes, as a forged header may be any Latin-1.
     """
-    timestamp = headers.get("timestamp", "")
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
         raise Refused(401, "missing or non-numeric timestamp")
     if abs(now - int(timestamp)) > TOLERANCE:
         raise Refused(401, "timestamp older than 5 minutes")
     base = b"v0:" + timestamp.encode() + b":" + body  # over the bytes: they need not be UTF-8
     expected = b"v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest().encode()
-    given = headers.get("signature", "").encode("latin-1", "replace")
+    given = signature.encode("latin-1", "replace")
     if not hmac.compare_digest(expected, given):
         raise Refused(401, "bad signature")
 
 
-def parse(body: bytes, content_type: str | None) -> dict[str, Any]:
-    """The body as Bolt will read it, or Refused(400) saying why it cannot be read or is not
-    shaped as Slack sends it."""
+def body_problem(body: bytes, content_type: str | None) -> str | None:
+    """Why Bolt could not read `body` or it is not shaped as Slack sends it, or None.
+
+    A check only: Bolt parses the body again from the bytes, so the parse here is thrown away.
+    """
     try:
         parsed = parse_body(body.decode("utf-8"), content_type)
     except UnicodeDecodeError:
-        raise Refused(400, "body is not UTF-8") from None
+        return "body is not UTF-8"
     except RecursionError:
-        raise Refused(400, "JSON nested too deep") from None
+        return "JSON nested too deep"
     except ValueError as exc:  # json.JSONDecodeError included
-        raise Refused(400, f"body is not JSON: {getattr(exc, 'msg', 'malformed')}") from None
+        return f"body is not JSON: {getattr(exc, 'msg', 'malformed')}"
     if not isinstance(parsed, dict):
-        raise Refused(400, "body is not a JSON object")
-    why = shape_problem(parsed)
-    if why is not None:
-        raise Refused(400, why)
-    return parsed
+        return "body is not a JSON object"
+    return shape_problem(parsed)
 
 
 def guarded(slack: Wsgi, secret: str, path: str) -> Wsgi:
@@ -88,8 +86,12 @@ def guarded(slack: Wsgi, secret: str, path: str) -> Wsgi:
             return slack(environ, start_response)
         body = environ["wsgi.input"].read(_length(environ))
         try:
-            verify(secret, _slack_headers(environ), body, time.time())
-            parse(body, environ.get("CONTENT_TYPE"))
+            timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+            signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+            verify(secret, timestamp, signature, body, time.time())
+            why = body_problem(body, environ.get("CONTENT_TYPE"))
+            if why is not None:
+                raise Refused(400, why)
         except Refused as refused:
             event = "request.refused" if refused.status == 401 else "request.malformed"
             log_event(
@@ -112,13 +114,6 @@ def _length(environ: dict[str, Any]) -> int:
     """The body's declared length, capped: waitress has already refused anything longer."""
     text = environ.get("CONTENT_LENGTH") or "0"
     return min(int(text), MAX_BODY) if text.isdigit() else 0
-
-
-def _slack_headers(environ: dict[str, Any]) -> dict[str, str]:
-    return {
-        "timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
-        "signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
-    }
 
 
 def _answer(start_response: Callable[..., Any], status: int, reason: str) -> list[bytes]:

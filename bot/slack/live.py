@@ -148,7 +148,7 @@ class LiveBot:
                 "last_reconnect_reason": socket.last_reconnect_reason,
                 "longest_deaf_seconds": round(socket.longest_deaf_seconds, 3),
             }
-            healthy = healthy and self.socket.health.connected
+            healthy = healthy and socket.connected
         return healthy, details
 
     def close(self) -> None:

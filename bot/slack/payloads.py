@@ -46,7 +46,6 @@ class _Event(_Loose):
     tab: Text = None
     item: _Item | None = None
     message: dict[str, Any] | None = None
-    previous_message: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _has_its_place(self) -> _Event:
@@ -102,6 +101,12 @@ class BlockActions(_Loose):
         if self.container.type == "view" and not (self.view and self.view.hash):
             raise ValueError("an action in a view needs the view, with its hash")
         return self
+
+
+def action_team(body: dict[str, Any]) -> str:
+    """The team a block_actions comes from: its `team` is optional (above), so the user's
+    `team_id` stands in, then "" (a thread's own team, kept in the view, may still name it)."""
+    return (body.get("team") or {}).get("id") or body["user"].get("team_id", "")
 
 
 class ViewSubmission(_Loose):

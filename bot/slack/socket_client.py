@@ -83,7 +83,7 @@ class WatchedSocketModeClient(SocketModeClient):
 
     def __init__(self, app_token: str, **options: Any) -> None:
         super().__init__(app_token, auto_reconnect_enabled=False, **options)
-        self.on_lost: Callable[[str], None] = lambda _reason: None
+        self.on_lost: Callable[[], None] = lambda: None  # the reason stays on `watched`
         self.acks_failed = 0
         self.watched: WatchedSocket | None = None  # the current session's socket
         self._counter = threading.Lock()
@@ -108,8 +108,6 @@ class WatchedSocketModeClient(SocketModeClient):
             refuse(self, message, why)
 
     def close(self) -> None:
-        if self.watched is not None:
-            self.watched.retired = True
         # slack_sdk's message thread waits up to a second for a message before it looks at
         # `closed` again, and close() joins it: a None (skipped) lets it stop at once.
         self.closed = True
@@ -139,7 +137,7 @@ class WatchedSocketModeClient(SocketModeClient):
 
     def _report(self, sock: WatchedSocket) -> None:
         if sock is self.watched and not self.closed:
-            self.on_lost(sock.reason or "lost")
+            self.on_lost()
 
     def _on_error(self, error: Exception) -> None:
         """A network error on the session: reported by its socket, so no ERROR line here."""

@@ -44,7 +44,6 @@ class SocketHealth:
     last_reconnect: float | None = None
     last_reconnect_reason: str | None = None
     longest_deaf_seconds: float = 0.0  # the longest gap between a loss and the new session
-    acks_failed: int = 0  # acks that could not be sent (Slack redelivers those envelopes)
 
 
 class SocketWatch:
@@ -71,7 +70,7 @@ class SocketWatch:
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="socket-watch", daemon=True)
         self.client.message_listeners.append(self._on_message)
-        self.client.on_lost = self._on_lost
+        self.client.on_lost = self._wake.set
 
     def start(self) -> SocketWatch:
         self.handler.connect()
@@ -131,7 +130,6 @@ class SocketWatch:
         deaf = self._heard - since
         acks = self.client.take_acks_failed()
         self.health.longest_deaf_seconds = max(self.health.longest_deaf_seconds, deaf)
-        self.health.acks_failed += acks
         self._count(reason, logging.WARNING, acks_failed=acks, deaf=f"{deaf:.1f}s")
 
     def _count(self, reason: str, level: int = logging.INFO, **fields: Any) -> None:
@@ -159,9 +157,6 @@ class SocketWatch:
             return
         self.publish(asdict(health))
         self._published, self._published_at = key, time.time()
-
-    def _on_lost(self, _reason: str) -> None:
-        self._wake.set()
 
     def _on_message(self, _client: Any, _message: dict, _raw: str | None) -> None:
         self._heard = time.time()

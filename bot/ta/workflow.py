@@ -23,6 +23,7 @@ from sqlmodel import Session
 from bot.authz import Authorizer, Role
 from bot.context import Context
 from bot.logs import log_event
+from bot.slack.payloads import action_team
 from bot.ta.command import TA_ONLY, FrictionCommand, period_window
 from bot.ta.home import learner_home, staff_home
 from bot.ta.links import MessageRef, WorkspaceUrl, message_link
@@ -112,7 +113,7 @@ class TaWorkflow:
             return
         view = body["view"]
         try:
-            thread = thread_of(view, body["team"]["id"])
+            thread = thread_of(view, action_team(body))
             current = self.actions.current(thread)
         except (SubmissionError, ActionError):
             return  # the submission will say what is wrong

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.context import Context
 from storage.models import Incident
 from support.fake_slack import FakeSlack
 from support.live_harness import wait_until
@@ -33,7 +34,12 @@ from support.slack_signing import SlackSender
 class SlackDriver:
     slack: FakeSlack
     sender: SlackSender
-    engine: Engine  # the app's ledger
+    context: Context  # the app's
+
+    @property
+    def engine(self) -> Engine:
+        """The app's ledger."""
+        return self.context.engine
 
     def post(self, text: str, *, user: str = LEARNER, **fields: Any) -> str:
         """A message posted in Slack (`channel`: the help channel unless given; `ts`: now unless
@@ -59,7 +65,7 @@ class SlackDriver:
         def posted() -> list[dict[str, Any]]:
             return [body for p, body in self.slack.hooks if p == path]
 
-        wait_until(lambda: posted(), what=f"a post to {path}")
+        wait_until(posted, what=f"a post to {path}")
         return posted()[0]
 
     def incident(self, root_ts: str) -> Incident | None:

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from bot.context import Context, open_context
+from bot.context import open_context
 from bot.slack.app import build_app
 from bot.slack.server import HttpServer
 from storage.models import TagEvent
@@ -52,8 +52,6 @@ days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 @dataclass
 class Bot(SlackDriver):
     """The TA app driven as Slack would (`SlackDriver`), with the TA workflow's own gestures."""
-
-    context: Context
 
     def link(self, ts: str, channel: str = HELP_CHANNEL) -> str:
         return f"https://cloudlabs.slack.com/archives/{channel}/p{ts.replace('.', '')}"
@@ -91,7 +89,7 @@ class Bot(SlackDriver):
         return answer.json() if answer.body else {}
 
     def tag_events(self) -> int:
-        with Session(self.context.engine) as session:
+        with Session(self.engine) as session:
             return session.execute(select(func.count()).select_from(TagEvent)).scalar_one()
 
 
@@ -105,5 +103,5 @@ def bot(fake_slack, tmp_path, sqlite_url) -> Iterator[Bot]:
         app, lambda: (True, {}), signing_secret=SECRET, host="127.0.0.1", port=0, threads=4
     ).start()
     sender = SlackSender(f"http://127.0.0.1:{server.port}/slack/events", SECRET)
-    yield Bot(fake_slack, sender, context.engine, context)
+    yield Bot(fake_slack, sender, context)
     server.close()
