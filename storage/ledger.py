@@ -111,20 +111,6 @@ def message_row(session: Session, channel_pk: int, ts: str) -> Message | None:
     ).first()
 
 
-def thread_rows(session: Session, channel_pk: int, root_ts: str) -> list[Message]:
-    """The thread's root and replies in order."""
-    return list(
-        session.exec(
-            select(Message)
-            .where(
-                Message.channel_pk == channel_pk,
-                or_(Message.ts == root_ts, Message.thread_ts == root_ts),
-            )
-            .order_by(Message.ts)
-        )
-    )
-
-
 def insert_rows(session: Session, model: type, rows: list[dict]) -> list[int]:
     """Insert `rows` (dicts with the same keys, no id) and return their ids, in order.
 
@@ -203,7 +189,7 @@ def threads_rows(
 ) -> dict[int, dict[str, list[Row]]]:
     """Many threads (channel id -> root ts) in one query, as read-only rows of `THREAD_COLUMNS`.
 
-    channel id -> root_ts -> rows in ts order, root first, as `thread_rows` gives them.
+    channel id -> root_ts -> rows in ts order, root first.
     """
     wanted = _sets(wanted)
     roots = set().union(*wanted.values())

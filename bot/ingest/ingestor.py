@@ -30,7 +30,6 @@ from storage.ledger import (
     ChannelKey,
     channel_ids,
     find_channel,
-    incident_row,
     incident_rows,
     insert_rows,
     join_threads,
@@ -38,7 +37,6 @@ from storage.ledger import (
     message_rows,
     seconds_between,
     set_resolution,
-    thread_rows,
     threads_rows,
 )
 from storage.models import Channel, Incident, Message
@@ -167,16 +165,7 @@ class Ingestor:
             session.delete(row)
         session.flush()
         for chunk in _chunks({_thread_of(row) for row in rows} - deleted, batch):
-            wanted = _by_channel(chunk)
-            incidents = incident_rows(session, wanted)
-            for pk, rooted in threads_rows(session, wanted).items():
-                for root_ts, thread in rooted.items():
-                    incident = self._derive(
-                        session, pk, root_ts, thread, incidents[pk].get(root_ts)
-                    )
-                    if incident is not None:
-                        session.add(incident)
-            session.flush()
+            self._rederive_threads(session, _by_channel(chunk))
 
     def react(
         self,
@@ -198,7 +187,7 @@ class Ingestor:
                 return Outcome("ignored")
             row.resolution_reaction = added
             row.resolution_reaction_at = at if added else None
-            incident = self._rederive(session, channel, ts)
+            incident = self.refresh(session, channel, ts)
             session.commit()
             return Outcome("updated", incident.id if incident else None)
 
@@ -410,7 +399,7 @@ class Ingestor:
 
     def refresh(self, session: Session, channel: Channel, root_ts: str) -> Incident | None:
         """Re-derive a thread's incident in the caller's transaction, e.g. after a TA's tag."""
-        return self._rederive(session, channel, root_ts)
+        return self._rederive_threads(session, {channel.id: {root_ts}}).get((channel.id, root_ts))
 
     def reclassify(self, batch: int = 1000) -> Counter[tuple[str | None, str | None]]:
         """Classify every stored message again, each in its thread as the live path reads it,
@@ -478,20 +467,21 @@ class Ingestor:
         row.resolves = reply and not result.is_incident and result.says_resolved
         row.cause_signature_id = result.cause
 
-    def _rederive(self, session: Session, channel: Channel, root_ts: str) -> Incident | None:
-        """Open, update, resolve or drop the thread's incident from its stored messages."""
-        rows = thread_rows(session, channel.id, root_ts)
-        incident = self._derive(
-            session,
-            channel.id,
-            root_ts,
-            rows,
-            incident_row(session, channel.id, root_ts),
-        )
-        if incident is not None:
-            session.add(incident)
+    def _rederive_threads(
+        self, session: Session, wanted: dict[int, set[str]]
+    ) -> dict[tuple[int, str], Incident]:
+        """Open, update, resolve or drop the incidents of threads `wanted` (channel id -> root
+        ts) from their stored messages, read in one query; returns those left, by thread."""
+        incidents = incident_rows(session, wanted)
+        derived: dict[tuple[int, str], Incident] = {}
+        for pk, rooted in threads_rows(session, wanted).items():
+            for root_ts, thread in rooted.items():
+                incident = self._derive(session, pk, root_ts, thread, incidents[pk].get(root_ts))
+                if incident is not None:
+                    session.add(incident)
+                    derived[pk, root_ts] = incident
         session.flush()
-        return incident
+        return derived
 
     def _derive(
         self,
