@@ -510,7 +510,7 @@ class Ingestor:
                 (m for m in reversed(own) if m.ts > best.ts and m.cause_signature_id), None
             )
             if incident is None:
-                incident = new(**_opening(channel_pk, root, best))
+                incident = new(**_opening(channel_pk, root))
             if not incident.human_tagged:
                 self._classify_incident(incident, best, cause)
         elif incident is None:
@@ -537,18 +537,14 @@ class Ingestor:
         incident.needs_triage = incident.triage_requested or best.confidence < self.triage_threshold
 
 
-def _opening(channel_pk: int, root: Message, best: Message) -> dict:
-    """A new incident's values: opened by the thread's root, classified by its best report."""
+def _opening(channel_pk: int, root: Message) -> dict:
+    """A new incident's values from the thread's root; `_classify_incident` classifies it."""
     return {
         "channel_pk": channel_pk,
         "root_ts": root.ts,
         "root_message_id": root.id,
         "asker_hash": root.user_hash,
         "opened_at": root.posted_at,
-        "domain_id": best.domain_id,
-        "signature_id": best.signature_id,
-        "confidence": best.confidence,
-        "classifier_version": best.classifier_version,
     }
 
 
