@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import groupby, islice
+from itertools import groupby
 from types import SimpleNamespace
-from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from bot.ingest.capture import CapturedMessage
 from bot.ingest.privacy import Pseudonymizer, redact
-from bot.ingest.reading import Reading
+from bot.ingest.reading import Reading, chunks
 from classifiers import Classification, Classifier, Context, in_context, moved_to
 from storage.erasure import forgotten_among
 from storage.ledger import (
@@ -43,8 +42,6 @@ from storage.models import Channel, Incident, Message
 from storage.response_queries import LEARNER, TA
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 DEFAULT_RESOLUTION_EMOJI = frozenset({"white_check_mark", "heavy_check_mark"})
 
@@ -109,7 +106,7 @@ class Ingestor:
         """`add_many` for messages already redacted and classified (None: not yet, done here),
         committed every `per_commit` messages: an import's commits cost it less that way
         (SQLite writes each changed index page once per commit, not once per batch)."""
-        read = (([m for m, _ in c], [r for _, r in c]) for c in _chunks(pairs, batch))
+        read = (([m for m, _ in c], [r for _, r in c]) for c in chunks(pairs, batch))
         return self._write(read, per_commit)
 
     def _write(
@@ -157,14 +154,14 @@ class Ingestor:
         is re-derived once, after all the deletes, read `batch` threads a query.
         """
         deleted = {(row.channel_pk, row.ts) for row in rows}
-        for chunk in _chunks(deleted, batch):
+        for chunk in chunks(deleted, batch):
             for rooted in incident_rows(session, _by_channel(chunk)).values():
                 for incident in rooted.values():
                     session.delete(incident)
         for row in rows:
             session.delete(row)
         session.flush()
-        for chunk in _chunks({_thread_of(row) for row in rows} - deleted, batch):
+        for chunk in chunks({_thread_of(row) for row in rows} - deleted, batch):
             self._rederive_threads(session, _by_channel(chunk))
 
     def react(
@@ -570,12 +567,6 @@ def _in_thread(
     if root is None:
         return None
     return Context(True, root.user_hash == reply.user_hash, root.signature_id)
-
-
-def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """`items` in lists of `size` (the last one shorter)."""
-    stream = iter(items)
-    return iter(lambda: list(islice(stream, size)), [])
 
 
 def _by_channel(threads: Iterable[tuple[int, str]]) -> dict[int, set[str]]:
