@@ -147,22 +147,27 @@ class Ingestor:
             session.commit()
         return Outcome("deleted")
 
-    def remove(self, session: Session, rows: list[Message], batch: int = 1000) -> None:
+    def remove(self, session: Session, rows: list[Message], batch: int = 1000) -> int:
         """Delete stored messages in the caller's transaction, as deleting each in Slack would.
 
         The incidents the rows were roots of go with them; every other thread they replied in
-        is re-derived once, after all the deletes, read `batch` threads a query.
+        is re-derived once, after all the deletes, read `batch` threads a query, and its
+        incident goes if no report is left in it. Returns how many incidents went.
         """
         deleted = {(row.channel_pk, row.ts) for row in rows}
+        gone = 0
         for chunk in chunks(deleted, batch):
             for rooted in incident_rows(session, _by_channel(chunk)).values():
                 for incident in rooted.values():
                     session.delete(incident)
+                    gone += 1
         for row in rows:
             session.delete(row)
         session.flush()
         for chunk in chunks({_thread_of(row) for row in rows} - deleted, batch):
-            self._rederive_threads(session, _by_channel(chunk))
+            derived = self._rederive_threads(session, _by_channel(chunk))
+            gone += sum(incident is None for incident in derived.values())
+        return gone
 
     def react(
         self,
@@ -466,16 +471,19 @@ class Ingestor:
 
     def _rederive_threads(
         self, session: Session, wanted: dict[int, set[str]]
-    ) -> dict[tuple[int, str], Incident]:
+    ) -> dict[tuple[int, str], Incident | None]:
         """Open, update, resolve or drop the incidents of threads `wanted` (channel id -> root
-        ts) from their stored messages, read in one query; returns those left, by thread."""
+        ts) from their stored messages, read in one query. Returns, by thread, the incident of
+        each thread that has or had one: None where it was dropped."""
         incidents = incident_rows(session, wanted)
-        derived: dict[tuple[int, str], Incident] = {}
+        derived: dict[tuple[int, str], Incident | None] = {}
         for pk, rooted in threads_rows(session, wanted).items():
             for root_ts, thread in rooted.items():
-                incident = self._derive(session, pk, root_ts, thread, incidents[pk].get(root_ts))
+                was = incidents[pk].get(root_ts)
+                incident = self._derive(session, pk, root_ts, thread, was)
                 if incident is not None:
                     session.add(incident)
+                if incident is not None or was is not None:
                     derived[pk, root_ts] = incident
         session.flush()
         return derived
