@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
-from sqlmodel import Session, func, or_, select
+from sqlmodel import Session, SQLModel, func, or_, select
 
 from storage.models import Channel, Domain, Incident, Message, Meta, Signature
 
@@ -41,13 +41,20 @@ def set_meta(session: Session, key: str, value: str) -> None:
     session.merge(Meta(key=key, value=value))
 
 
-def set_meta_once(session: Session, key: str, value: str) -> str:
-    """Store `value` under `key` unless another writer got there first; return what is stored."""
+def add_once(session: Session, row: SQLModel) -> bool:
+    """Add and flush `row` in a savepoint; False, the session still usable, when its unique
+    key is taken already (by another writer or replica, or earlier): so one of them wins."""
     try:
         with session.begin_nested():
-            session.add(Meta(key=key, value=value))
+            session.add(row)
     except IntegrityError:
-        pass
+        return False
+    return True
+
+
+def set_meta_once(session: Session, key: str, value: str) -> str:
+    """Store `value` under `key` unless another writer got there first; return what is stored."""
+    add_once(session, Meta(key=key, value=value))
     return meta_value(session, key) or value
 
 
