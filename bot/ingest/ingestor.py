@@ -423,15 +423,13 @@ class Ingestor:
             )
             for (channel_pk, root_ts), group in groupby(session.exec(query), key=_thread_of):
                 rows = list(group)
-                root: Message | None = None
+                # With or without its text (retention may have taken it), as `_store` reads it.
+                root = rows[0] if rows[0].ts == root_ts else None
                 for row in rows:
-                    if row.text is None:
-                        continue
-                    if row.ts == root_ts:
-                        root = row
-                        self._classify(row, row.text, reply=False)
-                        continue
-                    self._classify(row, row.text, reply=True, context=_in_thread(root, row))
+                    if row.text is not None:
+                        reply = row is not root
+                        context = _in_thread(root, row) if reply else None
+                        self._classify(row, row.text, reply=reply, context=context)
                 if any(row.text is not None for row in rows):
                     incident = incidents.get((channel_pk, root_ts))
                     incident = self._derive(session, channel_pk, root_ts, rows, incident)
