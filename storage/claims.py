@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
+from storage.ledger import add_once
 from storage.models import AlertState, DigestRun
 
 RELEASED = ""  # claimed_by of a claim given up after a failed post
@@ -24,14 +24,11 @@ Row = TypeVar("Row", bound=SQLModel)
 def insert_once(session: Session, row: Row) -> Row | None:
     """Insert and commit `row`; None when its unique key is taken already (by another replica,
     or an earlier run): the one claim that lets exactly one of them go on."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-        session.commit()
-        return row
-    except IntegrityError:
+    if not add_once(session, row):
         session.rollback()
         return None
+    session.commit()
+    return row
 
 
 def claim_digest(
@@ -96,11 +93,7 @@ def locked_alert_state(session: Session, key: str, now: datetime) -> AlertState:
 
     The lock serialises replicas checking the same alert; SQLite serialises writers anyway.
     """
-    try:
-        with session.begin_nested():
-            session.add(AlertState(key=key, status="inactive", since=now))
-    except IntegrityError:
-        pass
+    add_once(session, AlertState(key=key, status="inactive", since=now))
     return session.exec(select(AlertState).where(AlertState.key == key).with_for_update()).one()
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
-from sqlmodel import Session, func, or_, select
+from sqlmodel import Session, SQLModel, func, or_, select
 
 from storage.models import Channel, Domain, Incident, Message, Meta, Signature
 
@@ -41,13 +41,20 @@ def set_meta(session: Session, key: str, value: str) -> None:
     session.merge(Meta(key=key, value=value))
 
 
-def set_meta_once(session: Session, key: str, value: str) -> str:
-    """Store `value` under `key` unless another writer got there first; return what is stored."""
+def add_once(session: Session, row: SQLModel) -> bool:
+    """Add and flush `row` in a savepoint; False, the session still usable, when its unique
+    key is taken already (by another writer or replica, or earlier): so one of them wins."""
     try:
         with session.begin_nested():
-            session.add(Meta(key=key, value=value))
+            session.add(row)
     except IntegrityError:
-        pass
+        return False
+    return True
+
+
+def set_meta_once(session: Session, key: str, value: str) -> str:
+    """Store `value` under `key` unless another writer got there first; return what is stored."""
+    add_once(session, Meta(key=key, value=value))
     return meta_value(session, key) or value
 
 
@@ -109,20 +116,6 @@ def message_row(session: Session, channel_pk: int, ts: str) -> Message | None:
     return session.exec(
         select(Message).where(Message.channel_pk == channel_pk, Message.ts == ts)
     ).first()
-
-
-def thread_rows(session: Session, channel_pk: int, root_ts: str) -> list[Message]:
-    """The thread's root and replies in order."""
-    return list(
-        session.exec(
-            select(Message)
-            .where(
-                Message.channel_pk == channel_pk,
-                or_(Message.ts == root_ts, Message.thread_ts == root_ts),
-            )
-            .order_by(Message.ts)
-        )
-    )
 
 
 def insert_rows(session: Session, model: type, rows: list[dict]) -> list[int]:
@@ -203,7 +196,7 @@ def threads_rows(
 ) -> dict[int, dict[str, list[Row]]]:
     """Many threads (channel id -> root ts) in one query, as read-only rows of `THREAD_COLUMNS`.
 
-    channel id -> root_ts -> rows in ts order, root first, as `thread_rows` gives them.
+    channel id -> root_ts -> rows in ts order, root first.
     """
     wanted = _sets(wanted)
     roots = set().union(*wanted.values())

@@ -13,7 +13,7 @@ rank, ceil(0.9 n).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
@@ -135,7 +135,7 @@ def response_percentiles(
         current = literal(True)
     else:
         assert window.since is not None, "a period before needs a start"
-        inc = _incidents(Window(previous_since, window.until, window.channels, window.cohort))
+        inc = _incidents(replace(window, since=previous_since))
         current = inc.c.opened_at >= window.since
     c = inc.c
     query = select(c.cohort, c.domain_id, current, c.first_reply_seconds, c.ta_reply_seconds).where(

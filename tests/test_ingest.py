@@ -2,7 +2,7 @@
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +11,7 @@ from support.learner_text import UPLOAD_FAILED as NO_SUCH_BUCKET
 
 from bot.config import ConfigError, Settings
 from bot.context import open_context
+from bot.history.forget import apply_retention
 from bot.ingest.capture import CapturedMessage
 from bot.ingest.ingestor import Ingestor
 from storage.ledger import message_row
@@ -138,6 +139,23 @@ def test_reclassifying_judges_each_reply_in_its_thread_as_the_live_path_did(cont
         "iam.passrole",
         "s3.no_such_bucket",
     ]
+
+
+def test_reclassifying_after_retention_took_the_roots_text_still_reads_replies_in_their_thread(
+    context,
+):
+    """Retention deletes an old root's text before its replies': the root still says who asked
+    and what they reported, so the replies are judged as when they arrived."""
+    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))
+    for ts, user, text in THREAD_REPLIES:
+        context.ingestor.add(msg(ts, text, user, ROOT))
+    assert judged_replies(context) == THREAD_JUDGED
+    between = datetime.fromtimestamp(float(ROOT) + 50, UTC)  # after the root, before its replies
+    assert apply_retention(context, days=1, now=between + timedelta(days=1)) == 1
+    assert context.ingestor.reclassify() == {}
+    assert judged_replies(context) == THREAD_JUDGED
+    [incident] = incidents(context)
+    assert incident.signature_id == "s3.no_such_bucket"
 
 
 TIMED_OUT = (

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlmodel import Session
 
 from bot.context import Context
@@ -21,7 +20,6 @@ from storage.erasure import (
     mark_forgotten,
     messages_by,
 )
-from storage.models import Incident
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +36,12 @@ def forget_user(context: Context, user_id: str, now: datetime | None = None) -> 
     user_hash = context.pseudonymize(user_id.strip())
     with Session(context.engine) as session:
         rows = messages_by(session, user_hash)
-        before = _incidents(session)
-        context.ingestor.remove(session, rows)
-        after = _incidents(session)
+        incidents = context.ingestor.remove(session, rows)
         events = anonymise_actor(session, user_hash)
         mark_forgotten(session, user_hash, now or datetime.now(UTC))
         session.commit()
     checkpoint(context.engine)
-    return Forgotten(messages=len(rows), incidents=before - after, tag_events=events)
+    return Forgotten(messages=len(rows), incidents=incidents, tag_events=events)
 
 
 def apply_retention(context: Context, days: int | None = None, now: datetime | None = None) -> int:
@@ -65,7 +61,3 @@ def apply_retention(context: Context, days: int | None = None, now: datetime | N
         session.commit()
     checkpoint(context.engine)
     return expired
-
-
-def _incidents(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(Incident)).scalar_one()

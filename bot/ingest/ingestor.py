@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import groupby, islice
+from itertools import groupby
 from types import SimpleNamespace
-from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from bot.ingest.capture import CapturedMessage
 from bot.ingest.privacy import Pseudonymizer, redact
-from bot.ingest.reading import Reading
+from bot.ingest.reading import Reading, chunks
 from classifiers import Classification, Classifier, Context, in_context, moved_to
 from storage.erasure import forgotten_among
 from storage.ledger import (
@@ -30,7 +29,6 @@ from storage.ledger import (
     ChannelKey,
     channel_ids,
     find_channel,
-    incident_row,
     incident_rows,
     insert_rows,
     join_threads,
@@ -38,15 +36,12 @@ from storage.ledger import (
     message_rows,
     seconds_between,
     set_resolution,
-    thread_rows,
     threads_rows,
 )
 from storage.models import Channel, Incident, Message
 from storage.response_queries import LEARNER, TA
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 DEFAULT_RESOLUTION_EMOJI = frozenset({"white_check_mark", "heavy_check_mark"})
 
@@ -111,7 +106,7 @@ class Ingestor:
         """`add_many` for messages already redacted and classified (None: not yet, done here),
         committed every `per_commit` messages: an import's commits cost it less that way
         (SQLite writes each changed index page once per commit, not once per batch)."""
-        read = (([m for m, _ in c], [r for _, r in c]) for c in _chunks(pairs, batch))
+        read = (([m for m, _ in c], [r for _, r in c]) for c in chunks(pairs, batch))
         return self._write(read, per_commit)
 
     def _write(
@@ -152,31 +147,27 @@ class Ingestor:
             session.commit()
         return Outcome("deleted")
 
-    def remove(self, session: Session, rows: list[Message], batch: int = 1000) -> None:
+    def remove(self, session: Session, rows: list[Message], batch: int = 1000) -> int:
         """Delete stored messages in the caller's transaction, as deleting each in Slack would.
 
         The incidents the rows were roots of go with them; every other thread they replied in
-        is re-derived once, after all the deletes, read `batch` threads a query.
+        is re-derived once, after all the deletes, read `batch` threads a query, and its
+        incident goes if no report is left in it. Returns how many incidents went.
         """
         deleted = {(row.channel_pk, row.ts) for row in rows}
-        for chunk in _chunks(deleted, batch):
+        gone = 0
+        for chunk in chunks(deleted, batch):
             for rooted in incident_rows(session, _by_channel(chunk)).values():
                 for incident in rooted.values():
                     session.delete(incident)
+                    gone += 1
         for row in rows:
             session.delete(row)
         session.flush()
-        for chunk in _chunks({_thread_of(row) for row in rows} - deleted, batch):
-            wanted = _by_channel(chunk)
-            incidents = incident_rows(session, wanted)
-            for pk, rooted in threads_rows(session, wanted).items():
-                for root_ts, thread in rooted.items():
-                    incident = self._derive(
-                        session, pk, root_ts, thread, incidents[pk].get(root_ts)
-                    )
-                    if incident is not None:
-                        session.add(incident)
-            session.flush()
+        for chunk in chunks({_thread_of(row) for row in rows} - deleted, batch):
+            derived = self._rederive_threads(session, _by_channel(chunk))
+            gone += sum(incident is None for incident in derived.values())
+        return gone
 
     def react(
         self,
@@ -198,7 +189,7 @@ class Ingestor:
                 return Outcome("ignored")
             row.resolution_reaction = added
             row.resolution_reaction_at = at if added else None
-            incident = self._rederive(session, channel, ts)
+            incident = self.refresh(session, channel, ts)
             session.commit()
             return Outcome("updated", incident.id if incident else None)
 
@@ -410,7 +401,7 @@ class Ingestor:
 
     def refresh(self, session: Session, channel: Channel, root_ts: str) -> Incident | None:
         """Re-derive a thread's incident in the caller's transaction, e.g. after a TA's tag."""
-        return self._rederive(session, channel, root_ts)
+        return self._rederive_threads(session, {channel.id: {root_ts}}).get((channel.id, root_ts))
 
     def reclassify(self, batch: int = 1000) -> Counter[tuple[str | None, str | None]]:
         """Classify every stored message again, each in its thread as the live path reads it,
@@ -432,15 +423,13 @@ class Ingestor:
             )
             for (channel_pk, root_ts), group in groupby(session.exec(query), key=_thread_of):
                 rows = list(group)
-                root: Message | None = None
+                # With or without its text (retention may have taken it), as `_store` reads it.
+                root = rows[0] if rows[0].ts == root_ts else None
                 for row in rows:
-                    if row.text is None:
-                        continue
-                    if row.ts == root_ts:
-                        root = row
-                        self._classify(row, row.text, reply=False)
-                        continue
-                    self._classify(row, row.text, reply=True, context=_in_thread(root, row))
+                    if row.text is not None:
+                        reply = row is not root
+                        context = _in_thread(root, row) if reply else None
+                        self._classify(row, row.text, reply=reply, context=context)
                 if any(row.text is not None for row in rows):
                     incident = incidents.get((channel_pk, root_ts))
                     incident = self._derive(session, channel_pk, root_ts, rows, incident)
@@ -478,20 +467,24 @@ class Ingestor:
         row.resolves = reply and not result.is_incident and result.says_resolved
         row.cause_signature_id = result.cause
 
-    def _rederive(self, session: Session, channel: Channel, root_ts: str) -> Incident | None:
-        """Open, update, resolve or drop the thread's incident from its stored messages."""
-        rows = thread_rows(session, channel.id, root_ts)
-        incident = self._derive(
-            session,
-            channel.id,
-            root_ts,
-            rows,
-            incident_row(session, channel.id, root_ts),
-        )
-        if incident is not None:
-            session.add(incident)
+    def _rederive_threads(
+        self, session: Session, wanted: dict[int, set[str]]
+    ) -> dict[tuple[int, str], Incident | None]:
+        """Open, update, resolve or drop the incidents of threads `wanted` (channel id -> root
+        ts) from their stored messages, read in one query. Returns, by thread, the incident of
+        each thread that has or had one: None where it was dropped."""
+        incidents = incident_rows(session, wanted)
+        derived: dict[tuple[int, str], Incident | None] = {}
+        for pk, rooted in threads_rows(session, wanted).items():
+            for root_ts, thread in rooted.items():
+                was = incidents[pk].get(root_ts)
+                incident = self._derive(session, pk, root_ts, thread, was)
+                if incident is not None:
+                    session.add(incident)
+                if incident is not None or was is not None:
+                    derived[pk, root_ts] = incident
         session.flush()
-        return incident
+        return derived
 
     def _derive(
         self,
@@ -520,7 +513,7 @@ class Ingestor:
                 (m for m in reversed(own) if m.ts > best.ts and m.cause_signature_id), None
             )
             if incident is None:
-                incident = new(**_opening(channel_pk, root, best))
+                incident = new(**_opening(channel_pk, root))
             if not incident.human_tagged:
                 self._classify_incident(incident, best, cause)
         elif incident is None:
@@ -547,18 +540,14 @@ class Ingestor:
         incident.needs_triage = incident.triage_requested or best.confidence < self.triage_threshold
 
 
-def _opening(channel_pk: int, root: Message, best: Message) -> dict:
-    """A new incident's values: opened by the thread's root, classified by its best report."""
+def _opening(channel_pk: int, root: Message) -> dict:
+    """A new incident's values from the thread's root; `_classify_incident` classifies it."""
     return {
         "channel_pk": channel_pk,
         "root_ts": root.ts,
         "root_message_id": root.id,
         "asker_hash": root.user_hash,
         "opened_at": root.posted_at,
-        "domain_id": best.domain_id,
-        "signature_id": best.signature_id,
-        "confidence": best.confidence,
-        "classifier_version": best.classifier_version,
     }
 
 
@@ -584,12 +573,6 @@ def _in_thread(
     if root is None:
         return None
     return Context(True, root.user_hash == reply.user_hash, root.signature_id)
-
-
-def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """`items` in lists of `size` (the last one shorter)."""
-    stream = iter(items)
-    return iter(lambda: list(islice(stream, size)), [])
 
 
 def _by_channel(threads: Iterable[tuple[int, str]]) -> dict[int, set[str]]:

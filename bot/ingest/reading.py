@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import multiprocessing
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import fields
 from itertools import islice
 from operator import attrgetter
 from pathlib import Path
+from typing import TypeVar
 
 from bot.history.export_reader import DayFile, ExportReader
 from bot.ingest.capture import CapturedMessage
@@ -24,6 +25,8 @@ from bot.ingest.privacy import redact
 from classifiers import Classification, Classifier
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 Reading = tuple[str, Classification]
 """A message's redacted text and that text's classification."""
@@ -33,6 +36,12 @@ AHEAD = 2
 
 DAYS_PER_TASK = 64
 """Day files the worker reads per task: about a batch of messages in a typical export."""
+
+
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of `size` (the last one shorter); `itertools.batched` from 3.12."""
+    stream = iter(items)
+    return iter(lambda: list(islice(stream, size)), [])
 
 
 def read(classifier: Classifier, text: str, *, reply: bool) -> Reading:
@@ -56,8 +65,7 @@ def read_export(
     process), and so do all of them where fork is missing or the worker dies. `advance(n)`: n
     more days done.
     """
-    stream = iter(range(len(days)))
-    tasks = iter(lambda: list(islice(stream, per_task)), [])
+    tasks = chunks(range(len(days)), per_task)
 
     def in_process(task: list[int]) -> list[tuple[CapturedMessage, None]]:
         loaded = [(m, None) for i in task for m in reader.read_day(days[i], team_id)]

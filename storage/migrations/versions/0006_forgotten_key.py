@@ -10,10 +10,10 @@ downgrade keeps the new keys, which older code does not read (a forgotten person
 re-imported).
 """
 
+import hashlib
+
 import sqlalchemy as sa
 from alembic import op
-
-from storage.erasure import forgotten_key
 
 revision = "0006"
 down_revision = "0005"
@@ -21,6 +21,7 @@ branch_labels = None
 depends_on = None
 
 OLD = "forgotten:"
+NEW = "forgotten-sha256:"
 meta = sa.table("meta", sa.column("key", sa.String), sa.column("value", sa.String))
 
 
@@ -30,8 +31,9 @@ def upgrade() -> None:
         op.execute("PRAGMA secure_delete=ON")
     old = bind.execute(sa.select(meta.c.key).where(meta.c.key.like(f"{OLD}%"))).scalars().all()
     for key in old:
-        new = forgotten_key(key.removeprefix(OLD))
-        op.execute(meta.update().where(meta.c.key == key).values(key=new))
+        # storage.erasure.forgotten_key as it was at this revision: frozen, as a migration is.
+        digest = hashlib.sha256(key.removeprefix(OLD).encode()).hexdigest()[:32]
+        op.execute(meta.update().where(meta.c.key == key).values(key=NEW + digest))
 
 
 def downgrade() -> None:
