@@ -29,8 +29,9 @@ from bot.context import open_context
 from storage.db import engine_for
 
 # The fake Slack (Web API + Socket Mode) fixture, ``fake_slack``, lives with the fake; the TA
-# workflow's app over HTTP, ``bot``, with its driver.
-pytest_plugins = ["support.fake_slack", "support.ta_app"]
+# workflow's app over HTTP, ``bot``, with its driver; the demo cohort's ledger, ``demo_ledger``,
+# with its seed.
+pytest_plugins = ["support.fake_slack", "support.ta_app", "support.demo_ledger"]
 
 NO_POSTGRES = "PostgreSQL server binaries not found: install Debian's postgresql package"
 BACKENDS = {"params": ["sqlite", "postgresql"], "ids": ["sqlite", "postgresql"]}
