@@ -133,10 +133,10 @@ def test_retention_deletes_old_text_and_keeps_every_figure(demo_ledger):
     assert apply_retention(demo_ledger, days=7, now=now) == 0
 
 
-def test_retention_from_the_config_file(tmp_path, sqlite_ledger):
+def test_retention_from_the_config_file(tmp_path, sqlite_ledger, sqlite_url):
     db = sqlite_ledger
     assert friction("import", str(COHORT), "--db", str(db)).returncode == 0
-    context = open_context(Settings(), f"sqlite:///{db}")
+    context = open_context(Settings(), sqlite_url)
     with Session(context.engine) as session:
         times = sorted(session.execute(select(Message.posted_at)).scalars())
     middle = times[len(times) // 2]
@@ -162,14 +162,14 @@ def test_retention_without_a_period_is_a_precise_error(tmp_path):
 
 
 def test_a_forgotten_person_leaves_no_text_hash_or_tag_in_any_file(
-    fake_slack, tmp_path, sqlite_ledger
+    fake_slack, tmp_path, sqlite_url
 ):
     """Posted and tagged through the running bot, then forgotten: the ledger's and the spool's
     files, and an export made afterwards, hold none of their text, id or hash (as bytes)."""
     person, other = "U0456FRGT", "U0456OTHR"
     config = tmp_path / "friction.toml"
     config.write_text(f'[channels]\nwatch = ["help-*"]\n\n[people]\ntas = ["{person}"]\n')
-    url, spool = f"sqlite:///{sqlite_ledger}", tmp_path / "spool.db"
+    url, spool = sqlite_url, tmp_path / "spool.db"
     with running_bot(fake_slack, url, spool, config) as live:
         root = "1731370000.000100"
         for ts, user, text, thread in (
