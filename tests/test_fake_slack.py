@@ -21,12 +21,12 @@ from slack_bolt.app.app import SlackAppDevelopmentServer
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.socket_mode import SocketModeClient
+from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 from support.fake_slack import FakeSlack, error, ratelimited
-from support.fake_socket_mode import close_client
 from support.live_harness import SECRET, wait_until
 from support.slack_samples import (
     BOT_USER_ID,
@@ -49,6 +49,18 @@ def api_error(call: Any) -> SlackApiError:
     with pytest.raises(SlackApiError) as raised:
         call()
     return raised.value
+
+
+def close_client(client: BaseSocketModeClient) -> None:
+    """Close a slack_sdk Socket Mode client at once.
+
+    Its message thread waits up to a second for a message before it looks at `closed` again,
+    and close() joins it; a None, which the thread skips, wakes it (the bot's own client does
+    the same in bot/slack/socket_client.py).
+    """
+    client.closed = True
+    client.message_queue.put(None)
+    client.close()
 
 
 def pages_of(response: SlackResponse) -> list[dict[str, Any]]:
