@@ -29,8 +29,9 @@ from bot.context import open_context
 from storage.db import engine_for
 
 # The fake Slack (Web API + Socket Mode) fixture, ``fake_slack``, lives with the fake; the TA
-# workflow's app over HTTP, ``bot``, with its driver.
-pytest_plugins = ["support.fake_slack", "support.ta_app"]
+# workflow's app over HTTP, ``bot``, with its driver; the demo cohort's ledger, ``demo_ledger``,
+# with its seed.
+pytest_plugins = ["support.fake_slack", "support.ta_app", "support.demo_ledger"]
 
 NO_POSTGRES = "PostgreSQL server binaries not found: install Debian's postgresql package"
 BACKENDS = {"params": ["sqlite", "postgresql"], "ids": ["sqlite", "postgresql"]}
@@ -96,23 +97,22 @@ def pg_template(pg_server: PostgresServer) -> str:
     return name
 
 
+def _sqlite_copy(template: Path, path: Path) -> Path:
+    """`path`, made a copy of the SQLite ledger file `template`."""
+    shutil.copyfile(template, path)
+    return path
+
+
 @pytest.fixture
 def new_sqlite_ledger(tmp_path: Path, sqlite_template: Path) -> Callable[[str], str]:
     """Makes migrated SQLite ledgers of this test's own: `new_sqlite_ledger("b.db")` is a URL."""
-
-    def make(name: str) -> str:
-        path = tmp_path / name
-        shutil.copyfile(sqlite_template, path)
-        return f"sqlite:///{path}"
-
-    return make
+    return lambda name: f"sqlite:///{_sqlite_copy(sqlite_template, tmp_path / name)}"
 
 
 @pytest.fixture
-def sqlite_ledger(tmp_path: Path, new_sqlite_ledger: Callable[[str], str]) -> Path:
+def sqlite_ledger(tmp_path: Path, sqlite_template: Path) -> Path:
     """This test's own migrated SQLite ledger file, ``ledger.db`` in its tmp_path."""
-    new_sqlite_ledger("ledger.db")
-    return tmp_path / "ledger.db"
+    return _sqlite_copy(sqlite_template, tmp_path / "ledger.db")
 
 
 @pytest.fixture
@@ -137,25 +137,31 @@ def pg_copies(pg_server: PostgresServer) -> Iterator[Callable[[str | None], Temp
         pool.close()
 
 
-def _pg_copy(pg_server: PostgresServer, copies: TemplateCopies) -> Iterator[str]:
+def _pg_copy(request: pytest.FixtureRequest, template: str | None) -> str:
+    """URL of a new copy of the PostgreSQL database `template` (None: an empty database),
+    dropped when the fixture asking for it is torn down."""
+    pg_server: PostgresServer = request.getfixturevalue("pg_server")
+    copies: TemplateCopies = request.getfixturevalue("pg_copies")(template)
     name = copies.take()
-    yield pg_server.url(name)
-    pg_server.start()  # a test that stopped the server must not break the next one
-    copies.drop_later(name)
+
+    def drop() -> None:
+        pg_server.start()  # a test that stopped the server must not break the next one
+        copies.drop_later(name)
+
+    request.addfinalizer(drop)
+    return pg_server.url(name)
 
 
 @pytest.fixture
-def pg_url(pg_server: PostgresServer, pg_copies: Callable[..., TemplateCopies]) -> Iterator[str]:
+def pg_url(request: pytest.FixtureRequest) -> str:
     """URL of a new, empty PostgreSQL database, dropped after the test."""
-    yield from _pg_copy(pg_server, pg_copies(None))
+    return _pg_copy(request, None)
 
 
 @pytest.fixture
-def pg_ledger_url(
-    pg_server: PostgresServer, pg_template: str, pg_copies: Callable[..., TemplateCopies]
-) -> Iterator[str]:
+def pg_ledger_url(request: pytest.FixtureRequest, pg_template: str) -> str:
     """URL of a new PostgreSQL database copied from the migrated template, dropped after."""
-    yield from _pg_copy(pg_server, pg_copies(pg_template))
+    return _pg_copy(request, pg_template)
 
 
 @pytest.fixture(**BACKENDS)
@@ -210,8 +216,9 @@ def seeded(
         if key not in _seeded_templates:
             folder = tmp_path_factory.mktemp("seeded")
             if db_backend == "sqlite":
-                template: Any = folder / "ledger.db"
-                shutil.copyfile(request.getfixturevalue("sqlite_template"), template)
+                template: Any = _sqlite_copy(
+                    request.getfixturevalue("sqlite_template"), folder / "ledger.db"
+                )
                 template_url = f"sqlite:///{template}"
             else:
                 pg_server = request.getfixturevalue("pg_server")
@@ -223,13 +230,9 @@ def seeded(
             _seeded_templates[key] = (template, value)
         template, value = _seeded_templates[key]
         if db_backend == "sqlite":
-            shutil.copyfile(template, tmp_path / "ledger.db")
-            url = f"sqlite:///{tmp_path / 'ledger.db'}"
+            url = f"sqlite:///{_sqlite_copy(template, tmp_path / 'ledger.db')}"
         else:
-            copies = request.getfixturevalue("pg_copies")(template)
-            database = _pg_copy(request.getfixturevalue("pg_server"), copies)
-            url = next(database)
-            request.addfinalizer(lambda: next(database, None))  # drops it
+            url = _pg_copy(request, template)
         return url, copy.deepcopy(value)
 
     return fill

@@ -10,7 +10,7 @@ import pyarrow.dataset as ds
 import pytest
 from sqlalchemy import select
 from sqlmodel import Session
-from support.demo_ledger import SALT, write_demo_cohort
+from support.demo_ledger import SALT
 from support.friction_cli import friction
 
 from bot.config import Settings
@@ -25,23 +25,17 @@ DOCS = (ROOT / "docs" / "export.md").read_text()
 FRICTION_TABLE = re.search(r"```sql\n-- duckdb\n(.*?)```", DOCS, re.S).group(1)
 
 
-@pytest.fixture
-def ledger(seeded):
-    url, _ = seeded(write_demo_cohort)
-    return open_context(Settings(**SALT), url)
-
-
 def parquet(out: Path, table: str) -> pa.Table:
     return ds.dataset(out / table, format="parquet", partitioning="hive").to_table()
 
 
-def test_parquet_reads_back_with_the_ledgers_counts_and_types(ledger, tmp_path):
-    result = export_ledger(ledger.engine, tmp_path / "out")
+def test_parquet_reads_back_with_the_ledgers_counts_and_types(demo_ledger, tmp_path):
+    result = export_ledger(demo_ledger.engine, tmp_path / "out")
     incidents, messages = (
         parquet(tmp_path / "out", "incidents"),
         parquet(tmp_path / "out", "messages"),
     )
-    with Session(ledger.engine) as session:
+    with Session(demo_ledger.engine) as session:
         stored_incidents = list(session.execute(select(Incident)).scalars())
         stored_messages = list(session.execute(select(Message)).scalars())
     assert incidents.num_rows == len(stored_incidents) == result.rows["incidents"] > 100
@@ -77,8 +71,8 @@ def test_parquet_reads_back_with_the_ledgers_counts_and_types(ledger, tmp_path):
     )
 
 
-def test_each_partition_holds_that_days_rows(ledger, tmp_path):
-    export_ledger(ledger.engine, tmp_path)
+def test_each_partition_holds_that_days_rows(demo_ledger, tmp_path):
+    export_ledger(demo_ledger.engine, tmp_path)
     days = sorted(p.name for p in (tmp_path / "messages").iterdir())
     assert days and all(re.fullmatch(r"dt=\d{4}-\d{2}-\d{2}", d) for d in days)
     for day in days:
@@ -88,11 +82,11 @@ def test_each_partition_holds_that_days_rows(ledger, tmp_path):
         assert posted == {day.removeprefix("dt=")}
 
 
-def test_one_duckdb_query_gives_back_the_friction_table(ledger, tmp_path):
-    export_ledger(ledger.engine, tmp_path / "export")
+def test_one_duckdb_query_gives_back_the_friction_table(demo_ledger, tmp_path):
+    export_ledger(demo_ledger.engine, tmp_path / "export")
     query = FRICTION_TABLE.replace("'export/", f"'{tmp_path}/export/")
     rows = duckdb.connect().execute(query).fetchall()
-    with Session(ledger.engine) as session:
+    with Session(demo_ledger.engine) as session:
         report = build_report(session, Window())
     expected = [
         (d.label, d.incidents, round(100 * d.share, 1), d.downtime_hours) for d in report.domains
@@ -105,9 +99,9 @@ def test_one_duckdb_query_gives_back_the_friction_table(ledger, tmp_path):
     assert sum(n for _, n, _, _ in got) == report.total_incidents > 100
 
 
-def test_csv_export_reads_back_in_duckdb(ledger, tmp_path):
+def test_csv_export_reads_back_in_duckdb(demo_ledger, tmp_path):
     result = friction(
-        "export", "--format", "csv", "--out", str(tmp_path), "--db", _db(ledger), env=SALT
+        "export", "--format", "csv", "--out", str(tmp_path), "--db", _db(demo_ledger), env=SALT
     )
     assert result.returncode == 0, result.stderr
     counted = (
@@ -118,16 +112,16 @@ def test_csv_export_reads_back_in_duckdb(ledger, tmp_path):
         )
         .fetchone()
     )
-    with Session(ledger.engine) as session:
+    with Session(demo_ledger.engine) as session:
         incidents = list(session.execute(select(Incident)).scalars())
     days = {i.opened_at.strftime("%Y-%m-%d") for i in incidents}
     assert counted == (len(incidents), len(days), len(incidents))
     assert f"incidents: {len(incidents)} rows in {len(days)} days" in result.stdout
 
 
-def test_reexport_drops_what_the_ledger_deleted(ledger, tmp_path):
-    export_ledger(ledger.engine, tmp_path)
-    with Session(ledger.engine) as session:
+def test_reexport_drops_what_the_ledger_deleted(demo_ledger, tmp_path):
+    export_ledger(demo_ledger.engine, tmp_path)
+    with Session(demo_ledger.engine) as session:
         first_day = session.execute(
             select(Message, Channel).join(Channel).order_by(Message.posted_at)
         ).first()
@@ -140,21 +134,21 @@ def test_reexport_drops_what_the_ledger_deleted(ledger, tmp_path):
         ).scalars()
         doomed = list(same_day)
     for ts in doomed:
-        ledger.ingestor.delete(channel.team_id, channel.channel_id, ts)
+        demo_ledger.ingestor.delete(channel.team_id, channel.channel_id, ts)
     day = f"dt={message.posted_at:%Y-%m-%d}"
     before = parquet(tmp_path, "messages").num_rows
     assert (tmp_path / "messages" / day).exists()
-    export_ledger(ledger.engine, tmp_path)
+    export_ledger(demo_ledger.engine, tmp_path)
     assert parquet(tmp_path, "messages").num_rows == before - len(doomed)
     remaining = ds.dataset(tmp_path / "messages", format="parquet", partitioning="hive")
     assert message.ts not in remaining.to_table().column("ts").to_pylist()
     assert not list(tmp_path.glob(".export-*"))  # no staging left behind
 
 
-def test_export_refuses_to_delete_files_it_did_not_write(ledger, tmp_path):
+def test_export_refuses_to_delete_files_it_did_not_write(demo_ledger, tmp_path):
     (tmp_path / "messages").mkdir()
     (tmp_path / "messages" / "notes.txt").write_text("mine")
-    result = friction("export", "--out", str(tmp_path), "--db", _db(ledger), env=SALT)
+    result = friction("export", "--out", str(tmp_path), "--db", _db(demo_ledger), env=SALT)
     assert result.returncode == 2
     assert "holds files that are not an export's (notes.txt)" in result.stderr
     assert (tmp_path / "messages" / "notes.txt").read_text() == "mine"
@@ -167,8 +161,8 @@ def test_an_empty_ledger_exports_empty_tables(tmp_path, sqlite_url):
     assert (tmp_path / "out" / "incidents").is_dir()
 
 
-def test_docs_describe_every_exported_column(ledger, tmp_path):
-    export_ledger(ledger.engine, tmp_path)
+def test_docs_describe_every_exported_column(demo_ledger, tmp_path):
+    export_ledger(demo_ledger.engine, tmp_path)
     for table in ("incidents", "messages"):
         section = DOCS.split(f"## `{table}`", 1)[1].split("\n## ", 1)[0]
         documented = re.findall(r"^\| `(\w+)` \|", section, re.M)

@@ -21,12 +21,13 @@ from slack_bolt.app.app import SlackAppDevelopmentServer
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.socket_mode import SocketModeClient
+from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 from support.fake_slack import FakeSlack, error, ratelimited
-from support.fake_socket_mode import close_client
+from support.live_harness import SECRET, wait_until
 from support.slack_samples import (
     BOT_USER_ID,
     HELP_CHANNEL,
@@ -43,13 +44,23 @@ from support.slack_samples import (
 )
 from support.slack_signing import SlackSender
 
-SECRET = "test-signing-secret"
-
 
 def api_error(call: Any) -> SlackApiError:
     with pytest.raises(SlackApiError) as raised:
         call()
     return raised.value
+
+
+def close_client(client: BaseSocketModeClient) -> None:
+    """Close a slack_sdk Socket Mode client at once.
+
+    Its message thread waits up to a second for a message before it looks at `closed` again,
+    and close() joins it; a None, which the thread skips, wakes it (the bot's own client does
+    the same in bot/slack/socket_client.py).
+    """
+    client.closed = True
+    client.message_queue.put(None)
+    client.close()
 
 
 def pages_of(response: SlackResponse) -> list[dict[str, Any]]:
@@ -445,7 +456,8 @@ def test_socket_mode_hello_event_and_ack(fake_slack: FakeSlack, socket_client: L
     request = socket_client.received[0]
     assert request.type == "events_api" and request.payload == body
     # slack_sdk runs message listeners on its own threads: the hello may come after the ack.
-    assert wait_for(socket_client.hellos, 1) == [load("socket_mode/hello.json")]
+    wait_until(lambda: socket_client.hellos, what="the hello")
+    assert socket_client.hellos == [load("socket_mode/hello.json")]
     assert socket_client.client.is_connected()
 
 
@@ -537,14 +549,6 @@ def http_app(fake_slack: FakeSlack) -> Iterator[tuple[str, list[str]]]:
     server._server.server_close()
 
 
-def wait_for(seen: list, count: int) -> list:
-    """`seen` once it holds `count` items (another thread appends them), or after 5 s."""
-    deadline = time.monotonic() + 5
-    while len(seen) < count and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return seen
-
-
 def test_signed_requests_are_accepted_by_bolt(http_app: tuple[str, list[str]]) -> None:
     url, seen = http_app
     sender = SlackSender(url, SECRET)
@@ -553,7 +557,8 @@ def test_signed_requests_are_accepted_by_bolt(http_app: tuple[str, list[str]]) -
     assert sender.event(event_body("message", text="hello")).status == 200
     assert sender.command(slash_command("stats 7d")).status == 200
     assert sender.interaction(interaction("message_action")).status == 200
-    assert sorted(wait_for(seen, 3)) == ["command:stats 7d", "message:hello", "shortcut"]
+    wait_until(lambda: len(seen) >= 3, what="the three requests")
+    assert sorted(seen) == ["command:stats 7d", "message:hello", "shortcut"]
 
 
 def test_bad_signature_and_stale_timestamp_get_401(http_app: tuple[str, list[str]]) -> None:
@@ -563,4 +568,5 @@ def test_bad_signature_and_stale_timestamp_get_401(http_app: tuple[str, list[str
     assert sender.event(body, secret="not-the-secret").status == 401
     assert sender.event(body, timestamp=int(time.time()) - 6 * 60).status == 401
     assert sender.event(body, retry_num=1).status == 200
-    assert wait_for(seen, 1) == ["message:forged"]
+    wait_until(lambda: seen, what="the request with a retry header")
+    assert seen == ["message:forged"]

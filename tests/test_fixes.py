@@ -215,9 +215,11 @@ def invoke(*args: str):
     return friction(*args, env={"FRICTION_SALT": "s", "FRICTION_CONFIG": None})
 
 
-def test_a_fix_recorded_in_the_shell_shows_in_the_report_and_the_digest(tmp_path, sqlite_ledger):
+def test_a_fix_recorded_in_the_shell_shows_in_the_report_and_the_digest(
+    tmp_path, sqlite_ledger, sqlite_url
+):
     db = str(sqlite_ledger)
-    context = known_effect(f"sqlite:///{db}", tmp_path)
+    context = known_effect(sqlite_url, tmp_path)
 
     added = invoke(
         "fix", "add", "iam.passrole", "Lab 3 creates LabRole, key AKIAIOSFODNN7EXAMPLE",

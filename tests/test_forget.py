@@ -4,11 +4,10 @@ import json
 from collections import Counter
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 from sqlmodel import select as sqlmodel_select
-from support.demo_ledger import COHORT, SALT, write_demo_cohort
+from support.demo_ledger import COHORT
 from support.friction_cli import friction
 from support.live_harness import running_bot, wait_until
 from support.slack_samples import HELP_CHANNEL, TEAM_ID, message_event, slash_command, wrap_event
@@ -51,12 +50,6 @@ ASKER = Counter(ROOTS[i["channel"], i["ts"]] for i in LABELS["incidents"]).most_
 TA = next(u for u in posted_by() if u.startswith("U0DEMOTA"))
 
 
-@pytest.fixture
-def ledger(seeded):
-    url, _ = seeded(write_demo_cohort)
-    return open_context(Settings(**SALT), url)
-
-
 def count(context, model, *where) -> int:
     with Session(context.engine) as session:
         query = select(func.count()).select_from(model).where(*where)
@@ -71,31 +64,31 @@ def figures(context) -> list[tuple]:
     ]
 
 
-def test_forgetting_a_learner_deletes_their_messages_and_incidents(ledger):
-    their_hash = ledger.pseudonymize(ASKER)
-    theirs = count(ledger, Message, Message.user_hash == their_hash)
-    their_incidents = count(ledger, Incident, Incident.asker_hash == their_hash)
-    total = count(ledger, Message)
+def test_forgetting_a_learner_deletes_their_messages_and_incidents(demo_ledger):
+    their_hash = demo_ledger.pseudonymize(ASKER)
+    theirs = count(demo_ledger, Message, Message.user_hash == their_hash)
+    their_incidents = count(demo_ledger, Incident, Incident.asker_hash == their_hash)
+    total = count(demo_ledger, Message)
     assert theirs == posted_by()[ASKER] > 0 and their_incidents > 0
-    done = forget_user(ledger, ASKER)
+    done = forget_user(demo_ledger, ASKER)
     assert (done.messages, done.incidents) == (theirs, their_incidents)
-    assert count(ledger, Message, Message.user_hash == their_hash) == 0
-    assert count(ledger, Incident, Incident.asker_hash == their_hash) == 0
-    assert count(ledger, Message) == total - theirs
+    assert count(demo_ledger, Message, Message.user_hash == their_hash) == 0
+    assert count(demo_ledger, Incident, Incident.asker_hash == their_hash) == 0
+    assert count(demo_ledger, Message) == total - theirs
 
 
-def test_a_forgotten_learner_does_not_come_back_on_reimport(ledger):
-    forget_user(ledger, ASKER)
-    again = import_export(ledger, COHORT)
+def test_a_forgotten_learner_does_not_come_back_on_reimport(demo_ledger):
+    forget_user(demo_ledger, ASKER)
+    again = import_export(demo_ledger, COHORT)
     assert again.outcomes["ignored"] == posted_by()[ASKER]
     assert again.outcomes["stored"] == 0
-    their_hash = ledger.pseudonymize(ASKER)
-    assert count(ledger, Message, Message.user_hash == their_hash) == 0
+    their_hash = demo_ledger.pseudonymize(ASKER)
+    assert count(demo_ledger, Message, Message.user_hash == their_hash) == 0
 
 
-def test_forgetting_a_ta_keeps_their_tags_but_not_their_name(ledger):
-    ta_hash = ledger.pseudonymize(TA)
-    with Session(ledger.engine) as session:
+def test_forgetting_a_ta_keeps_their_tags_but_not_their_name(demo_ledger):
+    ta_hash = demo_ledger.pseudonymize(TA)
+    with Session(demo_ledger.engine) as session:
         incident = session.execute(select(Incident)).scalars().first()
         session.add(
             TagEvent(
@@ -103,12 +96,12 @@ def test_forgetting_a_ta_keeps_their_tags_but_not_their_name(ledger):
             )
         )
         session.commit()
-    incidents = count(ledger, Incident)
-    done = forget_user(ledger, TA)
+    incidents = count(demo_ledger, Incident)
+    done = forget_user(demo_ledger, TA)
     assert done.tag_events == 1 and done.messages == posted_by()[TA]
-    assert count(ledger, TagEvent) == 1
-    assert count(ledger, TagEvent, TagEvent.actor_hash == ta_hash) == 0
-    assert count(ledger, Incident) == incidents  # a TA's replies make or break no incident
+    assert count(demo_ledger, TagEvent) == 1
+    assert count(demo_ledger, TagEvent, TagEvent.actor_hash == ta_hash) == 0
+    assert count(demo_ledger, Incident) == incidents  # a TA's replies make or break no incident
 
 
 def test_forget_user_from_the_command_line(tmp_path, sqlite_ledger):
@@ -123,27 +116,27 @@ def test_forget_user_from_the_command_line(tmp_path, sqlite_ledger):
     assert bad.returncode == 2 and "is not a Slack user id" in bad.stderr
 
 
-def test_retention_deletes_old_text_and_keeps_every_figure(ledger):
-    before = figures(ledger)
+def test_retention_deletes_old_text_and_keeps_every_figure(demo_ledger):
+    before = figures(demo_ledger)
     now = datetime(2026, 10, 1, tzinfo=UTC)
     cutoff = datetime(2026, 9, 24, tzinfo=UTC)
-    old = count(ledger, Message, Message.posted_at < cutoff)
-    expired = apply_retention(ledger, days=7, now=now)
+    old = count(demo_ledger, Message, Message.posted_at < cutoff)
+    expired = apply_retention(demo_ledger, days=7, now=now)
     assert expired == old > 0
-    assert count(ledger, Message, Message.posted_at < cutoff, Message.text.is_not(None)) == 0
-    assert count(ledger, Message, Message.posted_at >= cutoff, Message.text.is_(None)) == 0
-    assert figures(ledger) == before
+    assert count(demo_ledger, Message, Message.posted_at < cutoff, Message.text.is_not(None)) == 0
+    assert count(demo_ledger, Message, Message.posted_at >= cutoff, Message.text.is_(None)) == 0
+    assert figures(demo_ledger) == before
     # Importing the same export again does not bring the deleted text back.
-    again = import_export(ledger, COHORT)
+    again = import_export(demo_ledger, COHORT)
     assert again.outcomes["stored"] == again.outcomes["updated"] == 0
-    assert count(ledger, Message, Message.posted_at < cutoff, Message.text.is_not(None)) == 0
-    assert apply_retention(ledger, days=7, now=now) == 0
+    assert count(demo_ledger, Message, Message.posted_at < cutoff, Message.text.is_not(None)) == 0
+    assert apply_retention(demo_ledger, days=7, now=now) == 0
 
 
-def test_retention_from_the_config_file(tmp_path, sqlite_ledger):
+def test_retention_from_the_config_file(tmp_path, sqlite_ledger, sqlite_url):
     db = sqlite_ledger
     assert friction("import", str(COHORT), "--db", str(db)).returncode == 0
-    context = open_context(Settings(), f"sqlite:///{db}")
+    context = open_context(Settings(), sqlite_url)
     with Session(context.engine) as session:
         times = sorted(session.execute(select(Message.posted_at)).scalars())
     middle = times[len(times) // 2]
@@ -169,14 +162,14 @@ def test_retention_without_a_period_is_a_precise_error(tmp_path):
 
 
 def test_a_forgotten_person_leaves_no_text_hash_or_tag_in_any_file(
-    fake_slack, tmp_path, sqlite_ledger
+    fake_slack, tmp_path, sqlite_url
 ):
     """Posted and tagged through the running bot, then forgotten: the ledger's and the spool's
     files, and an export made afterwards, hold none of their text, id or hash (as bytes)."""
     person, other = "U0456FRGT", "U0456OTHR"
     config = tmp_path / "friction.toml"
     config.write_text(f'[channels]\nwatch = ["help-*"]\n\n[people]\ntas = ["{person}"]\n')
-    url, spool = f"sqlite:///{sqlite_ledger}", tmp_path / "spool.db"
+    url, spool = sqlite_url, tmp_path / "spool.db"
     with running_bot(fake_slack, url, spool, config) as live:
         root = "1731370000.000100"
         for ts, user, text, thread in (

@@ -21,7 +21,7 @@ import pytest
 from sqlmodel import Session, select
 from support.fake_slack import BOT_ID, Call, FakeSlack
 from support.friction_cli import friction
-from support.learner_text import UPLOAD_FAILED as NO_SUCH_BUCKET
+from support.learner_text import UPLOAD_FAILED
 from support.live_harness import Running, running_bot, wait_until
 from support.slack_driver import SlackDriver
 from support.slack_samples import (
@@ -182,7 +182,7 @@ def test_no_hint_for_a_ta_a_bot_an_unsure_message_a_channel_not_opted_in_or_a_hi
     assert bot.command("hints on iam.passrole", user=LEARNER)["text"] == TA_ONLY
 
     bot.live.settle()  # every incident above is handed to the worker before the control's
-    control = bot.post(NO_SUCH_BUCKET)
+    control = bot.post(UPLOAD_FAILED)
     assert [c.params["thread_ts"] for c in bot.hints(1)] == [control]
     for root in (unsure, in_lab5, switched_off):
         assert bot.incident(root)  # captured as incidents, just no hint

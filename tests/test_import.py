@@ -65,7 +65,7 @@ def ledger_figures(db: Path) -> dict:
     return {k: figures[k] for k in ("total_messages", "total_incidents", "domains")}
 
 
-def test_the_demo_cohort_imports_from_its_folder_with_a_summary(sqlite_ledger):
+def test_the_demo_cohort_imports_from_its_folder_with_a_summary(sqlite_ledger, sqlite_url):
     db = sqlite_ledger
     result = friction("import", str(COHORT), "--db", str(db))
     assert result.returncode == 0, result.stderr
@@ -80,7 +80,7 @@ def test_the_demo_cohort_imports_from_its_folder_with_a_summary(sqlite_ledger):
     assert figures["total_messages"] == kept
     assert f"Incidents in these channels: {figures['total_incidents']} " in result.stdout
     # The cohort's labelled incidents are found, in their root-cause domains.
-    with Session(open_context(Settings(), f"sqlite:///{db}").engine) as session:
+    with Session(open_context(Settings(), sqlite_url).engine) as session:
         found = {(i.root_ts, i.domain_id) for i in session.execute(select(Incident)).scalars()}
     truth = {(i["ts"], i["domain"]) for i in LABELS["incidents"]}
     assert len(found & truth) / len(truth) >= 0.9

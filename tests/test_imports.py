@@ -10,6 +10,7 @@ import os
 import pkgutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
@@ -83,7 +84,8 @@ def test_the_import_contracts_hold():
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "0 broken" in done.stdout
+    linter = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    assert f"Contracts: {len(linter['contracts'])} kept" in done.stdout  # every one was run
 
 
 def test_no_test_file_imports_another():

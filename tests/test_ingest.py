@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
-from support.learner_text import UPLOAD_FAILED as NO_SUCH_BUCKET
+from support.learner_text import UPLOAD_FAILED
 
 from bot.config import ConfigError, Settings
 from bot.context import open_context
@@ -115,7 +115,7 @@ def judged_replies(context) -> list[tuple[bool, str | None]]:
 
 def test_replies_are_judged_in_their_thread_whichever_batch_brought_the_root(context):
     """Each reply arrives alone, as live events do: the root is looked up for its context."""
-    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))
+    context.ingestor.add(msg(ROOT, UPLOAD_FAILED))
     for ts, user, text in THREAD_REPLIES:
         context.ingestor.add(msg(ts, text, user, ROOT))
     assert judged_replies(context) == THREAD_JUDGED
@@ -127,7 +127,7 @@ def test_reclassifying_judges_each_reply_in_its_thread_as_the_live_path_did(cont
     """`friction reclassify` reads history thread by thread: the same rules change nothing."""
     context.ingestor.add_many(
         [
-            msg(ROOT, NO_SUCH_BUCKET),
+            msg(ROOT, UPLOAD_FAILED),
             *(msg(ts, text, user, ROOT) for ts, user, text in THREAD_REPLIES),
         ]
     )
@@ -195,19 +195,19 @@ def test_chatter_opens_no_incident(context):
 
 def test_an_error_in_the_askers_reply_makes_the_thread_an_incident(context):
     context.ingestor.add(msg(ROOT, "hey, lab 4 upload is not working for me"))
-    context.ingestor.add(msg("1731330100.000200", NO_SUCH_BUCKET, LEARNER, ROOT))
+    context.ingestor.add(msg("1731330100.000200", UPLOAD_FAILED, LEARNER, ROOT))
     [incident] = incidents(context)
     assert incident.signature_id == "s3.no_such_bucket"
     assert incident.opened_at == datetime.fromtimestamp(float(ROOT), UTC)
 
 
 def test_an_edit_reclassifies_unless_a_human_tagged_it(context):
-    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))
+    context.ingestor.add(msg(ROOT, UPLOAD_FAILED))
     context.ingestor.add(msg(ROOT, PASSROLE, edited_ts="1731330050.000000"))
     [incident] = incidents(context)
     assert incident.signature_id == "iam.passrole"
     tag_root(context, "lambda", "lambda.other")
-    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET, edited_ts="1731330090.000000"))
+    context.ingestor.add(msg(ROOT, UPLOAD_FAILED, edited_ts="1731330090.000000"))
     [incident] = incidents(context)
     assert (incident.signature_id, incident.human_tagged) == ("lambda.other", True)
 

@@ -123,11 +123,11 @@ def file_bytes(path: Path) -> bytes:
 
 
 def test_a_deleted_message_leaves_the_sqlite_files(
-    fake_slack: FakeSlack, tmp_path: Path, sqlite_ledger: Path
+    fake_slack: FakeSlack, tmp_path: Path, sqlite_ledger: Path, sqlite_url: str
 ) -> None:
     ledger, spool = sqlite_ledger, tmp_path / "spool.db"
     secret_text = b"QUOKKA-7731 cannot reach my bucket"
-    with running_bot(fake_slack, f"sqlite:///{ledger}", spool) as live:
+    with running_bot(fake_slack, sqlite_url, spool) as live:
         posted = message_event(secret_text.decode(), "1731333000.000100")
         assert live.sender.event(wrap_event(posted)).status == 200
         live.settle()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import inspect
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 import pytest
 import yaml
@@ -147,6 +147,17 @@ def _api_methods(client_method: str) -> set[str]:
     return methods
 
 
+def _is_api_call(node: ast.AST) -> TypeGuard[ast.Call]:
+    """`client.api_call("method", ...)`, the method named by a constant."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "api_call"
+        and len(node.args) > 0
+        and isinstance(node.args[0], ast.Constant)
+    )
+
+
 def web_api_calls() -> dict[str, set[str]]:
     """Every Web API method our code calls (client.<method>(...), or passes on as
     client.<method>, or api_call("...")) -> where."""
@@ -154,16 +165,17 @@ def web_api_calls() -> dict[str, set[str]]:
     for package in SLACK_CALLERS:
         for path in sorted((ROOT / package).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                    name, args = node.func.attr, node.args
-                elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
-                    name, args = node.attr, []  # a method passed on, called elsewhere
-                else:
-                    continue
-                if name == "api_call" and args and isinstance(args[0], ast.Constant):
-                    methods = {args[0].value}
-                elif name != "api_call" and callable(getattr(WebClient, name, None)):
-                    methods = _api_methods(name)
+                # client.<method> is an Attribute, called here or passed on; only api_call
+                # needs its Call, for the method named in its first argument.
+                if _is_api_call(node):
+                    methods = {node.args[0].value}
+                elif (
+                    isinstance(node, ast.Attribute)
+                    and isinstance(node.ctx, ast.Load)
+                    and node.attr != "api_call"
+                    and callable(getattr(WebClient, node.attr, None))
+                ):
+                    methods = _api_methods(node.attr)
                 else:
                     continue
                 for method in methods:

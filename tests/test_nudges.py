@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from support.fake_slack import error
-from support.learner_text import UPLOAD_FAILED as NO_SUCH_BUCKET
+from support.learner_text import UPLOAD_FAILED
 from support.slack_samples import (
     HELP_CHANNEL,
     LEADS_CHANNEL,
@@ -48,10 +48,10 @@ def nudger(bot: Bot, clock: datetime, *, days: list[str] | None = None) -> Nudge
 
 def two_threads(bot: Bot) -> tuple[str, str]:
     """One thread waiting for an hour, one a TA answered after 10 minutes; a fresh one."""
-    waiting = post_at(bot, NOW - timedelta(hours=1), NO_SUCH_BUCKET, PEER)
-    answered = post_at(bot, NOW - timedelta(minutes=50), NO_SUCH_BUCKET, "U0458LRNR")
+    waiting = post_at(bot, NOW - timedelta(hours=1), UPLOAD_FAILED, PEER)
+    answered = post_at(bot, NOW - timedelta(minutes=50), UPLOAD_FAILED, "U0458LRNR")
     post_at(bot, NOW - timedelta(minutes=40), "try another name", TA, thread_ts=answered)
-    post_at(bot, NOW - timedelta(minutes=5), NO_SUCH_BUCKET, "U0459LRNR")  # not due yet
+    post_at(bot, NOW - timedelta(minutes=5), UPLOAD_FAILED, "U0459LRNR")  # not due yet
     return waiting, answered
 
 
@@ -85,14 +85,14 @@ def test_nothing_is_posted_outside_course_hours(bot, fake_slack):
 
 
 def test_a_learners_reply_answers_the_thread(bot, fake_slack):
-    root = post_at(bot, NOW - timedelta(hours=1), NO_SUCH_BUCKET, PEER)
+    root = post_at(bot, NOW - timedelta(hours=1), UPLOAD_FAILED, PEER)
     post_at(bot, NOW - timedelta(minutes=55), "same for me, restart the lab", "U0458LRNR", root)
     assert nudger(bot, NOW).run().posted == 0
 
 
 def test_app_home_and_stats_list_the_waiting_threads_oldest_first(bot, fake_slack):
     waiting, _ = two_threads(bot)
-    older = post_at(bot, NOW - timedelta(hours=2), NO_SUCH_BUCKET, "U0460LRNR")
+    older = post_at(bot, NOW - timedelta(hours=2), UPLOAD_FAILED, "U0460LRNR")
     assert bot.sender.event(event_body("app_home_opened", user=TA)).status == 200
     fake_slack.wait_for_call("views.publish")
     home = json.dumps(fake_slack.home_views[TA]["blocks"])

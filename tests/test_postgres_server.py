@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
-from support.postgres_server import PostgresServer, find_bindir
+from support.postgres_server import PostgresServer, TemplateCopies, find_bindir
 
 from storage.db import open_ledger
 from storage.models import Channel
@@ -23,25 +23,58 @@ def test_db_url_is_a_working_database_of_its_backend(db_url: str, request) -> No
     engine.dispose()
 
 
-@pytest.mark.parametrize("run", ["first", "second"])
-def test_each_test_gets_an_empty_database(empty_db_url: str, run: str) -> None:
-    # Whichever run comes second would find the other's table if databases were shared.
-    engine = create_engine(empty_db_url)
+def test_each_test_gets_an_empty_database_of_its_own(
+    pg_url: str, request: pytest.FixtureRequest
+) -> None:
+    # A table made in this test's database must not be in the next empty database handed out.
+    # (On SQLite `empty_db_url` is a file not yet made in the test's own tmp_path.)
+    engine = create_engine(pg_url)
     assert inspect(engine).get_table_names() == []
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE leftover (id INTEGER)"))
     engine.dispose()
 
+    for url in later_copies(request, None):
+        later = create_engine(url)
+        assert inspect(later).get_table_names() == []
+        later.dispose()
 
-@pytest.mark.parametrize("run", ["first", "second"])
-def test_each_test_gets_its_own_copy_of_the_migrated_ledger(db_url: str, run: str) -> None:
-    # Copies of one template: a row written by the first run must not be in the second's copy.
+
+def test_each_test_gets_its_own_copy_of_the_migrated_ledger(
+    db_url: str, db_backend: str, request: pytest.FixtureRequest
+) -> None:
+    # A row written to this test's copy must not be in the next copy of the template.
     engine = open_ledger(db_url)
     with Session(engine) as session:
         assert session.exec(select(Channel)).all() == []
-        session.add(Channel(team_id="T0", channel_id=f"C0{run.upper()}"))
+        session.add(Channel(team_id="T0", channel_id="C0MINE"))
         session.commit()
     engine.dispose()
+
+    if db_backend == "sqlite":
+        urls = [request.getfixturevalue("new_sqlite_ledger")("later.db")]
+    else:
+        urls = later_copies(request, request.getfixturevalue("pg_template"))
+    for url in urls:
+        later = open_ledger(url)
+        with Session(later) as session:
+            assert session.exec(select(Channel)).all() == []
+        later.dispose()
+
+
+def later_copies(request: pytest.FixtureRequest, template: str | None) -> list[str]:
+    """URLs of PostgreSQL copies of `template` (None: empty databases) taken now, dropped after
+    the test: one more than are made ahead, for those may predate what the test wrote."""
+    pg_server: PostgresServer = request.getfixturevalue("pg_server")
+    copies: TemplateCopies = request.getfixturevalue("pg_copies")(template)
+    names = [copies.take() for _ in range(copies.ahead + 1)]
+
+    def drop() -> None:
+        for name in names:
+            copies.drop_later(name)
+
+    request.addfinalizer(drop)
+    return [pg_server.url(name) for name in names]
 
 
 def test_drop_works_while_a_test_still_holds_a_connection(pg_server: PostgresServer) -> None:

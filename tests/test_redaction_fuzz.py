@@ -37,13 +37,16 @@ def test_redact_removes_every_random_secret_of_a_kind(kind: str) -> None:
 
 
 def test_no_pasted_secret_reaches_a_file_the_log_an_export_or_a_digest(
-    fake_slack: FakeSlack, tmp_path: Path, sqlite_ledger: Path, caplog: pytest.LogCaptureFixture
+    fake_slack: FakeSlack,
+    tmp_path: Path,
+    sqlite_ledger: Path,
+    sqlite_url: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     rng = random.Random(14)
     samples = [(kind, *pasted(kind, rng)) for kind in KINDS for _ in range(PER_KIND)]
-    ledger, spool = sqlite_ledger, tmp_path / "spool.db"
-    url = f"sqlite:///{ledger}"
+    ledger, spool, url = sqlite_ledger, tmp_path / "spool.db", sqlite_url
     now = time.time()
     with running_bot(fake_slack, url, spool) as live:
         live.bot.writer.stop()  # every event waits in the spool, as while the database is down

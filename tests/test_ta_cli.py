@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from support.friction_cli import friction
+from support.learner_text import NO_SUCH_BUCKET
 
 from bot.config import Settings
 from bot.context import open_context
@@ -11,12 +12,11 @@ from bot.labels import parse_label
 from bot.ta.tag_actions import TagActions, Thread
 
 TEAM, CHANNEL, TA = "T0123ABCD", "C0123HELP", "U0789TA01"
-NO_SUCH_BUCKET = "An error occurred (NoSuchBucket) when calling the PutObject operation"
 
 
-def test_tags_lists_recent_changes_newest_first(sqlite_ledger):
+def test_tags_lists_recent_changes_newest_first(sqlite_ledger, sqlite_url):
     db = sqlite_ledger
-    context = open_context(Settings(FRICTION_SALT="s"), f"sqlite:///{db}")
+    context = open_context(Settings(FRICTION_SALT="s"), sqlite_url)
     now = datetime.now(UTC)
     old_ts, new_ts = f"{(now - timedelta(days=20)).timestamp():.6f}", f"{now.timestamp():.6f}"
     for ts in (old_ts, new_ts):

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlmodel import Session
-from support.learner_text import UPLOAD_FAILED as NO_SUCH_BUCKET
+from support.learner_text import UPLOAD_FAILED
 from support.slack_samples import (
     HELP_CHANNEL,
     LEAD,
@@ -72,7 +72,7 @@ def message_text(bot: Bot, ts: str) -> str:
 
 
 def test_a_ta_fixes_a_misclassified_message_with_the_shortcut_and_modal(bot, fake_slack):
-    ts = bot.post(NO_SUCH_BUCKET)
+    ts = bot.post(UPLOAD_FAILED)
     assert bot.incident(ts).signature_id == "s3.no_such_bucket"
 
     bot.shortcut(ts)  # click 1: ⋯ → Tag friction
@@ -100,15 +100,15 @@ def test_a_ta_fixes_a_misclassified_message_with_the_shortcut_and_modal(bot, fak
 
     # A later edit by the asker is re-classified, but the tag stands.
     edit = event_body("message_changed")
-    edit["event"]["message"].update(ts=ts, text=NO_SUCH_BUCKET + " (still)", user=LEARNER)
-    edit["event"]["previous_message"].update(ts=ts, text=NO_SUCH_BUCKET, user=LEARNER)
+    edit["event"]["message"].update(ts=ts, text=UPLOAD_FAILED + " (still)", user=LEARNER)
+    edit["event"]["previous_message"].update(ts=ts, text=UPLOAD_FAILED, user=LEARNER)
     assert bot.sender.event(edit).status == 200
     assert message_text(bot, ts).endswith("(still)")
     assert bot.incident(ts).signature_id == "iam.passrole"
 
 
 def test_slash_commands_tag_resolve_and_reopen_with_ephemeral_replies(bot, fake_slack):
-    root = bot.post(NO_SUCH_BUCKET)
+    root = bot.post(UPLOAD_FAILED)
     reply_ts = bot.post("which bucket name did you use?", user=TA, thread_ts=root)
     reply_link = f"{bot.link(reply_ts)}?thread_ts={root}&cid={HELP_CHANNEL}"
 
@@ -128,7 +128,7 @@ def test_slash_commands_tag_resolve_and_reopen_with_ephemeral_replies(bot, fake_
 
 
 def test_a_ta_in_the_user_group_may_tag_and_the_group_is_asked_once(bot, fake_slack):
-    ts = bot.post(NO_SUCH_BUCKET)
+    ts = bot.post(UPLOAD_FAILED)
     for signature in ("s3.bucket_name", "s3.wrong_region"):
         reply = bot.command(f"tag {bot.link(ts)} {signature}", user=GROUP_TA)
         assert f"`{signature}`" in reply["text"]
@@ -172,7 +172,7 @@ def test_tagging_a_message_the_ledger_missed_reads_its_thread_from_slack(bot, fa
     ],
 )
 def test_mistakes_get_a_precise_reply_and_change_nothing(bot, text, expected):
-    ts = bot.post(NO_SUCH_BUCKET)
+    ts = bot.post(UPLOAD_FAILED)
     reply = bot.command(text.format(link=bot.link(ts)))
     assert expected in reply["text"]
     assert bot.tag_events() == 0
@@ -180,7 +180,7 @@ def test_mistakes_get_a_precise_reply_and_change_nothing(bot, text, expected):
 
 
 def test_a_learner_or_a_lead_cannot_change_anything_on_any_path(bot, fake_slack):
-    ts = bot.post(NO_SUCH_BUCKET)
+    ts = bot.post(UPLOAD_FAILED)
     for user in (LEARNER, LEAD):
         reply = bot.command(f"tag {bot.link(ts)} iam.passrole", user=user)
         assert "Only TAs can tag" in reply["text"] and "Nothing changed" in reply["text"]
@@ -207,7 +207,7 @@ def test_a_learner_or_a_lead_cannot_change_anything_on_any_path(bot, fake_slack)
 
 
 def test_modal_validation_errors_come_back_in_the_modal(bot, fake_slack):
-    ts = bot.post(NO_SUCH_BUCKET)
+    ts = bot.post(UPLOAD_FAILED)
     bot.shortcut(ts)
     view = opened_view(fake_slack)
 
@@ -233,7 +233,7 @@ def test_not_friction_in_the_modal_dismisses_the_thread(bot, fake_slack):
 
 
 def test_a_lead_sees_stats_and_a_digest_preview(bot, fake_slack):
-    for text in (NO_SUCH_BUCKET, NO_SUCH_BUCKET, UNSURE):
+    for text in (UPLOAD_FAILED, UPLOAD_FAILED, UNSURE):
         bot.post(text)
     stats = bot.command("stats this-week", user=LEAD)
     assert stats["response_type"] == "ephemeral"
@@ -257,7 +257,7 @@ def test_a_lead_sees_stats_and_a_digest_preview(bot, fake_slack):
 
 
 def test_app_home_shows_a_lead_the_weeks_figures_and_a_learner_an_explanation(bot, fake_slack):
-    for text in (NO_SUCH_BUCKET, UNSURE):
+    for text in (UPLOAD_FAILED, UNSURE):
         bot.post(text)
     unsure_ts = fake_slack.messages(HELP_CHANNEL)[-1]["ts"]
 
@@ -297,7 +297,7 @@ def test_the_sample_shortcut_and_submission_retag_the_sample_incident(bot, fake_
 
 def test_the_domain_picker_answers_a_ta_only(bot, fake_slack):
     """A view kept open or forged by a learner or a lead shows them nothing new."""
-    bot.shortcut(bot.post(NO_SUCH_BUCKET))
+    bot.shortcut(bot.post(UPLOAD_FAILED))
     view = opened_view(fake_slack)
     for user in (LEARNER, LEAD):
         assert pick_domain(bot, view, user, "iam").status == 200
@@ -321,7 +321,7 @@ def test_a_domain_pick_without_team_rebuilds_the_modal_with_no_error(bot, fake_s
 
 def test_a_modal_about_a_thread_the_ledger_lacks_changes_nothing(bot, fake_slack):
     """A forged or stale private_metadata naming no incident: no rebuild, an error, no tag."""
-    bot.shortcut(bot.post(NO_SUCH_BUCKET))
+    bot.shortcut(bot.post(UPLOAD_FAILED))
     view = opened_view(fake_slack)
     meta = json.loads(view["private_metadata"])
     forged = {**view, "private_metadata": json.dumps({**meta, "ts": "1600000000.000100"})}

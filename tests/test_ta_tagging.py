@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 from sqlmodel import Session
-from support.learner_text import UPLOAD_FAILED as NO_SUCH_BUCKET
+from support.learner_text import UPLOAD_FAILED
 
 from bot.config import Settings
 from bot.context import open_context
@@ -59,7 +59,7 @@ def report(context):
 
 
 def test_a_tag_corrects_the_classifier_for_good_and_is_audited(context, actions):
-    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))
+    context.ingestor.add(msg(ROOT, UPLOAD_FAILED))
     reply = actions.label(thread(), parse_label("iam.passrole"), TA, "LabRole exists")
     assert "`iam.passrole`" in reply and "was `s3.no_such_bucket`" in reply
 
@@ -83,7 +83,7 @@ def test_a_tag_corrects_the_classifier_for_good_and_is_audited(context, actions)
     assert event.actor_hash == context.pseudonymize(TA) and TA not in event.actor_hash
 
     # The asker edits the message and adds a reply with another error: the tag stands.
-    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET + " again", edited_ts="1731330300.000100"))
+    context.ingestor.add(msg(ROOT, UPLOAD_FAILED + " again", edited_ts="1731330300.000100"))
     context.ingestor.add(msg("1731330400.000200", "Task timed out after 3.00 s", thread_ts=ROOT))
     assert incident(context).signature_id == "iam.passrole"
     assert [d.domain for d in report(context).domains] == ["iam"]
@@ -105,7 +105,7 @@ def test_tagging_a_thread_the_classifier_missed_opens_a_human_tagged_incident(co
 
 
 def test_a_bare_domain_keeps_the_signature_when_it_belongs_to_it(context, actions):
-    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))
+    context.ingestor.add(msg(ROOT, UPLOAD_FAILED))
     actions.label(thread(), parse_label("s3"), TA)
     assert incident(context).signature_id == "s3.no_such_bucket"
     actions.label(thread(), parse_label("iam"), TA)
@@ -113,7 +113,7 @@ def test_a_bare_domain_keeps_the_signature_when_it_belongs_to_it(context, action
 
 
 def test_repeating_a_tag_changes_nothing_and_writes_no_audit_row(context, actions):
-    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))
+    context.ingestor.add(msg(ROOT, UPLOAD_FAILED))
     actions.label(thread(), parse_label("s3.no_such_bucket"), TA)  # confirms the classifier
     assert len(events(context)) == 1
     reply = actions.label(thread(), parse_label("s3.no_such_bucket"), TA)
@@ -123,7 +123,7 @@ def test_repeating_a_tag_changes_nothing_and_writes_no_audit_row(context, action
 
 def test_a_dismissed_incident_leaves_every_figure_and_stays_dismissed(context, actions):
     context.ingestor.add(msg(ROOT, UNSURE))
-    context.ingestor.add(msg("1731331000.000100", NO_SUCH_BUCKET))
+    context.ingestor.add(msg("1731331000.000100", UPLOAD_FAILED))
     with Session(context.engine) as session:
         assert len(awaiting_triage(session, Window())) == 1
 
@@ -136,7 +136,7 @@ def test_a_dismissed_incident_leaves_every_figure_and_stays_dismissed(context, a
         assert awaiting_triage(session, Window()) == []
     # Re-ingesting the thread (an edit, a reply with a real error) does not bring it back.
     context.ingestor.add(msg(ROOT, UNSURE + "!!", edited_ts="1731330100.000100"))
-    context.ingestor.add(msg("1731330200.000100", NO_SUCH_BUCKET, thread_ts=ROOT))
+    context.ingestor.add(msg("1731330200.000100", UPLOAD_FAILED, thread_ts=ROOT))
     assert incident(context).dismissed
     assert report(context).total_incidents == 1
     assert [e.action for e in events(context)] == ["dismiss"]
@@ -155,7 +155,7 @@ def test_dismissing_what_is_not_an_incident_changes_nothing(context, actions):
 
 
 def test_resolve_and_reopen_are_explicit_and_survive_rederiving(context, actions):
-    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))  # opened 2024-11-11 13:00 UTC
+    context.ingestor.add(msg(ROOT, UPLOAD_FAILED))  # opened 2024-11-11 13:00 UTC
     reply = actions.resolve(thread(), TA)
     assert "2.0 h" in reply
     resolved = incident(context)
@@ -175,7 +175,7 @@ def test_resolve_and_reopen_are_explicit_and_survive_rederiving(context, actions
 
 
 def test_a_dismissed_thread_cannot_be_resolved(context, actions):
-    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))
+    context.ingestor.add(msg(ROOT, UPLOAD_FAILED))
     actions.label(thread(), parse_label("none"), TA)
     with pytest.raises(ActionError, match=r"dismissed as not friction.*Nothing changed"):
         actions.resolve(thread(), TA)
@@ -183,7 +183,7 @@ def test_a_dismissed_thread_cannot_be_resolved(context, actions):
 
 
 def test_recent_tags_lists_changes_newest_first_and_keeps_them_after_a_delete(context, actions):
-    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))
+    context.ingestor.add(msg(ROOT, UPLOAD_FAILED))
     actions.label(thread(), parse_label("iam.passrole"), TA)
     TagActions(context, now=lambda: NOW + timedelta(minutes=5)).resolve(thread(), TA)
     with Session(context.engine) as session:
@@ -201,7 +201,7 @@ def test_recent_tags_lists_changes_newest_first_and_keeps_them_after_a_delete(co
 
 
 def test_a_note_is_redacted_like_any_text_the_ledger_keeps(context, actions):
-    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))
+    context.ingestor.add(msg(ROOT, UPLOAD_FAILED))
     note = "<@U0456LRNR> pasted AKIAIOSFODNN7EXAMPLE for account 111122223333, mail a@b.edu"
     actions.label(thread(), parse_label("iam.credentials"), TA, note)
     [event] = events(context)
@@ -211,7 +211,7 @@ def test_a_note_is_redacted_like_any_text_the_ledger_keeps(context, actions):
 
 
 def test_reclassifying_history_keeps_tags_and_dismissals(context, actions):
-    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))
+    context.ingestor.add(msg(ROOT, UPLOAD_FAILED))
     context.ingestor.add(msg("1731331000.000100", UNSURE))
     actions.label(thread(), parse_label("iam.passrole"), TA)
     actions.label(thread("1731331000.000100"), parse_label("none"), TA)

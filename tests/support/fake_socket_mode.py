@@ -26,7 +26,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from slack_sdk.socket_mode.client import BaseSocketModeClient
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.server import ServerProtocol
@@ -330,15 +329,3 @@ class FakeSocketMode:
     def _changed(self) -> None:
         with self._state:
             self._state.notify_all()
-
-
-def close_client(client: BaseSocketModeClient) -> None:
-    """Close a slack_sdk Socket Mode client at once.
-
-    Its message thread waits up to a second for a message before it looks at `closed` again,
-    and close() joins it; a None, which the thread skips, wakes it (the bot's own client does
-    the same in bot/slack/socket_client.py).
-    """
-    client.closed = True
-    client.message_queue.put(None)
-    client.close()
