@@ -7,7 +7,7 @@ the lines that decide it, with its source address; the expected labels are the c
 from __future__ import annotations
 
 import pytest
-from support.learner_text import UPLOAD_FAILED as NO_SUCH_BUCKET
+from support.learner_text import UPLOAD_FAILED
 
 from classifiers import Context, classify, classify_thread, in_context
 
@@ -25,7 +25,7 @@ def test_a_helpers_answer_quoting_the_error_is_not_a_new_incident():
         "You get `NoSuchBucket: The specified bucket does not exist` because the bucket name "
         "has a typo, check the name in your script"
     )
-    assert read(("asker", NO_SUCH_BUCKET), ("helper", answer)) == [
+    assert read(("asker", UPLOAD_FAILED), ("helper", answer)) == [
         (True, "s3.no_such_bucket"),
         (False, None),
     ]
@@ -38,7 +38,7 @@ def test_the_askers_self_resolution_quoting_the_error_closes_rather_than_reports
         "62948910/aws-lambda-errormessage-task-timed-out-after-3-00-seconds)"
     )
     mine = "I was calling the wrong bucket, sorry: NoSuchBucket was my typo. Fixed now."
-    assert read(("asker", NO_SUCH_BUCKET), ("asker", mine)) == [
+    assert read(("asker", UPLOAD_FAILED), ("asker", mine)) == [
         (True, "s3.no_such_bucket"),
         (False, None),
     ]
@@ -62,7 +62,7 @@ def test_plus_one_and_same_here_from_others_are_not_incidents():
         "up -d ERROR: Get <redacted>: no basic auth credentials"
     )
     for reply in (stuck_too, same_error, "+1, same here"):
-        assert read(("asker", NO_SUCH_BUCKET), ("other", reply))[1] == (False, None)
+        assert read(("asker", UPLOAD_FAILED), ("other", reply))[1] == (False, None)
     # Read without knowing who wrote it, the same words look like a report.
     assert classify(same_error, reply=True).is_incident
 
@@ -75,10 +75,10 @@ def test_the_askers_new_error_in_a_reply_is_a_report_of_its_own():
         "region 'us-east-1' is wrong; expecting 'eu-west-2' (Service: Amazon S3; Status Code: "
         "400; Error Code: AuthorizationHeaderMalformed)"
     )
-    assert read(("asker", NO_SUCH_BUCKET), ("asker", new_error))[1] == (True, "s3.wrong_region")
+    assert read(("asker", UPLOAD_FAILED), ("asker", new_error))[1] == (True, "s3.wrong_region")
     # The same error again is the open incident, not a second one.
     still = "still getting it: NoSuchBucket The specified bucket does not exist"
-    assert read(("asker", NO_SUCH_BUCKET), ("asker", still))[1] == (False, None)
+    assert read(("asker", UPLOAD_FAILED), ("asker", still))[1] == (False, None)
 
 
 def test_thanks_at_the_end_of_a_real_report_does_not_cancel_it():

@@ -146,7 +146,7 @@ def test_reclassifying_after_retention_took_the_roots_text_still_reads_replies_i
 ):
     """Retention deletes an old root's text before its replies': the root still says who asked
     and what they reported, so the replies are judged as when they arrived."""
-    context.ingestor.add(msg(ROOT, NO_SUCH_BUCKET))
+    context.ingestor.add(msg(ROOT, UPLOAD_FAILED))
     for ts, user, text in THREAD_REPLIES:
         context.ingestor.add(msg(ts, text, user, ROOT))
     assert judged_replies(context) == THREAD_JUDGED

@@ -310,7 +310,7 @@ def test_the_domain_picker_answers_a_ta_only(bot, fake_slack):
 def test_a_domain_pick_without_team_rebuilds_the_modal_with_no_error(bot, fake_slack, caplog):
     """`team` is optional in a block_actions (the edge lets it through): the user's team_id
     stands in, as for the hint buttons, instead of a KeyError logged as an ERROR."""
-    bot.shortcut(bot.post(NO_SUCH_BUCKET))
+    bot.shortcut(bot.post(UPLOAD_FAILED))
     payload = domain_pick(opened_view(fake_slack), TA, "iam")
     del payload["team"]
     assert bot.sender.interaction(payload).status == 200
