@@ -832,6 +832,192 @@ REAL = [
         "policy as the docs said.",
         "s3.access_denied",
     ),
+    # API Gateway may not invoke the function: the function's resource policy lacks the grant.
+    (
+        "https://github.com/CodeGenieApp/serverless-express/issues/247",
+        "Execution failed due to configuration error: Invalid permissions on Lambda "
+        "function\nChecked this pull #185 - updated …",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/amazon-archives/aws-apigateway-importer/issues/170",
+        "Execution failed due to configuration error: Invalid permissions on Lambda "
+        "function\nHi,\n\nI exported a fully working API …",
+        "iam.missing_permission",
+    ),
+    # Bedrock model access is the account's, granted in Bedrock's console: outside the list.
+    (
+        "https://github.com/aws-samples/amazon-bedrock-workshop/issues/109",
+        "Not Authorized to invoke this API operation: "
+        "02_Summarization/02.long-text-summarization-titan.ipynb\n…\nWhen I run below "
+        'code\n\n```\nmodelId = "amazon.titan-tg1-large"\noutput = ""\ntry:\n    \n    output '
+        "= summary_chain.run(docs)\n … \n```\n    \ngetting following error. (model id is : "
+        'modelId = "amazon.titan-tg1-large")\n\n`\nError raised by bedrock service: An error '
+        "occurred (AccessDeniedException) when calling the InvokeModel operation: Your account is "
+        "not authorized to invoke this API operation.",
+        "other.other",
+    ),
+    (
+        "https://github.com/coder/code-server/issues/7959",
+        "AccessDeniedException\nADD ISSUE DESCRIPTION HERE I\u2019m working on the “Exercise: FAQ "
+        "Assistant with Evaluation” lab.\nMy Bedrock Runtime client is set to us-east-1, "
+        "and I\u2019m invoking a versioned managed prompt ARN as modelId.\n"
+        "The script reaches invoke_model, but AWS returns:\nAccessDeniedException: Your "
+        "account is not authorized to invoke this API operation with …",
+        "other.other",
+    ),
+    # An expired registry login token (ECR) is not the AWS keys.
+    (
+        "https://github.com/aws/aws-cli/issues/6580",
+        "I am getting this error , not able to resolved after research.\ndenied: Your "
+        "authorization token has expired. …",
+        "other.other",
+    ),
+    (
+        "https://github.com/buildkite/elastic-ci-stack-for-aws/issues/178",
+        "agent failing on ecr get-login\nEspecially in the morning, you may see: ERROR: denied: "
+        "Your Authorization Token has …",
+        "other.other",
+    ),
+    # SQS refuses a trigger whose visibility timeout is shorter than the function's timeout.
+    (
+        "https://github.com/aws-samples/siem-on-amazon-opensearch-service/issues/473",
+        "SQS Visibility Time out for Security Lake.\nWhen deploying with SecurityLake integration "
+        "I get the following error:\n\nInvalid request provided: Queue visibility …",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/serverless-application-model/issues/3445",
+        "Set Visibility timeout of the SQS with reference to the timeout of the function\n### "
+        "Description\n\nI deploy …",
+        "other.other",
+    ),
+    # An EBS volume encrypted with a KMS key the launch cannot use: KMS, outside the list.
+    (
+        "https://github.com/aws-samples/eks-workshop-v2/issues/1542",
+        "[Bug]: One or more of the attached Amazon EBS volumes are encrypted with an inaccessible "
+        "AWS KMS key.\n### Installation …",
+        "other.other",
+    ),
+    (
+        "https://github.com/CiscoDevNet/cloud-cml/issues/8",
+        "No EBS encryption support\nIf your default EC2 security settings are set to encrypt all "
+        "new EBS volumes, the Terraform job will fail with the following error:\n\n```\n│ Error: "
+        "waiting for EC2 Instance (i-XXXXXXXXXXXXX) create: unexpected state 'shutting-down', "
+        "wanted target 'running'. \n│ last error: Client.InvalidKMSKey.InvalidState: The KMS key "
+        "provided is in …",
+        "other.other",
+    ),
+    # An Elastic IP that will not associate, and launch configurations a new account cannot use.
+    (
+        "https://github.com/NixOS/nixops/issues/297",
+        "nixops elastic IP does not seem compatible with VPC (Amazon EC2 backend)\nWhen I deploy "
+        "machines using elastic IP with …",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/lithiumtech/ha-nat/pull/2",
+        "Adding allocation_id to EC2.associate_address() to support VPC EIPs, improved suggested "
+        "IAM policy\nI had an issue where …",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/m-chandler/factorio-spot-pricing/issues/30",
+        "CREATE_FAILED\nI folowed the instruction and make sure to chose an instance type that is "
+        'availible in my region but got this error\n\n> Resource handler returned message: "The '
+        "Launch Configuration creation operation is not available in your …",
+        "ec2.other",
+    ),
+    # A user-data script that never ran.
+    (
+        "https://github.com/RhinoSecurityLabs/cloudgoat/issues/20",
+        "When creating the environment with ./start.sh <ip-here> it runs as intended however the "
+        "instance is later unreachable as the User-Data is not executed on the …",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/clearlinux/micro-config-drive/issues/38",
+        "ec2 cloud-init: user-data script not being executed\nI'm using an AWS AMI, "
+        "ami-032138b8a0ee244c9 (N. Virginia), which is …",
+        "ec2.other",
+    ),
+    # Windows instances: RDP and the administrator password.
+    (
+        "https://github.com/clong/DetectionLab/issues/594",
+        "Can't RDP into DC created by AWS Terraform\nI have DC deployed by AWS Terraform.\nIt was "
+        "created successfully, but I …",
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/acantril/learn-cantrill-io-labs/issues/71",
+        "AWS SSM LAB2, Stage 3 - needs review for Windows AMI/password "
+        'retrieval\n…\n\n----------------\n\nUnable to connect to the simulated "OnPrem" '
+        'windows instance (apparently is a "feature/bug" by AWS) - not able to retrieve the '
+        "password for a Windows instance …",
+        "ec2.ssh_access",
+    ),
+    # A subnet id that does not exist is a launch naming something missing.
+    (
+        "https://github.com/jschementi/riker/issues/42",
+        "SubnetId notfound\nI don't know if it's a real issue, but I'm facing a problem "
+        "here.\n\nI use a riker config and, after put my aws credentials, it ask me a VPC ID and "
+        "VPC Subnet ID.\n\nI put both but always get the answer: "
+        "\n\n[...]InvalidSubnetID.NotFound</Code><Message>The subnet ID …",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/openshift/openshift-ansible/issues/1053",
+        "README_AWS needs more details re ec2_vpc_subnet config setting\nI'm not sure how to "
+        "configure this setting, and leaving it unconfigured returns the following "
+        "error:\n\n```\nTASK: [Launch instance(s)] "
+        "**************************************************** \nfailed: [localhost] => …",
+        "ec2.invalid_resource",
+    ),
+    # Delivering logs elsewhere: CloudTrail into a log group, subscription filters.
+    (
+        "https://github.com/aws/aws-cli/issues/5098",
+        "InvalidCloudWatchLogsLogGroupArnException\nI followed [this](… …",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/148",
+        "InvalidCloudWatchLogsRoleArnException when updating aws_cloudtrail\n_This issue was "
+        "originally opened by @wnkz as …",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/ClaudioWaldvogel/cloudwatch-loki-shipper/issues/6",
+        "Failed to create log subscription - An error occurred (InvalidParameterException) when "
+        "calling the PutSubscriptionFilter …",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/localstack/localstack/issues/10198",
+        "Log subscription filter example not working\nI'm trying to following the log "
+        "subscription kinesis example …",
+        "cloudwatch.other",
+    ),
+    # SNS is its own service, not a CloudWatch alarm's cue.
+    (
+        "https://github.com/aws/aws-sdk-js/issues/2057",
+        "SMS not delivered to India number using SNS\nI have configured SNS for the region "
+        "'us-east-1' and trying to send the SMS …",
+        "other.other",
+    ),
+    # Things never created or skipped are blockers even without an error.
+    (
+        "https://github.com/serverless-operations/serverless-step-functions/issues/421",
+        "EventBridge // CloudWatch Event Rules Not Being Created\nThe service deploys fine but "
+        "completely ignores/skips over …",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/14019",
+        "(@aws-cdk/aws-cloudfront-origins): S3 OAI & bucket policy are not created for CloudFront "
+        "Distribution\nWhen I create a Cloudfront Distribution with a new S3 bucket which is not "
+        "accessible to the …",
+        "s3.access_denied",
+    ),
 ]
 
 
