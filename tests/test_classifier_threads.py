@@ -1018,6 +1018,49 @@ REAL = [
         "accessible to the …",
         "s3.access_denied",
     ),
+    # Logs said not to reach CloudWatch, in the words people use.
+    (
+        "https://github.com/cloud-custodian/cloud-custodian/issues/6951",
+        "c7n-mailer logs are not getting logged in cloudwatch, whereas same worked for "
+        "custodian scripts and updates too when \u2026",
+        "cloudwatch.no_logs",
+    ),
+    (
+        "https://github.com/localstack/localstack/issues/1401",
+        "lambda not pushing logs to cloudwatch log\nDoes localstack support pushing lambda logs "
+        "to Cloudwatch logs?",
+        "cloudwatch.no_logs",
+    ),
+    # An instance that never signals success times its stack out.
+    (
+        "https://github.com/aws/aws-cdk/issues/12749",
+        "(aws-ec2): userDataCausesReplacement timeouts, if resourceSignalTimeout is set\nIf "
+        "userDataCausesReplacement is set to \u2026",
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/aws-quickstart/quickstart-microsoft-rdgateway/issues/7",
+        "Stack fails while trying to create auto scaling group\n\u2026 I have also tried deploying "
+        "in a different region where we do not have anything else deployed and I am getting the "
+        "same result. \u2026 CREATE_FAILED | AWS::AutoScaling::AutoScalingGroup | "
+        "RDGWAutoScalingGroup | Received 0 SUCCESS signal(s) out of 1.",
+        "cloudformation.stack_failed",
+    ),
+    # "Wrong/different region" alone is a guess or a workaround tried, not S3's failure.
+    (
+        "https://github.com/hashicorp/packer/issues/1841",
+        "Tutorial source ID wrong region\nI might be wrong but in your intro packer tutorial, "
+        'the source AMI "source_ami": \u2026',
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/aws/aws-toolkit-vscode/issues/1530",
+        "Amplify shows Access denied at S3 on push even though permissions are set\n\u2026 The "
+        "error I am getting now after trying a lot of fixes is an Access denied error for S3. "
+        "\u2026 - Opened a completely new amplify app in a different region and push the code "
+        "there \u2026",
+        "s3.access_denied",
+    ),
 ]
 
 
