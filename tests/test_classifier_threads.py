@@ -1061,6 +1061,31 @@ REAL = [
         "there \u2026",
         "s3.access_denied",
     ),
+    # A log group nobody created: the function had nowhere to write.
+    (
+        "https://github.com/garnaat/kappa/issues/27",
+        "Not sure what to make of this one.\n\n    $ kappa MyEvent.yaml tail\n    tailing "
+        "logs...\n\t    log group /aws/lambda/MyEvent has not been created yet\n    \u2026",
+        "cloudwatch.no_logs",
+    ),
+    (
+        "https://github.com/serverless-components/aws-lambda/issues/6",
+        "it's working well after creating a log group with corresponding name manually",
+        "cloudwatch.no_logs",
+    ),
+    # A CloudWatch Events / EventBridge rule that never fires or matches.
+    (
+        "https://github.com/hashicorp/terraform/issues/19080",
+        "Cloudwatch Event Rule does not trigger Lambda\n### Terraform Version\n\n```\nTerraform "
+        "v0.11.8\n```\n\n### Terraform \u2026",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/serverless-application-model/issues/2406",
+        "Bug: Serverless::StateMachine EventBridgeRule Pattern not matching when bucket name is "
+        "supplied\n### Description:\nWhen \u2026",
+        "cloudwatch.other",
+    ),
 ]
 
 
