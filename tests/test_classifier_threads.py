@@ -1086,6 +1086,21 @@ REAL = [
         "supplied\n### Description:\nWhen \u2026",
         "cloudwatch.other",
     ),
+    # A launch naming a key pair or an image that does not exist, in learners' words (a key
+    # pair's "key not found" is not S3's).
+    (
+        "https://github.com/hashicorp/terraform/issues/28403",
+        "Keypair not found error\n\u2026 I have created key pair  in ec2 console of aws and given "
+        "right path is terraform "
+        "variables.\nNow when i call apply , ec2 instance creation is failing key not found 400 "
+        "error.",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/stormfleet/cloudcat/issues/1",
+        "ami image not exist\nami-0ee246e709782b1be is not a valid images in aws",
+        "ec2.invalid_resource",
+    ),
 ]
 
 
