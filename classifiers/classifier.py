@@ -39,13 +39,13 @@ class Classifier:
         self.version = self.rules.version + (f"+{model.version}" if model else "")
 
     def classify(self, text: str, *, reply: bool = False) -> Classification:
-        """The rules' reading; an incident no pattern named also gets the model's, and carries
-        this classifier's version (rules and model) since the model had its say."""
+        """The rules' reading, moved where the model is sure of another domain; a moved result
+        carries this classifier's version (the rules' and the model's)."""
         result = self.rules.classify(text, reply=reply)
         if self.second_opinion is None or not result.is_incident or result.named:
             return result
         domain, probability = self.second_opinion.predict(text)
         if domain == result.domain or probability < CONFIDENT:
-            return replace(result, version=self.version)
+            return result
         signature = self.rules.within(text, domain).id
         return replace(result, domain=domain, signature=signature, version=self.version)
