@@ -12,9 +12,10 @@ import tomllib
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from classifiers import TRIAGE_THRESHOLD
 from digests.config import AlertSettings, DigestSettings, ResponseSettings
 from storage.db import DEFAULT_URL
 
@@ -61,8 +62,19 @@ def _matches(patterns: list[str], channel_id: str, name: str | None) -> bool:
 
 
 class Classifier(_Section):
-    triage_threshold: float = Field(0.6, ge=0, le=1)
-    model: Path | None = Field(None, description="a model file from `friction train`")
+    triage_threshold: float = Field(TRIAGE_THRESHOLD, ge=0, le=1)
+    second_opinion: bool = Field(
+        True, description="ask the learned model about incidents no pattern named; false: rules"
+    )
+    model: Path | None = Field(
+        None, description="a model file from `friction train`, instead of the packaged one"
+    )
+
+    @model_validator(mode="after")
+    def _one_or_the_other(self) -> Classifier:
+        if self.model is not None and not self.second_opinion:
+            raise ValueError("model is set but second_opinion = false turns the model off")
+        return self
 
 
 class Resolution(_Section):

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.config import ConfigError, Settings
 from bot.ingest.ingestor import Ingestor
 from bot.ingest.privacy import Pseudonymizer, new_salt
-from classifiers import Classifier, LearnedStage, LearnedStageError, catalog, classifier_version
+from classifiers import Classifier, SecondOpinion, SecondOpinionError, catalog, classifier_version
 from storage.db import open_ledger
 from storage.ledger import meta_value, set_meta, set_meta_once, sync_taxonomy
 
@@ -45,15 +45,16 @@ def open_context(settings: Settings, database_url: str | None = None) -> Context
 
 
 def _classifier(settings: Settings) -> Classifier:
-    """The rules, backed by the configured learned stage (`[classifier] model`) if any."""
+    """The rules and the second opinion: the packaged model, the file `[classifier] model` names
+    (from `friction train`), or none (`second_opinion = false`). A file that cannot be used
+    stops the start, not the first message."""
     config = settings.file.classifier
     if config.model is None:
-        return Classifier(threshold=config.triage_threshold)
+        return Classifier(second_opinion=config.second_opinion)
     try:
-        model = LearnedStage.load(config.model)
-    except (OSError, LearnedStageError) as exc:
-        raise ConfigError(f"[classifier] model: cannot load {config.model}: {exc}") from None
-    return Classifier(model=model, threshold=config.triage_threshold)
+        return Classifier(second_opinion=SecondOpinion.load(config.model))
+    except SecondOpinionError as exc:
+        raise ConfigError(f"[classifier] model: {exc}") from None
 
 
 def _salt(session: Session, settings: Settings, dialect: str) -> str:

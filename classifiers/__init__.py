@@ -10,7 +10,7 @@ from functools import cache
 
 from classifiers.catalog import Catalog, CatalogError, Domain, Signature, catalog, load_catalog
 from classifiers.classifier import TRIAGE_THRESHOLD, Classifier
-from classifiers.learned import LearnedStage, LearnedStageError
+from classifiers.learned import SecondOpinion, SecondOpinionError, packaged_second_opinion
 from classifiers.rules import Classification, Rules, packaged_rules, rules_version
 from classifiers.threads import Context, classify_thread, in_context, moved_to
 
@@ -22,9 +22,9 @@ __all__ = [
     "Classifier",
     "Context",
     "Domain",
-    "LearnedStage",
-    "LearnedStageError",
     "Rules",
+    "SecondOpinion",
+    "SecondOpinionError",
     "Signature",
     "catalog",
     "classifier_version",
@@ -34,12 +34,15 @@ __all__ = [
     "is_resolution",
     "load_catalog",
     "moved_to",
+    "packaged_second_opinion",
 ]
 
 
 def classify(text: str, *, reply: bool = False) -> Classification:
-    """Classify one message; `reply` says it is a thread reply (answers and thanks are not new).
-    `in_context` then places it in its thread: who wrote it, what the thread has reported."""
+    """Classify one message by the rules alone (no second opinion: `Classifier()` adds it, as the
+    bot does), so tests of the rules test the rules; `reply` says it is a thread reply (answers
+    and thanks are not new). `in_context` then places it in its thread: who wrote it, what the
+    thread has reported."""
     return packaged_rules().classify(text, reply=reply)
 
 
@@ -50,6 +53,6 @@ def is_resolution(text: str) -> bool:
 
 @cache
 def classifier_version() -> str:
-    """The rules' version (code and catalog); a Classifier with a model appends the model's.
+    """The rules' version (code and catalog); a Classifier appends its model's.
     Read on first use: parsing the catalog costs every `friction` command at start-up."""
     return rules_version(catalog())

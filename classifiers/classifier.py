@@ -1,46 +1,51 @@
-"""Rules first, then the learned stage where the rules are unsure."""
+"""Rules first, then a second opinion on the incidents no pattern named."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from classifiers.learned import LearnedStage
+from classifiers.learned import SecondOpinion, SecondOpinionError, packaged_second_opinion
 from classifiers.rules import Classification, Rules, packaged_rules
 
 TRIAGE_THRESHOLD = 0.6
-"""Below this confidence an incident awaits a TA (and the learned stage, if any, is asked)."""
+"""Below this confidence an incident awaits a TA (`[classifier] triage_threshold`)."""
+
+CONFIDENT = 0.9
+"""How sure the second opinion must be of another domain to move a message there."""
 
 
 class Classifier:
-    """The catalog rules, optionally backed by a model fitted on TA tags.
+    """The catalog rules, with a learned second opinion (the packaged one unless told otherwise).
 
-    The model only re-labels incidents whose rule confidence is below `threshold`, and only
-    when it is more confident than the rules: what the catalog knows for sure stays put.
+    The model is asked only about incidents the rules placed by domain cues alone, or nowhere
+    (`other.other`): what a pattern named stays put. When it is at least `CONFIDENT` of another
+    domain, the message moves there, under the signature the rules' cues pick inside it, and
+    keeps the rules' confidence, so a TA still sees it in triage.
     """
 
     def __init__(
-        self,
-        rules: Rules | None = None,
-        model: LearnedStage | None = None,
-        threshold: float = TRIAGE_THRESHOLD,
+        self, rules: Rules | None = None, second_opinion: SecondOpinion | bool = True
     ) -> None:
+        """`second_opinion`: True for the packaged model, False for the rules alone, or a model
+        (`SecondOpinion.load` of a file from `friction train`)."""
         self.rules = rules or packaged_rules()
-        self.model = model
-        self.threshold = threshold
+        model = packaged_second_opinion() if second_opinion is True else second_opinion or None
+        known = {domain.id for domain in self.rules.catalog.domains}
+        if model is not None and (unknown := set(model.domains) - known):
+            raise SecondOpinionError(
+                f"the model knows domains the catalog does not: {', '.join(sorted(unknown))}"
+            )
+        self.second_opinion = model
         self.version = self.rules.version + (f"+{model.version}" if model else "")
 
     def classify(self, text: str, *, reply: bool = False) -> Classification:
+        """The rules' reading, moved where the model is sure of another domain; a moved result
+        carries this classifier's version (the rules' and the model's)."""
         result = self.rules.classify(text, reply=reply)
-        if self.model is None:
+        if self.second_opinion is None or not result.is_incident or result.named:
             return result
-        if result.is_incident and result.confidence < self.threshold:
-            prediction = self.model.predict(text)
-            if prediction.probability > result.confidence:
-                return replace(
-                    result,
-                    domain=prediction.signature.split(".", 1)[0],
-                    signature=prediction.signature,
-                    confidence=round(prediction.probability, 3),
-                    version=self.version,
-                )
-        return replace(result, version=self.version)
+        domain, probability = self.second_opinion.predict(text)
+        if domain == result.domain or probability < CONFIDENT:
+            return result
+        signature = self.rules.within(text, domain).id
+        return replace(result, domain=domain, signature=signature, version=self.version)

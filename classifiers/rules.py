@@ -152,6 +152,11 @@ class Rules:
     def is_resolution(self, text: str) -> bool:
         return _resolves(self.scan(text)[1])
 
+    def within(self, text: str, domain: str) -> Signature:
+        """The signature the text's cues pick inside `domain`, else `<domain>.other`: where a
+        message goes when a second opinion moves it to a domain the rules did not choose."""
+        return self._within(domain, self.scan(text)[1], 0.0).signature
+
     def _incident(self, evidence: Evidence, reply: bool) -> tuple[bool, float]:
         """A weighted vote of the evidence; the margin from the threshold becomes certainty.
 

@@ -12,8 +12,6 @@ from support.friction_cli import friction
 from classifiers import (
     Catalog,
     CatalogError,
-    Classifier,
-    LearnedStage,
     Rules,
     catalog,
     classifier_version,
@@ -298,21 +296,6 @@ def test_a_malformed_labelled_line_is_named(tmp_path):
     )
     with pytest.raises(LabelledSetError, match=r"set.jsonl:2: field 'signature' must be a string"):
         load_examples(path)
-
-
-def test_learned_stage_fills_in_only_where_the_rules_are_unsure(tmp_path):
-    pytest.importorskip("sklearn")
-    examples = [(f"the zorblax widget {i} fails again", "ec2", "ec2.other") for i in range(6)]
-    examples += [(f"quuxify pipeline {i} broken again", "other", "other.other") for i in range(6)]
-    model_path = tmp_path / "model.pkl"
-    LearnedStage.fit(examples).save(model_path)
-    model = LearnedStage.load(model_path)
-    with_model = Classifier(model=model)
-    unsure = with_model.classify("the zorblax widget fails again today")
-    assert (unsure.domain, unsure.signature) == ("ec2", "ec2.other")
-    assert unsure.version == f"{classifier_version()}+{model.version}"
-    sure = with_model.classify("is not authorized to perform: iam:PassRole")
-    assert sure.signature == "iam.passrole"
 
 
 def test_friction_classify_and_eval_commands(tmp_path):

@@ -1,5 +1,5 @@
-"""TAs' tags teach the classifier: `friction train` fits on them, `friction reclassify` applies
-the catalog and model to history and never touches a human tag."""
+"""TAs' tags teach the classifier: `friction train` adds them to the packaged second opinion,
+`friction reclassify` applies the catalog and model to history and never touches a human tag."""
 
 from datetime import UTC, datetime
 
@@ -11,6 +11,7 @@ from support.learner_text import PASSROLE
 from bot.config import Settings
 from bot.context import open_context
 from bot.ingest.capture import CapturedMessage
+from classifiers import SecondOpinion
 from storage.ledger import message_row
 from storage.models import Channel, Incident
 from storage.tagging import tag
@@ -52,18 +53,20 @@ def _incidents(context) -> list[tuple[str, bool, str]]:
 def test_train_refuses_without_tags_then_teaches_the_courses_wording(db_url, tmp_path):
     context = _ledger(db_url)
     env = {"DATABASE_URL": db_url, "FRICTION_SALT": "s"}
-    model = tmp_path / "m.pkl"
+    model = tmp_path / "m.json"
     refused = friction("train", "--out", str(model), env=env)
     assert refused.returncode == 2 and "cannot train yet" in refused.stderr
     _tag(context, (0, 2, 4, 6, 8, 10), "cloudformation", "cloudformation.stack_failed")
     _tag(context, (1,), "iam", "iam.passrole")
     trained = friction("train", "--out", str(model), env=env)
     assert trained.returncode == 0, trained.stderr
-    assert "on 7 TA-tagged incidents" in trained.stdout
+    assert "the packaged model and 7 TA-tagged incidents" in trained.stdout
+    assert f'set model = "{model}" under [classifier]' in trained.stdout
+    # The packaged model never saw "LABCHK" or "grader"; six tags teach it the course's word.
     unseen = "I get error LABCHK-512 when the grader runs, it fails"
     assert '"signature": "other.other"' in friction("classify", "--json", unseen).stdout
     taught = friction("classify", "--json", "--model", str(model), unseen).stdout
-    assert '"signature": "cloudformation.stack_failed"' in taught
+    assert '"signature": "cloudformation.other"' in taught
 
 
 def test_reclassify_applies_the_model_to_history_and_never_touches_tags(db_url, tmp_path):
@@ -74,21 +77,24 @@ def test_reclassify_applies_the_model_to_history_and_never_touches_tags(db_url, 
     unchanged = friction("reclassify", env=env)
     assert unchanged.returncode == 0, unchanged.stderr
     assert "no incident changed" in unchanged.stdout
-    model = tmp_path / "m.pkl"
+    model = tmp_path / "m.json"
     assert friction("train", "--out", str(model), env=env).returncode == 0
     config = tmp_path / "friction.toml"
     config.write_text(f'[classifier]\nmodel = "{model}"\n')
     taught = friction("reclassify", env={**env, "FRICTION_CONFIG": str(config)})
     assert taught.returncode == 0, taught.stderr
-    assert "2 other.other -> cloudformation.stack_failed" in " ".join(taught.stdout.split())
+    assert "2 other.other -> cloudformation.other" in " ".join(taught.stdout.split())
     after = _incidents(context)
     grader = [after[i] for i in (0, 2, 4, 6, 8, 10)]
-    assert all(sig == "cloudformation.stack_failed" for sig, _, _ in grader)
+    assert [sig for sig, _, _ in grader] == ["cloudformation.stack_failed"] * 4 + [
+        "cloudformation.other"
+    ] * 2
     assert [tagged for _, tagged, _ in grader] == [True] * 4 + [False] * 2
-    assert all("+model-" in version for _, _, version in grader[4:])
+    trained = SecondOpinion.load(model).version
+    assert all(version.endswith(f"+{trained}") for *_, version in grader[4:])
     assert after[1][:2] == ("iam.passrole", True)
-    back = friction("reclassify", env=env)  # without the model, history returns to the rules
-    assert "2 cloudformation.stack_failed -> other.other" in " ".join(back.stdout.split())
+    back = friction("reclassify", env=env)  # with the packaged model, history returns to it
+    assert "2 cloudformation.other -> other.other" in " ".join(back.stdout.split())
     assert [sig for sig, _, _ in _incidents(context)][:5] == [
         "cloudformation.stack_failed",
         "iam.passrole",

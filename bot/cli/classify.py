@@ -16,30 +16,31 @@ from rich.table import Table
 
 from bot.cli.errors import fail
 from bot.ingest.privacy import redact
-from classifiers import (
-    Classification,
-    Classifier,
-    LearnedStage,
-    LearnedStageError,
-    catalog,
-)
+from classifiers import Classification, Classifier, SecondOpinion, SecondOpinionError, catalog
 from classifiers.evaluate import ClassScore, LabelledSetError, evaluate, load_examples
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 ModelOption = Annotated[
     Path | None,
     typer.Option(
-        "--model", help="A model file from `friction train`, used where rules are unsure."
+        "--model",
+        help="A model file from `friction train`: the second opinion instead of the packaged one.",
     ),
+]
+RulesOnlyOption = Annotated[
+    bool,
+    typer.Option("--rules-only", help="The catalog rules alone, without the second opinion."),
 ]
 
 
-def _classifier(model: Path | None) -> Classifier:
+def _classifier(model: Path | None, rules_only: bool) -> Classifier:
     if model is None:
-        return Classifier()
+        return Classifier(second_opinion=not rules_only)
+    if rules_only:
+        raise fail("--rules-only and --model: choose one")
     try:
-        return Classifier(model=LearnedStage.load(model))
-    except (OSError, LearnedStageError) as exc:
+        return Classifier(second_opinion=SecondOpinion.load(model))
+    except SecondOpinionError as exc:
         raise fail(f"--model: {exc}") from None
 
 
@@ -48,11 +49,12 @@ def classify(
     reply: Annotated[bool, typer.Option("--reply", help="Treat it as a thread reply.")] = False,
     as_json: JsonOption = False,
     model: ModelOption = None,
+    rules_only: RulesOnlyOption = False,
 ) -> None:
     """Classify one message: incident or not, root-cause domain, signature, attributes."""
     if text == "-":
         text = sys.stdin.read()
-    result = _classifier(model).classify(text, reply=reply)
+    result = _classifier(model, rules_only).classify(text, reply=reply)
     if as_json:
         typer.echo(
             json.dumps(
@@ -92,6 +94,7 @@ def evaluate_file(
     as_json: JsonOption = False,
     top: Annotated[int, typer.Option("--top", help="How many confusions to list.")] = 10,
     model: ModelOption = None,
+    rules_only: RulesOnlyOption = False,
 ) -> None:
     """Score the classifier on a labelled set: accuracy, incident F1, per-label precision and
     recall, frequent confusions. Text is redacted first, as the live path does."""
@@ -99,7 +102,7 @@ def evaluate_file(
         examples = load_examples(path)
     except (OSError, LabelledSetError) as exc:
         raise fail(str(exc)) from None
-    classifier = _classifier(model)
+    classifier = _classifier(model, rules_only)
 
     def live(text: str, *, reply: bool = False) -> Classification:
         return classifier.classify(redact(text), reply=reply)

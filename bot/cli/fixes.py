@@ -13,26 +13,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.cli.errors import user_errors
-from bot.cli.options import DbOption, db_url
+from bot.cli.options import DbOption, open_cli_ledger
 from bot.config import settings
 from bot.remediation.fixes import NewFix, heading, record_fix, unrecord_fix
 from digests.fix_effect import FixEffect, fix_effects
-from storage.db import open_ledger
 from storage.fixes import list_fixes
 
 fix_app = typer.Typer(
     help="Fixes: record what was changed to stop a failure, list them, remove a mistake.",
     no_args_is_help=True,
 )
-
-
-def ledger(db: str | None) -> Engine:
-    """The ledger alone: fixes need no classifier, so the commands start fast."""
-    return open_ledger(db_url(db) or settings().database_url)
 
 
 EFFECT_COLUMNS = (
@@ -72,14 +65,14 @@ def fix_add(
 ) -> None:
     """Record a fix, so `friction report --fixes` and the digest measure its effect."""
     with user_errors():
-        row = record_fix(ledger(db), NewFix(target, description, at, cohort), None)
+        row = record_fix(open_cli_ledger(db), NewFix(target, description, at, cohort), None)
     typer.echo(f"Recorded fix {heading(row)}")
 
 
 @fix_app.command("list")
 def fix_list(db: DbOption = None) -> None:
     """Every fix recorded, newest first (`friction report --fixes` shows their effect)."""
-    with user_errors(), Session(ledger(db)) as session:
+    with user_errors(), Session(open_cli_ledger(db)) as session:
         rows = list_fixes(session)
     if not rows:
         typer.echo("No fixes recorded yet: friction fix add <signature|domain> 'what changed'")
@@ -95,7 +88,7 @@ def fix_remove(
 ) -> None:
     """Remove a fix recorded by mistake: the report and the digest stop measuring it."""
     with user_errors():
-        row = unrecord_fix(ledger(db), number, None)
+        row = unrecord_fix(open_cli_ledger(db), number, None)
     typer.echo(f"Removed fix {heading(row)}")
 
 
@@ -105,7 +98,7 @@ def report_fixes(
     """Each fix that took effect in [since, until), before against after, as of `until`."""
     with user_errors():
         weeks = window_weeks or settings().file.digest.fix_window_weeks
-        with Session(ledger(db)) as session:
+        with Session(open_cli_ledger(db)) as session:
             effects = fix_effects(
                 session, until or datetime.now(UTC), timedelta(weeks=weeks), since
             )

@@ -8,27 +8,27 @@ from typing import Annotated
 import typer
 
 from bot.cli.errors import user_errors
-from bot.cli.options import DbOption, open_cli_context
+from bot.cli.options import DbOption, open_cli_context, open_cli_ledger
 from bot.ta.learning import train as fit_on_tags
-from classifiers import LearnedStageError
+from classifiers import SecondOpinionError
 
 
 def train(
     out: Annotated[Path, typer.Option("--out", help="Where to write the model file.")] = Path(
-        "friction-model.pkl"
+        "friction-model.json"
     ),
     db: DbOption = None,
 ) -> None:
-    """Fit the learned stage on TA-tagged incidents, for the config's classifier model."""
+    """Refine the packaged second opinion with TA-tagged incidents, for [classifier] model."""
     with user_errors():
-        context = open_cli_context(db)
         try:
-            model, examples = fit_on_tags(context.engine)
-        except LearnedStageError as exc:
+            model, examples = fit_on_tags(open_cli_ledger(db))
+        except SecondOpinionError as exc:
             raise ValueError(f"cannot train yet: {exc}") from None
         model.save(out)
     typer.echo(
-        f"Trained {model.version} on {examples} TA-tagged incidents; wrote {out}.\n"
+        f"Trained {model.version}: the packaged model and {examples} TA-tagged incidents; "
+        f"wrote {out}.\n"
         f'Use it: set model = "{out}" under [classifier] in FRICTION_CONFIG, then run '
         "friction reclassify."
     )

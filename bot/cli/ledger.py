@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from bot.cli.errors import fail, user_errors
 from bot.cli.fixes import report_fixes
-from bot.cli.options import DbOption, Format, db_url, open_cli_context, parse_date
+from bot.cli.options import DbOption, Format, open_cli_context, open_cli_ledger, parse_date
 from bot.config import settings
 from bot.context import open_context
 from bot.history.export_reader import ExportReader
@@ -27,7 +27,7 @@ from bot.ta.queue import course_hours
 from digests.periods import Period
 from digests.report import TABLE_HEADERS, build_report, fixed_width, table_rows, to_csv, to_json
 from digests.response import WaitingLine, waiting_lines, waiting_text
-from storage.db import open_ledger, upgrade
+from storage.db import upgrade
 from storage.hint_queries import HintRate, hint_rate_line, hint_rates
 from storage.models import Incident
 from storage.queries import Window
@@ -44,7 +44,7 @@ HOURS_NOTE = (
 def db_upgrade(db: DbOption = None) -> None:
     """Create or migrate the ledger's tables to the newest schema."""
     with user_errors():
-        engine = open_ledger(db_url(db) or settings().database_url)
+        engine = open_cli_ledger(db)
         upgrade(engine)
     typer.echo(f"Ledger at {engine.url.render_as_string(hide_password=True)} is up to date.")
 

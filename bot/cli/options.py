@@ -11,10 +11,12 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from bot.cli.errors import fail
 from bot.config import settings
 from bot.context import Context, open_context
+from storage.db import open_ledger
 
 DbOption = Annotated[
     str | None,
@@ -39,6 +41,12 @@ def db_url(db: str | None) -> str | None:
 
 def open_cli_context(db: str | None) -> Context:
     return open_context(settings(), db_url(db))
+
+
+def open_cli_ledger(db: str | None) -> Engine:
+    """The ledger alone, for commands that need no classifier: they start faster, and a
+    `[classifier] model` that cannot be loaded does not stop them."""
+    return open_ledger(db_url(db) or settings().database_url)
 
 
 def parse_date(value: str | None, option: str) -> datetime | None:

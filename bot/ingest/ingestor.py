@@ -22,7 +22,7 @@ from sqlmodel import Session, func, select
 from bot.ingest.capture import CapturedMessage
 from bot.ingest.privacy import Pseudonymizer, redact
 from bot.ingest.reading import Reading, chunks
-from classifiers import Classification, Classifier, Context, in_context, moved_to
+from classifiers import TRIAGE_THRESHOLD, Classification, Classifier, Context, in_context, moved_to
 from storage.erasure import forgotten_among
 from storage.ledger import (
     EXPLICIT_RESOLUTIONS,
@@ -71,7 +71,7 @@ class Ingestor:
         engine: Engine,
         pseudonymize: Pseudonymizer,
         *,
-        triage_threshold: float = 0.6,
+        triage_threshold: float = TRIAGE_THRESHOLD,
         classifier: Classifier | None = None,
         cohort_for: Callable[[str, str | None], str | None] = lambda _id, _name: None,
         staff: frozenset[str] = frozenset(),
@@ -79,7 +79,7 @@ class Ingestor:
         self.engine = engine
         self.pseudonymize = pseudonymize
         self.triage_threshold = triage_threshold
-        self.classifier = classifier or Classifier(threshold=triage_threshold)
+        self.classifier = classifier or Classifier()
         self.cohort_for = cohort_for
         self.staff = staff  # TAs' and leads' user hashes: their replies are a TA's response
         # Told, after commit, which incidents a call opened (the hints feature replies to them).

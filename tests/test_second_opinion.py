@@ -1,0 +1,187 @@
+"""The second opinion: a Complement Naive Bayes over domains, asked about the incidents no pattern
+named, on by default; `friction train` refines it with TAs' tags."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+from support.friction_cli import friction
+from support.learner_text import PASSROLE
+
+from bot.config import ConfigError, Settings
+from bot.context import open_context
+from bot.ingest.capture import CapturedMessage
+from classifiers import (
+    Classifier,
+    SecondOpinion,
+    SecondOpinionError,
+    classify,
+    packaged_rules,
+    packaged_second_opinion,
+)
+from classifiers.learned import PACKAGED
+from classifiers.normalize import normalize
+from storage.models import Incident
+
+ROOT = Path(__file__).parents[1]
+
+# A course's own word ("zorblax") that only a model taught on it can place.
+TEACHING = (
+    [(f"the zorblax step {i} broke again", "s3") for i in range(6)]
+    + [(f"python handler {i} crashed with a traceback", "lambda") for i in range(6)]
+    + [(f"the ec2 instance {i} would not boot", "ec2") for i in range(5)]
+    + [("zorblax crashed, instance would not boot", "ec2")]
+)
+# Filed by the rules under lambda.sdk_config by its cues alone; its "region" is also a cue of
+# s3.wrong_region.
+UNNAMED = "the zorblax step fails in my lambda function, region is us-east-1"
+# From tests/data/holdout2.jsonl (labelled vpc.connectivity): the rules read ec2.invalid_resource.
+ROUTE = (
+    'instance in my "public" subnet has a public IP but curl to anything outside just hangs. '
+    "the route table only has the local route"
+)
+
+
+def test_the_counts_give_scikit_learns_complement_nb_probabilities(tmp_path):
+    pytest.importorskip("sklearn")
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.naive_bayes import ComplementNB
+
+    examples = [
+        *TEACHING,
+        ("AccessDenied when calling PutObject on my bucket", "s3"),
+        ("AccessDenied: not authorized to perform iam:PassRole", "iam"),
+        ("is not authorized to perform: iam:PassRole on the role", "iam"),
+        ("Task timed out after 3.00 seconds", "lambda"),
+        ("`bucket` &gt; <https://example.com|the console> says no such bucket", "s3"),
+    ]
+    vectorizer = CountVectorizer(binary=True, ngram_range=(1, 2), min_df=2)
+    features = vectorizer.fit_transform([normalize(t).lower() for t, _ in examples])
+    reference = ComplementNB(alpha=0.3).fit(features, [d for _, d in examples])
+    path = tmp_path / "model.json"
+    SecondOpinion.fit(examples).save(path)
+    model = SecondOpinion.load(path)
+    texts = [
+        UNNAMED,
+        "zorblax zorblax broke",
+        "AccessDenied on PutObject, not authorized",
+        "My Lambda function timed out after 3 seconds",
+        "nothing this model has seen",
+        "",
+        "é ü 日本語 the_bucket x y",
+    ]
+    expected = reference.predict_proba(vectorizer.transform([normalize(t).lower() for t in texts]))
+    for text, probabilities in zip(texts, expected, strict=True):
+        domain, probability = model.predict(text)
+        best = probabilities.argmax()
+        assert domain == reference.classes_[best], text
+        assert probability == pytest.approx(probabilities[best], abs=1e-9), text
+
+
+def test_the_packaged_model_is_what_the_training_script_writes_today(tmp_path):
+    out = tmp_path / "second_opinion.json"
+    script = ROOT / "scripts" / "train_second_opinion.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == PACKAGED.read_bytes(), (
+        "classifiers/second_opinion.json is stale: run python scripts/train_second_opinion.py"
+    )
+    assert "incidents" in done.stdout
+
+
+def test_a_named_failure_and_a_non_incident_are_never_moved():
+    model = SecondOpinion.fit(TEACHING)
+    classifier = Classifier(second_opinion=model)
+    named = f"zorblax step: {PASSROLE}"
+    chatter = "thanks, the zorblax step works now"
+    for text in (named, chatter):
+        assert model.predict(text)[0] == "s3" and model.predict(text)[1] >= 0.9
+        assert classifier.classify(text) == classify(text)
+    assert classify(named).signature == "iam.passrole"
+    assert not classify(chatter).is_incident
+
+
+def test_an_unnamed_incident_moves_only_when_the_model_is_sure_of_another_domain():
+    model = SecondOpinion.fit(TEACHING)
+    rules = classify(UNNAMED)
+    assert (rules.signature, rules.named) == ("lambda.sdk_config", False)
+    assert model.predict(UNNAMED)[0] == "s3" and model.predict(UNNAMED)[1] >= 0.9
+    moved = Classifier(second_opinion=model).classify(UNNAMED)
+    # The rules' own choice inside S3, from the same cues ("region", "us-east-1"); the rest stays.
+    assert (moved.domain, moved.signature) == ("s3", "s3.wrong_region")
+    assert packaged_rules().within(UNNAMED, "s3").id == "s3.wrong_region"
+    assert moved.confidence == rules.confidence < 0.6  # still unsure: a TA triages it
+    assert (moved.is_incident, moved.attributes) == (True, rules.attributes)
+    assert moved.version == f"{rules.version}+{model.version}"
+    unsure = "the lambda fails, zorblax instance"
+    domain, probability = model.predict(unsure)
+    assert domain != classify(unsure).domain and probability < 0.9
+    assert Classifier(second_opinion=model).classify(unsure).signature == classify(unsure).signature
+
+
+def test_the_second_opinion_is_on_by_default_and_off_on_request(sqlite_url, tmp_path):
+    default = json.loads(friction("classify", "--json", ROUTE).stdout)
+    assert default["signature"] == "vpc.connectivity"
+    assert default["version"].endswith(f"+{packaged_second_opinion().version}")
+    rules = json.loads(friction("classify", "--json", "--rules-only", ROUTE).stdout)
+    assert rules["signature"] == "ec2.invalid_resource" == classify(ROUTE).signature
+    both = friction("classify", "--rules-only", "--model", str(PACKAGED), ROUTE)
+    assert both.returncode == 2 and "choose one" in both.stderr
+    # The live path files it under VPC; with `second_opinion = false`, history goes back to EC2.
+    live = open_context(Settings(FRICTION_SALT="s"), sqlite_url)
+    live.ingestor.add(CapturedMessage("T1", "C1", "1790000000.000100", ROUTE, "U1"))
+    assert _signatures(live) == ["vpc.connectivity"]
+    config = tmp_path / "friction.toml"
+    config.write_text("[classifier]\nsecond_opinion = false\n")
+    rules_only = open_context(Settings(FRICTION_SALT="s", FRICTION_CONFIG=config), sqlite_url)
+    assert rules_only.ingestor.reclassify()
+    assert _signatures(rules_only) == ["ec2.invalid_resource"]
+
+
+def _signatures(context) -> list[str]:
+    with Session(context.engine) as session:
+        return [i.signature_id for i in session.exec(select(Incident)).scalars()]
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (pickle.dumps({"format": "friction-learned-stage/1", "pipeline": None}), "old pickle"),
+        (b"\x00\x01 not a model", "not JSON"),
+        (b'{"format": "friction-learned-stage/1"}', "not a second-opinion model of format"),
+        (b'{"format": "friction-second-opinion/1", "counts": {}}', "damaged"),
+    ],
+)
+def test_a_model_file_that_is_not_one_stops_the_start_with_a_clear_error(
+    sqlite_url, tmp_path, content, says
+):
+    model = tmp_path / "friction-model.pkl"
+    model.write_bytes(content)
+    config = tmp_path / "friction.toml"
+    config.write_text(f'[classifier]\nmodel = "{model}"\n')
+    with pytest.raises(ConfigError) as error:
+        open_context(Settings(FRICTION_SALT="s", FRICTION_CONFIG=config), sqlite_url)
+    assert str(error.value).startswith(f"[classifier] model: {model}")
+    assert says in str(error.value) and "run `friction train` again" in str(error.value)
+    with pytest.raises(SecondOpinionError, match="cannot read"):
+        SecondOpinion.load(tmp_path / "absent.json")
+
+
+def test_model_and_second_opinion_off_together_are_a_mistake(tmp_path):
+    config = tmp_path / "friction.toml"
+    config.write_text(f'[classifier]\nsecond_opinion = false\nmodel = "{PACKAGED}"\n')
+    shown = friction("reclassify", env={"FRICTION_CONFIG": str(config), "FRICTION_SALT": "s"})
+    assert shown.returncode == 2
+    assert "model is set but second_opinion = false" in shown.stderr
