@@ -58,8 +58,8 @@ def test_plus_one_and_same_here_from_others_are_not_incidents():
     )
     # https://github.com/awslabs/amazon-ecr-credential-helper/issues/49 (another learner)
     same_error = (
-        "I just updated to the current Docker for Mac and got the same error: $ docker-compose "
-        "up -d ERROR: Get <redacted>: no basic auth credentials"
+        "I just updated to the current Docker for Mac … and got the same error: … $ "
+        "docker-compose up -d … ERROR: Get <redacted>: no basic auth credentials"
     )
     for reply in (stuck_too, same_error, "+1, same here"):
         assert read(("asker", UPLOAD_FAILED), ("other", reply))[1] == (False, None)
@@ -71,9 +71,9 @@ def test_the_askers_new_error_in_a_reply_is_a_report_of_its_own():
     # https://github.com/rusher81572/cloudExplorer/issues/54, message 1 (the asker)
     new_error = (
         "Fixed by using a different version of java (openjdk instead of Oracle), but now "
-        "getting a different issue. Error Message: The authorization header is malformed; the "
-        "region 'us-east-1' is wrong; expecting 'eu-west-2' (Service: Amazon S3; Status Code: "
-        "400; Error Code: AuthorizationHeaderMalformed)"
+        "getting a different issue. … Error Message: The authorization header is malformed; "
+        "the region 'us-east-1' is wrong; expecting 'eu-west-2' (Service: Amazon S3; Status "
+        "Code: 400; Error Code: AuthorizationHeaderMalformed;"
     )
     assert read(("asker", UPLOAD_FAILED), ("asker", new_error))[1] == (True, "s3.wrong_region")
     # The same error again is the open incident, not a second one.
@@ -86,8 +86,8 @@ def test_thanks_at_the_end_of_a_real_report_does_not_cancel_it():
     report = (
         "AWSCLI -- discovery of the week! Thanks very much\nHave set up the config file - "
         "mint-linux-15 -- in ~/.aws but get\nUnable to locate credentials\nwhen trying to "
-        "access any command which requires actual AWS access\n# Tried so far\n1. pip upgrade\n"
-        "Any tip welcome\nThanks very much"
+        "access any command which requires actual AWS access\n … \n# Tried so far\n1. pip "
+        "upgrade\n … \nAny tip welcome\nThanks very much"
     )
     assert (classify(report).is_incident, classify(report).signature) == (
         True,
