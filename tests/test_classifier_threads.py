@@ -6,10 +6,16 @@ the lines that decide it, with its source address; the expected labels are the c
 
 from __future__ import annotations
 
+from collections import defaultdict
+from pathlib import Path
+
 import pytest
 from support.learner_text import UPLOAD_FAILED
 
 from classifiers import Context, classify, classify_thread, in_context
+from classifiers.labelled import load_examples
+
+REAL_DEV = Path(__file__).parent / "data" / "real" / "dev.jsonl"
 
 # ---------------------------------------------------------------- thread context
 
@@ -1113,6 +1119,27 @@ REAL = [
 def test_real_messages_are_filed_under_their_cause(source, text, signature):
     result = classify(text)
     assert (result.is_incident, result.signature) == (True, signature), source
+
+
+def test_real_entries_quote_a_message_of_their_source_labelled_as_expected():
+    """A REAL entry is pieces of one message of its thread in the corpus, as written apart from
+    whitespace, cut only where it says " … ": an edit would test words no learner wrote."""
+    labelled = defaultdict(list)
+    for example in load_examples(REAL_DEV):
+        labelled[example.context.source].append((example.signature, _collapsed(example.text)))
+    misquoted = [
+        source
+        for source, text, signature in REAL
+        if not any(
+            label == signature and all(_collapsed(piece) in message for piece in text.split("…"))
+            for label, message in labelled[source]
+        )
+    ]
+    assert misquoted == []
+
+
+def _collapsed(text: str) -> str:
+    return " ".join(text.split())
 
 
 def test_a_key_alone_is_no_s3_object():
