@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-from sqlmodel import Session
 from support.friction_cli import friction
 from support.learner_text import PASSROLE
+from support.ledger_rows import incidents
 
 from bot.config import ConfigError, Settings
 from bot.context import open_context
@@ -28,7 +27,6 @@ from classifiers import (
 )
 from classifiers.learned import PACKAGED
 from classifiers.normalize import normalize
-from storage.models import Incident
 
 ROOT = Path(__file__).parents[1]
 
@@ -151,8 +149,7 @@ def test_the_second_opinion_is_on_by_default_and_off_on_request(sqlite_url, tmp_
 
 
 def _signatures(context) -> list[str]:
-    with Session(context.engine) as session:
-        return [i.signature_id for i in session.exec(select(Incident)).scalars()]
+    return [i.signature_id for i in incidents(context)]
 
 
 @pytest.mark.parametrize(
