@@ -11,6 +11,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlmodel import Session
+from support.demo_ledger import COHORT
 from support.fake_slack import FakeSlack, error, ratelimited
 from support.friction_cli import friction
 from support.learner_text import PASSROLE
@@ -25,8 +26,6 @@ from bot.slack.conversations import Tier
 from storage.ledger import meta_value
 from storage.models import Channel, Incident, Message
 
-ROOT = Path(__file__).parents[1]
-COHORT = ROOT / "bot" / "demo_cohort"
 LAB4 = "C0DEMOLAB4"
 FAST = Tier("test", 60_000, 15)  # no pacing; Slack's small pages, so everything pages
 

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.demo_ledger import COHORT
 from support.friction_cli import friction, friction_process
 from support.readme import code_blocks, section
 
 ROOT = Path(__file__).parents[1]
-COHORT = ROOT / "bot" / "demo_cohort"
 LABELS = json.loads((COHORT / "labels.json").read_text())
 
 

@@ -512,9 +512,7 @@ def test_bolt_socket_mode_handler_receives_events(fake_slack: FakeSlack) -> None
     try:
         envelope_id = fake_slack.socket_mode.push(load("socket_mode/events_api.json")["payload"])
         fake_slack.socket_mode.wait_for_ack(envelope_id)
-        deadline = time.monotonic() + 5
-        while not texts and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: texts, what="the message event")
         assert texts == [load("events/message.json")["event"]["text"]]
     finally:
         fake_slack.socket_mode.stop()

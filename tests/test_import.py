@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
+from support.demo_ledger import COHORT
 from support.friction_cli import friction
 from support.slack_samples import EXPORT
 
@@ -23,8 +24,6 @@ from bot.history.export_reader import ExportReader
 from bot.history.importer import import_export
 from storage.models import Incident, Message
 
-ROOT = Path(__file__).parents[1]
-COHORT = ROOT / "bot" / "demo_cohort"
 LABELS = json.loads((COHORT / "labels.json").read_text())
 CHANNEL_NAMES = {c["id"]: c["name"] for c in json.loads((COHORT / "channels.json").read_text())}
 

@@ -4,12 +4,12 @@ import shutil
 import zipfile
 from pathlib import Path
 
+from support.demo_ledger import COHORT
+
 from bot.history.export_reader import ExportReader
 from bot.ingest.ingestor import DEFAULT_RESOLUTION_EMOJI
 from bot.ingest.reading import read, read_export
 from classifiers import Classifier
-
-COHORT = Path(__file__).parents[1] / "bot" / "demo_cohort"
 
 
 def export_reading(root: Path, per_task: int) -> tuple[list, dict, list, int]:

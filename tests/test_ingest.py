@@ -8,15 +8,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 from support.learner_text import UPLOAD_FAILED
+from support.ledger_rows import incidents, tag_by_hand
 
 from bot.config import ConfigError, Settings
 from bot.context import open_context
 from bot.history.forget import apply_retention
 from bot.ingest.capture import CapturedMessage
 from bot.ingest.ingestor import Ingestor
-from storage.ledger import message_row
 from storage.models import Channel, Incident, Message
-from storage.tagging import tag
 
 TEAM, CHANNEL = "T0123ABCD", "C0123HELP"
 LEARNER, TA = "U0456LRNR", "U0789TA01"
@@ -36,20 +35,6 @@ def msg(ts, text, user=LEARNER, thread_ts=None, **extra) -> CapturedMessage:
 @pytest.fixture
 def context(db_url):
     return open_context(Settings(FRICTION_SALT="test-salt"), db_url)
-
-
-def incidents(context) -> list[Incident]:
-    with Session(context.engine) as session:
-        return list(session.execute(select(Incident)).scalars())
-
-
-def tag_root(context, domain: str, signature: str) -> None:
-    """A TA tags the thread at ROOT by hand, as `/friction tag` does."""
-    with Session(context.engine) as session:
-        channel = session.execute(select(Channel)).scalars().one()
-        root = message_row(session, channel.id, ROOT)
-        tag(session, root, domain, signature, actor_hash="ta", at=datetime.now(UTC))
-        session.commit()
 
 
 def count(context, model) -> int:
@@ -182,7 +167,7 @@ def test_the_cause_the_asker_finds_later_moves_the_incident_and_deleting_it_move
 
 def test_a_human_tag_outranks_the_cause_the_asker_found(context):
     context.ingestor.add(msg(ROOT, TIMED_OUT))
-    tag_root(context, "lambda", "lambda.sdk_config")
+    tag_by_hand(context, [ROOT], "lambda", "lambda.sdk_config")
     context.ingestor.add(msg("1731330200.000200", FOUND_IT, LEARNER, ROOT))
     assert [i.signature_id for i in incidents(context)] == ["lambda.sdk_config"]
 
@@ -206,7 +191,7 @@ def test_an_edit_reclassifies_unless_a_human_tagged_it(context):
     context.ingestor.add(msg(ROOT, PASSROLE, edited_ts="1731330050.000000"))
     [incident] = incidents(context)
     assert incident.signature_id == "iam.passrole"
-    tag_root(context, "lambda", "lambda.other")
+    tag_by_hand(context, [ROOT], "lambda", "lambda.other")
     context.ingestor.add(msg(ROOT, UPLOAD_FAILED, edited_ts="1731330090.000000"))
     [incident] = incidents(context)
     assert (incident.signature_id, incident.human_tagged) == ("lambda.other", True)

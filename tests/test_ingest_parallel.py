@@ -6,6 +6,7 @@ from datetime import UTC
 from pathlib import Path
 
 from sqlmodel import Session, select
+from support.demo_ledger import COHORT
 
 from bot.config import Settings
 from bot.context import open_context
@@ -15,7 +16,6 @@ from bot.ingest.reading import read_export
 from classifiers import classify, is_resolution
 from storage.models import Channel, Incident, Message
 
-COHORT = Path(__file__).parents[1] / "bot" / "demo_cohort"
 DEV_SET = Path(__file__).parent / "data" / "dev.jsonl"
 
 

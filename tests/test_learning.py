@@ -1,20 +1,18 @@
 """TAs' tags teach the classifier: `friction train` adds them to the packaged second opinion,
 `friction reclassify` applies the catalog and model to history and never touches a human tag."""
 
-from datetime import UTC, datetime
+from collections import Counter
 
-from sqlalchemy import select
-from sqlmodel import Session
 from support.friction_cli import friction
 from support.learner_text import PASSROLE
+from support.ledger_rows import incidents, tag_by_hand
 
 from bot.config import Settings
 from bot.context import open_context
 from bot.ingest.capture import CapturedMessage
-from classifiers import SecondOpinion
-from storage.ledger import message_row
-from storage.models import Channel, Incident
-from storage.tagging import tag
+from bot.labels import parse_label
+from bot.ta.tag_actions import TagActions, Thread
+from classifiers import SecondOpinion, packaged_second_opinion
 
 # A course's own wording the catalog cannot place: its grader's LABCHK errors, which TAs know
 # come from the lab's CloudFormation stack.
@@ -30,24 +28,29 @@ def _ledger(db_url: str):
     context = open_context(Settings(FRICTION_SALT="s"), db_url)
     for i in range(12):
         text = GRADER[i % 3].format(n=100 + i) if i % 2 == 0 else PASSROLE
-        context.ingestor.add(CapturedMessage("T1", "C1", f"{T0 + i * 60}.000100", text, f"U{i}"))
+        context.ingestor.add(CapturedMessage("T1", "C1", _ts(i), text, f"U{i}"))
     return context
+
+
+def _ts(i: int) -> str:
+    """When the ledger's message `i` was posted."""
+    return f"{T0 + i * 60}.000100"
 
 
 def _tag(context, indexes, domain: str, signature: str) -> None:
     """A TA tags the messages at `indexes` by hand."""
-    with Session(context.engine) as session:
-        channel = session.exec(select(Channel)).scalars().one()
-        for i in indexes:
-            root = message_row(session, channel.id, f"{T0 + i * 60}.000100")
-            tag(session, root, domain, signature, actor_hash="ta", at=datetime.now(UTC))
-        session.commit()
+    tag_by_hand(context, map(_ts, indexes), domain, signature)
+
+
+def _tag_then_dismiss(context, i: int) -> None:
+    """A TA tags the thread at `i`, then dismisses it (`/friction tag <link> none`)."""
+    ta, thread = TagActions(context), Thread("T1", "C1", _ts(i))
+    ta.label(thread, parse_label("s3"), "UTA")
+    ta.label(thread, parse_label("none"), "UTA")
 
 
 def _incidents(context) -> list[tuple[str, bool, str]]:
-    with Session(context.engine) as session:
-        rows = session.exec(select(Incident).order_by(Incident.root_ts)).scalars()
-        return [(i.signature_id, i.human_tagged, i.classifier_version) for i in rows]
+    return [(i.signature_id, i.human_tagged, i.classifier_version) for i in incidents(context)]
 
 
 def test_train_refuses_without_tags_then_teaches_the_courses_wording(db_url, tmp_path):
@@ -56,12 +59,18 @@ def test_train_refuses_without_tags_then_teaches_the_courses_wording(db_url, tmp
     model = tmp_path / "m.json"
     refused = friction("train", "--out", str(model), env=env)
     assert refused.returncode == 2 and "cannot train yet" in refused.stderr
-    _tag(context, (0, 2, 4, 6, 8, 10), "cloudformation", "cloudformation.stack_failed")
-    _tag(context, (1,), "iam", "iam.passrole")
+    grader, passrole = (0, 2, 4, 6, 8, 10), (1,)
+    _tag(context, grader, "cloudformation", "cloudformation.stack_failed")
+    _tag(context, passrole, "iam", "iam.passrole")
+    _tag_then_dismiss(context, 3)  # not friction after all: nothing to learn from
     trained = friction("train", "--out", str(model), env=env)
     assert trained.returncode == 0, trained.stderr
     assert "the packaged model and 7 TA-tagged incidents" in trained.stdout
     assert f'set model = "{model}" under [classifier]' in trained.stdout
+    # Refined from the packaged model: its documents and the tags' (the dismissed one is none).
+    tags = Counter(cloudformation=len(grader), iam=len(passrole))
+    packaged = Counter(packaged_second_opinion().documents)
+    assert SecondOpinion.load(model).documents == dict(packaged + tags)
     # The packaged model never saw "LABCHK" or "grader"; six tags teach it the course's word.
     unseen = "I get error LABCHK-512 when the grader runs, it fails"
     assert '"signature": "other.other"' in friction("classify", "--json", unseen).stdout

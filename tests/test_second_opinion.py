@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-from sqlmodel import Session
 from support.friction_cli import friction
 from support.learner_text import PASSROLE
+from support.ledger_rows import incidents
 
 from bot.config import ConfigError, Settings
 from bot.context import open_context
@@ -28,7 +27,6 @@ from classifiers import (
 )
 from classifiers.learned import PACKAGED
 from classifiers.normalize import normalize
-from storage.models import Incident
 
 ROOT = Path(__file__).parents[1]
 
@@ -101,6 +99,18 @@ def test_the_packaged_model_is_what_the_training_script_writes_today(tmp_path):
     assert "incidents" in done.stdout
 
 
+def test_a_term_a_ta_tagged_once_counts_though_fitting_drops_it():
+    """Fitting drops the corpus's single words (mostly noise); a TA's tag is deliberate."""
+    assert "quux" not in SecondOpinion.fit([*TEACHING, ("quux", "ec2")]).counts["ec2"]
+    assert SecondOpinion.fit(TEACHING).refined([("quux", "ec2")]).counts["ec2"]["quux"] == 1
+
+
+def test_a_model_knowing_a_domain_the_catalog_lacks_is_refused():
+    model = SecondOpinion.fit([*TEACHING, ("the queue keeps my message", "sqs")])
+    with pytest.raises(SecondOpinionError, match="knows domains the catalog does not: sqs"):
+        Classifier(second_opinion=model)
+
+
 def test_a_named_failure_and_a_non_incident_are_never_moved():
     model = SecondOpinion.fit(TEACHING)
     classifier = Classifier(second_opinion=model)
@@ -151,8 +161,7 @@ def test_the_second_opinion_is_on_by_default_and_off_on_request(sqlite_url, tmp_
 
 
 def _signatures(context) -> list[str]:
-    with Session(context.engine) as session:
-        return [i.signature_id for i in session.exec(select(Incident)).scalars()]
+    return [i.signature_id for i in incidents(context)]
 
 
 @pytest.mark.parametrize(
@@ -175,6 +184,9 @@ def test_a_model_file_that_is_not_one_stops_the_start_with_a_clear_error(
         open_context(Settings(FRICTION_SALT="s", FRICTION_CONFIG=config), sqlite_url)
     assert str(error.value).startswith(f"[classifier] model: {model}")
     assert says in str(error.value) and "run `friction train` again" in str(error.value)
+
+
+def test_a_model_file_that_is_not_there_cannot_be_read(tmp_path):
     with pytest.raises(SecondOpinionError, match="cannot read"):
         SecondOpinion.load(tmp_path / "absent.json")
 
