@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -25,6 +27,7 @@ class Context:
 
 def open_context(settings: Settings, database_url: str | None = None) -> Context:
     """Open (and migrate) the ledger and get everything ready to ingest into it."""
+    classifier = _classifier(settings)
     engine = open_ledger(database_url or settings.database_url)
     with Session(engine) as session:
         salt = _salt(session, settings, engine.dialect.name)
@@ -37,22 +40,23 @@ def open_context(settings: Settings, database_url: str | None = None) -> Context
         engine,
         pseudonymize,
         triage_threshold=settings.file.classifier.triage_threshold,
-        classifier=_classifier(settings),
+        classifier=classifier,
         cohort_for=channels.cohort,
         staff=frozenset(map(pseudonymize, [*people.tas, *people.leads])),
     )
     return Context(settings, engine, pseudonymize, ingestor)
 
 
-def _classifier(settings: Settings) -> Classifier:
-    """The rules and the second opinion: the packaged model, the file `[classifier] model` names
-    (from `friction train`), or none (`second_opinion = false`). A file that cannot be used
-    stops the start, not the first message."""
+def _classifier(settings: Settings) -> Callable[[], Classifier]:
+    """How to build the rules and the second opinion: the packaged model, the file
+    `[classifier] model` names (from `friction train`), or none (`second_opinion = false`).
+    The file is read now, so one that cannot be used stops the start, not the first message;
+    the rules are compiled on first use."""
     config = settings.file.classifier
     if config.model is None:
-        return Classifier(second_opinion=config.second_opinion)
+        return partial(Classifier, second_opinion=config.second_opinion)
     try:
-        return Classifier(second_opinion=SecondOpinion.load(config.model))
+        return partial(Classifier, second_opinion=SecondOpinion.load(config.model))
     except SecondOpinionError as exc:
         raise ConfigError(f"[classifier] model: {exc}") from None
 
