@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -47,16 +48,32 @@ def open_context(settings: Settings, database_url: str | None = None) -> Context
     return Context(settings, engine, pseudonymize, ingestor)
 
 
+class ModelTurnedOff(Exception):
+    """A model file named while the second opinion is turned off; each caller words it for its
+    own settings."""
+
+
+def classifier_factory(second_opinion: bool, model: Path | None) -> Callable[[], Classifier]:
+    """How to build the classifier asked for: the rules with the packaged second opinion, with the
+    model file `model` names (from `friction train`), or alone. The file is read now, so one that
+    cannot be used (SecondOpinionError) stops the start, not the first message; the rules are
+    compiled when the factory is called."""
+    if model is None:
+        return partial(Classifier, second_opinion=second_opinion)
+    if not second_opinion:
+        raise ModelTurnedOff(model)
+    return partial(Classifier, second_opinion=SecondOpinion.load(model))
+
+
 def _classifier(settings: Settings) -> Callable[[], Classifier]:
-    """How to build the rules and the second opinion: the packaged model, the file
-    `[classifier] model` names (from `friction train`), or none (`second_opinion = false`).
-    The file is read now, so one that cannot be used stops the start, not the first message;
-    the rules are compiled on first use."""
+    """`classifier_factory` for `[classifier]`, its mistakes worded for the config file."""
     config = settings.file.classifier
-    if config.model is None:
-        return partial(Classifier, second_opinion=config.second_opinion)
     try:
-        return partial(Classifier, second_opinion=SecondOpinion.load(config.model))
+        return classifier_factory(config.second_opinion, config.model)
+    except ModelTurnedOff:
+        raise ConfigError(
+            "[classifier] model is set but second_opinion = false turns the model off"
+        ) from None
     except SecondOpinionError as exc:
         raise ConfigError(f"[classifier] model: {exc}") from None
 

@@ -15,8 +15,9 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli.errors import fail
+from bot.context import ModelTurnedOff, classifier_factory
 from bot.ingest.privacy import redact
-from classifiers import Classification, Classifier, SecondOpinion, SecondOpinionError, catalog
+from classifiers import Classification, Classifier, SecondOpinionError, catalog
 from classifiers.evaluate import ClassScore, LabelledSetError, evaluate, load_examples
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
@@ -34,12 +35,11 @@ RulesOnlyOption = Annotated[
 
 
 def _classifier(model: Path | None, rules_only: bool) -> Classifier:
-    if model is None:
-        return Classifier(second_opinion=not rules_only)
-    if rules_only:
-        raise fail("--rules-only and --model: choose one")
+    """The classifier the flags ask for (never the config's: these commands try one out)."""
     try:
-        return Classifier(second_opinion=SecondOpinion.load(model))
+        return classifier_factory(not rules_only, model)()
+    except ModelTurnedOff:
+        raise fail("--rules-only and --model: choose one") from None
     except SecondOpinionError as exc:
         raise fail(f"--model: {exc}") from None
 
