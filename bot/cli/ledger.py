@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -146,8 +145,7 @@ def _print_table(result) -> None:
             table.add_row(*row, end_section=row[0] == "Total")
         console.print(table)
     else:
-        for line in fixed_width([TABLE_HEADERS, *rows]).splitlines():
-            sys.stdout.write(line.rstrip() + "\n")
+        typer.echo(fixed_width([TABLE_HEADERS, *rows]))
     typer.echo(HOURS_NOTE)
     typer.echo(
         f"{result.total_messages} messages, {result.total_incidents} incidents, "
