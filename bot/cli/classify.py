@@ -16,7 +16,7 @@ from rich.table import Table
 
 from bot.cli.errors import fail
 from bot.context import ModelTurnedOff, classifier_factory
-from bot.ingest.privacy import redact
+from bot.ingest.reading import read
 from classifiers import Classification, Classifier, SecondOpinionError, catalog
 from classifiers.evaluate import ClassScore, LabelledSetError, evaluate, load_examples
 
@@ -104,8 +104,8 @@ def evaluate_file(
         raise fail(str(exc)) from None
     classifier = _classifier(model, rules_only)
 
-    def live(text: str, *, reply: bool = False) -> Classification:
-        return classifier.classify(redact(text), reply=reply)
+    def live(text: str, *, reply: bool) -> Classification:
+        return read(classifier, text, reply=reply)[1]
 
     report = evaluate(examples, live, top=top)
     if as_json:
