@@ -26,7 +26,6 @@ from bot.ta.queue import course_hours
 from digests.periods import Period
 from digests.report import TABLE_HEADERS, build_report, fixed_width, table_rows, to_csv, to_json
 from digests.response import WaitingLine, waiting_lines, waiting_text
-from storage.db import upgrade
 from storage.hint_queries import HintRate, hint_rate_line, hint_rates
 from storage.models import Incident
 from storage.queries import Window
@@ -43,8 +42,7 @@ HOURS_NOTE = (
 def db_upgrade(db: DbOption = None) -> None:
     """Create or migrate the ledger's tables to the newest schema."""
     with user_errors():
-        engine = open_cli_ledger(db)
-        upgrade(engine)
+        engine = open_cli_ledger(db)  # opening the ledger brings it to the newest schema
     typer.echo(f"Ledger at {engine.url.render_as_string(hide_password=True)} is up to date.")
 
 
