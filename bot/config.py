@@ -12,7 +12,7 @@ import tomllib
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from classifiers import TRIAGE_THRESHOLD
@@ -69,12 +69,6 @@ class Classifier(_Section):
     model: Path | None = Field(
         None, description="a model file from `friction train`, instead of the packaged one"
     )
-
-    @model_validator(mode="after")
-    def _one_or_the_other(self) -> Classifier:
-        if self.model is not None and not self.second_opinion:
-            raise ValueError("model is set but second_opinion = false turns the model off")
-        return self
 
 
 class Resolution(_Section):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -25,6 +28,7 @@ class Context:
 
 def open_context(settings: Settings, database_url: str | None = None) -> Context:
     """Open (and migrate) the ledger and get everything ready to ingest into it."""
+    classifier = _classifier(settings)
     engine = open_ledger(database_url or settings.database_url)
     with Session(engine) as session:
         salt = _salt(session, settings, engine.dialect.name)
@@ -37,22 +41,39 @@ def open_context(settings: Settings, database_url: str | None = None) -> Context
         engine,
         pseudonymize,
         triage_threshold=settings.file.classifier.triage_threshold,
-        classifier=_classifier(settings),
+        classifier=classifier,
         cohort_for=channels.cohort,
         staff=frozenset(map(pseudonymize, [*people.tas, *people.leads])),
     )
     return Context(settings, engine, pseudonymize, ingestor)
 
 
-def _classifier(settings: Settings) -> Classifier:
-    """The rules and the second opinion: the packaged model, the file `[classifier] model` names
-    (from `friction train`), or none (`second_opinion = false`). A file that cannot be used
-    stops the start, not the first message."""
+class ModelTurnedOff(Exception):
+    """A model file named while the second opinion is turned off; each caller words it for its
+    own settings."""
+
+
+def classifier_factory(second_opinion: bool, model: Path | None) -> Callable[[], Classifier]:
+    """How to build the classifier asked for: the rules with the packaged second opinion, with the
+    model file `model` names (from `friction train`), or alone. The file is read now, so one that
+    cannot be used (SecondOpinionError) stops the start, not the first message; the rules are
+    compiled when the factory is called."""
+    if model is None:
+        return partial(Classifier, second_opinion=second_opinion)
+    if not second_opinion:
+        raise ModelTurnedOff(model)
+    return partial(Classifier, second_opinion=SecondOpinion.load(model))
+
+
+def _classifier(settings: Settings) -> Callable[[], Classifier]:
+    """`classifier_factory` for `[classifier]`, its mistakes worded for the config file."""
     config = settings.file.classifier
-    if config.model is None:
-        return Classifier(second_opinion=config.second_opinion)
     try:
-        return Classifier(second_opinion=SecondOpinion.load(config.model))
+        return classifier_factory(config.second_opinion, config.model)
+    except ModelTurnedOff:
+        raise ConfigError(
+            "[classifier] model is set but second_opinion = false turns the model off"
+        ) from None
     except SecondOpinionError as exc:
         raise ConfigError(f"[classifier] model: {exc}") from None
 

@@ -151,7 +151,12 @@ class SecondOpinion:
         return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(self.to_json() + "\n", encoding="utf-8")
+        """Write the model file; a path that cannot be written raises SecondOpinionError saying
+        which and why, as `load` does for one that cannot be read."""
+        try:
+            Path(path).write_text(self.to_json() + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise SecondOpinionError(f"cannot write {path}: {exc.strerror or exc}") from None
 
     @classmethod
     def load(cls, path: str | Path) -> SecondOpinion:

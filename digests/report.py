@@ -171,11 +171,12 @@ def duration(minutes: float | None) -> str:
 
 def fixed_width(rows: list[tuple[str, ...]]) -> str:
     """Rows as a fixed-width table (first column left-aligned, the others right), readable in
-    Slack's code block and in a terminal."""
+    Slack's code block and in a terminal; no line ends in spaces (a row whose last cells are
+    empty, as the report's Total row is)."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join(
         "  ".join(
             [r[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True))]
-        )
+        ).rstrip()
         for r in rows
     )

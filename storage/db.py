@@ -1,19 +1,23 @@
-"""Opening the ledger: foreign keys and WAL on SQLite, migrations on first use."""
+"""Opening the ledger: foreign keys and WAL on SQLite, migrations on first use.
+
+Alembic is imported inside the functions that use it: loading it costs about 110 ms that the
+commands which never open the ledger (classify, eval, --help) need not pay at start-up.
+"""
 
 from __future__ import annotations
 
 import logging
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlmodel import create_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +69,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.attributes["engine"] = engine
@@ -75,17 +81,23 @@ def _alembic_config(engine: Engine) -> Config:
 def head_revision() -> str:
     """The newest migration this code knows (read once per process: Alembic loads every
     migration script to find it)."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
     """The migration the database is at, or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` (the newest); on PostgreSQL one replica at a time."""
+    from alembic import command
+
     try:
         if engine.dialect.name == "postgresql":
             with engine.connect() as connection:

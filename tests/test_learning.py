@@ -111,3 +111,14 @@ def test_reclassify_applies_the_model_to_history_and_never_touches_tags(db_url, 
         "iam.passrole",
         "cloudformation.stack_failed",
     ]
+
+
+def test_train_into_a_folder_that_does_not_exist_says_so_in_one_line(db_url, tmp_path):
+    context = _ledger(db_url)
+    _tag(context, (0,), "cloudformation", "cloudformation.stack_failed")
+    out = tmp_path / "missing" / "dir" / "m.json"
+    env = {"DATABASE_URL": db_url, "FRICTION_SALT": "s"}
+    shown = friction("train", "--out", str(out), env=env)
+    assert shown.returncode == 2
+    [line] = shown.stderr.splitlines()
+    assert line.startswith(f"Error: cannot write {out}: ") and "Traceback" not in shown.stderr

@@ -15,8 +15,9 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli.errors import fail
-from bot.ingest.privacy import redact
-from classifiers import Classification, Classifier, SecondOpinion, SecondOpinionError, catalog
+from bot.context import ModelTurnedOff, classifier_factory
+from bot.ingest.reading import read
+from classifiers import Classification, Classifier, SecondOpinionError, catalog
 from classifiers.evaluate import ClassScore, LabelledSetError, evaluate, load_examples
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
@@ -34,12 +35,11 @@ RulesOnlyOption = Annotated[
 
 
 def _classifier(model: Path | None, rules_only: bool) -> Classifier:
-    if model is None:
-        return Classifier(second_opinion=not rules_only)
-    if rules_only:
-        raise fail("--rules-only and --model: choose one")
+    """The classifier the flags ask for (never the config's: these commands try one out)."""
     try:
-        return Classifier(second_opinion=SecondOpinion.load(model))
+        return classifier_factory(not rules_only, model)()
+    except ModelTurnedOff:
+        raise fail("--rules-only and --model: choose one") from None
     except SecondOpinionError as exc:
         raise fail(f"--model: {exc}") from None
 
@@ -104,8 +104,8 @@ def evaluate_file(
         raise fail(str(exc)) from None
     classifier = _classifier(model, rules_only)
 
-    def live(text: str, *, reply: bool = False) -> Classification:
-        return classifier.classify(redact(text), reply=reply)
+    def live(text: str, *, reply: bool) -> Classification:
+        return read(classifier, text, reply=reply)[1]
 
     report = evaluate(examples, live, top=top)
     if as_json:

@@ -104,7 +104,7 @@ retention_app = typer.Typer(help="Delete old message text, keep the figures.", n
 def retention_apply(
     days: Annotated[
         int | None,
-        typer.Option(min=1, help="Override [retention] retention_days from the config file."),
+        typer.Option(min=1, help=r"Override \[retention] retention_days from the config file."),
     ] = None,
     db: DbOption = None,
 ) -> None:

@@ -19,7 +19,7 @@ def train(
     ),
     db: DbOption = None,
 ) -> None:
-    """Refine the packaged second opinion with TA-tagged incidents, for [classifier] model."""
+    r"""Refine the packaged second opinion with TA-tagged incidents, for \[classifier] model."""
     with user_errors():
         try:
             model, examples = fit_on_tags(open_cli_ledger(db))

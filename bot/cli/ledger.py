@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -27,7 +26,6 @@ from bot.ta.queue import course_hours
 from digests.periods import Period
 from digests.report import TABLE_HEADERS, build_report, fixed_width, table_rows, to_csv, to_json
 from digests.response import WaitingLine, waiting_lines, waiting_text
-from storage.db import upgrade
 from storage.hint_queries import HintRate, hint_rate_line, hint_rates
 from storage.models import Incident
 from storage.queries import Window
@@ -44,8 +42,7 @@ HOURS_NOTE = (
 def db_upgrade(db: DbOption = None) -> None:
     """Create or migrate the ledger's tables to the newest schema."""
     with user_errors():
-        engine = open_cli_ledger(db)
-        upgrade(engine)
+        engine = open_cli_ledger(db)  # opening the ledger brings it to the newest schema
     typer.echo(f"Ledger at {engine.url.render_as_string(hide_password=True)} is up to date.")
 
 
@@ -146,8 +143,7 @@ def _print_table(result) -> None:
             table.add_row(*row, end_section=row[0] == "Total")
         console.print(table)
     else:
-        for line in fixed_width([TABLE_HEADERS, *rows]).splitlines():
-            sys.stdout.write(line.rstrip() + "\n")
+        typer.echo(fixed_width([TABLE_HEADERS, *rows]))
     typer.echo(HOURS_NOTE)
     typer.echo(
         f"{result.total_messages} messages, {result.total_incidents} incidents, "

@@ -72,7 +72,7 @@ def preflight(
         bool,
         typer.Option(
             "--print-incidents",
-            help="Print the ledger's counts as an [incidents] table to add to the lab file.",
+            help=r"Print the ledger's counts as an \[incidents] table to add to the lab file.",
         ),
     ] = False,
     db: DbOption = None,

@@ -72,6 +72,7 @@ def run(
     with user_errors():
         socket_mode = check_credentials(settings())
         context = open_cli_context(db)
+        context.ingestor.classifier  # noqa: B018  (built now: the first event need not wait)
         bot = _live_bot(context, spool)
     reconciler = Reconciler(context, bot.client, bot.spool, bot.names, TIERS[history_tier])
     scheduler = schedule(bot, reconciler, reconcile_every, claimer_name())

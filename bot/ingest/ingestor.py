@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from itertools import groupby
 from types import SimpleNamespace
 
@@ -72,18 +73,24 @@ class Ingestor:
         pseudonymize: Pseudonymizer,
         *,
         triage_threshold: float = TRIAGE_THRESHOLD,
-        classifier: Classifier | None = None,
+        classifier: Callable[[], Classifier] = Classifier,
         cohort_for: Callable[[str, str | None], str | None] = lambda _id, _name: None,
         staff: frozenset[str] = frozenset(),
     ) -> None:
         self.engine = engine
         self.pseudonymize = pseudonymize
         self.triage_threshold = triage_threshold
-        self.classifier = classifier or Classifier()
+        self._new_classifier = classifier
         self.cohort_for = cohort_for
         self.staff = staff  # TAs' and leads' user hashes: their replies are a TA's response
         # Told, after commit, which incidents a call opened (the hints feature replies to them).
         self.opened_listeners: list[OpenedListener] = []
+
+    @cached_property
+    def classifier(self) -> Classifier:
+        """Built on first use: compiling the rules takes about a quarter of a second that the
+        commands which only read the ledger (report, digest, export...) need not pay."""
+        return self._new_classifier()
 
     def add(self, msg: CapturedMessage) -> Outcome:
         """Ingest one message (new, edited or re-seen) in its own transaction."""

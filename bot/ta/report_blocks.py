@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from classifiers import catalog
-from digests.report import TABLE_HEADERS, FrictionReport, table_rows
+from digests.report import TABLE_HEADERS, FrictionReport, fixed_width, table_rows
 
 Block = dict[str, Any]
 MAX_HEADER = 150
@@ -22,7 +22,7 @@ def report_blocks(report: FrictionReport, title: str, top: int = 5) -> list[Bloc
         section(summary(report)),
     ]
     if report.domains:
-        blocks.append(section(f"```\n{_table(report)}\n```"))
+        blocks.append(section(f"```\n{fixed_width([TABLE_HEADERS, *table_rows(report)])}\n```"))
     if report.signatures:
         titles = {s.id: s.title for s in catalog().signatures}
         lines = [
@@ -45,15 +45,3 @@ def summary(report: FrictionReport) -> str:
 
 def section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _table(report: FrictionReport) -> str:
-    rows = [TABLE_HEADERS, *table_rows(report)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_HEADERS))]
-    return "\n".join(
-        "  ".join(
-            cell.ljust(width) if i == 0 else cell.rjust(width)
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-        for row in rows
-    )
