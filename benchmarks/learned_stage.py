@@ -23,7 +23,8 @@ from pathlib import Path
 from classify import as_the_bot_reads, pin_to_one_core, redacted, throughput
 
 from classifiers import Classification, Classifier, SecondOpinion
-from classifiers.evaluate import Example, Report, evaluate, read, score
+from classifiers.evaluate import Example, Report, evaluate, read, score, threads
+from classifiers.labelled import incidents
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 REAL_DEV = DATA / "real" / "dev.jsonl"
@@ -31,23 +32,9 @@ WRITTEN_DEV = DATA / "dev.jsonl"
 HOLDOUTS = [DATA / "holdout.jsonl", DATA / "holdout2.jsonl"]
 
 
-def incidents(examples: list[Example]) -> list[tuple[str, str]]:
-    return [(e.text, e.domain) for e in examples if e.is_incident and e.domain]
-
-
-def threads(examples: list[Example]) -> list[list[Example]]:
-    """The examples cut into their threads, in order."""
-    cut: list[list[Example]] = []
-    for example in examples:
-        if example.context is None or example.context.position == 0:
-            cut.append([])
-        cut[-1].append(example)
-    return cut
-
-
 def cross_validated(real: list[Example], written: list[Example], folds: int) -> Report:
     """Each real thread read with a second opinion fitted without it (thread i in fold i % k)."""
-    grouped = threads(real)
+    grouped = list(threads(real))
     scored: list[tuple[Example, Classification]] = []
     for fold in range(folds):
         held = [e for i, t in enumerate(grouped) if i % folds == fold for e in t]
@@ -77,7 +64,7 @@ def main() -> None:
     real, written = redacted(REAL_DEV), redacted(WRITTEN_DEV)
     rules_only = Classifier(second_opinion=False)
     packaged = Classifier()
-    print(f"real dev: {len(real)} messages in {len(threads(real))} threads")
+    print(f"real dev: {len(real)} messages in {sum(1 for _ in threads(real))} threads")
     print(f"{'':<34}{'domain':>8}{'signature':>11}{'inc. F1':>9}")
     print(row("real dev, rules alone", evaluate(real, rules_only.classify)))
     cv = cross_validated(real, written, args.folds)
@@ -90,7 +77,7 @@ def main() -> None:
     assert model is not None
     for reading, view in (("as roots", as_root), ("as the bot reads them", as_the_bot_reads)):
         rules, both = view(rules_only.classify), view(packaged.classify)
-        asked = [e.text for e in real if (r := rules(e)).is_incident and not r.named]
+        asked = [e.text for e in real if packaged.asks(rules(e))]
         start = time.perf_counter()
         for text in asked:
             model.predict(text)
