@@ -16,14 +16,13 @@ live path. The real test split is not read here.
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from classify import as_the_bot_reads, pin_to_one_core, redacted, throughput
+from classify import as_root, as_the_bot_reads, pin_to_one_core, redacted, throughput
 
 from classifiers import Classification, Classifier, SecondOpinion
-from classifiers.evaluate import Example, Report, evaluate, read, score
+from classifiers.evaluate import Example, Report, evaluate, read, score, threads
+from classifiers.labelled import incidents
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 REAL_DEV = DATA / "real" / "dev.jsonl"
@@ -31,23 +30,9 @@ WRITTEN_DEV = DATA / "dev.jsonl"
 HOLDOUTS = [DATA / "holdout.jsonl", DATA / "holdout2.jsonl"]
 
 
-def incidents(examples: list[Example]) -> list[tuple[str, str]]:
-    return [(e.text, e.domain) for e in examples if e.is_incident and e.domain]
-
-
-def threads(examples: list[Example]) -> list[list[Example]]:
-    """The examples cut into their threads, in order."""
-    cut: list[list[Example]] = []
-    for example in examples:
-        if example.context is None or example.context.position == 0:
-            cut.append([])
-        cut[-1].append(example)
-    return cut
-
-
 def cross_validated(real: list[Example], written: list[Example], folds: int) -> Report:
     """Each real thread read with a second opinion fitted without it (thread i in fold i % k)."""
-    grouped = threads(real)
+    grouped = list(threads(real))
     scored: list[tuple[Example, Classification]] = []
     for fold in range(folds):
         held = [e for i, t in enumerate(grouped) if i % folds == fold for e in t]
@@ -55,11 +40,6 @@ def cross_validated(real: list[Example], written: list[Example], folds: int) -> 
         model = SecondOpinion.fit(incidents(written) + incidents(rest))
         scored += read(held, Classifier(second_opinion=model).classify)
     return score(scored)
-
-
-def as_root(run: Callable[..., Classification]) -> Callable[[Example], Classification]:
-    """`run` on a labelled message read as a thread's root, whatever its place."""
-    return lambda example: run(example.text)
 
 
 def row(label: str, report: Report) -> str:
@@ -75,26 +55,23 @@ def main() -> None:
     args = parser.parse_args()
     print(pin_to_one_core())
     real, written = redacted(REAL_DEV), redacted(WRITTEN_DEV)
-    rules_only = Classifier(second_opinion=False)
+    rules_alone = Classifier(second_opinion=False)
     packaged = Classifier()
-    print(f"real dev: {len(real)} messages in {len(threads(real))} threads")
+    print(f"real dev: {len(real)} messages in {sum(1 for _ in threads(real))} threads")
     print(f"{'':<34}{'domain':>8}{'signature':>11}{'inc. F1':>9}")
-    print(row("real dev, rules alone", evaluate(real, rules_only.classify)))
+    print(row("real dev, rules alone", evaluate(real, rules_alone.classify)))
     cv = cross_validated(real, written, args.folds)
     print(row(f"  + second opinion ({args.folds} folds)", cv))
     for path in HOLDOUTS:
         examples = redacted(path)
-        print(row(f"{path.name}, rules alone", evaluate(examples, rules_only.classify)))
+        print(row(f"{path.name}, rules alone", evaluate(examples, rules_alone.classify)))
         print(row("  + packaged second opinion", evaluate(examples, packaged.classify)))
     model = packaged.second_opinion
     assert model is not None
     for reading, view in (("as roots", as_root), ("as the bot reads them", as_the_bot_reads)):
-        rules, both = view(rules_only.classify), view(packaged.classify)
-        asked = [e.text for e in real if (r := rules(e)).is_incident and not r.named]
-        start = time.perf_counter()
-        for text in asked:
-            model.predict(text)
-        per_call = (time.perf_counter() - start) / len(asked) * 1e6
+        rules, both = view(rules_alone.classify), view(packaged.classify)
+        asked = [e.text for e in real if packaged.asks(rules(e))]
+        per_call = 1e6 / throughput(model.predict, asked)
         moved = sum(both(e).domain != rules(e).domain for e in real)
         print(
             f"{reading}: asked about {len(asked) / len(real):.1%} of real dev messages "

@@ -42,10 +42,15 @@ class Classifier:
         """The rules' reading, moved where the model is sure of another domain; a moved result
         carries this classifier's version (the rules' and the model's)."""
         result = self.rules.classify(text, reply=reply)
-        if self.second_opinion is None or not result.is_incident or result.named:
+        if not self.asks(result):
             return result
         domain, probability = self.second_opinion.predict(text)
         if domain == result.domain or probability < CONFIDENT:
             return result
         signature = self.rules.within(text, domain).id
         return replace(result, domain=domain, signature=signature, version=self.version)
+
+    def asks(self, result: Classification) -> bool:
+        """Whether the second opinion is asked about the rules' `result`: an incident no pattern
+        named."""
+        return self.second_opinion is not None and result.is_incident and not result.named

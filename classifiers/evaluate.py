@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import groupby
 
 from classifiers.labelled import Example, LabelledSetError, load_examples
 from classifiers.rules import Classification
@@ -135,8 +134,7 @@ def read(
 ) -> Iterator[tuple[Example, Classification]]:
     """Each example with its classification; a thread's messages in order, in their thread, with
     the classifier's own reading of the thread so far (as live), never the labels."""
-    for _, group in groupby(examples, key=_thread_key()):
-        messages = list(group)
+    for messages in threads(examples):
         if messages[0].context is None:
             yield from ((e, classify(e.text, reply=e.reply)) for e in messages)
             continue
@@ -144,18 +142,17 @@ def read(
         yield from zip(messages, classify_thread(classify, pairs), strict=True)
 
 
-def _thread_key() -> Callable[[Example], int]:
-    """Numbers the threads as they come: a root starts the next; flat lines count as none (0)."""
-    count = 0
-
-    def key(example: Example) -> int:
-        nonlocal count
-        if example.context is None:
-            return 0
-        count += example.context.position == 0
-        return count
-
-    return key
+def threads(examples: Iterable[Example]) -> Iterator[list[Example]]:
+    """The examples cut into their threads, in order: a root starts the next; a flat line is a
+    thread of its own."""
+    thread: list[Example] = []
+    for example in examples:
+        if thread and (example.context is None or example.context.position == 0):
+            yield thread
+            thread = []
+        thread.append(example)
+    if thread:
+        yield thread
 
 
 def _label(is_incident: bool, domain: str | None, signature: str | None) -> tuple[str, str]:

@@ -15,7 +15,7 @@ with the labels.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,11 @@ def load_examples(path: str | Path) -> list[Example]:
             else:
                 examples.append(_example(where, row))
     return examples
+
+
+def incidents(examples: Iterable[Example]) -> list[tuple[str, str]]:
+    """(text, gold domain) of every incident: what the second opinion learns from."""
+    return [(e.text, e.domain) for e in examples if e.is_incident and e.domain]
 
 
 def thread_examples(where: str, thread: dict[str, Any]) -> Iterator[Example]:

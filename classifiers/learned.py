@@ -70,28 +70,24 @@ class SecondOpinion:
     """
 
     def __init__(
-        self,
-        counts: Mapping[str, Mapping[str, int]],
-        documents: Mapping[str, int],
-        text: str | None = None,
+        self, counts: Mapping[str, Mapping[str, int]], documents: Mapping[str, int]
     ) -> None:
         """`counts[domain][term]`: training messages of `domain` holding `term`;
-        `documents[domain]`: training messages of `domain` (the classes, even with no term);
-        `text`: the file they were read from, if any (its hash is the version)."""
+        `documents[domain]`: training messages of `domain` (the classes, even with no term).
+        The version is a hash of `to_json()`, the text `save` writes: a saved model loads with
+        the version it had."""
         if len(documents) < 2:
             raise SecondOpinionError("needs labelled incidents of two domains or more")
         self.counts = {d: dict(counts.get(d, {})) for d in sorted(documents)}
         self.documents = dict(sorted(documents.items()))
         self.domains = tuple(self.documents)
-        digest = hashlib.sha256((text or self.to_json()).encode()).hexdigest()
+        digest = hashlib.sha256(self.to_json().encode()).hexdigest()
         self.version = f"nb-{digest[:10]}"
         self._log_norm, self._gains = self._derive()
         self._fields = [_FIELD * i for i in range(len(self.domains))]
 
     def _derive(self) -> tuple[list[float], dict[str, int]]:
-        held: Counter[str] = Counter()  # A_f
-        for by_term in self.counts.values():
-            held.update(by_term)
+        held = _held(self.counts)  # A_f
         total = held.total()
         vocabulary = len(held)
         log_norm = [
@@ -111,13 +107,8 @@ class SecondOpinion:
         """Fit on (text, domain) pairs; terms held by fewer than `min_df` messages are dropped."""
         documents: Counter[str] = Counter()
         counts: dict[str, Counter[str]] = {}
-        frequency: Counter[str] = Counter()
-        for text, domain in examples:
-            found = terms(text)
-            documents[domain] += 1
-            counts.setdefault(domain, Counter()).update(found)
-            frequency.update(found)
-        kept = {t for t, n in frequency.items() if n >= min_df}
+        _add(examples, documents, counts)
+        kept = {t for t, n in _held(counts).items() if n >= min_df}
         return cls(
             {d: {t: n for t, n in c.items() if t in kept} for d, c in counts.items()}, documents
         )
@@ -127,9 +118,7 @@ class SecondOpinion:
         (a TA's tag is deliberate; the corpus's single words are mostly noise)."""
         documents = Counter(self.documents)
         counts = {d: Counter(c) for d, c in self.counts.items()}
-        for text, domain in examples:
-            documents[domain] += 1
-            counts.setdefault(domain, Counter()).update(terms(text))
+        _add(examples, documents, counts)
         return SecondOpinion(counts, documents)
 
     def predict(self, text: str) -> tuple[str, float]:
@@ -163,8 +152,7 @@ class SecondOpinion:
         """A model file written by `save`; anything else raises SecondOpinionError saying so."""
         retrain = "run `friction train` again to write a new one"
         try:
-            text = Path(path).read_bytes().decode("utf-8").rstrip("\n")
-            payload = json.loads(text)
+            payload = json.loads(Path(path).read_bytes().decode("utf-8"))
         except OSError as exc:
             raise SecondOpinionError(f"cannot read {path}: {exc.strerror or exc}") from None
         except (UnicodeDecodeError, json.JSONDecodeError):
@@ -179,9 +167,28 @@ class SecondOpinion:
                 f"{retrain}"
             )
         try:
-            return cls(payload["counts"], payload["documents"], text)
+            return cls(payload["counts"], payload["documents"])
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise SecondOpinionError(f"{path} is a damaged model ({exc!r}); {retrain}") from None
+
+
+def _add(
+    examples: Iterable[tuple[str, str]],
+    documents: Counter[str],
+    counts: dict[str, Counter[str]],
+) -> None:
+    """Count (text, domain) examples in: one more message of the domain, holding its terms."""
+    for text, domain in examples:
+        documents[domain] += 1
+        counts.setdefault(domain, Counter()).update(terms(text))
+
+
+def _held(counts: Mapping[str, Mapping[str, int]]) -> Counter[str]:
+    """How many messages hold each term, in all domains (a message is of one domain)."""
+    held: Counter[str] = Counter()
+    for by_term in counts.values():
+        held.update(by_term)
+    return held
 
 
 @cache

@@ -114,8 +114,11 @@ class Rules:
         return clean, self._matcher.scan(clean.lower())
 
     def classify(self, text: str, *, reply: bool = False) -> Classification:
-        """`reply`: a thread reply, held to more (answers and thanks are no reports). Its place
-        in the thread (who wrote it, what is open) is `threads.in_context`'s to judge."""
+        """`reply`: a thread reply, held to more (answers and thanks are no reports). A reply is
+        then placed by `threads.in_context` knowing only that it is one, so a reply that says
+        it works now or explains the cause is dropped even for a reader without the thread;
+        who wrote it and what the thread has open are judged when the caller knows the thread
+        (`classify_thread`, the ingestor)."""
         clean, evidence = self.scan(text)
         incident, certainty = self._incident(evidence, reply)
         explains = bool(evidence.get(DETECTOR, "cause"))

@@ -10,38 +10,39 @@ classifier's targets should sit under.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from classifiers import Classification, classify, classify_thread
-from classifiers.evaluate import Example, Report, score
+from classifiers import Classification, classify
+from classifiers.evaluate import Example, Report, read, score
+from classifiers.labelled import load_examples
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "real" / "dev.jsonl"
 
 
 def main() -> None:
-    second = Path(sys.argv[1]) if len(sys.argv) > 1 else CORPUS.with_name("second_annotator.jsonl")
-    gold = {thread["source"]: thread for thread in _threads(CORPUS)}
-    theirs, rules = [], []
-    for thread in _threads(second):
-        labelled = gold[thread["source"]]["messages"]
-        read = classify_thread(classify, [(m["text"], m["role"]) for m in labelled])
-        for ours, other, result in zip(labelled, thread["messages"], read, strict=True):
-            example = Example(ours["text"], ours["is_incident"], ours["domain"], ours["signature"])
-            theirs.append((example, _labels(other)))
-            rules.append((example, result))
-    for name, pairs in (("second annotator", theirs), ("rules", rules)):
+    second = load_examples(
+        sys.argv[1] if len(sys.argv) > 1 else CORPUS.with_name("second_annotator.jsonl")
+    )
+    ours = _same_threads(load_examples(CORPUS), second)
+    theirs = [(gold, _labels(other)) for gold, other in zip(ours, second, strict=True)]
+    for name, pairs in (("second annotator", theirs), ("rules", read(ours, classify))):
         _print(name, score(pairs))
 
 
-def _threads(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+def _same_threads(corpus: list[Example], second: list[Example]) -> list[Example]:
+    """The corpus's messages of the threads the second annotator labelled, in their order."""
+    by_source: dict[str, list[Example]] = {}
+    for example in corpus:
+        by_source.setdefault(example.context.source, []).append(example)
+    return [
+        e for source in dict.fromkeys(e.context.source for e in second) for e in by_source[source]
+    ]
 
 
-def _labels(message: dict) -> Classification:
-    return Classification(message["is_incident"], message["domain"], message["signature"], 1.0)
+def _labels(example: Example) -> Classification:
+    return Classification(example.is_incident, example.domain, example.signature, 1.0)
 
 
 def _print(name: str, report: Report) -> None:

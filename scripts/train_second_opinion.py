@@ -16,16 +16,16 @@ from collections import Counter
 from pathlib import Path
 
 from bot.ingest.privacy import redact
-from classifiers.labelled import load_examples
+from classifiers.labelled import incidents, load_examples
 from classifiers.learned import PACKAGED, SecondOpinion
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 CORPUS = [DATA / "real" / "dev.jsonl", DATA / "dev.jsonl"]
 
 
-def incidents(path: Path) -> list[tuple[str, str]]:
+def redacted_incidents(path: Path) -> list[tuple[str, str]]:
     """(redacted text, gold domain) of every incident in a labelled set."""
-    return [(redact(e.text), e.domain) for e in load_examples(path) if e.is_incident and e.domain]
+    return [(redact(text), domain) for text, domain in incidents(load_examples(path))]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     examples = []
     for path in CORPUS:
-        found = incidents(path)
+        found = redacted_incidents(path)
         print(f"{path.relative_to(DATA.parent.parent)}: {len(found)} incidents")
         examples += found
     model = SecondOpinion.fit(examples)
