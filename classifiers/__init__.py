@@ -12,7 +12,7 @@ from classifiers.catalog import Catalog, CatalogError, Domain, Signature, catalo
 from classifiers.classifier import TRIAGE_THRESHOLD, Classifier
 from classifiers.learned import SecondOpinion, SecondOpinionError, packaged_second_opinion
 from classifiers.rules import Classification, Rules, packaged_rules, rules_version
-from classifiers.threads import Context, classify_thread, in_context, moved_to
+from classifiers.threads import Context, classify_thread, in_context, incident_of, moved_to
 
 __all__ = [
     "TRIAGE_THRESHOLD",
@@ -31,6 +31,7 @@ __all__ = [
     "classify",
     "classify_thread",
     "in_context",
+    "incident_of",
     "is_resolution",
     "load_catalog",
     "moved_to",

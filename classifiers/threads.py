@@ -10,7 +10,7 @@ threads are read by `labelled.py`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -30,33 +30,48 @@ class Context:
     by_asker: bool | None = None
     """Whether the reply's author wrote the root; None when the caller does not know."""
     open_signature: str | None = None
-    """The signature of the thread's incident so far, if the asker has reported one."""
+    """The signature the thread's root reported, if it reported one."""
 
 
 def classify_thread(
-    classify: Callable[..., Classification], messages: Iterable[tuple[str, str]]
+    classify: Callable[..., Classification], messages: Sequence[tuple[str, str]]
 ) -> list[Classification]:
     """Classify a thread's (text, role) pairs in order, each then placed in its thread
     (`in_context`), as the ledger does (`bot/ingest/ingestor.py`).
 
-    The first message is the root; the thread's incident is the asker's first report, moved to
-    the layer the asker's last explanation after it names as the cause.
+    The first message is the root; the thread's incident is the asker's report `incident_of`
+    chooses, moved to the layer the asker's last explanation after it names as the cause.
     """
     results: list[Classification] = []
-    open_signature: str | None = None
-    incident: int | None = None
-    cause: str | None = None  # the asker's last explanation after the incident
     for index, (text, role) in enumerate(messages):
-        context = Context(index > 0, role == ASKER, open_signature)
-        result = in_context(classify(text, reply=context.reply), context)
-        if result.is_incident and role == ASKER and open_signature is None:
-            open_signature, incident, cause = result.signature, index, None
-        elif incident is not None and role == ASKER and result.cause:
-            cause = result.cause
-        results.append(result)
-    if incident is not None and (moved := moved_to(results[incident].domain, cause)):
-        results[incident] = replace(results[incident], domain=moved[0], signature=moved[1])
+        root = results[0].signature if results else None
+        context = Context(index > 0, role == ASKER, root)
+        results.append(in_context(classify(text, reply=context.reply), context))
+    asker = [i for i, (_, role) in enumerate(messages) if role == ASKER]
+    chosen = incident_of(
+        [(results[i].is_incident, results[i].signature, results[i].cause) for i in asker]
+    )
+    if chosen is not None:
+        incident = asker[chosen[0]]
+        if moved := moved_to(results[incident].domain, chosen[1]):
+            results[incident] = replace(results[incident], domain=moved[0], signature=moved[1])
     return results
+
+
+def incident_of(
+    own: Sequence[tuple[bool, str | None, str | None]],
+) -> tuple[int, str | None] | None:
+    """Which of the asker's messages (in order, each as: is a report, its signature, the cause it
+    explains) is the thread's incident, and the cause the asker named last after it; None
+    without a report. The incident is the first report that names its failure, not only its
+    domain (`<domain>.other`), else the first report: a root's "my lambda fails" followed by
+    the asker's pasted traceback is the traceback's incident."""
+    reports = [i for i, (report, _, _) in enumerate(own) if report]
+    if not reports:
+        return None
+    best = next((i for i in reports if not (own[i][1] or "").endswith(".other")), reports[0])
+    cause = next((c for _, _, c in reversed(own[best + 1 :]) if c), None)
+    return best, cause
 
 
 def in_context(result: Classification, context: Context) -> Classification:

@@ -15,6 +15,8 @@ from bot.context import open_context
 from bot.history.forget import apply_retention
 from bot.ingest.capture import CapturedMessage
 from bot.ingest.ingestor import Ingestor
+from classifiers import classify_thread
+from classifiers.threads import ASKER
 from storage.models import Channel, Incident, Message
 
 TEAM, CHANNEL = "T0123ABCD", "C0123HELP"
@@ -163,6 +165,21 @@ def test_the_cause_the_asker_finds_later_moves_the_incident_and_deleting_it_move
     assert incident.resolved_at is not None  # "now it works" still resolves it
     context.ingestor.delete(TEAM, CHANNEL, "1731330200.000200")
     assert [i.signature_id for i in incidents(context)] == ["lambda.timeout"]
+
+
+def test_the_ledger_and_the_scorer_take_the_same_report_as_the_threads_incident(context):
+    """A vague root, then the asker's error, then the cause: the error is the incident the
+    cause moves, in the ledger and in `friction eval`'s reading of the same thread alike."""
+    thread = [
+        (ROOT, "my lambda function for lab 3 keeps failing and I am stuck"),
+        ("1731330100.000100", "now it says Task timed out after 10.00 seconds"),
+        ("1731330200.000200", FOUND_IT),
+    ]
+    read = classify_thread(context.ingestor.classifier.classify, [(t, ASKER) for _, t in thread])
+    assert [r.signature for r in read] == ["lambda.other", "vpc.connectivity", None]
+    for ts, text in thread:
+        context.ingestor.add(msg(ts, text, LEARNER, None if ts == ROOT else ROOT))
+    assert [i.signature_id for i in incidents(context)] == ["vpc.connectivity"]
 
 
 def test_a_human_tag_outranks_the_cause_the_asker_found(context):

@@ -23,7 +23,15 @@ from sqlmodel import Session, func, select
 from bot.ingest.capture import CapturedMessage
 from bot.ingest.privacy import Pseudonymizer, redact
 from bot.ingest.reading import Reading, chunks
-from classifiers import TRIAGE_THRESHOLD, Classification, Classifier, Context, in_context, moved_to
+from classifiers import (
+    TRIAGE_THRESHOLD,
+    Classification,
+    Classifier,
+    Context,
+    in_context,
+    incident_of,
+    moved_to,
+)
 from storage.erasure import forgotten_among
 from storage.ledger import (
     EXPLICIT_RESOLUTIONS,
@@ -513,16 +521,12 @@ class Ingestor:
         if root is None:
             return None
         own = [m for m in rows if m is root or (root.user_hash and m.user_hash == root.user_hash)]
-        reports = [m for m in own if m.is_incident]
-        if reports:
-            best = next((m for m in reports if not m.signature_id.endswith(".other")), reports[0])
-            cause = next(
-                (m for m in reversed(own) if m.ts > best.ts and m.cause_signature_id), None
-            )
+        chosen = incident_of([(m.is_incident, m.signature_id, m.cause_signature_id) for m in own])
+        if chosen is not None:
             if incident is None:
                 incident = new(**_opening(channel_pk, root))
             if not incident.human_tagged:
-                self._classify_incident(incident, best, cause)
+                self._classify_incident(incident, own[chosen[0]], chosen[1])
         elif incident is None:
             return None
         elif not incident.human_tagged:
@@ -534,12 +538,12 @@ class Ingestor:
         return incident
 
     def _classify_incident(
-        self, incident: Incident | SimpleNamespace, best: Message, cause: Message | None
+        self, incident: Incident | SimpleNamespace, best: Message, cause: str | None
     ) -> None:
-        """The incident takes the classification of the asker's best report, moved to the
-        layer the asker's later `cause` names (`classifiers.moved_to`), and awaits a TA's
-        triage when that is unsure (or a learner asked for one)."""
-        moved = moved_to(best.domain_id, cause.cause_signature_id) if cause else None
+        """The incident takes the classification of the asker's report that `incident_of`
+        chose, moved to the layer of the `cause` the asker named later (`moved_to`), and awaits
+        a TA's triage when that is unsure (or a learner asked for one)."""
+        moved = moved_to(best.domain_id, cause)
         incident.domain_id, incident.signature_id = moved or (best.domain_id, best.signature_id)
         incident.confidence = best.confidence
         incident.classifier_version = best.classifier_version
