@@ -47,8 +47,7 @@ class Classifier:
         domain, probability = self.second_opinion.predict(text)
         if domain == result.domain or probability < CONFIDENT:
             return result
-        signature = self.rules.within(text, domain).id
-        return replace(result, domain=domain, signature=signature, version=self.version)
+        return replace(self.rules.moved(result, text, domain), version=self.version)
 
     def asks(self, result: Classification) -> bool:
         """Whether the second opinion is asked about the rules' `result`: an incident no pattern

@@ -9,7 +9,7 @@ message that matches no signature is placed by a domain scorer as `<domain>.othe
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from classifiers.attributes import extract
@@ -155,10 +155,20 @@ class Rules:
     def is_resolution(self, text: str) -> bool:
         return _resolves(self.scan(text)[1])
 
-    def within(self, text: str, domain: str) -> Signature:
-        """The signature the text's cues pick inside `domain`, else `<domain>.other`: where a
-        message goes when a second opinion moves it to a domain the rules did not choose."""
-        return self._within(domain, self.scan(text)[1], 0.0).signature
+    def moved(self, result: Classification, text: str, domain: str) -> Classification:
+        """`result` moved to `domain` by a second opinion: under the signature the text's cues
+        pick there, else `<domain>.other`. A service the text does not name was the rules'
+        guess from their domain: it follows a move into another service and goes with a move
+        to `other`, but stays where the failure surfaced when the move is to a layer beneath
+        (IAM, VPC)."""
+        clean, evidence = self.scan(text)
+        attributes = dict(result.attributes)
+        if domain not in _CAUSE_LAYERS and "service" not in extract(clean):
+            attributes.pop("service", None)
+            if domain not in _NOT_SERVICES:
+                attributes["service"] = domain
+        signature = self._within(domain, evidence, 0.0).signature
+        return replace(result, domain=domain, signature=signature.id, attributes=attributes)
 
     def _incident(self, evidence: Evidence, reply: bool) -> tuple[bool, float]:
         """A weighted vote of the evidence; the margin from the threshold becomes certainty.

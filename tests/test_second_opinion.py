@@ -131,14 +131,30 @@ def test_an_unnamed_incident_moves_only_when_the_model_is_sure_of_another_domain
     moved = Classifier(second_opinion=model).classify(UNNAMED)
     # The rules' own choice inside S3, from the same cues ("region", "us-east-1"); the rest stays.
     assert (moved.domain, moved.signature) == ("s3", "s3.wrong_region")
-    assert packaged_rules().within(UNNAMED, "s3").id == "s3.wrong_region"
     assert moved.confidence == rules.confidence < 0.6  # still unsure: a TA triages it
-    assert (moved.is_incident, moved.attributes) == (True, rules.attributes)
+    # The rules guessed the service from their domain; the guess follows the move.
+    assert (rules.attributes, moved.attributes) == ({"service": "lambda"}, {"service": "s3"})
+    assert moved.is_incident
     assert moved.version == f"{rules.version}+{model.version}"
     unsure = "the lambda fails, zorblax instance"
     domain, probability = model.predict(unsure)
     assert domain != classify(unsure).domain and probability < 0.9
     assert Classifier(second_opinion=model).classify(unsure).signature == classify(unsure).signature
+
+
+def test_a_move_to_a_layer_beneath_keeps_the_service_where_the_failure_surfaced():
+    """Moved to IAM or VPC, a Lambda failure still surfaced in Lambda; moved to another
+    service, or to a service outside the list, the rules' guess of the service goes."""
+    rules = classify(UNNAMED)
+    moves = {d: packaged_rules().moved(rules, UNNAMED, d) for d in ("iam", "vpc", "s3", "other")}
+    assert {d: (m.signature, m.attributes) for d, m in moves.items()} == {
+        "iam": ("iam.other", {"service": "lambda"}),
+        "vpc": ("vpc.other", {"service": "lambda"}),
+        "s3": ("s3.wrong_region", {"service": "s3"}),
+        "other": ("other.other", {}),
+    }
+    named = "my lambda times out calling arn:aws:dynamodb:us-east-1:123456789012:table/orders"
+    assert packaged_rules().moved(classify(named), named, "s3").attributes["service"] == "dynamodb"
 
 
 def test_the_second_opinion_is_on_by_default_and_off_on_request(sqlite_url, tmp_path):
