@@ -1112,6 +1112,183 @@ REAL = [
         "ami image not exist\nami-0ee246e709782b1be is not a valid images in aws",
         "ec2.invalid_resource",
     ),
+    # Round 9 (EC2 and VPC): launches refused, instances lost at launch, VPC settings and paths.
+    # An Auto Scaling group's launch template that is invalid, at a bad version, or gone.
+    (
+        "https://github.com/7Factor/terraform-aws-concourse/issues/28",
+        "Error creating AutoScaling Group: ValidationError: Invalid launch template version: "
+        "either '$Default', '$Latest', or a numeric version are allowed.",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/aws-samples/aws-refarch-moodle/issues/52",
+        "The launch template associated with this Auto Scaling group cannot be found.",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/ryanmurakami/hbfl/issues/58",
+        "Failed to create auto scaling group with: Error [ValidationError]: You must use a "
+        "valid fully-formed launch template. Value () for parameter groupId is invalid.",
+        "ec2.invalid_resource",
+    ),
+    # A launch or an attach refusing a value: the instance profile name, the EBS device name.
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/24281",
+        "iamInstanceProfile.name is invalid Error … Error: Error launching source instance",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/sous-chefs/aws/issues/384",
+        "Unable to create/attach `/dev/nvme1n1` EBS volume to Nitro-based instance … "
+        "/dev/nvme1n1 is not a valid EBS device name",
+        "ec2.invalid_resource",
+    ),
+    # A Windows instance whose administrator password cannot be fetched: no way to log in.
+    (
+        "https://github.com/test-kitchen/kitchen-ec2/issues/211",
+        "Windows create fails fetching password … I am having trouble retrieving passwords for "
+        "Windows instances.",
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/acantril/learn-cantrill-io-labs/issues/71",
+        "not able to retrieve the password for a Windows instance launched from a custom AMI",
+        "ec2.ssh_access",
+    ),
+    # Ansible's wait for the SSH banner timing out: the instance never answered on SSH.
+    (
+        "https://github.com/StreisandEffect/streisand/issues/820",
+        "Timeout when waiting for search string OpenSSH in",
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/ansible/community/issues/289",
+        '"Timeout when waiting for 172.31.25.6:22"',
+        "ec2.ssh_access",
+    ),
+    # Instances terminated right after launch (Client.InternalError: Client error on launch).
+    (
+        "https://github.com/aws-samples/aws-genomics-workflows/issues/109",
+        'EC2 immediately terminate with "Client.InternalError: Client error on launch" error.',
+        "ec2.other",
+    ),
+    (
+        "https://github.com/aws-quickstart/quickstart-redhat-openshift/issues/130",
+        "the etcd instances are being created (via autoscaling group) but immediately terminated.",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform/issues/12953",
+        "aws_instance - terminating automatically",
+        "ec2.other",
+    ),
+    # EBS volumes named /dev/nvme* on Nitro instances, not the device name asked for.
+    (
+        "https://github.com/gruntwork-io/terraform-aws-couchbase/issues/73",
+        "EBS volumes fail to format … I'm able to manually format the nvme device",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/NixOS/nixops-aws/issues/59",
+        "due to the difference in nvme device names.",
+        "ec2.other",
+    ),
+    # Networking refusals: a subnet that does not exist or does not fit, a route across networks.
+    (
+        "https://github.com/hashicorp/terraform/issues/16768",
+        'allocation_id = "${element(aws_eip.eip.*.id, count.index)}" … Error creating NAT '
+        "Gateway: InvalidSubnet: Subnet 10.0.2.0/24 was not found",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/openshift/hypershift/issues/711",
+        "failed to create infra: cannot create NAT gateway: InvalidSubnet … bin/hypershift "
+        "create cluster aws --pull-secret ~/token.ocm --aws-creds ~/.aws/credentials",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform/issues/2185",
+        "InvalidParameterValue: route table rtb-73011816 and network gateway pcx-e0f00089 "
+        "belong to different networks",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/oomichi/try-kubernetes/issues/136",
+        '"code": "Ec2SubnetInvalidConfiguration",',
+        "vpc.other",
+    ),
+    # The VPC's DNS hostnames setting off: private names do not resolve.
+    (
+        "https://github.com/F5Networks/f5-aws-cloudformation/issues/10",
+        "cluster fails when DNS hostnames not enabled … If the VPC does not have DNS hostnames "
+        "enabled this will fail.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/pull/7589",
+        "one needs to enable both `enable_dns_support` and `enable_dns_hostnames`. … I tried "
+        "resolving the private zone from my ec2 machine but couldn't.",
+        "vpc.other",
+    ),
+    # A dial to an AWS endpoint timing out from a private network.
+    (
+        "https://github.com/eksctl-io/eksctl/issues/3147",
+        'failed to run Kubelet: could not init cloud provider "aws": error finding instance '
+        "Post https://ec2.eu-west-1.amazonaws.com/: dial tcp timeout",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/AndrewGuenther/fck-nat/issues/99",
+        "dial tcp <SOME_IP>:443: i/o timeout",
+        "vpc.connectivity",
+    ),
+    # A public subnet that assigns no public IP (MapPublicIpOnLaunch off): no way out.
+    (
+        "https://github.com/JulieElkinsAWS/CFtemplates/pull/2",
+        "need to make subnet apply public ip by default without MapPublicIpOnLaunch: true the "
+        "WebServerInstance fails when creating the stack",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws-samples/dify-self-hosted-on-aws/issues/2",
+        "Because we set `mapPublicIpOnLaunch: false` on pubic subnets, a nat instance does not "
+        "get public IP address",
+        "vpc.connectivity",
+    ),
+    # EKS worker nodes that never join the cluster: they could not reach its endpoint.
+    (
+        "https://github.com/oomichi/try-kubernetes/issues/136",
+        '"code": "NodeCreationFailure", … "message": "Instances failed to join the '
+        'kubernetes cluster",',
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws-samples/amazon-eks-cicd-codebuild/issues/8",
+        "kubectl get nodes I am getting No resources found. … This means my nodes have not "
+        "joined the cluster.",
+        "vpc.connectivity",
+    ),
+    # A security group that blocks what the code needs; tasks in private subnets that cannot pull.
+    (
+        "https://github.com/cloudreach/aws-lambda-es-cleanup/issues/15",
+        "Current security group doesn't allow DNS requests, therefor lambda function can't "
+        "resolve ES cluster DNS name.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws/amazon-ecs-agent/issues/3035",
+        "CannotPullContainerError: inspect image has been retried 5 time(s): … under private "
+        "subnets i am experiencing this issues , where ecs was not able to pull an image from",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws/amazon-ecs-agent/issues/1246",
+        "Can't create Fargate services in a private networking environment. … "
+        "CannotPullContainerError: API error (500): Get "
+        "https://XXX.dkr.ecr.us-east-1.amazonaws.com/v2/: net/http: request canceled while "
+        "waiting for connection",
+        "vpc.connectivity",
+    ),
 ]
 
 
