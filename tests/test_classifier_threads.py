@@ -1366,6 +1366,18 @@ REAL = [
         '"ECS_AVAILABLE_LOGGING_DRIVERS" environment variable;',
         "other.other",
     ),
+    # A KMS key whose key policy does not admit the service using it: KMS's side, outside the list.
+    (
+        "https://github.com/awslabs/landing-zone-accelerator-on-aws/issues/31",
+        "CloudWatch Alarms does not have authorization to access the SNS topic encryption key",
+        "other.other",
+    ),
+    (
+        "https://github.com/ministryofjustice/modernisation-platform/issues/7870",
+        "api error AccessDeniedException: The specified KMS key does not exist or is not allowed "
+        "to be used with Arn 'arn:aws:logs:eu-west-2:***:log-group:delius-jitbit-ecs'",
+        "other.other",
+    ),
     # An SNS subscription its endpoint never confirmed.
     (
         "https://github.com/mettle/sendportal/issues/283",
