@@ -1289,6 +1289,285 @@ REAL = [
         "waiting for connection",
         "vpc.connectivity",
     ),
+    # Round 9 (IAM, S3, services outside the list, CloudFormation): real learners' wording.
+    # A profile the SDK cannot find or read (an SSO profile missing its settings): credentials.
+    (
+        "https://github.com/PredictMobile/aws-sso-credentials-getter/issues/7",
+        "I'm trying with this command: `ssocred default ` but it is allways returning \"Profile "
+        'not found", Do I need to do something previously?',
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/boto/boto3/issues/3175",
+        "Getting profile not found with AWS SSO profile in aws/config … "
+        'boto.provider.ProfileNotFoundError: Profile "demo" not found!',
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/linaro-its/aws2-wrap/issues/68",
+        "Getting an error: `'sso_start_url' not found in profile:",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-elastic-beanstalk-cli-setup/issues/139",
+        "`eb init --profile <profile_name>` does not work, it shows me this error: … "
+        '`ERROR: InvalidConfigError - The profile "AdministratorAccess" is configured to use '
+        "SSO but is missing required configuration: sso_start_url, sso_region`",
+        "iam.credentials",
+    ),
+    # An MFA code the call refused, even inside an AssumeRole call: the session never began.
+    (
+        "https://github.com/99designs/aws-vault/issues/676",
+        "aws-vault: error: exec: Failed to get credentials for account2: AccessDenied: "
+        "MultiFactorAuthentication failed, unable to validate MFA code.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/cloud-custodian/cloud-custodian/issues/3974",
+        "It always return `ClientError: An error occurred (AccessDenied) when calling the "
+        "AssumeRole operation: MultiFactorAuthentication failed with invalid MFA one time pass "
+        "code. `",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/glassechidna/awsweb/issues/23",
+        "Assume Role MFA token code: 123456\nSecond attempt also failed. Error is not due to MFA "
+        "code reuse.",
+        "iam.credentials",
+    ),
+    # Expired, root or absent credentials refused by AssumeRole are the caller's, not a trust.
+    (
+        "https://github.com/spotify/luigi/issues/2725",
+        "An error occurred (ExpiredToken) when calling the AssumeRole operation: The security "
+        "token included in the request is expired",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/kubeflow/testing/pull/961",
+        "An error occurred (AccessDenied) when calling the AssumeRole operation: Roles may not be "
+        "assumed by root accounts.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/n8n-io/n8n/issues/23584",
+        "(Failed to assume role: System AWS credentials are required for role assumption.",
+        "iam.credentials",
+    ),
+    # The provider chain finds nothing: instance metadata (IMDSv2), an instance or pod role.
+    (
+        "https://github.com/aws/amazon-ssm-agent/issues/544",
+        "The amazon-ssm-agent service is failing to retrieve credentials on startup due to a "
+        "missing IAM role for the EC2 instance.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js-v3/issues/3913",
+        "I'm getting the following error when attempting to make the first AWS service call "
+        "with `secretsManager.getSecretValue`: … ProviderError: Error response received from "
+        "instance metadata service",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js-v3/issues/5155",
+        "But still I get `Error: Credential is missing`",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/cognitect-labs/aws-api/issues/243",
+        "This means aws-api cannot authenticate with Instance Profile Credentials",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/CaseyLabs/aws-ec2-ebs-automatic-snapshot-bash/issues/20",
+        "credentials not found … It is not able to find credentials.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/jcberquist/aws-cfml/issues/92",
+        'Doesn\'t work if IMDSv2 is set to "Required"\n'
+        "`169.254.169.254/latest/meta-data/iam/security-credentials/` will return 401 error",
+        "iam.credentials",
+    ),
+    # Web identity (IRSA): a credential error, unless the cluster's OIDC provider is missing.
+    (
+        "https://github.com/aws/amazon-eks-pod-identity-webhook/issues/233",
+        "WebIdentityErr on KOps cluster … Seeing WebIdentityErr on credential retrieval.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws-samples/aws-secret-sidecar-injector/issues/30",
+        "WebIdentityError: Failed to retrieve credentials. caused by Invalid Identity token: No "
+        "OpenIDConnect provider found in account",
+        "iam.trust_policy",
+    ),
+    # A service's missing service-linked role is created, not trusted.
+    (
+        "https://github.com/aws-samples/aws-modern-application-workshop/issues/99",
+        "Unable to assume the service linked role. Please verify that the ECS service linked role "
+        "exists.",
+        "iam.other",
+    ),
+    (
+        "https://github.com/nathanpeck/aws-cloudformation-fargate/issues/3",
+        "Trouble with service linked role … ```Unable to assume the service linked role. Please "
+        "verify that the ECS service linked role exists.",
+        "iam.other",
+    ),
+    # A bucket policy's bad Principal: the document S3 refuses, not a role's trust.
+    (
+        "https://github.com/cloud-custodian/cloud-custodian/issues/4948",
+        "An error occurred (MalformedPolicy) when calling the PutBucketPolicy operation: Invalid "
+        "principal in policy",
+        "iam.malformed_policy",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-net/issues/1317",
+        "I am creating a bucket and bucket policy using aws-sdk for .net dll. … Invalid principal "
+        "in policy",
+        "iam.malformed_policy",
+    ),
+    (
+        "https://github.com/ministryofjustice/modernisation-platform-environments/pull/590",
+        "Error: Error putting S3 policy: MalformedPolicy: Invalid principal in… … policy",
+        "iam.malformed_policy",
+    ),
+    # An API action named as what the identity needs: its policy lacked it.
+    (
+        "https://github.com/acantril/aws-sa-pro/pull/19",
+        'user B gets an error "Access control list (ACL) not supported", … Apparently, you need '
+        '"s3:GetBucketOwnershipControls" (now) in order to upload successfully from the Console.',
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/awsdocs/amazon-cloudwatch-logs-user-guide/issues/17",
+        "Need to  add `s3:PutObjectACL` for SendingAccount",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/thephpleague/flysystem-aws-s3-v3/issues/149",
+        'I get the message `Error executing "ListObjects" ... 403 Forbidden`. I tried to add '
+        "s3:listObjects as a permission in my iam and s3 settings",
+        "iam.missing_permission",
+    ),
+    # A permission scoped to one region (Lambda@Edge logs everywhere): elsewhere it is missing.
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-lambda/issues/34",
+        "Logging permission for Lambda@Edge restricted to us-east-1",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/aws-samples/aws-control-tower-securityhub-enabler/issues/2",
+        "On the SecurityHubEnablerRole resource for the log permissions the region is hard-coded "
+        'to "us-east-1".',
+        "iam.missing_permission",
+    ),
+    # A bucket's event notification that never fires its Lambda.
+    (
+        "https://github.com/serverless/serverless/issues/1024",
+        "S3 event not calling lambada function",
+        "s3.other",
+    ),
+    (
+        "https://github.com/aws-samples/powertools-for-aws-lambda-workshop/issues/2",
+        "After a file is uploaded by the client for the first time, via pre-signed url, we want to "
+        "perform some actions. … I have configured an event notification on the S3 bucket where "
+        "the objects are uploaded but the Lambda function doesn't get triggered",
+        "s3.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-serverless-workshop-innovator-island/issues/60",
+        "After creating the photo composting Lambda function and uploading image with same "
+        "filename, the Lambda is not triggered",
+        "s3.other",
+    ),
+    # A presigned URL's SignatureDoesNotMatch, however the SDK spells it, is S3's.
+    (
+        "https://github.com/amazon-archives/aws-sdk-core-ruby/issues/183",
+        "SignatureDoesNotMatch using Aws::S3::Object#presigned_url",
+        "s3.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-go-v2/issues/1134",
+        "SignatureDoesNotMatch error with presigned URL provided by PresignPutObject",
+        "s3.other",
+    ),
+    # Deleting a bucket "with this name" is no name clash.
+    (
+        "https://github.com/defparam/lemma/issues/3",
+        "S3 Bucket does not exist … I fixed my permission policy and then deleted a bucket with "
+        "this name",
+        "s3.no_such_bucket",
+    ),
+    (
+        "https://github.com/PinkyJie/aws-transcribe-demo/issues/2",
+        "error says that the bucket already exists but when I check the S3, there is no bucket "
+        "with this name?",
+        "s3.bucket_name",
+    ),
+    # The CDK bootstrap stack failing on its own leftover StagingBucket.
+    (
+        "https://github.com/anomalyco/sst/issues/780",
+        "CREATE_FAILED        | AWS::S3::Bucket       | StagingBucket "
+        "cdk-xxxxx-assets-xxxxxx-ap-east-1 already exists",
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/aws-samples/solution-for-deploying-dify-on-aws/issues/11",
+        "CREATE_FAILED        | AWS::S3::Bucket            | StagingBucket Resource handler "
+        'returned message: "cdk-hnb659fds-assets-526372922310-us-east-2 already exists',
+        "cloudformation.stack_failed",
+    ),
+    # Services outside the list, as Java SDK errors name them.
+    (
+        "https://github.com/awsdocs/amazon-athena-user-guide/pull/4",
+        "Invalid location s3:////CloudFront_bucket_name/AWSLogs/Account_ID/ for table. Only S3 "
+        "locations are allowed (Service: AmazonAthena; Status Code: 400; Error Code: "
+        "InvalidRequestException;",
+        "other.other",
+    ),
+    (
+        "https://github.com/scientifichackers/flutter_cognito_plugin/issues/24",
+        "Unable to verify secret hash for client 6npouauc8jt1fioujvblmvpise (Service: "
+        "AmazonCognitoIdentityProvider; Status Code: 400; Error Code: NotAuthorizedException;",
+        "other.other",
+    ),
+    # A container log driver ECS or Docker will not run.
+    (
+        "https://github.com/aws/amazon-ecs-cli/issues/820",
+        "awslogs logDriver not supported",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/amazon-ecs-agent/issues/624",
+        'Unable to take container logs using ["json-file","awslogs"] … Invalid format for '
+        '"ECS_AVAILABLE_LOGGING_DRIVERS" environment variable;',
+        "other.other",
+    ),
+    # A KMS key whose key policy does not admit the service using it: KMS's side, outside the list.
+    (
+        "https://github.com/awslabs/landing-zone-accelerator-on-aws/issues/31",
+        "CloudWatch Alarms does not have authorization to access the SNS topic encryption key",
+        "other.other",
+    ),
+    (
+        "https://github.com/ministryofjustice/modernisation-platform/issues/7870",
+        "api error AccessDeniedException: The specified KMS key does not exist or is not allowed "
+        "to be used with Arn 'arn:aws:logs:eu-west-2:***:log-group:delius-jitbit-ecs'",
+        "other.other",
+    ),
+    # An SNS subscription its endpoint never confirmed.
+    (
+        "https://github.com/mettle/sendportal/issues/283",
+        "AmazonSNS Subscription Pending Confirmation … While adding the subscription, they are now "
+        "showing pending confirmation and when i try to confirm them it asks for a url for "
+        "confirmation.",
+        "other.other",
+    ),
+    (
+        "https://github.com/mettle/sendportal/issues/54",
+        "still stuck at pending confirmation.",
+        "other.other",
+    ),
 ]
 
 
