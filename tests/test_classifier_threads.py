@@ -1568,6 +1568,223 @@ REAL = [
         "still stuck at pending confirmation.",
         "other.other",
     ),
+    # Round 9 (CloudWatch, Lambda and Boto3, and messages wrongly taken for incidents or missed):
+    # CloudWatch's other failures name themselves (an export task, PutLogEvents' order, a
+    # schedule that does nothing): above "no logs" and "alarm or metric" (priority 59).
+    (
+        "https://github.com/boto/boto3/issues/1604",
+        "Successful export using boto3 create_export_task only creates aws-logs-write-test in S3 "
+        "bucket - no log group log directory … the actual log group logs do not show up.",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/segmentio/ecs-logs/pull/22",
+        "dropping message batch of 12 messages to app-canary::ecs-app-canary-244-app-canary-xxx "
+        "(cloudwatchlogs: InvalidParameterException: Log events in a single PutLogEvents request "
+        "must be in chronological order.",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/5789",
+        "Serverless schedule events dont do anything … When I add events schedule to a function "
+        "nothing at all results in cloudwatch rules:",
+        "cloudwatch.other",
+    ),
+    # A rule "not invoking" or "not firing" the target, as well as "does not trigger".
+    (
+        "https://github.com/aws/aws-cdk/issues/15323",
+        "(@aws: EventBridge): fixed rate scheduler rule not invoking lambda via CDK deployment … "
+        "when I look at Cloudwatch, I do not see any logs appear meaning the Lambda doesn't get "
+        "invoked.",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform/issues/19080",
+        "Cloudwatch Event Rule does not trigger Lambda",
+        "cloudwatch.other",
+    ),
+    # PutLogEvents refusing the events themselves (too old, an empty message).
+    (
+        "https://github.com/fluent/fluent-bit/issues/3242",
+        "AWS: Cloudwatch example leading to tooOldLogEventEndIndex … The log group and log stream "
+        "are created but the upload of the logs fails with tooOldLogEventEndIndex",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/fluent-plugins-nursery/fluent-plugin-cloudwatch-logs/issues/140",
+        "validation errors detected: Value '' at 'logEvents.1.member.message' failed to satisfy "
+        "constraint: Member must have length greater than or equal to 1",
+        "cloudwatch.other",
+    ),
+    # The CloudWatch agent itself will not start, or stops: its config, not missing logs.
+    (
+        "https://github.com/Cloud-Yeti/aws-ec2-course/issues/6",
+        "then I attempt to run the agent via below code … Suddenly I am receiving email error "
+        "======== Error Log ======== … Error running agent: Error parsing "
+        "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.toml, open "
+        "/usr/share/collectd/types.db: no such file or directory",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/amazon-cloudwatch-agent/issues/803",
+        "E! Cannot translate JSON config into TOML, ERROR is exit status 1 … on EC2 startup the "
+        "Cloudwatch agent errors and does not start. … I've noticed in the log it detects the "
+        "instance as OnPremise … Contents of C:\\ProgramData\\Amazon\\AmazonCloudWatchAgent\\Logs",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/amazon-cloudwatch-agent/issues/833",
+        "Shuts down after a few hours while system is still running. … After a number of hours, "
+        "the cloudwatch agent simply shuts down. … Cloudwatch agent start up, and continuously "
+        "send logs and metrics without stopping.",
+        "cloudwatch.other",
+    ),
+    # A tool that fails because the function's log group was never created (never invoked).
+    (
+        "https://github.com/aws/chalice/issues/1252",
+        "If you deploy a lambda function but have not invoked it yet, `chalice logs` will raise a "
+        "resourcenotfound error because the log group has not been created yet:",
+        "cloudwatch.log_group_missing",
+    ),
+    (
+        "https://github.com/stratiformdigital/serverless-online/issues/3",
+        "Sls online command fails when no logs exist for function … The command will fail, "
+        "because a log group for that function has not been created, because the function has "
+        "not yet been invoked.",
+        "cloudwatch.log_group_missing",
+    ),
+    # A compiled library needing a newer GLIBC (or GLIBCXX) than the Lambda runtime has.
+    (
+        "https://github.com/apple/turicreate/issues/1083",
+        "Unable to deploy turicreate to AWS Lambda … I'm getting `/var/task/libstdc++.so.6: "
+        "version GLIBCXX_3.4.21 not found` error",
+        "lambda.import_error",
+    ),
+    (
+        "https://github.com/minepy/minepy/issues/31",
+        "how to apply for aws lambda layer … in minepy, mine.cpython-36m-x86_64-linux-gnu.so this "
+        "file required GLIBC 2.29 version but, lambda do not support GLIBC 2.29 they only 2.27 "
+        "version.",
+        "lambda.import_error",
+    ),
+    # "NoRegion error" written apart, as well as NoRegionError.
+    (
+        "https://github.com/amazon-science/auto-rag-eval/issues/3",
+        "NoRegion error I get this error when I run this command on my windows … "
+        'self.bedrock = boto3.client(service_name="bedrock", config=Config(read_timeout=1000))',
+        "lambda.sdk_config",
+    ),
+    (
+        "https://github.com/jimjkelly/lambda-deploy/issues/5",
+        "Having issues deploying, getting NoRegionError even though region is specified",
+        "lambda.sdk_config",
+    ),
+    # Dimensions belong to metrics: an EMF blob's dimensions are a metric's trouble.
+    (
+        "https://github.com/aws-powertools/powertools-lambda-python/issues/5526",
+        "Bug: dimension value not being validated for empty strings or `None` … Observe that the "
+        "EMF blob emitted has an empty dimension 3. Verify that the processed metric in CloudWatch "
+        "does not include any dimensions",
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/aws-powertools/powertools-lambda-java/issues/1128",
+        "I am trying to push CloudWatch metrics with the same namespace name, metrics name and "
+        "dimension name inside a lambda handler function. However, even though it does not raise "
+        "any error, it fails to record any value for the `putMetric()` call.",
+        "cloudwatch.alarm_or_metric",
+    ),
+    # Output that "does not show up in Lambda Console" is a log that never arrives.
+    (
+        "https://github.com/aws/aws-lambda-dotnet/issues/66",
+        "Logging info using Console.WriteLine does not show up in Lambda Console … When using "
+        "`Console.WriteLine`, the written info should be shown in the Lambda console.",
+        "cloudwatch.no_logs",
+    ),
+    (
+        "https://github.com/kislyuk/watchtower/issues/49",
+        "I tried using watchtower to send my Log-Events from Python Scripts to CloudWatch and they "
+        "are not showing up in CloudWatch Console.",
+        "cloudwatch.no_logs",
+    ),
+    # Data "not send" (or not transferred) to CloudWatch, as well as not sent or not shipped.
+    (
+        "https://github.com/aws/amazon-cloudwatch-agent/issues/670",
+        "Log file monitoring data is not send to cloudwatch[windows]",
+        "cloudwatch.no_logs",
+    ),
+    (
+        "https://github.com/localstack/localstack/issues/1401",
+        "lambda not pushing logs to cloudwatch log",
+        "cloudwatch.no_logs",
+    ),
+    # "I do not see any disk metrics", as well as "can't see ... metrics".
+    (
+        "https://github.com/aws/amazon-cloudwatch-agent/issues/1496",
+        "Only some CloudWatch metrics are being pushed by the agent … I only see memory related "
+        "metrics. I do not see any disk metrics",
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/prometheus/cloudwatch_exporter/issues/361",
+        "CWAgent metrics error Exporter can't see CloudWatch Agent metrics, EC2 metrics are ok.",
+        "cloudwatch.alarm_or_metric",
+    ),
+    # A rule's schedule written wrongly: an invalid cron expression.
+    (
+        "https://github.com/aws/aws-sdk/issues/161",
+        "`PutRule` accepts invalid cron expressions Origin: https://github.com/boto/boto3/issues/"
+        "2876, requester: @HCharlie",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js/issues/4212",
+        "EventBridge - Rule - Parameter ScheduleExpression is not valid",
+        "cloudwatch.other",
+    ),
+    # Creating a log group that already exists.
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/8413",
+        "Creating CloudWatch Log Group failed: ResourceAlreadyExistsException: The specified log "
+        "group already exists",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/9783",
+        "aws_cloudwatch_log_group.rest_api unable set retention for API Gateway: The specified "
+        "log group already exists",
+        "cloudwatch.other",
+    ),
+    # CDK's LogRetention custom resource failing a stack is CloudWatch's, not the stack's.
+    (
+        "https://github.com/aws/aws-cdk/issues/26837",
+        "Deploying multiple stacks with a lot of Lambda functions, results in a lot of CloudWatch "
+        "Log groups being created by CDK. … LogRetentionRateLimitStack3 | 57/183 | 11:34:35 AM | "
+        "CREATE_FAILED | Custom::LogRetention | hello_11/LogRetention "
+        "(hello11LogRetention0EC20DD0) Received response status [FAILED] from custom resource. "
+        "Message returned: Rate exceeded",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/31338",
+        "We are creating 70-80 lambdas with log retention enabled. The legacy log retention "
+        "creates a custom lambda resource to create log group and set log retention. … While "
+        "doing so, our stack is failing with the error:",
+        "cloudwatch.other",
+    ),
+    # An alarm that notifies wrongly: "no alarms are sent", "triggers a false alarm".
+    (
+        "https://github.com/virtualjj/cis-aws-benchmark-section-3-monitoring-remediate/issues/5",
+        "32MgmtConsoleNoMFAMetricFilter not linked to alarm … No alarms are sent to the SNS topic "
+        "until the alarm is deleted and recreated",
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/cds-snc/notification-terraform/pull/294",
+        "Fix alarm when no data … Until the service does work, no data gets collected. This "
+        "triggers a false alarm in our slack channels.",
+        "cloudwatch.alarm_or_metric",
+    ),
 ]
 
 
