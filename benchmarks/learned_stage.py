@@ -22,7 +22,7 @@ from classify import as_root, as_the_bot_reads, pin_to_one_core, redacted, throu
 
 from classifiers import Classification, Classifier, SecondOpinion
 from classifiers.evaluate import Example, Report, evaluate, read, score, threads
-from classifiers.labelled import incidents
+from classifiers.labelled import incidents, reports
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 REAL_DEV = DATA / "real" / "dev.jsonl"
@@ -37,7 +37,9 @@ def cross_validated(real: list[Example], written: list[Example], folds: int) -> 
     for fold in range(folds):
         held = [e for i, t in enumerate(grouped) if i % folds == fold for e in t]
         rest = [e for i, t in enumerate(grouped) if i % folds != fold for e in t]
-        model = SecondOpinion.fit(incidents(written) + incidents(rest))
+        model = SecondOpinion.fit(
+            incidents(written) + incidents(rest), reports(written) + reports(rest)
+        )
         scored += read(held, Classifier(second_opinion=model).classify)
     return score(scored)
 

@@ -69,6 +69,12 @@ def incidents(examples: Iterable[Example]) -> list[tuple[str, str]]:
     return [(e.text, e.domain) for e in examples if e.is_incident and e.domain]
 
 
+def reports(examples: Iterable[Example]) -> list[tuple[str, bool]]:
+    """(text, is it an incident?) of every message: what the second opinion learns a blocker
+    report from."""
+    return [(e.text, e.is_incident) for e in examples]
+
+
 def thread_examples(where: str, thread: dict[str, Any]) -> Iterator[Example]:
     """The messages of one thread object, in order, each with its context."""
     messages = thread["messages"]

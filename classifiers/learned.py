@@ -31,13 +31,15 @@ ALPHA = 0.3
 MIN_DF = 2
 """A term of the training corpus is kept when at least this many messages hold it."""
 PACKAGED = Path(__file__).with_name("second_opinion.json")
+BLOCKER, NO_BLOCKER = "blocker", "none"
+"""The labels `blockers` learns: a message reporting a blocker, and any other."""
 """The model shipped with the package, fitted by scripts/train_second_opinion.py."""
 
 # CountVectorizer's default token_pattern is r"(?u)\b\w\w+\b"; scanning left to right, a greedy run
 # of word characters can only start and end at word boundaries, so the same tokens come out
 # without the boundary checks, a third faster.
 _TOKEN = re.compile(r"\w\w+")
-_FIXED = 2.0**40  # gains in fixed point, see SecondOpinion
+_FIXED = 2.0**40  # gains in fixed point, see NaiveBayes
 # Bits per domain: sums up to 2^24, over a million terms in one message even at the largest
 # gain a million training messages could give, log(1e6 / alpha) = 15.
 _FIELD = 64
@@ -54,17 +56,17 @@ def terms(text: str) -> set[str]:
     return {*tokens, *map(" ".join, pairwise(tokens))}
 
 
-class SecondOpinion:
-    """Per-domain document counts per term, and the Complement NB weights derived from them.
+class NaiveBayes:
+    """Per-label document counts per term, and the Complement NB weights derived from them.
 
-    ComplementNB scores domain c by the sum, over the message's known terms f, of
+    ComplementNB scores label c by the sum, over the message's known terms f, of
     -log((A_f + alpha - n_cf) / Z_c): n_cf messages of c hold f, A_f messages in all, and Z_c
     sums the numerator over the vocabulary. Probabilities are the softmax of those scores, which
-    a shift common to every domain leaves unchanged; so only log Z_c per term and, for the few
-    domains that hold a term, the gain log(A_f + alpha) - log(A_f + alpha - n_cf) need computing.
+    a shift common to every label leaves unchanged; so only log Z_c per term and, for the few
+    labels that hold a term, the gain log(A_f + alpha) - log(A_f + alpha - n_cf) need computing.
 
-    A term's gains are packed into one integer, each domain's in fixed point in its own 64-bit
-    field: a message's gains for every domain are then one `sum` of integers, in C. A tuple of
+    A term's gains are packed into one integer, each label's in fixed point in its own 64-bit
+    field: a message's gains for every label are then one `sum` of integers, in C. A tuple of
     ten floats per term made each call about a third slower (more objects to read); rounding to
     2^-40 per term is far below the 1e-9 the tests hold the probabilities to.
     """
@@ -72,39 +74,34 @@ class SecondOpinion:
     def __init__(
         self, counts: Mapping[str, Mapping[str, int]], documents: Mapping[str, int]
     ) -> None:
-        """`counts[domain][term]`: training messages of `domain` holding `term`;
-        `documents[domain]`: training messages of `domain` (the classes, even with no term).
-        The version is a hash of `to_json()`, the text `save` writes: a saved model loads with
-        the version it had."""
+        """`counts[label][term]`: training messages of `label` holding `term`;
+        `documents[label]`: training messages of `label` (the classes, even with no term)."""
         if len(documents) < 2:
-            raise SecondOpinionError("needs labelled incidents of two domains or more")
+            raise SecondOpinionError("needs labelled messages of two kinds or more")
         self.counts = {d: dict(counts.get(d, {})) for d in sorted(documents)}
         self.documents = dict(sorted(documents.items()))
-        self.domains = tuple(self.documents)
-        digest = hashlib.sha256(self.to_json().encode()).hexdigest()
-        self.version = f"nb-{digest[:10]}"
+        self.labels = tuple(self.documents)
         self._log_norm, self._gains = self._derive()
-        self._fields = [_FIELD * i for i in range(len(self.domains))]
+        self._fields = [_FIELD * i for i in range(len(self.labels))]
 
     def _derive(self) -> tuple[list[float], dict[str, int]]:
         held = _held(self.counts)  # A_f
         total = held.total()
         vocabulary = len(held)
         log_norm = [
-            math.log(total - sum(self.counts[d].values()) + ALPHA * vocabulary)
-            for d in self.domains
+            math.log(total - sum(self.counts[d].values()) + ALPHA * vocabulary) for d in self.labels
         ]
-        gains: Counter[str] = Counter()  # never 0: a term is held by some domain, n_cf >= 1
-        for index, domain in enumerate(self.domains):
-            for term, n in self.counts[domain].items():
+        gains: Counter[str] = Counter()  # never 0: a term is held by some label, n_cf >= 1
+        for index, label in enumerate(self.labels):
+            for term, n in self.counts[label].items():
                 all_of_it = held[term] + ALPHA
                 gain = math.log(all_of_it) - math.log(all_of_it - n)
                 gains[term] += round(gain * _FIXED) << (_FIELD * index)
         return log_norm, dict(gains)
 
     @classmethod
-    def fit(cls, examples: Iterable[tuple[str, str]], min_df: int = MIN_DF) -> SecondOpinion:
-        """Fit on (text, domain) pairs; terms held by fewer than `min_df` messages are dropped."""
+    def fit(cls, examples: Iterable[tuple[str, str]], min_df: int = MIN_DF) -> NaiveBayes:
+        """Fit on (text, label) pairs; terms held by fewer than `min_df` messages are dropped."""
         documents: Counter[str] = Counter()
         counts: dict[str, Counter[str]] = {}
         _add(examples, documents, counts)
@@ -113,16 +110,16 @@ class SecondOpinion:
             {d: {t: n for t, n in c.items() if t in kept} for d, c in counts.items()}, documents
         )
 
-    def refined(self, examples: Iterable[tuple[str, str]]) -> SecondOpinion:
-        """This model plus (text, domain) examples, each of whose terms counts even if seen once
+    def refined(self, examples: Iterable[tuple[str, str]]) -> NaiveBayes:
+        """This model plus (text, label) examples, each of whose terms counts even if seen once
         (a TA's tag is deliberate; the corpus's single words are mostly noise)."""
         documents = Counter(self.documents)
         counts = {d: Counter(c) for d, c in self.counts.items()}
         _add(examples, documents, counts)
-        return SecondOpinion(counts, documents)
+        return NaiveBayes(counts, documents)
 
     def predict(self, text: str) -> tuple[str, float]:
-        """The most probable domain of `text` and its probability (ComplementNB's predict_proba)."""
+        """The most probable label of `text` and its probability (ComplementNB's predict_proba)."""
         known = list(filter(None, map(self._gains.get, terms(text))))
         packed, n = sum(known), len(known)
         scores = [
@@ -132,11 +129,76 @@ class SecondOpinion:
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         best = scores.index(top)
-        return self.domains[best], exps[best] / math.fsum(exps)
+        return self.labels[best], exps[best] / math.fsum(exps)
+
+    def payload(self) -> dict:
+        return {"documents": self.documents, "counts": self.counts}
+
+
+class SecondOpinion:
+    """Two Naive Bayes models over the words of labelled messages: which domain an incident
+    belongs to (`predict`, asked about the incidents no pattern named), and whether a message
+    reports a blocker (`blocker`, asked about the roots the rules let pass). `blockers` learns
+    from every labelled message, replies included: answers and advice are full of the words
+    blockers use, so they teach it what is not one (trained on roots alone, it took a course
+    lead's "Lab 4 (a Lambda function …) is out!" for a report). A model without `blockers`
+    never says a message is one. `friction train` refines both with TAs' tags (`refined`).
+
+    The version is a hash of `to_json()`, the text `save` writes: a saved model loads with the
+    version it had.
+    """
+
+    def __init__(self, incidents: NaiveBayes, blockers: NaiveBayes | None = None) -> None:
+        if blockers is not None and set(blockers.labels) != {BLOCKER, NO_BLOCKER}:
+            raise SecondOpinionError(f"blockers must be labelled {BLOCKER} or {NO_BLOCKER}")
+        self.incidents, self.blockers = incidents, blockers
+        self.domains = incidents.labels
+        digest = hashlib.sha256(self.to_json().encode()).hexdigest()
+        self.version = f"nb-{digest[:10]}"
+
+    @property
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Incidents of each domain holding each term."""
+        return self.incidents.counts
+
+    @property
+    def documents(self) -> dict[str, int]:
+        """Incidents of each domain."""
+        return self.incidents.documents
+
+    @classmethod
+    def fit(
+        cls, incidents: Iterable[tuple[str, str]], messages: Iterable[tuple[str, bool]] = ()
+    ) -> SecondOpinion:
+        """Fit on (text, domain) incidents and (text, reports a blocker?) messages."""
+        labelled = _blocker_labels(messages)
+        return cls(NaiveBayes.fit(incidents), NaiveBayes.fit(labelled) if labelled else None)
+
+    def refined(
+        self, incidents: Iterable[tuple[str, str]], messages: Iterable[tuple[str, bool]] = ()
+    ) -> SecondOpinion:
+        """This model plus TAs' examples (see `NaiveBayes.refined`)."""
+        refined = self.incidents.refined(incidents)
+        if self.blockers is None:
+            return SecondOpinion(refined)
+        return SecondOpinion(refined, self.blockers.refined(_blocker_labels(messages)))
+
+    def predict(self, text: str) -> tuple[str, float]:
+        """The most probable domain of `text` and its probability (ComplementNB's predict_proba)."""
+        return self.incidents.predict(text)
+
+    def blocker(self, text: str) -> float:
+        """The probability that a message saying `text` reports a blocker."""
+        if self.blockers is None:
+            return 0.0
+        label, probability = self.blockers.predict(text)
+        return probability if label == BLOCKER else 1.0 - probability
 
     def to_json(self) -> str:
         """The model file's text: counts only, sorted, compact (the same model, the same bytes)."""
-        payload = {"format": FORMAT, "documents": self.documents, "counts": self.counts}
+        payload = {"format": FORMAT, **self.incidents.payload()}
+        if self.blockers is not None:
+            payload["blockers"] = self.blockers.payload()
         return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def save(self, path: str | Path) -> None:
@@ -167,9 +229,17 @@ class SecondOpinion:
                 f"{retrain}"
             )
         try:
-            return cls(payload["counts"], payload["documents"])
+            blockers = payload.get("blockers")
+            return cls(
+                NaiveBayes(payload["counts"], payload["documents"]),
+                NaiveBayes(blockers["counts"], blockers["documents"]) if blockers else None,
+            )
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise SecondOpinionError(f"{path} is a damaged model ({exc!r}); {retrain}") from None
+
+
+def _blocker_labels(messages: Iterable[tuple[str, bool]]) -> list[tuple[str, str]]:
+    return [(text, BLOCKER if blocker else NO_BLOCKER) for text, blocker in messages]
 
 
 def _add(
@@ -177,14 +247,14 @@ def _add(
     documents: Counter[str],
     counts: dict[str, Counter[str]],
 ) -> None:
-    """Count (text, domain) examples in: one more message of the domain, holding its terms."""
-    for text, domain in examples:
-        documents[domain] += 1
-        counts.setdefault(domain, Counter()).update(terms(text))
+    """Count (text, label) examples in: one more message of the label, holding its terms."""
+    for text, label in examples:
+        documents[label] += 1
+        counts.setdefault(label, Counter()).update(terms(text))
 
 
 def _held(counts: Mapping[str, Mapping[str, int]]) -> Counter[str]:
-    """How many messages hold each term, in all domains (a message is of one domain)."""
+    """How many messages hold each term, under all labels (a message has one label)."""
     held: Counter[str] = Counter()
     for by_term in counts.values():
         held.update(by_term)

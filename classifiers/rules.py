@@ -121,6 +121,20 @@ class Rules:
         (`classify_thread`, the ingestor)."""
         clean, evidence = self.scan(text)
         incident, certainty = self._incident(evidence, reply)
+        return self._read(clean, evidence, reply, incident, certainty)
+
+    def as_blocker(self, text: str) -> Classification:
+        """A root the rules let pass, read as reporting a blocker (a second opinion's call):
+        what it names, with the rules' own belief that it is one (under one half) as its
+        confidence, so a TA triages it."""
+        clean, evidence = self.scan(text)
+        incident, certainty = self._incident(evidence, False)
+        return self._read(clean, evidence, False, True, certainty if incident else 1 - certainty)
+
+    def _read(
+        self, clean: str, evidence: Evidence, reply: bool, incident: bool, certainty: float
+    ) -> Classification:
+        """What the message names, given whether it is an incident and how sure that is."""
         explains = bool(evidence.get(DETECTOR, "cause"))
         # What the message names, read once: for the incident, and for a cause it explains.
         choice = self._choose(evidence) if incident or explains else None

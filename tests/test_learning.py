@@ -65,12 +65,17 @@ def test_train_refuses_without_tags_then_teaches_the_courses_wording(db_url, tmp
     _tag_then_dismiss(context, 3)  # not friction after all: nothing to learn from
     trained = friction("train", "--out", str(model), env=env)
     assert trained.returncode == 0, trained.stderr
-    assert "the packaged model and 7 TA-tagged incidents" in trained.stdout
+    assert "the packaged model, 7 TA-tagged incidents and 1 dismissed" in trained.stdout
     assert f'set model = "{model}" under [classifier]' in trained.stdout
-    # Refined from the packaged model: its documents and the tags' (the dismissed one is none).
+    # Refined from the packaged model: its documents and the tags' (the dismissed one is none);
+    # what reports a blocker learns the seven tagged roots, and the dismissed one as no report.
     tags = Counter(cloudformation=len(grader), iam=len(passrole))
-    packaged = Counter(packaged_second_opinion().documents)
-    assert SecondOpinion.load(model).documents == dict(packaged + tags)
+    packaged = packaged_second_opinion()
+    refined = SecondOpinion.load(model)
+    assert refined.documents == dict(Counter(packaged.documents) + tags)
+    assert refined.blockers and packaged.blockers
+    grew = Counter(refined.blockers.documents) - Counter(packaged.blockers.documents)
+    assert grew == Counter(blocker=7, none=1)
     # The packaged model never saw "LABCHK" or "grader"; six tags teach it the course's word.
     unseen = "I get error LABCHK-512 when the grader runs, it fails"
     assert '"signature": "other.other"' in friction("classify", "--json", unseen).stdout

@@ -25,6 +25,7 @@ from classifiers import (
     packaged_rules,
     packaged_second_opinion,
 )
+from classifiers.classifier import BLOCKER
 from classifiers.learned import PACKAGED
 from classifiers.normalize import normalize
 
@@ -37,6 +38,15 @@ TEACHING = (
     + [(f"the ec2 instance {i} would not boot", "ec2") for i in range(5)]
     + [("zorblax crashed, instance would not boot", "ec2")]
 )
+# Messages that report nothing, for the model of what reports a blocker.
+CHATTER = [
+    "thanks, that worked",
+    "thanks, the bucket policy fix worked",
+    "when is lab 3 due?",
+    "try adding the policy to the role",
+    "you can check the bucket policy in the console",
+    "the lab is due on sunday, ask here if stuck",
+]
 # Filed by the rules under lambda.sdk_config by its cues alone; its "region" is also a cue of
 # s3.wrong_region.
 UNNAMED = "the zorblax step fails in my lambda function, region is us-east-1"
@@ -81,6 +91,16 @@ def test_the_counts_give_scikit_learns_complement_nb_probabilities(tmp_path):
         best = probabilities.argmax()
         assert domain == reference.classes_[best], text
         assert probability == pytest.approx(probabilities[best], abs=1e-9), text
+    # What reports a blocker: the same model over two labels, fitted on every message.
+    messages = [(t, True) for t, _ in examples] + [(t, False) for t in CHATTER]
+    features = vectorizer.fit_transform([normalize(t).lower() for t, _ in messages])
+    reference = ComplementNB(alpha=0.3).fit(features, [b for _, b in messages])
+    SecondOpinion.fit(examples, messages).save(path)
+    model = SecondOpinion.load(path)
+    expected = reference.predict_proba(vectorizer.transform([normalize(t).lower() for t in texts]))
+    for text, probabilities in zip(texts, expected, strict=True):
+        blocker = probabilities[list(reference.classes_).index(True)]
+        assert model.blocker(text) == pytest.approx(blocker, abs=1e-9), text
 
 
 def test_the_packaged_model_is_what_the_training_script_writes_today(tmp_path):
@@ -155,6 +175,51 @@ def test_a_move_to_a_layer_beneath_keeps_the_service_where_the_failure_surfaced(
     }
     named = "my lambda times out calling arn:aws:dynamodb:us-east-1:123456789012:table/orders"
     assert packaged_rules().moved(classify(named), named, "s3").attributes["service"] == "dynamodb"
+
+
+# From tests/data/holdout2.jsonl, never trained on (labelled cloudwatch.alarm_or_metric): no
+# error words, so the rules' vote lets it pass.
+NO_METRICS = (
+    "did put-metric-data with namespace Lab/App but the console says No metrics found when I "
+    "search for it"
+)
+# A course lead's posts in the demo cohort: every word a blocker uses, and none is one.
+ANNOUNCEMENTS = [
+    "Lab 4 (a Lambda function with LabRole, triggered from S3, logging to CloudWatch) is out! "
+    "Due Sunday Oct 4 at 23:59 ET. Ask here, we're watching.",
+    "Lab 5 (an S3-triggered thumbnailer in Lambda with boto3 and a CloudWatch alarm) is out! "
+    "Due Sunday Oct 18 at 23:59 ET. Ask here, we're watching.",
+]
+
+
+def test_a_root_the_rules_let_pass_is_a_report_when_the_model_is_sure_and_a_ta_triages_it():
+    rules, default = classify(NO_METRICS), Classifier().classify(NO_METRICS)
+    assert not rules.is_incident
+    assert packaged_second_opinion().blocker(NO_METRICS) >= BLOCKER
+    assert (default.is_incident, default.signature) == (True, "cloudwatch.alarm_or_metric")
+    assert default.confidence < 0.5 and default.version.endswith(packaged_second_opinion().version)
+    # A reply is the thread's to judge, and the rules alone never make it a report.
+    assert not Classifier().classify(NO_METRICS, reply=True).is_incident
+    assert not Classifier(second_opinion=False).classify(NO_METRICS).is_incident
+
+
+def test_announcements_and_answers_full_of_aws_words_stay_no_reports():
+    """The model learns from replies too: answers and advice use a blocker's words."""
+    for text in ANNOUNCEMENTS:
+        assert packaged_second_opinion().blocker(text) < BLOCKER
+        assert not Classifier().classify(text).is_incident
+
+
+def test_a_model_file_without_the_blocker_model_loads_and_never_makes_a_report(tmp_path):
+    """A file from an earlier `friction train` holds the domains only."""
+    path = tmp_path / "old.json"
+    payload = json.loads(packaged_second_opinion().to_json())
+    del payload["blockers"]
+    path.write_text(json.dumps(payload))
+    old = SecondOpinion.load(path)
+    assert old.blocker(NO_METRICS) == 0.0
+    assert old.predict(ROUTE) == packaged_second_opinion().predict(ROUTE)
+    assert not Classifier(second_opinion=old).classify(NO_METRICS).is_incident
 
 
 def test_the_second_opinion_is_on_by_default_and_off_on_request(sqlite_url, tmp_path):

@@ -22,13 +22,13 @@ def train(
     r"""Refine the packaged second opinion with TA-tagged incidents, for \[classifier] model."""
     with user_errors():
         try:
-            model, examples = fit_on_tags(open_cli_ledger(db))
+            model, tagged, dismissed = fit_on_tags(open_cli_ledger(db))
         except SecondOpinionError as exc:
             raise ValueError(f"cannot train yet: {exc}") from None
         model.save(out)
     typer.echo(
-        f"Trained {model.version}: the packaged model and {examples} TA-tagged incidents; "
-        f"wrote {out}.\n"
+        f"Trained {model.version}: the packaged model, {tagged} TA-tagged incidents and "
+        f"{dismissed} dismissed; wrote {out}.\n"
         f'Use it: set model = "{out}" under [classifier] in FRICTION_CONFIG, then run '
         "friction reclassify."
     )
