@@ -1785,6 +1785,251 @@ REAL = [
         "triggers a false alarm in our slack channels.",
         "cloudwatch.alarm_or_metric",
     ),
+    # Round 10 (services outside the list, CloudFormation, IAM, CloudWatch): services outside
+    # the list that name their own failure (priority 59, above the surfacing service's).
+    # Kinesis reads throttled per shard: not DynamoDB's ProvisionedThroughputExceeded.
+    (
+        "https://github.com/rclark/kinesis-readable/issues/4",
+        "Getting ProvisionedThroughputExceededException error … "
+        "[ProvisionedThroughputExceededException: Rate exceeded for shard "
+        "shardId-000000000000 in stream xxxxxx under account xxxxxxxxx.]",
+        "other.other",
+    ),
+    (
+        "https://github.com/vmware-archive/vmware-go-kcl/issues/46",
+        "Recording a lot of ProvisionedThroughputExceededException Been recording a lot of `Error "
+        "getting records from shard ProvisionedThroughputExceededException`.",
+        "other.other",
+    ),
+    # Step Functions' own failures: a callback task token, a task state's States.* error.
+    (
+        "https://github.com/flocasts/serverless-offline-step-functions/issues/16",
+        "Error: Lambda function not found: invoke.waitForTaskToken",
+        "other.other",
+    ),
+    (
+        "https://github.com/codetheweb/serverless-step-functions-local/issues/13",
+        "Resource: arn:aws:states:::lambda:invoke.waitForTaskToken Parameters: FunctionName: "
+        "functionArn … Which is failing with error message: `An error occurred while executing the "
+        "state '' (entered at the event id #2).",
+        "other.other",
+    ),
+    (
+        "https://github.com/HumanCellAtlas/data-store/issues/1788",
+        '"error": "States.TaskFailed", "cause": "An attempt was made to invoke the Lambda '
+        "function.",
+        "other.other",
+    ),
+    # Cognito's hosted UI refusing the callback URL.
+    (
+        "https://github.com/fourTheorem/ai-as-a-service/issues/2",
+        'error "redirect_mismatch" when clicking "login" in Chapter 3 front end app … I found that '
+        'I had to click on my user pool, and find an "edit" button to get to a screen that looked '
+        "like t",
+        "other.other",
+    ),
+    (
+        "https://github.com/amazon-archives/amazon-cognito-auth-js/issues/85",
+        "Keep getting redirect_mismatch",
+        "other.other",
+    ),
+    # Cognito's app client created with a secret the SDK does not send.
+    (
+        "https://github.com/wolfeidau/cognito-vue-bootstrap/issues/14",
+        "Unable to verify secret hash for client Hello, I'm trying to use this app with my Cognito "
+        "user pool. But im getting the following error while signin and signup. `Unable to verify "
+        'secret hash for client "Client ID"` Can you help to troubleshoot this',
+        "other.other",
+    ),
+    (
+        "https://github.com/jonsaw/amazon-cognito-identity-dart/issues/18",
+        "Unable to verify secret hash for client xxxxxxx … Thanks for putting up this package :) "
+        "Nice work! … Is it the secret that is generated in the AWS Cognito console, under the "
+        'pool\'s "App Clients" section ?',
+        "other.other",
+    ),
+    # SSM Parameter Store and Secrets Manager: the parameter or secret is not there.
+    (
+        "https://github.com/localstack/localstack/issues/9701",
+        "bug: Get-Parameter results in ParameterNotFound error … I have tried both Boto3 and the "
+        "CLI. … The parameter should be returned.",
+        "other.other",
+    ),
+    (
+        "https://github.com/awslabs/aws-simple-cicd/issues/10",
+        "An error occurred (ParameterNotFound) when calling the GetParameter operation:",
+        "other.other",
+    ),
+    (
+        "https://github.com/Uniswap/uniswapx-service/pull/126",
+        "getting `ResourceNotFoundException: Secrets Manager can't find the specified secret.` in "
+        "IntegTest stage",
+        "other.other",
+    ),
+    # SES's SMTP login refused: SMTP credentials, not the AWS keys (iam.credentials vetoed).
+    (
+        "https://github.com/sandstorm-io/sandstorm/issues/2734",
+        'Error while trying to send test email: {"code":"EAUTH","response":"535 Authentication '
+        'Credentials Invalid","responseCode":535,"command":"AUTH PLAIN"}',
+        "other.other",
+    ),
+    (
+        "https://github.com/fleetdm/fleet/issues/9609",
+        'SMTP using Amazon SES fails with "535 Authentication Credentials Invalid" on sending '
+        "invites to new users",
+        "other.other",
+    ),
+    (
+        "https://github.com/mautic/mautic/issues/3704",
+        'Failed to authenticate on SMTP server with username "dhumbert" using 1 possible '
+        "authenticators",
+        "other.other",
+    ),
+    # Glue's crawlers and jobs, also as a stack's AWS::Glue::Crawler.
+    (
+        "https://github.com/aws-samples/coast-grafana-cost-intelligence-dashboards/issues/12",
+        "Glue Crawler not creating tables for existing CUR - When deploying COAST pointing to an "
+        "existing CUR, it won't create the data tables",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/817",
+        "AWS::Glue::Crawler updates should not fail while Crawler is running If a glue crawler is "
+        "running when the stack is updated, the stack update fails with:",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/data-engineering-for-aws-immersion-day/issues/25",
+        "But there is no table created by the workflow. … Cannot Save the Glue jobs because cannot "
+        "find the path to store scripts, history in S3.",
+        "other.other",
+    ),
+    # ECS's stopped reasons name themselves: CannotCreateContainerError beside CannotPull...
+    (
+        "https://github.com/aws/amazon-ecs-cli/issues/194",
+        "STOPPED (CannotCreateContainerError: API error (500): Untar) I m facing this issue from "
+        "today.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/amazon-ecs-agent/issues/1185",
+        "Status reason | CannotPullContainerError: API error (404)",
+        "other.other",
+    ),
+    # KMS's own refusal (its key policy), not the identity's policy: iam.missing_permission vetoed.
+    (
+        "https://github.com/external-secrets/kubernetes-external-secrets/issues/838",
+        "AccessDeniedException when using non default encryption key in AWS Secret Manager … "
+        "AccessDeniedException: Access to KMS is not allowed",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-nitro-enclaves-sdk-c/issues/157",
+        "is not authorized to perform: kms:Decrypt on resource: "
+        "arn:aws:kms:eu-central-1:xxxxxxxxxxxx:key/e7b0fb1b-8903-4a44-afd9-baa76f246adc with an "
+        "explicit deny in a resource-based policy",
+        "other.other",
+    ),
+    # Elastic Beanstalk's own 502/503: Beanstalk's app, not API Gateway's (its 502 vetoed).
+    (
+        "https://github.com/ryanmurakami/pizza-luvrs/issues/47",
+        "502 Bad Gateway when fired the elastic beanstalk environment!",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-elastic-beanstalk-express-js-sample/issues/43",
+        "got a 502 Bad Gateway Error when checking my AWS ElasticBeanstalk environment.",
+        "other.other",
+    ),
+    # Names of services outside the list weigh for `other` as a signature's cues weigh for its
+    # domain: Beanstalk's Severe health, CodeDeploy, Firehose, CodeBuild.
+    (
+        "https://github.com/aws/elastic-beanstalk-roadmap/issues/243",
+        "AWS elastic beanstalk environment health is severe . … The health of the environment "
+        "appears as SEVERE and below errors are seen in the log file. … Below are the logs from "
+        "the elastic beanstalk environment",
+        "other.other",
+    ),
+    (
+        "https://github.com/DataTalksClub/machine-learning-zoomcamp/issues/391",
+        "HTTP ERROR 503 on elastic beanstalk after deployment. … For reference here's me asking "
+        "the same question on stack if anyone wants to help:",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-codedeploy-agent/issues/383",
+        "here is no error message in codedeploy-agent.aws_wire.log. Codedeploy can sometimes be "
+        "deployed successfully, but most of them fail this time. At first, I thought it was an S3 "
+        "access problem",
+        "other.other",
+    ),
+    (
+        "https://github.com/awslabs/lambda-streams-to-firehose/issues/47",
+        "Firehose delivery missing? … The CloudWatch log is the only evidence I can find.",
+        "other.other",
+    ),
+    (
+        "https://github.com/meanjs/mean/issues/1865",
+        "While running Amazons CodeBuild using the Meanjs github repo,i am getting an error "
+        "message in the 'Download Source\" phase: … Message: YAML file does not exist",
+        "other.other",
+    ),
+    # IAM: InsufficientPermissionsException is the words "insufficient permissions" run together.
+    (
+        "https://github.com/cloud-custodian/cloud-custodian/issues/3530",
+        "I have a CloudCustodian policy with a mode statement as follows: … "
+        "InsufficientPermissionsException: An error occurred (InsufficientPermissionsException) "
+        "when calling the PutConfigRule operation:",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/aws-samples/aws-genai-llm-chatbot/issues/661",
+        "the creation of Step Functions state machines is failing due to insufficient IAM "
+        "permissions.",
+        "iam.missing_permission",
+    ),
+    # CloudFormation: an Fn::ImportValue whose export no stack provides, and Amplify's push on a
+    # stack that did not update, fail the stack. ("Private Subnet - D … Made changes" no longer
+    # reads as a private subnet that hangs: "hang" needs its word start.)
+    (
+        "https://github.com/widdix/aws-s3-virusscan/issues/22",
+        "No Exports Found For Cloud formation build from this template fails. No export named "
+        '"ParentVPC" found',
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/widdix/aws-cf-templates/issues/87",
+        "Private Subnet - C / Private Subnet - D and Public Subnet - A / Public Subnet - B Made "
+        "changes on code to support then … No export named -Private Subnet - C found. Rollback "
+        "requested by user.",
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-category-api/issues/685",
+        "Push Failure: Resource is not in the state stackUpdateComplete … No but I ran drift "
+        "reports and found that two resources (policy) had drifted.",
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/5737",
+        "Resource is not in the state stackUpdateComplete",
+        "cloudformation.stack_failed",
+    ),
+    # A Ref to a resource the template lacks is the template's (Template format error), not a
+    # stack that failed.
+    (
+        "https://github.com/architect/architect/issues/1047",
+        "Template format error: Unresolved resource dependencies [StaticBucket] in the Resources "
+        "block of the template",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/aws-solutions/media-insights-on-aws/issues/145",
+        "Stack deployment of https://github.com/awslabs/aws-media-insights-engine/tree/v0.1.5 with "
+        "DeployAnalyticsPipeline: false causes error: Template format error: Unresolved resource "
+        "dependencies [Analytics] in the Resources block of the template",
+        "cloudformation.other",
+    ),
 ]
 
 
