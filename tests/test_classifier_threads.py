@@ -2030,6 +2030,185 @@ REAL = [
         "dependencies [Analytics] in the Resources block of the template",
         "cloudformation.other",
     ),
+    # Round 10 (S3, Lambda and Boto3, API Gateway, DynamoDB, and messages wrongly taken for
+    # incidents or missed): real learners' wording.
+    # A bucket that is not empty cannot be deleted: S3's, above the stack that surfaced it.
+    (
+        "https://github.com/F5Networks/f5-aws-cloudformation/issues/52",
+        'aws_cloudformation_stack.bigip: DELETE_FAILED: ["The following resource(s) failed to '
+        'delete: [S3Bucket]. " "The bucket you tried to delete is not empty (Service: Amazon '
+        "S3; Status Code: 409; Error Code: BucketNotEmpty;",
+        "s3.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-scalable-big-blue-button-example/issues/98",
+        "bbb-stack-Sources: DELETE_FAILED | The following resource(s) failed to delete: "
+        "[BBBStackBucket]. BBBStackBucket: DELETE_FAILED | The bucket you tried to delete is not "
+        "empty. You must delete all versions in the bucket.",
+        "s3.other",
+    ),
+    # A bucket notification whose destination S3 cannot validate (PutBucketNotification...).
+    (
+        "https://github.com/aws/aws-cdk/issues/18090",
+        "(aws-s3-notifications): Unable to validate the following destination configurations. … "
+        "Cloudwatch Log Stream didn't seem to have further details.",
+        "s3.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform/issues/19756",
+        "Unable to validate the following destination configurations … Addition a lambda function "
+        "notification to S3 bucket is failing",
+        "s3.other",
+    ),
+    # A multipart upload that no longer exists (NoSuchUpload) is no missing object.
+    (
+        "https://github.com/aws/aws-sdk-java-v2/issues/2111",
+        "Issue in UploadPartRequest upload 404 software.amazon.awssdk.services.s3.model."
+        "NoSuchUploadException … The specified upload does not exist. The upload ID may be "
+        "invalid, or the upload may have been aborted or completed",
+        "s3.other",
+    ),
+    (
+        "https://github.com/piskvorky/smart_open/issues/628",
+        "An error occurred (NoSuchUpload) when calling the CompleteMultipartUpload operation: The "
+        "specified multipart upload does not exist.",
+        "s3.other",
+    ),
+    # A zip or layer over Lambda's size limits is Lambda's refusal, whatever modules it holds.
+    (
+        "https://github.com/0xpetersatoshi/aws-lambda-py3.6-pandas-numpy/issues/2",
+        "I really appreciate that you zipped a lambda working numpy and pandas. … when I add a few "
+        "more libraries I cannot upload it to lamda anymore. Looks like there is a size limit at "
+        "50MB.",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/0xpetersatoshi/aws-lambda-py3.6-pandas-numpy/issues/5",
+        "The compressed file size is still too large for lambda … It is 73MB which is greater than "
+        "the 50MB limit of a zip upload on lambda. Before zipping, numpy+pandas is greater than "
+        "the limit of 250MB uncompressed",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws-samples/amazon-textract-textractor/issues/426",
+        "Prebuilt Lambda layer with Pandas too large The maximum size for a layer zip is 50MB",
+        "lambda.other",
+    ),
+    # Environment variables that never reach the function (a deploy tool's config, an invoke).
+    (
+        "https://github.com/nficano/python-lambda/issues/61",
+        "Environment variables are not loaded during invoke … Any script that relies on the "
+        "variables will fail with a KeyError.",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/motdotla/node-lambda/issues/105",
+        "Specifying environment and config file prepends undefined process variable … "
+        "Unfortunately `staging` is not defined which makes the script fail when trying to run it "
+        "on lambda.",
+        "lambda.other",
+    ),
+    # A presigned URL as people name it (presignURL, getSimpleUploadUrl()): how the URL was made
+    # and used, not whose credentials signed it.
+    (
+        "https://github.com/JoernBerkefeld/s3SignedUpload/issues/2",
+        "getting presignURL from serverside … when i am uploading the file getting error … "
+        "<Code>SignatureDoesNotMatch</Code> <Message> The request signature we calculated does "
+        "not match the signature you provided. Check your key and signing method.",
+        "s3.other",
+    ),
+    (
+        "https://github.com/UniSharp/s3-presigned/issues/3",
+        "I've used the function getSimpleUploadUrl() to generate a URL to upload files to … Each "
+        "time I try to upload a file I get the message 'SignatureDoesNotMatch', 'The request "
+        "signature we calculated does not match the signature you provided.",
+        "s3.other",
+    ),
+    # Invocations throttled: Lambda's own rate limit, or EC2's for a function in a VPC.
+    (
+        "https://github.com/fyoorer/ShadowClone/issues/25",
+        'Any way to fix rate limit error, ``` Exception: Error 429: {"Reason":'
+        '"CallerRateLimitExceeded","Type":"User","message":"Rate exceeded"}',
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-java/issues/1473",
+        "EC2ThrottledException on aws lambda call … > Lambda was throttled while using the Lambda "
+        "Execution Role to set up for the Lambda function.",
+        "lambda.other",
+    ),
+    # API Gateway's own 29-30 s integration limit, whatever the function's timeout.
+    (
+        "https://github.com/serverless/serverless/issues/4500",
+        "We have lambda functions that query slow customer wordpress instances causing API gateway "
+        "to timeout. … Api gate has a hard 30 second restriction",
+        "apigateway.other",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/5430",
+        "I am using AWS lambda + API Gateway. … I read in AWS document that there is limitation in "
+        "API Gateway up to 29 seconds.",
+        "apigateway.other",
+    ),
+    # API Gateway's own refusals: {"message": "forbidden"}, MissingAuthenticationTokenException.
+    (
+        "https://github.com/aws-samples/aws-serverless-workshop-innovator-island/issues/96",
+        "403 Forbidden when accessing API Gateway Endpoint from step 1 … When accessing the API "
+        'using the PROD or STAGE stages for `/Prod/InitState` I see a 403 `{ "message": '
+        '"forbidden" }` response.',
+        "apigateway.other",
+    ),
+    (
+        "https://github.com/brain-power/Brain-Power-Amazon-Fidgetology/issues/29",
+        "403 Forbidden - MissingAuthenticationTokenException … HTTP/1.1 **403 Forbidden** … "
+        "x-amzn-ErrorType: **MissingAuthenticationTokenException**",
+        "apigateway.other",
+    ),
+    # A VPC link (API Gateway's private integration) that fails or never becomes available.
+    (
+        "https://github.com/hashicorp/terraform/issues/25344",
+        "aws_api_gateway_vpc_link.main: Error waiting for APIGateway Vpc Link status to be "
+        '"AVAILABLE": timeout while waiting',
+        "apigateway.other",
+    ),
+    (
+        "https://github.com/anomalyco/sst/issues/5510",
+        "ApiGatewayV2 for Private Resources not working … BadRequestException: For VpcLink "
+        "VPC_LINK, integration uri should be a valid ELB listener ARN or a valid Cloud Map "
+        "service ARN.",
+        "apigateway.other",
+    ),
+    # A browser refused by the bucket itself (an S3 endpoint named): the bucket's CORS rules.
+    (
+        "https://github.com/chriskiehl/Dropler/issues/5",
+        "upload to S3 problem Hi, after uploading I get an error(console): Response to preflight "
+        "request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is "
+        "present on the requested resource. … In response, the image url is "
+        "https://Bucket.s3-ap-southeast-1.amazonaws.com/sample.jpeg (image file failed to "
+        "upload)",
+        "s3.other",
+    ),
+    (
+        "https://github.com/willwebberley/FlaskDirectUploader/issues/5",
+        "XMLHttpRequest cannot load https://none.s3.amazonaws.com/default_name?AWSAccessKeyId="
+        "AKIAIXJKZPM6QPUKGSTA&Expires=1415740199&Signature=gRuJtBb5CbvyC7bt5mNTcl8y5uk%3D. No "
+        "'Access-Control-Allow-Origin' header is present on the requested resource.",
+        "s3.other",
+    ),
+    # CloudFormation's wording for a template S3 refuses: "S3 error: Access Denied".
+    (
+        "https://github.com/phonghuule/connect-lex-integration-bookappointment/issues/2",
+        'S3 access denied hi, when access the link " Launch Stack into the Sydney Region with '
+        'CloudFormation" to create stack, and encountered the error S3 error: Access Denied',
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/aws-samples/aws-ml-data-lake-workshop/issues/1",
+        "Hi I try to replicate this workshop but I got the following error. S3 error: Access "
+        "Denied For more information check "
+        "http://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html",
+        "s3.access_denied",
+    ),
 ]
 
 
