@@ -2209,6 +2209,223 @@ REAL = [
         "http://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html",
         "s3.access_denied",
     ),
+    # Round 10 (VPC and EC2): the network's own failures named, above "in the VPC".
+    # A load balancer the cluster could not place: no subnet qualifies (untagged, two in one AZ).
+    (
+        "https://github.com/aws-quickstart/quickstart-redhat-openshift/issues/138",
+        "Error when creating public service: Could not find any suitable subnets for creating "
+        "the ELB … It would be of great help if CloudFormation could take care of this for a new "
+        "VPC.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/kubernetes-sigs/cluster-api-provider-aws/issues/1008",
+        "E0813 18:59:18.479595 1 service_controller.go:219] error processing service "
+        "default/test1 (will retry): failed to ensure load balancer for service default/test1: "
+        "could not find any suitable subnets for creating the ELB",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/kubernetes/kubernetes/issues/12381",
+        "kube-controller-manager[2132]: E0806 02:44:42.322509 2132 servicecontroller.go:173] "
+        "Failed to process service delta. Retrying: failed to create external load balancer for "
+        "service default/mycustomservice: InvalidConfigurationRequest: ELB cannot be attached to "
+        "multiple subnets in the same AZ.",
+        "vpc.other",
+    ),
+    # A transit gateway attachment refused: one per VPC, associated with one route table.
+    (
+        "https://github.com/awsdocs/aws-transit-gateway-guide/issues/13",
+        "Transit Gateway Attachment tgw-attach-064dcf3c96f3fbb9f is already associated to a "
+        "route table.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/Juniper/vSRX-AWS/issues/13",
+        "Not able to connect this Transit VPC to Transit Gateway as VPC attachment.",
+        "vpc.other",
+    ),
+    # Security groups and subnets of different VPCs given together.
+    (
+        "https://github.com/smoketurner/serverless-vpc-plugin/issues/765",
+        "Security Groups are required to be in the same VPC Getting this error while setting up "
+        "a VPC using this plugin:",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/docker-archive-public/docker.machine/issues/663",
+        "EC2: Seems like same VPC isn't used for subnet and security groups",
+        "vpc.other",
+    ),
+    # A network object that will not go away (ranked above vpc.connectivity's "in Vpc").
+    (
+        "https://github.com/pulumi/pulumi-cloud/issues/138",
+        "Lambda in VPC prevents tear down of VPC … it will fail because the subnet can't be "
+        "deleted because it has outstanding ENIs associated.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/gruntwork-io/cloud-nuke/issues/316",
+        "If have chained-security-group in Vpc and trying to delete vpc resource, occur error "
+        "like below. … DependencyViolation: resource sg-07e70ed691d14d9aa has a dependent object",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/legion-platform/legion/issues/1057",
+        "Error deleting security group",
+        "vpc.other",
+    ),
+    # A gateway asked for where the VPC has no public subnet to hold it.
+    (
+        "https://github.com/aws/aws-cdk/issues/34069",
+        "(aws-cdk-lib/aws_ec2): (Can't create Internet Gateway without public subnets)",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/terraform-community-modules/tf_aws_vpc/issues/61",
+        "So, I don't have a public subnet in my vpc...i think that's why i'm having this problem",
+        "vpc.other",
+    ),
+    # The VPC's DNS set up wrongly: DHCP options, endpoints' private DNS, private hosted zones.
+    (
+        "https://github.com/aws/sagemaker-python-sdk/issues/3955",
+        "Sagemaker Pipeline DHCP error in VPC config … ClientError: ClientError: expected DHCP "
+        "options to include keys domain-name-servers and domain-name",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/aws-samples/amazon-mwaa-examples/issues/76",
+        "private-dns-enabled cannot be set because there is already a conflicting DNS domain "
+        "for states.us-east-1.amazonaws.com in the VPC vpc-0d301afa40a5768ca",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/nicolaka/ddc-aws/issues/41",
+        "using private hosted zone doesn't work This is due to a dependency issue where hosted "
+        "zone must be created and associated to a vpc after the vpc is",
+        "vpc.other",
+    ),
+    # A stack whose launch found no VPC is no Elastic IP quota ([AWSEBEIP, ...] cancelled).
+    (
+        "https://github.com/awslabs/windows-web-app-migration-assistant/issues/11",
+        "Creating EIP: 54.84.10.172 failed. Reason: Resource creation cancelled … Creating "
+        "security group failed Reason: No default VPC for this user (Service: AmazonEC2; Status "
+        "Code: 400; Error Code: VPCIdNotSpecified; … The following resource(s) failed to create: "
+        "[AWSEBEIP, AWSEBSecurityGroup].",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/ryanmurakami/hbfl/issues/40",
+        "Failed to create instance with: VPCIdNotSpecified: No default VPC for this user",
+        "vpc.other",
+    ),
+    # A Java SDK call to an AWS endpoint that never connected ("failed: connect timed out").
+    (
+        "https://github.com/awslabs/aws-athena-query-federation/issues/1337",
+        "[BUG] SSM connection error with connector oracle connector … "
+        "Unable to execute HTTP request: Connect to secretsmanager.eu-west-1.amazonaws.com:443 "
+        "[secretsmanager.eu-west-1.amazonaws.com/34.240.33.6, "
+        "secretsmanager.eu-west-1.amazonaws.com/34.254.79.238, "
+        "secretsmanager.eu-west-1.amazonaws.com/52.16.54.217] failed: connect timed out",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws/aws-msk-iam-auth/issues/35",
+        "Failed to find AWS IAM Credentials [Caused by com.amazonaws.SdkClientException: Unable "
+        "to execute HTTP request: Connect to sts.amazonaws.com:443 "
+        "[sts.amazonaws.com/54.239.21.217] failed: connect timed out])",
+        "vpc.connectivity",
+    ),
+    # A connection to a port other than SSH's that timed out: the path, not a login.
+    (
+        "https://github.com/redis/redis-py/issues/1001",
+        "Error 60 connecting to ***.use1.cache.amazonaws.com:6379. Operation timed out.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/rethinkdb/rethinkdb/issues/6088",
+        "I'm having an issue with AWS Lambda who got timeout without explicit reason when trying "
+        "to connect to an EC2 RethinkDB instance. … Could not connect to MY-ELASTIC-IP:28015, "
+        "operation timed out.",
+        "vpc.connectivity",
+    ),
+    # Fargate could not fetch the task's secrets or registry auth: no path to those endpoints.
+    (
+        "https://github.com/docker-archive/compose-cli/issues/1510",
+        "TaskFailedToStart: ResourceInitializationError: unable to pull secrets or registry "
+        "auth: execution resource retrieval failed: unable to retrieve secret from asm: service "
+        "call has been retried 1 time(s)",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws-samples/aws-fargate-pipeline-lambda-autoscaling/issues/3",
+        "ResourceInitializationError: unable to pull secrets or registry auth: execution "
+        "resource retrieval failed: unable to retrieve ecr registry auth: service call has been "
+        "retried 1 time(s)",
+        "vpc.connectivity",
+    ),
+    # Elastic Beanstalk's own diagnosis: the instances never reported back through the VPC.
+    (
+        "https://github.com/aws/aws-toolkit-visual-studio/issues/305",
+        "The EC2 instances failed to communicate with AWS Elastic Beanstalk, either because of "
+        "configuration problems with the VPC or a failed EC2 instance. … Current state: "
+        "'CREATE_FAILED' Reason: The following resource(s) failed to create: "
+        "[AWSEBInstanceLaunchWaitCondition].",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/ryanmurakami/pizza-luvrs/issues/8",
+        "ERROR The EC2 instances failed to communicate with AWS Elastic Beanstalk, either "
+        "because of configuration problems with the VPC or a failed EC2 instance.",
+        "vpc.connectivity",
+    ),
+    # An image pull timing out on the way is the network's, not the container service's.
+    (
+        "https://github.com/deepfence/terraform-aws-cloud-scanner/issues/13",
+        "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to "
+        "resolve ref quay.io/deepfenceio/cloud-scanner:latest: failed to do request: Head "
+        '"https://quay.io/v2/deepfenceio/cloud-scanner/manifests/latest": dial tcp '
+        "3.210.148.47:443: i/o timeout",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/AndrewGuenther/fck-nat/issues/99",
+        "dial tcp <SOME_IP>:443: i/o timeout.",
+        "vpc.connectivity",
+    ),
+    # "None of them can get outside the VPC" is the failure, not a VPC ruled out.
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-vpc/issues/237",
+        "Unable to access internet from EC2's within VPC subnets … I have tried different "
+        "AMI's the `public` subnets, none of them are able to get outside the VPC.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-pandas/issues/2760",
+        "When I run the same function outside the VPC there is no problems.",
+        "vpc.connectivity",
+    ),
+    # A subnet's name is no hang ("Private Subnet - D ... made changes").
+    (
+        "https://github.com/widdix/aws-cf-templates/issues/87",
+        "My subnets has this names: Private Subnet - C / Private Subnet - D and Public Subnet - A "
+        "/ Public Subnet - B Made changes on code to support then … When execute stack occurs "
+        "this error No export named -Private Subnet - C found. Rollback requested by user.",
+        "cloudformation.stack_failed",
+    ),
+    # A private IP the launch asks for that another interface already holds.
+    (
+        "https://github.com/aws/aws-cli/issues/7178",
+        "An error occurred (InvalidIPAddress.InUse) when calling the RunInstances operation: "
+        "Address 10.xxx.xxx.xxx is in use.",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/brikis98/terraform-up-and-running-code/issues/41",
+        "Error: Error launching source instance: InvalidAMIID.NotFound: The image id "
+        "'[ami-0c55b159cbfafe1f0]' does not exist",
+        "ec2.invalid_resource",
+    ),
 ]
 
 
