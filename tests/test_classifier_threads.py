@@ -2426,6 +2426,119 @@ REAL = [
         "'[ami-0c55b159cbfafe1f0]' does not exist",
         "ec2.invalid_resource",
     ),
+    # Round 11 (CloudWatch, S3, Lambda and Boto3, and messages wrongly taken for incidents or
+    # missed): a log's timestamps and ARNs are no emoji (chatter).
+    (
+        "https://github.com/awslabs/aws-embedded-metrics-node/issues/102",
+        "Missing metric … 2021-10-27T14:14:17.648Z 6210176a-a746-425b-843b-ac8e3bba7eb4 INFO",
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/aws/amazon-cloudwatch-agent/issues/222",
+        "some cloudwatch alarms stack in Insufficient data . … 2021/06/04 15:01:11 I! I! "
+        "Detected the instance is EC2",
+        "cloudwatch.alarm_or_metric",
+    ),
+    # The asker's own attempt ("when I try to ...") reports; it is no advice ("try").
+    (
+        "https://github.com/AndrewGuenther/fck-nat/issues/76",
+        "I'm stuck trying to setup fck-nat, I can get the EC2 Instance working, but the second I "
+        "assign the 0.0.0.0/0 route to my existing route table instead of internet gateway … "
+        "when I try and set the route table route to the instance, it automatically changes it "
+        "to the network interface. It doesn't mention anything about that on the docs so I'm not "
+        "sure if its supposed to, and if not how do I stop it from changing to ENI?",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/ManivannanMurugavel/selenium-python-aws-lambda/issues/12",
+        "I'm trying to run this file on lambda, but this error showed up … Task timed out",
+        "lambda.timeout",
+    ),
+    # A bucket's notification configuration S3 refuses: overlapping filters, a destination.
+    (
+        "https://github.com/awslabs/aws-lambda-redshift-loader/issues/171",
+        "I can't get the lambda to be called … InvalidArgument: Configuration is ambiguously "
+        "defined. Cannot have overlapping suffixes in",
+        "s3.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js/issues/632",
+        "I'm trying to add bucket notification to a bucket but failing with error : `Unable to "
+        "validate the following destination configurations`",
+        "s3.other",
+    ),
+    # A region error from CreateBucket when the name is taken elsewhere is the name's.
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/19043",
+        "if the bucket already exits by some one else, there should be a better message like "
+        '"Bucket with the same name already exists". … Error: Error creating S3 bucket: '
+        "AuthorizationHeaderMalformed: The authorization header is malformed; the region "
+        "'us-east-1' is wrong; expecting 'us-west-2'",
+        "s3.bucket_name",
+    ),
+    (
+        "https://github.com/NixOS/nixops-aws/issues/88",
+        "Unable to create an s3 bucket in the EU … An error occurred "
+        "(IllegalLocationConstraintException) when calling the CreateBucket operation",
+        "s3.wrong_region",
+    ),
+    # Metrics a collector does not publish or read back (telegraf, an exporter).
+    (
+        "https://github.com/influxdata/telegraf/issues/2523",
+        "Cloudwatch output is blocked by metric values close to 0 … Suddenly in the last 2 days we "
+        "do see an inconsistency where metrics are not being pushed to cloudwatch output",
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/influxdata/telegraf/issues/4384",
+        "Cloudwatch Input plugin returns no results … ### Actual behavior: No metrics returned.",
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/prometheus/cloudwatch_exporter/issues/252",
+        "AWS metrics not showing anything for AWS/NATGateway namespace … The issue is - I'm not "
+        "seeing aws_* type metrics - just CloudWatch exporter metadata metrics.",
+        "cloudwatch.alarm_or_metric",
+    ),
+    # High or maximum memory usage read as the cause.
+    (
+        "https://github.com/ryfeus/lambda-packs/issues/2",
+        "Max memory usage - Internal server error … the function gives an error (Internal server "
+        "error) and i can see in cloudWatch that its because of max memory usage.",
+        "lambda.out_of_memory",
+    ),
+    (
+        "https://github.com/aws-solutions-library-samples/cloud-intelligence-dashboards-data-collection/issues/201",
+        "Lambda log messages showing the high memory usage before the error: … Memory Size: "
+        "2688 MB Max Memory Used: 2581 MB",
+        "lambda.out_of_memory",
+    ),
+    # The Serverless Framework's bare "Access Denied" on deploy: its deployment bucket.
+    (
+        "https://github.com/serverless/serverless/issues/11086",
+        "Deployment Error: Access Denied … `npx sls deploy` command creates the Cloudformation "
+        "stack successfully but the command returns **Access Denied** error.",
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/4981",
+        "ServerlessError: Access Denied but no errors on CloudFormation events … I get an error "
+        "message when trying to deploy (`SLS_DEBUG=* serverless deploy -v`): ``` Serverless Error "
+        "--------------------------------------- Access Denied",
+        "s3.access_denied",
+    ),
+    # A schedule that does not fire or keeps its old rate after a deploy.
+    (
+        "https://github.com/serverless/serverless/issues/2936",
+        "Scheduled event not triggering. … handler: test.test",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/5668",
+        "Lambda schedule not updating … handler: "
+        "functions/ingestAirportSchedule.ingestAirportSchedule timeout: 30",
+        "cloudwatch.other",
+    ),
 ]
 
 
