@@ -2539,6 +2539,236 @@ REAL = [
         "functions/ingestAirportSchedule.ingestAirportSchedule timeout: 30",
         "cloudwatch.other",
     ),
+    # Round 11 (VPC and EC2): the network's failures in real wording, above the login, stack or
+    # wrapper that surfaced them.
+    # kubectl's "Unable to connect to the server: <error>" is the cluster's endpoint, not a login.
+    (
+        "https://github.com/eksctl-io/eksctl/issues/7929",
+        "I have a EKS cluster having private end point, on the same VPC, deployed a ec2 instance "
+        "to connect to that server. … Unable to connect to the server: dial tcp "
+        "10.0.XXX.XXX:443: i/o timeout",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/eksctl-io/eksctl/issues/5702",
+        "and when I run the kubectl commands then I get `Unable to connect to the server: "
+        "net/http: request canceled while waiting for connection (Client.Timeout exceeded while "
+        "awaiting headers)`",
+        "vpc.connectivity",
+    ),
+    # "dial tcp ... i/o timeout" around an address written with spaces ("<control plan ip>:443");
+    # the rule's other wording is tested above (fck-nat/issues/99).
+    (
+        "https://github.com/eksctl-io/eksctl/issues/1835",
+        "it is still not allowing us to connect and keep saying **Unable to connect to the server: "
+        "dial tcp <control plan ip>:443: i/o timeout**.",
+        "vpc.connectivity",
+    ),
+    # Vagrant and docker-machine waiting on a new instance's SSH that never answers.
+    (
+        "https://github.com/mitchellh/vagrant-aws/issues/259",
+        "it will launch the instance on aws sucessfully. Im even able to ssh in from another "
+        'terminal. But from the terminal I launched "vagrant up --provider=aws" from it just sits '
+        "at \"Waiting for SSH to become available...\" indefinitely. … aws.keypair_name = 'name' "
+        "aws.ami = 'ami-fb8e9292' aws.instance_type = 'm1.small'",
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/docker-archive-public/docker.machine/issues/4745",
+        "while starting it gets stuck on waiting for SSH to be available:",
+        "ec2.ssh_access",
+    ),
+    # cloud-init spelled "cloudinit": user data that never ran.
+    (
+        "https://github.com/canonical/cloud-init/issues/5533",
+        "Specifically, `runcmd` isn't run, while everything else is... even though logs seem to "
+        "reflect that nothing was run. The version of cloudinit that was working on Amazon Linux 2 "
+        "is `19.3-46.amzn2.0.1`",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/clearlinux/micro-config-drive/issues/38",
+        "ec2 cloud-init: user-data script not being executed",
+        "ec2.other",
+    ),
+    # "within a VPC" says where the code runs as "in a VPC" does.
+    (
+        "https://github.com/aws/aws-sdk-js/issues/3441",
+        "Not able to send email from NodeJS Lambda to SES from within a VPC **Describe the bug** I "
+        "am using a lambda function with a VPC which is using two endpoints: (1) one for dynamoDB "
+        "(which works perfectly) and **(2) one for SES**. This latter is always giving timeout "
+        "errors.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/brefphp/bref/issues/612",
+        "sending emails hello, First of all, fantastic platform! Very good documentation. One "
+        "question that I would have is around sending emails. I've been looking into this for few "
+        "days but can't seem to find a way of sending emails from laravel using Notifications "
+        "or even simply sending emails. Lambda sits within VPC.",
+        "vpc.connectivity",
+    ),
+    # AWS APIs reached from a VPC only through interface endpoints the setup lacks.
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/37223",
+        "_waiting for MWAA Environment (airflow-environment) create: unexpected state 'PENDING', "
+        "wanted target 'AVAILABLE', last error: %!s(<nil>)_ … MWAA required VPC endpoints needs to "
+        "be managed by CUSTOMER.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws/amazon-sagemaker-examples/issues/3430",
+        "sagemaker Processing Jobs don't have access it seems to any internal AWS services despite "
+        "operating within a VPC. This is normal behaviour and you need to create VPC Endpoints "
+        "within your VPC … No log output from Papermill as the cell execution just hangs.",
+        "vpc.connectivity",
+    ),
+    # What runs in a private subnet and cannot reach a service's endpoint.
+    (
+        "https://github.com/mmehta-10/selenium-grid-fargate/issues/3",
+        "Not able to conncet to public network from private subnet As you mentioned that we have "
+        "to use separate NAT for each private subnet to connect with the public network, and "
+        "according to my understanding you already set it up in the private subnet",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws/aws-ec2-instance-connect-config/issues/18",
+        "Fail to connect to ec2-instance-connect.{region}.amazonaws.com in a private subnet My EC2 "
+        "machine is inside a private subnet, and API calls are not allowed, except if a VPC "
+        "endpoint was configured. Is there a VPC endpoint for the API call "
+        "https://ec2-instance-connect.{region}.amazonaws.com/PutEC2HostKeys/ ?",
+        "vpc.connectivity",
+    ),
+    # A security group that lets no traffic in: NLB health checks, a listener port with no rule.
+    (
+        "https://github.com/Guimove/terraform-aws-bastion/issues/52",
+        "When we replace the default CIDR block for accessing the bastion by a specific one, the "
+        "Network Load Balancer health checks fail resulting in unhealthy hosts.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/3652",
+        "The load balancer gets created and targets are reporting healthy. However, the "
+        "application url gives 504 as there's no inbound rule for port 443 created to allow "
+        "incoming traffic.",
+        "vpc.connectivity",
+    ),
+    # A route whose target is gone drops the traffic ("blackhole", also misspelt).
+    (
+        "https://github.com/QT-DevOps/DevOpsIssues/issues/105",
+        "aws vpc routing doesn't remove blockhole Hi all, While connecting VPC peering connection, "
+        'while adding peering route from route table , it\'s showing "blockhole".',
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-transit-gateway/issues/131",
+        "But, the Transit Gateway Peering is not detecting the destination routes as well as the "
+        "blackhole Routes.",
+        "vpc.connectivity",
+    ),
+    # Machines that "do not have access to internet", as "cannot access the internet" says.
+    (
+        "https://github.com/pgarbe/containers_on_aws/issues/5",
+        "Routing between NAT and Private Nodes Hi! I have tried [this example]"
+        "(http://garbe.io/blog/2017/01/20/install-docker-1.13-on-aws-via-cloudformation/) and "
+        "figured out that private network machines (SubnetsReach=Private) created via "
+        "`stack.yaml` do not have access to internet",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-vpc/issues/237",
+        "I am unable to access the internet (`ping google.com` / `sudo apt-get update`) from "
+        "within instances I've launched in subnets created by this `vpc` module.",
+        "vpc.connectivity",
+    ),
+    # No traffic through at all once a route changes ("no inbound or outbound traffic").
+    (
+        "https://github.com/AndrewGuenther/fck-nat/issues/76",
+        "the second I assign the 0.0.0.0/0 route to my existing route table instead of internet "
+        "gateway or even if I add a new route table, and the second i assign it to my subnet my "
+        "whole subnet goes offline. No inbound or outbound traffic goes through. How can I debug "
+        "this?",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws-samples/eks-workshop-v2/issues/646",
+        "eks-workshop-ide-cfn.yaml fails to launch when default subnet has no internet access",
+        "vpc.connectivity",
+    ),
+    # Address ranges that overlap or conflict, with or without the API's code.
+    (
+        "https://github.com/aws-samples/disaster-recovery-workshop/issues/2",
+        "Lab API Gateway: IP Overlap - both vpc have CIDR 10.0.0.0/16 … With this configuration "
+        "VPC peering **will not work** as overlapping VPC CIDR ranges are not allowed.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-cidr-finder/issues/6",
+        "Returns cidrs that are already in use. It worked the first time. But now when using in a "
+        "new stack it returns a cidr that is either identical or within the range from the results "
+        "provided to the first stack that used it. ` The CIDR '10.10.16.0/24' conflicts with "
+        "another subnet -- `",
+        "vpc.other",
+    ),
+    # A VPC id the API does not know (InvalidVpcID.NotFound), above the wrapper that surfaced it.
+    (
+        "https://github.com/hashicorp/terraform-aws-consul/issues/29",
+        '"* module.consul.data.aws_vpc.default: data.aws_vpc.default: InvalidVpcID.NotFound: The '
+        "vpc ID 'vpc-ac2220ca' does not exist\"... yet it does Howdy. Apologies if this is user "
+        "error. I'm passing in a vpc_id that most definitely exists.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/1188",
+        'E0313 07:52:16.690920 1 controller.go:217] kubebuilder/controller "msg"="Reconciler '
+        'error" "error"="failed to reconcile LB managed SecurityGroup: failed to reconcile managed '
+        "LoadBalancer securityGroup: InvalidVpcID.NotFound: The vpc ID 'vpc-xxxxxxxxxxx' does not "
+        "exist",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/cloudposse/terraform-aws-msk-apache-kafka-cluster/issues/79",
+        "Error: creating Security Group: InvalidVpcID.NotFound: The vpc ID does not exist ## "
+        "Describe the Bug When applying the terraform module, the module doesn't find or recognize "
+        "the VPC ID, even though it's there",
+        "vpc.other",
+    ),
+    # A zone of the account where subnets cannot be created (Fn::GetAZs still lists it).
+    (
+        "https://github.com/widdix/aws-cf-templates/issues/36",
+        "CREATE_FAILED AWS::EC2::Subnet SubnetBPrivate Value (us-east-1b) for parameter "
+        "availabilityZone is invalid. Subnets can currently only be created in the following "
+        "availability zones: us-east-1d, us-east-1e, us-east-1a, us-east-1c.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/kizbitz/train/issues/87",
+        "error during 'Creating subnet' Value (us-east-1d) for parameter availabilityZone is "
+        "invalid During vpc creation I got the following error. Note that subnets 1a-1c were "
+        "successfully created",
+        "vpc.other",
+    ),
+    # Network objects that will not go away: a Lambda's ENIs still hold the group, subnet, VPC.
+    (
+        "https://github.com/avalonmediasystem/avalon/issues/1896",
+        "Currently security groups stack can't be cleaned up because the DBclient group has an "
+        "attached network interface.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/aws/serverless-application-model/issues/64",
+        "when I go to delete the database and it's security group, the security group cannot be "
+        "deleted due to the lingering lambda function's ENI.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/aws-solutions/virtual-waiting-room-on-aws/issues/106",
+        "Core API stack fails to delete cleanly Seems like the IAM policy that allows the Lambda "
+        "to delete its network interfaces is getting deleted before it's had a chance to clean up "
+        "after itself. When network interfaces are not deleted, subnets and VPC also fail to "
+        "delete.",
+        "vpc.other",
+    ),
 ]
 
 
