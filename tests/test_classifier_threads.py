@@ -2769,6 +2769,184 @@ REAL = [
         "delete.",
         "vpc.other",
     ),
+    # Round 11 (IAM, services outside the list, CloudFormation, API Gateway, DynamoDB): the wrong
+    # identity picked, AppSync and Docker outside the list, CloudFormation refusing its input.
+    # A pod's web identity (IRSA) not picked up: the SDK falls back to the node's role.
+    (
+        "https://github.com/activeloopai/deeplake/issues/3161",
+        "S3: IRSA web identity ignored on EKS, falls back to the node instance role",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/amazon-eks-pod-identity-webhook/issues/228",
+        "Pod uses node role instead of IAM Role for Service Account",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/external-secrets/kubernetes-external-secrets/issues/452",
+        "Question: pod not using the role defined on the ServiceAccount (IRSA) when fetching "
+        "secrets (defaults to the EC2 node's role)",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/crossplane-contrib/provider-upjet-aws/issues/945",
+        "Node role taking precedence despite IRSA config Hi all - my AWS S3 provider seems to be "
+        "assuming the node role, rather than taking the IRSA.",
+        "iam.credentials",
+    ),
+    # A profile the CLI or tool does not use (AWS_DEFAULT_PROFILE, --profile, a profile setting).
+    (
+        "https://github.com/aws/aws-cli/issues/1748",
+        "AWS_DEFAULT_PROFILE does not work with profiles containing Role ARNs",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-cli/issues/3431",
+        "AWS cli explicit --profile not overriding the environment variable AWS_DEFAULT_PROFILE",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/3899",
+        "AWS profile setting not honored",
+        "iam.credentials",
+    ),
+    # A traceback through the SDK's credential lookup.
+    (
+        "https://github.com/boto/boto/issues/1907",
+        "In 2.20.0 however this no longer appears to work. … line 278, in get_credentials > > > "
+        "self._populate_keys_from_metadata_server()",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/boto/boto3/issues/3175",
+        "line 296, in get_credentials raise ProfileNotFoundError('Profile \"%s\" not found!'",
+        "iam.credentials",
+    ),
+    # CodePipeline's "not authorized to perform AssumeRole" (no sts: prefix) is a trust policy's.
+    (
+        "https://github.com/aws/aws-cdk/issues/11353",
+        "arn:aws:iam::ACCOUNT_NUMBER:role/IAM_ROLE_NAME is not authorized to perform AssumeRole "
+        "on role arn:aws:iam::ACCOUNT_NUMBER:role/IAM_ROLE_NAME (Service: AWSCodePipeline;",
+        "iam.trust_policy",
+    ),
+    (
+        "https://github.com/Netflix/security_monkey/issues/732",
+        "An error occurred (AccessDenied) when calling the AssumeRole operation: Not authorized "
+        "to perform sts:AssumeRole",
+        "iam.trust_policy",
+    ),
+    # A denial of another action than AssumeRole is the identity's, beside a "trust relationship".
+    (
+        "https://github.com/aws-actions/amazon-ecr-login/issues/232",
+        "a service account that has a role with a trust relationship to my eks identity provider "
+        "and a policy to assume role from another account that has access to ecr. … denied: User: "
+        "arn:aws:sts::A:assumed-role/cp-sw-actions-runner/GitHubActions is not authorized to "
+        "perform: ecr:InitiateLayerUpload on resource:",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/MitocGroup/deep-framework/issues/591",
+        "is not authorized to perform: dynamodb:PutItem on resource:",
+        "iam.missing_permission",
+    ),
+    # An API action named as the permission missing.
+    (
+        "https://github.com/Cimpress-MCP/serilog-sinks-awscloudwatch/issues/144",
+        "Missing Error Message for Missing logs:DescribeLogGroups Permission in Serilog "
+        "Configuration for AWS CloudWatch … no log group was created, and no exception was thrown.",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/DataDog/cloudformation-template/pull/61",
+        "Add missing logs:TagResource permission to stackset role.",
+        "iam.missing_permission",
+    ),
+    # ECS's deployment circuit breaker (its tasks never got healthy), surfaced by a stack.
+    (
+        "https://github.com/aws/copilot-cli/issues/2874",
+        "Failed to deploy 1st svc with ECS Deployment Circuit Breaker was triggered error … "
+        "Resource handler returned message:",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/copilot-cli/issues/5586",
+        "Error occured during operation 'ECS Deployment Circuit Breaker Was Triggered' … Resource "
+        "handler returned message:",
+        "other.other",
+    ),
+    # AppSync's own authorization refusals, and the Amplify GraphQL schema that configures them.
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/3781",
+        "Execute graphql query ### Status Not Authorized to access createTodo on type Mutation",
+        "other.other",
+    ),
+    (
+        "https://github.com/MrHertal/react-admin-amplify/issues/87",
+        "Graphql query to get items from datastore returning an error status code of 401 The query "
+        'always return { "errors" : [ { "errorType" : "UnauthorizedException", "message" : '
+        '"Valid authorization header not provided." } ] }',
+        "other.other",
+    ),
+    # CreateStack / CreateChangeSet refusing its own input: a parameter without a value, a
+    # misspelled capability (the call fails before any stack runs).
+    (
+        "https://github.com/PaloAltoNetworks/aws-transit-vpc/issues/12",
+        "PaGroup CFT Create Fails … However the PaGroup58 stack never gets launched. … An error "
+        "occurred (ValidationError) when calling the CreateStack operation: Parameters: "
+        "[PaGroupTemplateUrl, UserName, DeLicenseApiKey, SubscriberAWSAccountNumber, "
+        "LambdaFunctionsBucketName, VpnConfigBucketName, Password] must have values",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/openedx-unsupported/configuration/issues/1993",
+        "A client error (ValidationError) occurred when calling the CreateStack operation: "
+        "Parameters: [DeploymentTag] must have values",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/aws-samples/serverless-trivia-game/issues/34",
+        "Error: Failed to create changeset for the stack: sam-app, An error occurred "
+        "(ValidationError) when calling the CreateChangeSet operation: 1 validation error "
+        "detected: Value '[CAPABILITY_NAMED_IAM, CAPABILIYT_AUTO_EXPAND, CAPABILITY_IAM]' at "
+        "'capabilities' failed to satisfy constraint",
+        "cloudformation.other",
+    ),
+    # A CDK app's construct library not installed: the CDK project's, not a function's package.
+    (
+        "https://github.com/aws-samples/aws-saas-factory-eks-saas-workshop/issues/79",
+        'Workshop error - Cannot find module "aws-cdk-lib" or its corresponding type '
+        "declarations. … Installing Node and CDK",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/4002",
+        "I am doing the aws cdk workshop and I am following all the steps. … I got error message "
+        "\"Cannot find module '@aws-cdk/aws-apigateway'\" My cdk version is aws-cdk version 1.7.0",
+        "cloudformation.other",
+    ),
+    # The CDK's jsii toolchain failing.
+    (
+        "https://github.com/aws-samples/llm-app-genie/issues/27",
+        "Missing .jsii file When I try to deploy a stack with cdk I get the following error",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/31508",
+        "aws-cdk-lib: Error jsii.errors.JavaScriptError when running any CDK command",
+        "cloudformation.other",
+    ),
+    # CDK names a failed stack by its id: "PowertunerWebsiteStack Failed".
+    (
+        "https://github.com/mattymoomoo/aws-power-tuner-ui/issues/57",
+        "PowertunerWebsiteStack Failed Why do I get this error even if I run the Bootstrap "
+        "command before deploy-website",
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/aws-samples/aws-modern-application-workshop/issues/123",
+        "MythicalMysfitsCoreStack fails to deploy.",
+        "cloudformation.stack_failed",
+    ),
 ]
 
 
