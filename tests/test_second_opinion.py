@@ -177,11 +177,11 @@ def test_a_move_to_a_layer_beneath_keeps_the_service_where_the_failure_surfaced(
     assert packaged_rules().moved(classify(named), named, "s3").attributes["service"] == "dynamodb"
 
 
-# From tests/data/holdout2.jsonl, never trained on (labelled cloudwatch.alarm_or_metric): no
-# error words, so the rules' vote lets it pass.
-NO_METRICS = (
-    "did put-metric-data with namespace Lab/App but the console says No metrics found when I "
-    "search for it"
+# From tests/data/holdout2.jsonl, never trained on (labelled cloudwatch.no_logs): no error
+# words, so the rules' vote lets it pass.
+NO_EVENTS = (
+    "installed the cloudwatch agent on my ec2 per lab 6, the log group got created but no events "
+    "ever show up in it"
 )
 # A course lead's posts in the demo cohort: every word a blocker uses, and none is one.
 ANNOUNCEMENTS = [
@@ -193,14 +193,14 @@ ANNOUNCEMENTS = [
 
 
 def test_a_root_the_rules_let_pass_is_a_report_when_the_model_is_sure_and_a_ta_triages_it():
-    rules, default = classify(NO_METRICS), Classifier().classify(NO_METRICS)
+    rules, default = classify(NO_EVENTS), Classifier().classify(NO_EVENTS)
     assert not rules.is_incident
-    assert packaged_second_opinion().blocker(NO_METRICS) >= BLOCKER
-    assert (default.is_incident, default.signature) == (True, "cloudwatch.alarm_or_metric")
+    assert packaged_second_opinion().blocker(NO_EVENTS) >= BLOCKER
+    assert (default.is_incident, default.domain) == (True, "cloudwatch")
     assert default.confidence < 0.5 and default.version.endswith(packaged_second_opinion().version)
     # A reply is the thread's to judge, and the rules alone never make it a report.
-    assert not Classifier().classify(NO_METRICS, reply=True).is_incident
-    assert not Classifier(second_opinion=False).classify(NO_METRICS).is_incident
+    assert not Classifier().classify(NO_EVENTS, reply=True).is_incident
+    assert not Classifier(second_opinion=False).classify(NO_EVENTS).is_incident
 
 
 def test_announcements_and_answers_full_of_aws_words_stay_no_reports():
@@ -217,9 +217,9 @@ def test_a_model_file_without_the_blocker_model_loads_and_never_makes_a_report(t
     del payload["blockers"]
     path.write_text(json.dumps(payload))
     old = SecondOpinion.load(path)
-    assert old.blocker(NO_METRICS) == 0.0
+    assert old.blocker(NO_EVENTS) == 0.0
     assert old.predict(ROUTE) == packaged_second_opinion().predict(ROUTE)
-    assert not Classifier(second_opinion=old).classify(NO_METRICS).is_incident
+    assert not Classifier(second_opinion=old).classify(NO_EVENTS).is_incident
 
 
 def test_the_second_opinion_is_on_by_default_and_off_on_request(sqlite_url, tmp_path):
