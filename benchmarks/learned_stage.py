@@ -72,12 +72,20 @@ def main() -> None:
     assert model is not None
     for reading, view in (("as roots", as_root), ("as the bot reads them", as_the_bot_reads)):
         rules, both = view(rules_alone.classify), view(packaged.classify)
+        doubted = [
+            e.text
+            for e in real
+            if packaged.doubts(rules(e), reply=reading != "as roots" and e.reply)
+        ]
         asked = [e.text for e in real if packaged.asks(rules(e))]
-        per_call = 1e6 / throughput(model.predict, asked)
-        moved = sum(both(e).domain != rules(e).domain for e in real)
+        made = sum(both(e).is_incident and not rules(e).is_incident for e in real)
+        moved = sum(both(e).domain != rules(e).domain for e in real) - made
         print(
-            f"{reading}: asked about {len(asked) / len(real):.1%} of real dev messages "
-            f"({len(asked)}, {moved} moved), {per_call:.0f} us a call; one core: rules alone "
+            f"{reading}: asked whether a message reports a blocker about "
+            f"{len(doubted) / len(real):.1%} of real dev messages ({len(doubted)}, {made} made "
+            f"incidents), {1e6 / throughput(model.blocker, doubted):.0f} us a call; asked "
+            f"the domain of {len(asked) / len(real):.1%} ({len(asked)}, {moved} moved), "
+            f"{1e6 / throughput(model.predict, asked):.0f} us a call; one core: rules alone "
             f"{throughput(rules, real):,.0f} msg/s, rules + second opinion "
             f"{throughput(both, real):,.0f} msg/s"
         )

@@ -52,7 +52,7 @@ class Classifier:
         result = self.rules.classify(text, reply=reply)
         if self.second_opinion is None:
             return result
-        if not (result.is_incident or reply) and self.second_opinion.blocker(text) >= BLOCKER:
+        if self.doubts(result, reply=reply) and self.second_opinion.blocker(text) >= BLOCKER:
             result = replace(self.rules.as_blocker(text), version=self.version)
         if not self.asks(result):
             return result
@@ -60,6 +60,11 @@ class Classifier:
         if domain == result.domain or probability < CONFIDENT:
             return result
         return replace(self.rules.moved(result, text, domain), version=self.version)
+
+    def doubts(self, result: Classification, *, reply: bool = False) -> bool:
+        """Whether the second opinion is asked if the message the rules read as `result` reports
+        a blocker after all: a root they let pass."""
+        return self.second_opinion is not None and not (result.is_incident or reply)
 
     def asks(self, result: Classification) -> bool:
         """Whether the second opinion is asked about the rules' `result`: an incident no pattern
