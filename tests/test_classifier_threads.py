@@ -2947,6 +2947,145 @@ REAL = [
         "MythicalMysfitsCoreStack fails to deploy.",
         "cloudformation.stack_failed",
     ),
+    # Round 12 (VPC and EC2): network objects left behind, security group rule values, the
+    # consoles' "check your VPC configuration", launches' parameter clashes, Korean SSH reports.
+    # ENIs and security groups a delete leaves behind are the VPC's, above the stack's failure.
+    (
+        "https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/392",
+        "CloudFormation is waiting for NetworkInterfaces associated with the Lambda Function to be "
+        "cleaned up … I have a CloudFormation stack with Lambda function inside a VPC,",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/aws-quickstart/quickstart-amazon-eks-cluster-resource-provider/issues/34",
+        "Network interfaces not deleted upon stack deletion … (and the stack deletion fails).",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/aws-quickstart/quickstart-amazon-eks/issues/182",
+        "EKS stack deletion fails because of residual ENI interfaces (AWS Lambda VPC "
+        "ENI-k8s-api-vpc-connector)",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/2445",
+        "AWS security groups not being destroyed … - aws_security_group",
+        "vpc.other",
+    ),
+    # A security group rule whose port range or CIDR EC2 refuses (InvalidParameterValue there).
+    (
+        "https://github.com/chef-boneyard/chef-provisioning-aws/issues/183",
+        "definition of security group error out: … AWS::EC2::Errors::InvalidParameterValue … "
+        "Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-security-group/issues/276",
+        'Error: "" is not a valid CIDR block: invalid CIDR address … When creating a security '
+        "group for an EC2 instance … Earlier I thought it might be related to VPC not having an "
+        "IPV6 enabled",
+        "vpc.other",
+    ),
+    # A security group given by name with a VPC subnet: the launch's parameters clash.
+    (
+        "https://github.com/boto/boto/issues/350",
+        "VPC 2.0: The parameter groupName cannot be used with the parameter subnet. … conn = "
+        "boto.connect_vpc(aws_access_key_id=",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/fog/fog/issues/2707",
+        "connection.servers.create( … Message: InvalidParameterCombination => The parameter "
+        "groupName   cannot be used with "
+        "the parameter subnet … Message: VPCIdNotSpecified => No default VPC for this user",
+        "ec2.invalid_resource",
+    ),
+    # The AMI that does not exist, named without its id.
+    (
+        "https://github.com/losDaniel/spot-connect/issues/3",
+        "The image id doesn't exist Had to make sure that when searching for the AMI ID, that I "
+        "was in the same region",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/rubber/rubber/issues/530",
+        "Image id does not exist … I am unable to create a staging environment",
+        "ec2.invalid_resource",
+    ),
+    # The consoles' diagnosis when their instance never answered: "Check your VPC configuration".
+    (
+        "https://github.com/MinhHungPhan/aws-hands-on-labs/issues/1",
+        "Cloud9 could not connect to the EC2 instance. Please check your VPC configuration and "
+        "network settings to troubleshoot the issue",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws/elastic-beanstalk-roadmap/issues/97",
+        "Check your VPC configuration and try launching the environment again … An error occurred "
+        "(InvalidParameterValue) when calling the UpdateEnvironment operation",
+        "vpc.connectivity",
+    ),
+    # An app's port the security group kept closed until someone opened it.
+    (
+        "https://github.com/docker-archive-public/docker.machine/issues/3635",
+        "the browser just loaded endlessly. It took me a while to find out I had to open port "
+        "8000 first.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/umotif-public/terraform-aws-elasticache-redis/issues/22",
+        "our application can't connect to the newly built redis custer until we open port 5432 "
+        "(Postgres) to the subnet on the security group attached to the redis cluster.",
+        "vpc.connectivity",
+    ),
+    # "dial tcp: i/o timeout" with no address between (also "dial tcp timeout" on its own).
+    (
+        "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/854",
+        "Post https://elasticloadbalancing.us-west-2.amazonaws.com/: dial tcp: i/o timeout",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/eksctl-io/eksctl/issues/3147",
+        "error finding instance Post https://ec2.eu-west-1.amazonaws.com/: dial tcp timeout on the "
+        "node",
+        "vpc.connectivity",
+    ),
+    # A Windows instance's administrator password is its login, not the IAM credentials.
+    (
+        "https://github.com/hashicorp/packer/issues/6297",
+        "Fails to retrieve Windows Administrator Password from a Packer amazon-ebs successful "
+        "build … I am not able to retrieve the Administrator credentials",
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/test-kitchen/kitchen-ec2/issues/211",
+        "Windows create fails fetching password I am having trouble retrieving passwords for "
+        "Windows instances.",
+        "ec2.ssh_access",
+    ),
+    # Korean learners' PuTTY or SSH connection (접속, 연결) that does not work.
+    (
+        "https://github.com/jojoldu/freelec-springboot2-webservice/issues/684",
+        "[오류] p.257 putty접속 오류 … 오류설명: putty에 접속이 안됩니다...",
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/jojoldu/freelec-springboot2-webservice/issues/124",
+        "P257 Window putty 연결 … Host name에 탄력적 IP 주소를 넣게 되면  타임아웃이 뜨는데..",
+        "ec2.ssh_access",
+    ),
+    # A user-data script the instances were "not able to run".
+    (
+        "https://github.com/hashicorp/terraform/issues/13735",
+        "Not able to run the User Data .bash file in AWS Auto scaling goup … we have created a AWS "
+        "EC2 Launch configuration with user_data",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/cattle-ops/terraform-aws-gitlab-runner/issues/1331",
+        "user-data scripts do not run on Windows workers",
+        "ec2.other",
+    ),
 ]
 
 
