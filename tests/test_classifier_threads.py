@@ -3086,6 +3086,237 @@ REAL = [
         "user-data scripts do not run on Windows workers",
         "ec2.other",
     ),
+    # Round 12 (services outside the list): the failures of services outside the list in learners'
+    # wording, above the IAM, Lambda, EC2, VPC or stack words that surround them.
+    # KMS cannot use the key a ciphertext was encrypted under: KMS's, not the identity's.
+    (
+        "https://github.com/Droplr/aws-env/issues/29",
+        "panic: AccessDeniedException: The ciphertext refers to a customer master key that does "
+        "not exist, does not exist in this region, or you are not allowed to access. (Service: "
+        "AWSKMS; Status Code: 400; Error Code: AccessDeniedException",
+        "other.other",
+    ),
+    (
+        "https://github.com/fluxcd/kustomize-controller/issues/673",
+        "Failed to decrypt secret with AWS KMS Role … | AccessDeniedException: The ciphertext "
+        "refers to a customer | master key that does not exist, does not exist in this | region, "
+        "or you are not allowed to access.",
+        "other.other",
+    ),
+    # Route 53: the hosted zone a custom domain needs is not there.
+    (
+        "https://github.com/amplify-education/serverless-domain-manager/issues/133",
+        "can't create domain I'm trying to create a domain but I got this error: `Error: Could "
+        "not find hosted zone 'chapitime.chapilabs.com'`",
+        "other.other",
+    ),
+    (
+        "https://github.com/amplify-education/serverless-domain-manager/issues/56",
+        "(node:19556) UnhandledPromiseRejectionWarning: Unhandled promise rejection (rejection "
+        "id: 1): Error: Error: Error: Could not find hosted zone. Unable to retrieve Route53 "
+        "hosted zone id.",
+        "other.other",
+    ),
+    # ACM's DNS validation that never completes: the certificate stays pending.
+    (
+        "https://github.com/anomalyco/sst/issues/5781",
+        'ACM Validation Suddenly Stopped Working - Cert Stuck "Pending" Despite Correct CNAME … '
+        'ACM certificates stay "Pending validation" forever',
+        "other.other",
+    ),
+    (
+        "https://github.com/dflook/cloudformation-dns-certificate/issues/10",
+        "I'm running into a timeout issue where the ACM cert gets stuck in a \"pending "
+        'validation" state. … However, when the max execution time hits, the stack creation '
+        "fails",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/amazon-cloudfront-secure-static-site/issues/22",
+        "This template fails for me consistently during the nested AcmCertificateStack … In the "
+        "certificate manager UI the new certificate's Validation Signature remains in a pending "
+        "state until the stack fails completely",
+        "other.other",
+    ),
+    # A custom domain whose name does not resolve: its DNS, outside the list.
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/1904",
+        'My Route 53 domain is not connecting to my Amplify Project … "DNS address could not be '
+        'found"',
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/407",
+        "I had my domain verified but the domain name was not resolving with "
+        "`DNS_PROBE_FINISHED_NXDOMAIN`.",
+        "other.other",
+    ),
+    # CodeCommit's Git endpoint refusing a clone.
+    (
+        "https://github.com/aws-samples/aws-bookstore-demo-app/issues/13",
+        "fatal: unable to access 'https://git-codecommit.us-east-1.amazonaws.com/v1/repos/"
+        "store-WebAssets/': The requested URL returned error: 403",
+        "other.other",
+    ),
+    (
+        "https://github.com/awslabs/aws-deployment-framework/issues/291",
+        "npm ERR! path /codebuild/output/src378222268/src/git-codecommit.us-east-2.amazonaws.com/"
+        "v1/repos/ccdemo/package.json",
+        "other.other",
+    ),
+    # Bedrock: a model that must be called through an inference profile.
+    (
+        "https://github.com/aws-samples/bedrock-chat/issues/508",
+        'And the lambda function (WebSocketHandler) logs in CloudWatch show that "Failed to run '
+        "stream handler: An error occurred (ValidationException) when calling the ConverseStream "
+        "operation: The provided model doesn't support on-demand throughput.\"",
+        "other.other",
+    ),
+    (
+        "https://github.com/anthropics/claude-code/issues/242",
+        "Invocation of model ID anthropic.claude-3-7-sonnet-20250219-v1:0 with on-demand "
+        "throughput isn’t supported.",  # noqa: RUF001 (the learner's apostrophe)
+        "other.other",
+    ),
+    # Elastic Beanstalk: its deploy hooks, its CLI.
+    (
+        "https://github.com/aws-samples/eb-py-flask-signup/issues/9",
+        "Your requirements.txt is invalid. Snapshot your logs for details. [Instance: "
+        "i-0678efc54eef84544] Command failed on instance. Return code: 1",
+        "other.other",
+    ),
+    (
+        "https://github.com/vanvalenlab/deepcell-label/issues/64",
+        "eb deploy fails for browser caliban Amazon's Elastic Beanstalk (eb) command-line "
+        'interface works to create new caliban apps, but "deploy" does not work',
+        "other.other",
+    ),
+    # An ECS task that never started; CodeBuild's failed build command.
+    (
+        "https://github.com/aws/amazon-ecs-agent/issues/1654",
+        'I keep getting the error "STOPPED(Task failed to start) … Also, no Logs are generated.',
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-cli/issues/3489",
+        "Error while executing command: aws cloudformation package --template template.yml "
+        "--s3-bucket mycicdbucket --output-template template-expt.yml. Reason: exit status 255",
+        "other.other",
+    ),
+    # The AWS CLI itself missing from the machine or its PATH.
+    (
+        "https://github.com/awslabs/aws-gov-cloud-import/issues/19",
+        "/gov-cloud-import-install.sh: line 202: aws: command not found … Copying App to S3 "
+        "Bucket in us-west-2",
+        "other.other",
+    ),
+    (
+        "https://github.com/oliverlloyd/jmeter-ec2/issues/98",
+        "ERROR: AWS CLI does not appear to be installed, while executing jmeter-ec2.sh",
+        "other.other",
+    ),
+    # SQS FIFO's message group id; a Kinesis shard iterator used too late.
+    (
+        "https://github.com/cuda-networks/django-eb-sqs/issues/58",
+        "MessageGroupId is a required parameter while enqueue to a queue",
+        "other.other",
+    ),
+    (
+        "https://github.com/twitchscience/kinsumer/issues/51",
+        "Got error: Iterator expired. The iterator was created at time Wed Jan 15 05:31:22 UTC "
+        "2020",
+        "other.other",
+    ),
+    # Database engines' own refusals and their drivers' TLS settings and trust stores.
+    (
+        "https://github.com/jkehler/awslambda-psycopg2/issues/25",
+        'FATAL: no pg_hba.conf entry for host "12.34.56.789", user "my_user", database '
+        '"foobar", SSL off : OperationalError Traceback (most recent call last): File '
+        '"/var/task/lambda_function.py", line 47, in lambda_handler',
+        "other.other",
+    ),
+    (
+        "https://github.com/growthbook/growthbook/issues/2766",
+        "We are running a self-hosted instance of GrowthBook with AWS DocumentDB configured as "
+        "our datastore. … `MongoParseError: option ssl_ca_certs is not supported`",
+        "other.other",
+    ),
+    (
+        "https://github.com/awslabs/aws-athena-query-federation/issues/2389",
+        "Timed out after 30000 ms while waiting for a server … caused by "
+        "{javax.net.ssl.SSLHandshakeException: PKIX path building failed: "
+        "sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid "
+        "certification path to requested target}",
+        "other.other",
+    ),
+    (
+        "https://github.com/mongodb/laravel-mongodb/issues/1753",
+        "MongoDB \\ Driver \\ Exception \\ ConnectionTimeoutException (13053) No suitable servers "
+        "found (`serverSelectionTryOnce` set): [TLS handshake failed: "
+        "error:1408F10B:SSL routines:ssl3_get_record:wrong version number calling ismaster on "
+        "'reachalldbinstance.cxwewiihbz0x.us-east-2.rds.amazonaws.com:3306']",
+        "other.other",
+    ),
+    (
+        "https://github.com/rusher81572/cloudExplorer/issues/54",
+        "Error: java.lang.RuntimeException: Unexpected error: "
+        "java.security.InvalidAlgorithmParameterException: the trustAnchors parameter must be "
+        "non-empty … Then when entering the access key and secret",
+        "other.other",
+    ),
+    # An MSK client using SASL authentication that cannot connect.
+    (
+        "https://github.com/tulios/kafkajs/issues/1171",
+        "Connection timeout with amazon MSK and SASL/SCRAM authentication … Security group and "
+        "VPC settings is setup correctly",
+        "other.other",
+    ),
+    (
+        "https://github.com/jmaver-plume/kafkajs-msk-iam-authentication-mechanism/issues/41",
+        "Cannot connect to MSK serverless cluster via SASL … [BrokerPool] Failed to connect to "
+        "seed broker, trying another broker from the list: Connection timeout",
+        "other.other",
+    ),
+    # SAM's local commands need Docker: the learner's machine.
+    (
+        "https://github.com/aws/aws-sam-cli/issues/923",
+        "Found credentials in shared credentials file: ~/.aws/credentials Error: Running AWS SAM "
+        "projects locally requires Docker. Have you got it installed?",
+        "other.other",
+    ),
+    (
+        "https://github.com/awsdocs/aws-sam-developer-guide/issues/158",
+        'sam local invoke "HelloWorldFunction" -e events/event.json Error: Running AWS SAM '
+        "projects locally requires Docker. Have you got it installed and running?",
+        "other.other",
+    ),
+    # App Runner's failed deployments.
+    (
+        "https://github.com/aws/apprunner-roadmap/issues/283",
+        "App runner deployment results in failed service that is inaccessible with timeout … For "
+        "reference this is a snippet of the terraform:",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/apprunner-roadmap/issues/210",
+        "looks like AppRunner just won't work at all.. … [AppRunner] Health check failed on port "
+        "'3000'. Check your configured port number. For more information, read the application "
+        "logs.",
+        "other.other",
+    ),
+    # Cognito user pools' own features: their emails, their custom message triggers.
+    (
+        "https://github.com/amazon-archives/amazon-cognito-identity-js/issues/521",
+        "Unable to send custom email messages … And I have configured the lambda function under "
+        "the triggers section for the custom message trigger as well.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-serverless-workshops/issues/304",
+        "New Users aren't registering in WildRydes … it does not work. I do not get any "
+        "confirmation on the screen, via email, and users do not show up in the user pool.",
+        "other.other",
+    ),
 ]
 
 
