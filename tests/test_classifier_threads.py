@@ -3006,7 +3006,8 @@ REAL = [
         ),
         "cloudwatch.other",
     ),
-    # The awslogs CLI listing or reading nothing: its time window, not missing logs.
+    # A CLI reading CloudWatch Logs (awslogs get/streams, zappa tail, sam logs) showing nothing or
+    # failing: the reader, not logs never written.
     (
         "https://github.com/jorgebastida/awslogs/issues/264",
         (
@@ -3021,6 +3022,31 @@ REAL = [
         (
             "Empty output for 'awslogs get GROUP' … No output, the prompt is recovered without any "
             "message"
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/Miserlou/Zappa/issues/1120",
+        (
+            "error: [Errno 104] Connection reset by peer when doing tail … When doing zappa tail I "
+            "get:"
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/Miserlou/Zappa/issues/2071",
+        (
+            "Logged ERRORs and other details are excluded from `zappa tail` output when using "
+            "default (DEBUG) log level settings. … I discovered [ERROR] messages are not "
+            "included in the logs returned by `zappa tail`."
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/aws-sam-cli/issues/6466",
+        (
+            "Bug: sam logs not displaying CloudWatch logs when LogGroup is set in template … "
+            "then the command `sam logs --stack-name` does not display any logs."
         ),
         "cloudwatch.other",
     ),
@@ -3078,6 +3104,26 @@ REAL = [
             '"s3:PutObject",'
         ),
         "iam.missing_permission",
+    ),
+    # A stack's failure told by its rollback or by a custom resource that never answered.
+    (
+        "https://github.com/netscaler/citrix-adc-aws-cloudformation/issues/24",
+        (
+            "CFT fails on Lambda HA Function … The HA-3NIC-ACROSSAZ CFT fails to complete, then "
+            'rolls back. … "Custom Resource failed to stabilize in expected time. If you are using '
+            "the Python cfn-response module, you may need to update your Lambda function code so "
+            'that CloudFormation can attach the updated version."'
+        ),
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/aws-samples/aws-fault-injection-simulator-workshop-v2/issues/124",
+        (
+            'The Cloudformation template "Services" not getting deployed successfully. … runs for '
+            "80 mins as mentioned, but fails and starts deleting the CF template, but doesn't do a "
+            "full cleanup"
+        ),
+        "cloudformation.stack_failed",
     ),
 ]
 
