@@ -3317,6 +3317,184 @@ REAL = [
         "confirmation on the screen, via email, and users do not show up in the user pool.",
         "other.other",
     ),
+    # Round 12 (CloudWatch, IAM, S3, Lambda and Boto3, API Gateway, DynamoDB, CloudFormation, and
+    # messages wrongly taken for incidents or missed): CloudWatch's own failures named, and the
+    # policy beside an S3 denial.
+    # The wrong partition in a policy's resource ARN (arn:aws: in China) is a malformed policy.
+    (
+        "https://github.com/anomalyco/sst/issues/2196",
+        (
+            'Partition error when deploy to aws china … Partition "aws" is not valid for resource '
+            '"arn:aws:s3:::sstbootstrap-cnnorthwest1f610d23c-25o2doaai7cz/*"'
+        ),
+        "iam.malformed_policy",
+    ),
+    (
+        "https://github.com/aws/chalice/issues/777",
+        (
+            'demo not working in china … Partition "aws" is not valid for resource '
+            '"arn:aws:logs:*:*:*".'
+        ),
+        "iam.malformed_policy",
+    ),
+    # PutMetricData refusing a metric's values (InvalidParameterValue) is the metric's, not EC2's.
+    (
+        "https://github.com/influxdata/telegraf/issues/9402",
+        (
+            "outputs.cloudwatch gets stuck when receiving data older than 2 weeks … E! CloudWatch: "
+            "Unable to write to CloudWatch : InvalidParameterValue: The parameter "
+            "MetricData.member.19.Timestamp mus"
+        ),
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/jdamick/dropwizard-metrics-cloudwatch/issues/3",
+        (
+            "CloudWatchApi error … "
+            "com.amazonaws.services.cloudwatch.model.InvalidParameterValueException: No metric may "
+            "specify the same dimension name twice. … (Service: AmazonCloudWatch; Status Code: "
+            "400; Error Code: InvalidParameterValue;"
+        ),
+        "cloudwatch.alarm_or_metric",
+    ),
+    # A Logs call refusing its own input (Value '' at 'logGroupName' failed to satisfy constraint).
+    (
+        "https://github.com/aws/amazon-genomics-cli/issues/430",
+        (
+            'Cannot access Toil "adapter" logs … The API Gateway and Wes lambda logs are not '
+            "available from the CLI for Toil contexts … InvalidParameterException: 2 validation "
+            "errors detected: Value '' at 'logGroupName' failed to satisfy constraint: Member must "
+            "have length greater than or equal to 1;"
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/vectordotdev/vector/issues/3795",
+        (
+            "error detected: Value '[]' at 'logEvents' failed to satisfy constraint: Member must "
+            "have length greater than or equal to 1"
+        ),
+        "cloudwatch.other",
+    ),
+    # A CLI reading CloudWatch Logs (awslogs get/streams, zappa tail, sam logs) showing nothing or
+    # failing: the reader, not logs never written.
+    (
+        "https://github.com/jorgebastida/awslogs/issues/264",
+        (
+            "No streams can be found … $ awslogs streams --aws-region us-east-1 "
+            "/ecs/libretro-superbuild14-s3 … $ awslogs get --aws-region us-east-1 "
+            "/ecs/libretro-superbuild14-s3 ALL … However, using a start time does seem to work:"
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/jorgebastida/awslogs/issues/301",
+        (
+            "Empty output for 'awslogs get GROUP' … No output, the prompt is recovered without any "
+            "message"
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/Miserlou/Zappa/issues/1120",
+        (
+            "error: [Errno 104] Connection reset by peer when doing tail … When doing zappa tail I "
+            "get:"
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/Miserlou/Zappa/issues/2071",
+        (
+            "Logged ERRORs and other details are excluded from `zappa tail` output when using "
+            "default (DEBUG) log level settings. … I discovered [ERROR] messages are not "
+            "included in the logs returned by `zappa tail`."
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/aws-sam-cli/issues/6466",
+        (
+            "Bug: sam logs not displaying CloudWatch logs when LogGroup is set in template … "
+            "then the command `sam logs --stack-name` does not display any logs."
+        ),
+        "cloudwatch.other",
+    ),
+    # Throttled Logs calls (PutLogEvents Rate exceeded) in a CloudWatch thread.
+    (
+        "https://github.com/SectorLabs/celery-cloudwatch/issues/3",
+        (
+            "the monitor frequently fails due to the following error … An error occurred "
+            "(ThrottlingException) when calling the PutLogEvents operation (reached max retries: "
+            "4): Rate exceeded … This results in loss of events recorded in the log stream."
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/timdp/winston-aws-cloudwatch/issues/69",
+        (
+            "ThrottingException - Rate limit exceeded … Sometimes I retrieve this error when the "
+            "module tries to send a lot of logs to CloudWatch."
+        ),
+        "cloudwatch.other",
+    ),
+    # A log group that had to be created by hand before the task worked: the group was missing.
+    (
+        "https://github.com/prakhar1989/docker-curriculum/issues/278",
+        (
+            "Had to manually create log group in CloudWatch … I was under the impression that the "
+            "log group defined in the aws-ecs/docker-compose.yml file ` awslogs-group: foodtrucks` "
+            "would be automatically created but that turned out not to be the case."
+        ),
+        "cloudwatch.log_group_missing",
+    ),
+    (
+        "https://github.com/prakhar1989/docker-curriculum/issues/300",
+        (
+            "document update for ECS setup: need to manually create cloudWatch log group … "
+            "INFO[0007] Stopped container..."
+        ),
+        "cloudwatch.log_group_missing",
+    ),
+    # The caller's own identity policy quoted beside an S3 denial: that policy lacks the action.
+    (
+        "https://github.com/aws/aws-cli/issues/5470",
+        (
+            "PUT OPERATION ACCESS DENIED error … An error occurred (AccessDenied) when calling the "
+            'PutObject operation: Access Denied … IAM Policy - { "Version": "2012-10-17", '
+            '"Statement": [ { "Effect": "Allow", "Action": [ "s3:ListBucket" ],'
+        ),
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/s3tools/s3cmd/issues/948",
+        (
+            "S3 upload-only permisssions get forbidden on initiating a sync command … put is "
+            'working fine, however sync fails with 403. … "Effect": "Allow", "Action": [ '
+            '"s3:PutObject",'
+        ),
+        "iam.missing_permission",
+    ),
+    # A stack's failure told by its rollback or by a custom resource that never answered.
+    (
+        "https://github.com/netscaler/citrix-adc-aws-cloudformation/issues/24",
+        (
+            "CFT fails on Lambda HA Function … The HA-3NIC-ACROSSAZ CFT fails to complete, then "
+            'rolls back. … "Custom Resource failed to stabilize in expected time. If you are using '
+            "the Python cfn-response module, you may need to update your Lambda function code so "
+            'that CloudFormation can attach the updated version."'
+        ),
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/aws-samples/aws-fault-injection-simulator-workshop-v2/issues/124",
+        (
+            'The Cloudformation template "Services" not getting deployed successfully. … runs for '
+            "80 mins as mentioned, but fails and starts deleting the CF template, but doesn't do a "
+            "full cleanup"
+        ),
+        "cloudformation.stack_failed",
+    ),
 ]
 
 
