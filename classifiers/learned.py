@@ -1,13 +1,15 @@
-"""The second opinion: which domain a message's words belong to, learned from labelled incidents.
+"""The second opinion: what the rules could not say, learned from labelled messages.
 
-A Complement Naive Bayes over domains whose features are the *set* of word unigrams and bigrams
+Two Complement Naive Bayes models whose features are the *set* of word unigrams and bigrams
 (scikit-learn's `CountVectorizer(binary=True, ngram_range=(1, 2), min_df=2)` tokens, on the
-normalised, lowercased text) with `ComplementNB(alpha=0.3)`: on real threads the rules had not
-seen it raised domain accuracy where a TF-IDF + logistic regression over signatures did not
-(docs/classifier.md). Written out in plain Python, as counts, so a call costs microseconds and
-needs neither numpy nor scikit-learn, and a model file is JSON: nothing is ever unpickled.
+normalised, lowercased text) with `ComplementNB(alpha=0.3)`: one over domains, fitted on
+incidents, and one over "reports a blocker or not", fitted on every message. On real threads the
+rules had not seen they raised domain accuracy where a TF-IDF + logistic regression over
+signatures did not (docs/classifier.md). Written out in plain Python, as counts, so a call costs
+microseconds and needs neither numpy nor scikit-learn, and a model file is JSON: nothing is ever
+unpickled.
 
-The model keeps, per domain, how many training messages held each term; the weights are derived
+Each model keeps, per label, how many training messages held each term; the weights are derived
 once, at load. `friction train` refines the packaged model with TAs' tags (`refined`).
 """
 
@@ -31,9 +33,9 @@ ALPHA = 0.3
 MIN_DF = 2
 """A term of the training corpus is kept when at least this many messages hold it."""
 PACKAGED = Path(__file__).with_name("second_opinion.json")
+"""The model shipped with the package, fitted by scripts/train_second_opinion.py."""
 BLOCKER, NO_BLOCKER = "blocker", "none"
 """The labels `blockers` learns: a message reporting a blocker, and any other."""
-"""The model shipped with the package, fitted by scripts/train_second_opinion.py."""
 
 # CountVectorizer's default token_pattern is r"(?u)\b\w\w+\b"; scanning left to right, a greedy run
 # of word characters can only start and end at word boundaries, so the same tokens come out
@@ -131,7 +133,8 @@ class NaiveBayes:
         best = scores.index(top)
         return self.labels[best], exps[best] / math.fsum(exps)
 
-    def payload(self) -> dict:
+    def payload(self) -> dict[str, dict]:
+        """What a model file keeps of this model: its counts (the weights derive from them)."""
         return {"documents": self.documents, "counts": self.counts}
 
 
