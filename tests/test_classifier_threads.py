@@ -3495,6 +3495,133 @@ REAL = [
         ),
         "cloudformation.stack_failed",
     ),
+    # Round 13 (EC2 and VPC): Windows logins over WinRM, the tools' own EC2 launches, instances
+    # Auto Scaling takes away, fleets that never grow and CI runners that never register.
+    # WinRM is SSH's twin for a Windows instance: the login never answered.
+    (
+        "https://github.com/packer-community/packer-windows-plugins/issues/11",
+        (
+            "aws-ebs times out waiting for WinRM … WinRM connection err: unknown error Post "
+            "http://<IPv4>:5985/wsman: dial tcp <IPv4>:5985: connection timed out"
+        ),
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/hashicorp/packer-plugin-amazon/issues/621",
+        (
+            "amazon-ebs: WinRM connection error unknown error Post "
+            '"https://<ip>:5986/wsman": EOF … '
+            "[INFO] Attempting WinRM connection..."
+        ),
+        "ec2.ssh_access",
+    ),
+    # Ansible's own EC2 modules raising (NameError inside module ec2, InvalidAction in ec2_lc):
+    # the tool's launch broke, not the learner's code nor a policy's Action.
+    (
+        "https://github.com/ansible/ansible-modules-core/issues/817",
+        (
+            "EC2 host launch fails … Traceback (most recent call last): … File "
+            '"/var/lib/jenkins/.ansible/tmp/ansible-tmp-1424304056.45-134380261320364/ec2", line '
+            "817, in create_instances params['tenancy'] = tenancy NameError: global name 'tenancy' "
+            "is not defined"
+        ),
+        "ec2.other",
+    ),
+    (
+        "https://github.com/ansible/ansible/issues/10289",
+        (
+            "ec2 module is broken in ansible 1.8.3 … File "
+            '"/var/lib/jenkins/.ansible/tmp/ansible-tmp-1424337493.09-167968274609306/ec2", line '
+            "817, in create_instances params['tenancy'] = tenancy NameError: global name 'tenancy' "
+            "is not defined"
+        ),
+        "ec2.other",
+    ),
+    (
+        "https://github.com/manicminer/ansible-auto-scaling-tutorial/issues/14",
+        (
+            "Invalid Action: DescribeLaunchConfigurations … File "
+            '"/var/folders/b_/g8r_f0cx0bdb0vb5c2m55lth0000gn/T/ansible_jVpiEI/'
+            'ansible_module_ec2_lc.py", '
+            "line 498, in create_launch_config … ClientError: An error occurred (InvalidAction) "
+            "when calling the DescribeLaunchConfigurations operation: The action "
+            "DescribeLaunchConfigurations is not valid for this web service."
+        ),
+        "ec2.other",
+    ),
+    # Auto Scaling taking CI agents' instances away in the middle of a build.
+    (
+        "https://github.com/buildkite/elastic-ci-stack-for-aws/issues/1160",
+        (
+            "Agents lost error after stack upgrade … the jobs start to fail with `Exited with "
+            "status -1 (agent lost)` error."
+        ),
+        "ec2.other",
+    ),
+    (
+        "https://github.com/buildkite/elastic-ci-stack-for-aws/issues/971",
+        (
+            "Abrupt agent termination during build … Occasionally an agent is abruptly terminated "
+            "during the build. … At 2021-12-02T20:04:43Z instance i-00e36c1ca7637e75c was taken "
+            "out of service in response to a user request, shrinking the capacity from 49 to 48."
+        ),
+        "ec2.other",
+    ),
+    (
+        "https://github.com/buildkite/elastic-ci-stack-for-aws/issues/59",
+        (
+            "lifecycle termination may not be working correctly Just scaled up from 0 to 20 and "
+            "only 1 agent came online. … "
+            "transition#033[0m=autoscaling:EC2_INSTANCE_TERMINATING"
+        ),
+        "ec2.other",
+    ),
+    # An EC2 fleet that never scales up when builds queue.
+    (
+        "https://github.com/jenkinsci/ec2-fleet-plugin/issues/153",
+        (
+            "when I try to start additional builds, the fleet never scales up. Here is what I see "
+            "in the logs: ``` currentDemand 2 availableCapacity 0 (availableExecutors 0 "
+            "connectingExecutors 0"
+        ),
+        "ec2.other",
+    ),
+    (
+        "https://github.com/jenkinsci/ec2-fleet-plugin/issues/260",
+        (
+            "EC2 Fleet won't scale up in No Delay Provision Strategy … Jenkins logs show the "
+            "currentDemand is 0 even though the build queue is already 7."
+        ),
+        "ec2.other",
+    ),
+    # A self-hosted CI runner on a new instance that never registers or comes online.
+    (
+        "https://github.com/machulav/ec2-github-runner/issues/86",
+        (
+            "AWS EC2 instance i-0eeae9ef28dcd04e9 is up and running … Error: GitHub self-hosted "
+            "runner registration error … Error: A timeout of 5 minutes is exceeded. Your AWS EC2 "
+            "instance was not able to register itself in GitHub as a new self-hosted runner. … "
+            "what could cause this? and how can i increase the percentage of successfull "
+            "instantiations?"
+        ),
+        "ec2.other",
+    ),
+    (
+        "https://github.com/nodesource/aws-eco-runner/issues/5",
+        (
+            "Refresh Github runner on startup? … it seems the runner never gets online for some "
+            "reason."
+        ),
+        "ec2.other",
+    ),
+    (
+        "https://github.com/machulav/ec2-github-runner/issues/274",
+        (
+            "Running multiple runners in parallel and one fails to register as a GitHub Runner … "
+            "We see the timeout error around 5 minutes."
+        ),
+        "ec2.other",
+    ),
 ]
 
 
