@@ -3627,6 +3627,26 @@ REAL = [
         ),
         "cloudwatch.other",
     ),
+    # A tool reading logs out of CloudWatch that finds nothing: the reader's, not logs unwritten.
+    (
+        "https://github.com/fluent/fluentd/issues/921",
+        (
+            "fluentd unable to fetch cloudwatch-logs im new to fluentd.just started a poc to fetch "
+            "logs from cloudwatch.i installed input plugin for cloudwatch-logs.but unable to see "
+            "the output."
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/wazuh/wazuh/issues/9770",
+        (
+            "AWS Cloudwatch does not register events. … The process consists of taking the logs "
+            "hosted in Cloudwatch, as follows: … When taking the events coming from AWS "
+            "Cloudwatch, the system enters a logging loop without finding events and terminates "
+            "the cycle."
+        ),
+        "cloudwatch.other",
+    ),
 ]
 
 
