@@ -3622,6 +3622,158 @@ REAL = [
         ),
         "ec2.other",
     ),
+    # Round 13 (CloudWatch, Lambda, API Gateway, CloudFormation, services outside the list, and
+    # messages wrongly taken for incidents or missed): CloudWatch's own failures in real wording.
+    # A log group's resource policy that does not admit a service, or is too big: CloudWatch's.
+    (
+        "https://github.com/awsdocs/amazon-opensearch-service-developer-guide/pull/59",
+        (
+            "The ElasticSearch logging requires `logs:PutLogEventsBatch` permission … Error: "
+            "ValidationException: The Resource Access Policy specified for the CloudWatch Logs "
+            "log group /aws/aes/domains/es-upgrade-staging/search-logs does not grant sufficient "
+            "permissions for Amazon OpenSearch Service to create a log stream."
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/cloudposse/terraform-aws-cloudwatch-logs/issues/40",
+        (
+            "So terraform fails with an error. … ValidationException: The Resource Access Policy "
+            "specified for the CloudWatch Logs log group dev-testnet-opensearch-cloudwatch does "
+            "not grant sufficient permissions for Amazon OpenSearch Service to create a log stre"
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/6606",
+        (
+            "ValidationException: The Resource Access Policy specified for the CloudWatch Logs log "
+            "group blah-search-slow-non-prod does not grant sufficient permissions for Amazon "
+            "Elasticsearch Service to create a log stream."
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws-solutions-library-samples/guidance-for-media-extraction-and-"
+        "dynamic-content-policy-framework-on-aws/issues/4",
+        (
+            'Resource handler returned message: "Invalid Logging Configuration: The CloudWatch '
+            "Logs Resource Policy size was exceeded."
+        ),
+        "cloudwatch.other",
+    ),
+    # A scheduled rule that cannot be created or deployed (its rate written wrongly), or no
+    # longer works: the rule's, whatever "validation" or "handler" surrounds it.
+    (
+        "https://github.com/serverless/serverless/issues/5230",
+        (
+            "Using default variable in events schedule rate generates invalid ScheduleExpression "
+            "parameter … the cloudformation ScheduleExpression generated has no space between the "
+            "amount and the unit and so the deploy fails."
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/7413",
+        (
+            "BUG: Scheduled Schema validation fails … The following validation error is thrown: "
+            '> ServerlessError: "rate" property for schedule event is missing or invalid in '
+            "function backup."
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/8162",
+        (
+            "ServerlessError: Configuration error at 'functions.E2E.events[0]': unrecognized "
+            "property 'rate' failed to deploy schedule rule, validation failed in 1.80.0. … "
+            "handler: someHandler"
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-nuke-account-cleanser-example/issues/12",
+        "AWS::Events::Rules no longer works. Need to use AWS::Scheduler::Schedule",
+        "cloudwatch.other",
+    ),
+    # Metrics an emitter loses or stops creating, or a read that returns empty datapoints.
+    (
+        "https://github.com/aws-observability/aws-otel-collector/issues/40",
+        (
+            "StatsD receiver and EMF Exporter Misses Metrics in Cloud Watch Console and Has Empty "
+            "Dimension … log_group_name: 'aoc-emf-ecs-test-1016-new' log_stream_name: "
+            "'aoc-emf-ecs-test-1016-new'"
+        ),
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/awslabs/aws-embedded-metrics-java/issues/139",
+        (
+            "We have migrated to embedded metrics logger, suddenly it stops logging metrics to "
+            "cloudwatch … LogDriver: awslogs"
+        ),
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/localstack/localstack/issues/11260",
+        (
+            "bug: getMetricStatistics function returns empty datapoints … `Cannot read properties "
+            "of undefined (reading 'Sum')`"
+        ),
+        "cloudwatch.alarm_or_metric",
+    ),
+    # A log stream (not only a group) that is never created: no logs at all.
+    (
+        "https://github.com/aws/aws-logging-dotnet/issues/176",
+        (
+            "Log stream not creating when deployed in ECS container When deployed web api "
+            "application in aws docker container neither log group not log stream is creating."
+        ),
+        "cloudwatch.no_logs",
+    ),
+    (
+        "https://github.com/lazywithclass/winston-cloudwatch/issues/135",
+        "CloudWatch LogGroups Not Getting Created",
+        "cloudwatch.no_logs",
+    ),
+    # A log group left without expiration (its retention never set): CloudWatch's setting.
+    (
+        "https://github.com/pulumi/pulumi/issues/9296",
+        (
+            "EKS control plane logging not working as expected and documentation issue … Another "
+            "cloudwatch log group is created with no expiration, this one contains the awaited EKS "
+            "logs."
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-rds-aurora/issues/484",
+        (
+            "It has created the cloudwatch log group and I can see the logs in it but it has a "
+            'retention of "Never Expire"'
+        ),
+        "cloudwatch.other",
+    ),
+    # A tool reading logs out of CloudWatch that finds nothing: the reader's, not logs unwritten.
+    (
+        "https://github.com/fluent/fluentd/issues/921",
+        (
+            "fluentd unable to fetch cloudwatch-logs im new to fluentd.just started a poc to fetch "
+            "logs from cloudwatch.i installed input plugin for cloudwatch-logs.but unable to see "
+            "the output."
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/wazuh/wazuh/issues/9770",
+        (
+            "AWS Cloudwatch does not register events. … The process consists of taking the logs "
+            "hosted in Cloudwatch, as follows: … When taking the events coming from AWS "
+            "Cloudwatch, the system enters a logging loop without finding events and terminates "
+            "the cycle."
+        ),
+        "cloudwatch.other",
+    ),
 ]
 
 
