@@ -3774,6 +3774,214 @@ REAL = [
         ),
         "cloudwatch.other",
     ),
+    # Round 13 (IAM and S3): S3's own failures beside wording other layers read (a file that
+    # does not upload, SSE-KMS, the signing of a request, the bucket's CORS rules, a 403 in a
+    # command named "fetch"), and IAM's in EKS's, MFA's and Hadoop's wording.
+    # A file that does not reach S3, no failure named: S3's, not a missing key ("file" alone).
+    (
+        "https://github.com/laravel/framework/issues/29065",
+        (
+            "Inconsistent response from Storage upload … I can also see the file doesn't upload to "
+            "S3 either which should technically return an exception if that was the case?"
+        ),
+        "s3.other",
+    ),
+    (
+        "https://github.com/sparklyr/sparklyr/issues/1963",
+        (
+            "spark_read_parquet from s3 error … it throws me an error which is: Caused by: "
+            "java.io.IOException: Could not read footer for file"
+        ),
+        "s3.other",
+    ),
+    (
+        "https://github.com/UniSharp/laravel-filemanager/issues/1277",
+        (
+            "Showing upload is successful but file is not uploading to aws s3 bucket … It also not "
+            "showing any errors."
+        ),
+        "s3.other",
+    ),
+    # An SSE-KMS request S3 refuses (unsigned with SigV4, an encryption value it does not take).
+    (
+        "https://github.com/aws/aws-cli/issues/1006",
+        (
+            'Downloading S3 object encrypted using KMS keys fails with error: "Requests specifying '
+            'Server Side Encryption with AWS KMS managed keys require AWS Signature Version 4"'
+        ),
+        "s3.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js/issues/1789",
+        (
+            'S3: "aws:kms" Signing an upload to S3 is failing with '
+            "'InvalidEncryptionAlgorithmError' … ACL: 'authenticated-read', … "
+            '"errorMessage": "The Encryption request you specified is not valid. Supported '
+            'value: AES256.",'
+        ),
+        "s3.other",
+    ),
+    # A signature mismatch beside the signing version or SSE-KMS: the request's signing, not keys.
+    (
+        "https://github.com/aws/aws-sdk-java/issues/1415",
+        (
+            "Downloading object from SSE KMS encrypted S3 bucket fails … The request signature we "
+            "calculated does not match the signature you provided. Check your key and signing "
+            "method. (Service: Amazon S3; Status Code: 403; Error Code: SignatureDoesNotMatch"
+        ),
+        "s3.other",
+    ),
+    (
+        "https://github.com/jschneier/django-storages/issues/262",
+        (
+            "SignatureDoesNotMatch when calling PutObject … which leads to an error saying to use "
+            "`AWS4-HMAC-SHA256` when trying to do `python manage.py collectstatic`."
+        ),
+        "s3.other",
+    ),
+    (
+        "https://github.com/django-cms/django-filer/issues/1074",
+        (
+            "S3ResponseError: 403 Forbidden … The request signature we calculated does not match "
+            "the signature you provided. … I do -not- have `S3_USE_SIGV4` set."
+        ),
+        "s3.other",
+    ),
+    # The same mismatch in people's words ("a signature does not match error").
+    (
+        "https://github.com/aws/aws-sdk-js/issues/444",
+        (
+            "When I generate a getObject url for a private file, it works fine. But for some "
+            "reason this gives me a signature does not match error."
+        ),
+        "s3.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-go/issues/962",
+        'presign returning a "Signature Does Not Match" 403 error',
+        "s3.other",
+    ),
+    # A browser refused by a bucket: S3's CORS rules (AllowedOrigins) or an S3-signed URL.
+    (
+        "https://github.com/Budibase/budibase/issues/11862",
+        (
+            "CORS error in S3 file upload. … Access to fetch at "
+            "'https://BUDIBASE_BUILDER/my_file.yaml?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential"
+            "=1234%2F20230922%2Fus-east-1%2Fs3%2Faws4_request … has been blocked by CORS policy"
+        ),
+        "s3.other",
+    ),
+    (
+        "https://github.com/qoomon/aws-s3-bucket-browser/issues/17",
+        (
+            'Failed to fetch error is coming … CORS POLICY ```json [ { "AllowedHeaders": [ "*" ], '
+            '"AllowedMethods": [ "GET" ], "AllowedOrigins": [ '
+            '"http://cnl-test-poc.s3-website-us-east-1.amazonaws.com/" ],'
+        ),
+        "s3.other",
+    ),
+    # "fetch" in a command's or method's name (backup-fetch, ENV.fetch) is no browser's call.
+    (
+        "https://github.com/wal-e/wal-e/issues/385",
+        (
+            "wal-e backup-fetch fails | gets s3 access denied I am getting this error while "
+            "backup-fetch or backup-list operations … S3ResponseError: 403 Forbidden"
+        ),
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/kjvarga/sitemap_generator/issues/316",
+        (
+            "Aws::S3::Errors::AccessDenied (Access Denied): … bucket: ENV.fetch('S3_BUCKET_NAME'), "
+            "access_key_id: ENV.fetch('AWS_ACCESS_KEY_ID'),"
+        ),
+        "s3.access_denied",
+    ),
+    # EKS refusing an IAM identity it does not map: the identity lacks the cluster's access.
+    (
+        "https://github.com/kodermax/kubectl-aws-eks/issues/5",
+        (
+            "error: You must be logged in to the server (Unauthorized) I'm getting this error "
+            "Unauthorized using this action."
+        ),
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/kubernetes-sigs/aws-iam-authenticator/issues/275",
+        (
+            "But I always get `error: You must be logged in to the server (Unauthorized)` when "
+            "trying to run `kubectl cluster-info` command. … 2. create a role for EKS name "
+            "`crop-cluster`"
+        ),
+        "iam.missing_permission",
+    ),
+    # An AssumeRole refused for an MFA token never sent: the caller's credentials, not a trust.
+    (
+        "https://github.com/aws/aws-cli/issues/2279",
+        (
+            "AWS CLI fails while attempting to issue API calls with MFA authentication. It appears "
+            "to be issuing a `sts:AssumeRole` API call without generating or passing an "
+            "appropriate session token as part of the call."
+        ),
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/glassechidna/awsweb/issues/23",
+        "Assume Role MFA token code: 123456 Second attempt also failed.",
+        "iam.credentials",
+    ),
+    # "AssumeRole Access Denied" in a title or a log line is the role's trust.
+    (
+        "https://github.com/ansible/ansible/issues/47724",
+        (
+            "STS AssumeRole Access Denied My S3 and EC2 are in different accounts … But when I "
+            "tried to use the below snippet I get AssumeRole Access Denied."
+        ),
+        "iam.trust_policy",
+    ),
+    (
+        "https://github.com/aws/karpenter-provider-aws/issues/4680",
+        "AssumeRole operation failing | AccessDenied",
+        "iam.trust_policy",
+    ),
+    # MalformedPolicyDocument names the failure, whatever iam:PassRole the document grants.
+    (
+        "https://github.com/Graylog2/graylog-plugin-aws/issues/172",
+        (
+            "An error occurred (MalformedPolicyDocument) when calling the PutRolePolicy operation: "
+            'The policy failed legacy parsing … "Action": "iam:PassRole",'
+        ),
+        "iam.malformed_policy",
+    ),
+    (
+        "https://github.com/Graylog2/graylog-plugin-aws/issues/22",
+        (
+            "A client error (MalformedPolicyDocument) occurred when calling the CreateRole "
+            "operation: This policy contains invalid Json"
+        ),
+        "iam.malformed_policy",
+    ),
+    # Hadoop S3A's java.nio.file.AccessDeniedException is any S3 403, no identity named.
+    (
+        "https://github.com/JahstreetOrg/spark-on-kubernetes-helm/issues/54",
+        (
+            "I can no longer leverage hadoop-aws and get this somewhat cryptic error: … querying "
+            "this public bucket: … java.nio.file.AccessDeniedException: "
+            "s3a://nyc-tlc/misc/uber_nyc_data.csv: getFileStatus on "
+            "s3a://nyc-tlc/misc/uber_nyc_data.csv: "
+            "com.amazonaws.services.s3.model.AmazonS3Exception:"
+        ),
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/sparklyr/sparklyr/issues/2143",
+        (
+            "Can't read a parquet file from AWS S3 bucket … Error: "
+            "com.amazonaws.services.s3.model.AmazonS3Exception: Status Code: 403, AWS Service: "
+            "Amazon S3,"
+        ),
+        "s3.access_denied",
+    ),
 ]
 
 
