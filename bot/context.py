@@ -27,7 +27,8 @@ class Context:
 
 
 def open_context(settings: Settings, database_url: str | None = None) -> Context:
-    """Open (and migrate) the ledger and get everything ready to ingest into it."""
+    """Open (and migrate) the ledger and get everything ready to ingest into it (the classifier
+    is built on first use, a model file it names read and checked now)."""
     classifier = _classifier(settings)
     engine = open_ledger(database_url or settings.database_url)
     with Session(engine) as session:
@@ -62,7 +63,9 @@ def classifier_factory(second_opinion: bool, model: Path | None) -> Callable[[],
         return partial(Classifier, second_opinion=second_opinion)
     if not second_opinion:
         raise ModelTurnedOff(model)
-    return partial(Classifier, second_opinion=SecondOpinion.load(model))
+    loaded = SecondOpinion.load(model)
+    loaded.check(domain.id for domain in catalog().domains)
+    return partial(Classifier, second_opinion=loaded)
 
 
 def _classifier(settings: Settings) -> Callable[[], Classifier]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from classifiers.learned import SecondOpinion, SecondOpinionError, packaged_second_opinion
+from classifiers.learned import SecondOpinion, packaged_second_opinion
 from classifiers.rules import Classification, Rules, packaged_rules
 
 TRIAGE_THRESHOLD = 0.6
@@ -38,11 +38,8 @@ class Classifier:
         (`SecondOpinion.load` of a file from `friction train`)."""
         self.rules = rules or packaged_rules()
         model = packaged_second_opinion() if second_opinion is True else second_opinion or None
-        known = {domain.id for domain in self.rules.catalog.domains}
-        if model is not None and (unknown := set(model.domains) - known):
-            raise SecondOpinionError(
-                f"the model knows domains the catalog does not: {', '.join(sorted(unknown))}"
-            )
+        if model is not None:
+            model.check(domain.id for domain in self.rules.catalog.domains)
         self.second_opinion = model
         self.version = self.rules.version + (f"+{model.version}" if model else "")
 

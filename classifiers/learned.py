@@ -159,6 +159,14 @@ class SecondOpinion:
         digest = hashlib.sha256(self.to_json().encode()).hexdigest()
         self.version = f"nb-{digest[:10]}"
 
+    def check(self, known: Iterable[str]) -> None:
+        """Refuse a model that knows a domain the catalog (its `known` ids) does not: it could
+        move an incident where no signature exists."""
+        if unknown := set(self.domains) - set(known):
+            raise SecondOpinionError(
+                f"the model knows domains the catalog does not: {', '.join(sorted(unknown))}"
+            )
+
     @property
     def counts(self) -> dict[str, dict[str, int]]:
         """Incidents of each domain holding each term."""

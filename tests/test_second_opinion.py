@@ -267,6 +267,16 @@ def test_a_model_file_that_is_not_one_stops_the_start_with_a_clear_error(
     assert says in str(error.value) and "run `friction train` again" in str(error.value)
 
 
+def test_a_model_file_knowing_a_domain_the_catalog_lacks_stops_the_start(sqlite_url, tmp_path):
+    """Checked when the file is read, not when the classifier is first built."""
+    model = tmp_path / "friction-model.json"
+    SecondOpinion.fit([*TEACHING, ("the queue keeps my message", "sqs")]).save(model)
+    config = tmp_path / "friction.toml"
+    config.write_text(f'[classifier]\nmodel = "{model}"\n')
+    with pytest.raises(ConfigError, match=r"^\[classifier\] model: the model knows domains the "):
+        open_context(Settings(FRICTION_SALT="s", FRICTION_CONFIG=config), sqlite_url)
+
+
 def test_a_model_file_that_is_not_there_cannot_be_read(tmp_path):
     with pytest.raises(SecondOpinionError, match="cannot read"):
         SecondOpinion.load(tmp_path / "absent.json")
