@@ -54,6 +54,7 @@ def is_resolution(text: str) -> bool:
 
 @cache
 def classifier_version() -> str:
-    """The rules' version (code and catalog); a Classifier appends its model's.
+    """The rules' version (code and catalog); a Classifier with a second opinion
+    appends its model's.
     Read on first use: parsing the catalog costs every `friction` command at start-up."""
     return rules_version(catalog())

@@ -1,4 +1,5 @@
-"""Rules first, then a second opinion on the incidents no pattern named."""
+"""Rules first, then a second opinion on the roots the rules let pass and the incidents no
+pattern named."""
 
 from __future__ import annotations
 

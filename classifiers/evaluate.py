@@ -1,4 +1,4 @@
-"""Score a classifier against a labelled set (flat messages or threads, see `threads.py`); a
+"""Score a classifier against a labelled set (flat messages or threads, see `labelled.py`); a
 thread's messages are each read in their thread, as the live path reads them.
 
 Domain and signature accuracy are measured over the gold incidents, so a missed incident counts

@@ -34,7 +34,7 @@ MIN_DF = 2
 """A term of the training corpus is kept when at least this many messages hold it."""
 PACKAGED = Path(__file__).with_name("second_opinion.json")
 """The model shipped with the package, fitted by scripts/train_second_opinion.py."""
-BLOCKER, NO_BLOCKER = "blocker", "none"
+_BLOCKER, _NO_BLOCKER = "blocker", "none"
 """The labels `blockers` learns: a message reporting a blocker, and any other."""
 
 # CountVectorizer's default token_pattern is r"(?u)\b\w\w+\b"; scanning left to right, a greedy run
@@ -152,8 +152,8 @@ class SecondOpinion:
     """
 
     def __init__(self, incidents: NaiveBayes, blockers: NaiveBayes | None = None) -> None:
-        if blockers is not None and set(blockers.labels) != {BLOCKER, NO_BLOCKER}:
-            raise SecondOpinionError(f"blockers must be labelled {BLOCKER} or {NO_BLOCKER}")
+        if blockers is not None and set(blockers.labels) != {_BLOCKER, _NO_BLOCKER}:
+            raise SecondOpinionError(f"blockers must be labelled {_BLOCKER} or {_NO_BLOCKER}")
         self.incidents, self.blockers = incidents, blockers
         self.domains = incidents.labels
         digest = hashlib.sha256(self.to_json().encode()).hexdigest()
@@ -203,7 +203,7 @@ class SecondOpinion:
         if self.blockers is None:
             return 0.0
         label, probability = self.blockers.predict(text)
-        return probability if label == BLOCKER else 1.0 - probability
+        return probability if label == _BLOCKER else 1.0 - probability
 
     def to_json(self) -> str:
         """The model file's text: counts only, sorted, compact (the same model, the same bytes)."""
@@ -250,7 +250,7 @@ class SecondOpinion:
 
 
 def _blocker_labels(messages: Iterable[tuple[str, bool]]) -> list[tuple[str, str]]:
-    return [(text, BLOCKER if blocker else NO_BLOCKER) for text, blocker in messages]
+    return [(text, _BLOCKER if blocker else _NO_BLOCKER) for text, blocker in messages]
 
 
 def _add(

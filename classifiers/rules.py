@@ -128,8 +128,8 @@ class Rules:
         what it names, with the rules' own belief that it is one (under one half) as its
         confidence, so a TA triages it."""
         clean, evidence = self.scan(text)
-        incident, certainty = self._incident(evidence, False)
-        return self._read(clean, evidence, False, True, certainty if incident else 1 - certainty)
+        _, certainty = self._incident(evidence, False)  # its certainty that it is none
+        return self._read(clean, evidence, False, True, 1 - certainty)
 
     def _read(
         self, clean: str, evidence: Evidence, reply: bool, incident: bool, certainty: float

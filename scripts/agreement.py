@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 from classifiers import Classification, classify
-from classifiers.evaluate import Example, Report, read, score
-from classifiers.labelled import load_examples
+from classifiers.evaluate import Report, read, score, threads
+from classifiers.labelled import Example, load_examples
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "real" / "dev.jsonl"
@@ -33,12 +33,8 @@ def main() -> None:
 
 def _same_threads(corpus: list[Example], second: list[Example]) -> list[Example]:
     """The corpus's messages of the threads the second annotator labelled, in their order."""
-    by_source: dict[str, list[Example]] = {}
-    for example in corpus:
-        by_source.setdefault(example.context.source, []).append(example)
-    return [
-        e for source in dict.fromkeys(e.context.source for e in second) for e in by_source[source]
-    ]
+    by_source = {thread[0].context.source: thread for thread in threads(corpus)}
+    return [e for thread in threads(second) for e in by_source[thread[0].context.source]]
 
 
 def _labels(example: Example) -> Classification:

@@ -14,21 +14,15 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
 
 from bot.ingest.privacy import redact
 from classifiers.labelled import incidents, load_examples, reports
 from classifiers.learned import PACKAGED, SecondOpinion
 
-Label = TypeVar("Label")
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 CORPUS = [DATA / "real" / "dev.jsonl", DATA / "dev.jsonl"]
-
-
-def redacted(pairs: list[tuple[str, Label]]) -> list[tuple[str, Label]]:
-    """The pairs with each text redacted, as the live path redacts before classifying."""
-    return [(redact(text), label) for text, label in pairs]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -37,9 +31,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     found_incidents, found_messages = [], []
     for path in CORPUS:
-        examples = load_examples(path)
-        found_incidents += redacted(incidents(examples))
-        found_messages += redacted(reports(examples))
+        # Redacted once, as the live path redacts before classifying.
+        examples = [replace(e, text=redact(e.text)) for e in load_examples(path)]
+        found_incidents += incidents(examples)
+        found_messages += reports(examples)
         print(f"{path.relative_to(DATA.parent.parent)}: {len(examples)} messages")
     model = SecondOpinion.fit(found_incidents, found_messages)
     model.save(args.out)
