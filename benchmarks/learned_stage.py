@@ -2,15 +2,16 @@
 
     python benchmarks/learned_stage.py [--folds 5]
 
-Cross-validates the second opinion (classifiers/learned.py, asked by `Classifier` about
-incidents no pattern named) on the real dev corpus (tests/data/real/dev.jsonl), with folds
-grouped by thread: each fold's threads are read by a model fitted on the other folds' real
-incidents and the written dev set, as scripts/train_second_opinion.py fits the packaged one, so
-no thread is both trained on and scored. Prints the rules alone beside the rules with the second
-opinion (domain and signature accuracy, incident F1), the written holdouts with the packaged
-model (which never saw them), then the cost: the share of messages the model is asked about, its
-time per call, and throughput on one core with and without it. Text is redacted first, as on the
-live path. The real test split is not read here.
+Cross-validates the second opinion (classifiers/learned.py, asked by `Classifier` about roots the
+rules let pass and incidents no pattern named) on the real dev corpus (tests/data/real/dev.jsonl),
+with folds grouped by thread: each fold's threads are read by a model fitted on the other folds'
+real incidents and messages and on the written dev set's, as scripts/train_second_opinion.py
+fits the packaged one, so no thread is both trained on and scored. Prints the rules alone beside
+the rules with the second opinion (domain and signature accuracy, incident F1), the written
+holdouts with the packaged model (which never saw them), then the cost: the share of messages
+the model is asked each of its two questions about, its time per call, and throughput on one
+core with and without it. Text is redacted first, as on the live path. The real test split is
+not read here.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from classify import as_root, as_the_bot_reads, pin_to_one_core, redacted, throughput
+from classify import as_read, pin_to_one_core, redacted, throughput
 
 from classifiers import Classification, Classifier, SecondOpinion
 from classifiers.evaluate import Example, Report, evaluate, read, score, threads
@@ -70,16 +71,14 @@ def main() -> None:
         print(row("  + packaged second opinion", evaluate(examples, packaged.classify)))
     model = packaged.second_opinion
     assert model is not None
-    for reading, view in (("as roots", as_root), ("as the bot reads them", as_the_bot_reads)):
-        rules, both = view(rules_alone.classify), view(packaged.classify)
-        doubted = [
-            e.text
-            for e in real
-            if packaged.doubts(rules(e), reply=reading != "as roots" and e.reply)
-        ]
-        asked = [e.text for e in real if packaged.asks(rules(e))]
-        made = sum(both(e).is_incident and not rules(e).is_incident for e in real)
-        moved = sum(both(e).domain != rules(e).domain for e in real) - made
+    for reading, replies in (("as roots", False), ("as the bot reads them", True)):
+        rules = as_read(rules_alone.classify, replies=replies)
+        both = as_read(packaged.classify, replies=replies)
+        read = [(e, rules(e), both(e)) for e in real]
+        doubted = [e.text for e, r, _ in read if packaged.doubts(r, reply=replies and e.reply)]
+        asked = [e.text for e, r, _ in read if packaged.asks(r)]
+        made = sum(b.is_incident and not r.is_incident for _, r, b in read)
+        moved = sum(b.domain != r.domain for _, r, b in read) - made
         print(
             f"{reading}: asked whether a message reports a blocker about "
             f"{len(doubted) / len(real):.1%} of real dev messages ({len(doubted)}, {made} made "
