@@ -2388,11 +2388,6 @@ REAL = [
         "3.210.148.47:443: i/o timeout",
         "vpc.connectivity",
     ),
-    (
-        "https://github.com/AndrewGuenther/fck-nat/issues/99",
-        "dial tcp <SOME_IP>:443: i/o timeout.",
-        "vpc.connectivity",
-    ),
     # "None of them can get outside the VPC" is the failure, not a VPC ruled out.
     (
         "https://github.com/terraform-aws-modules/terraform-aws-vpc/issues/237",
@@ -2404,14 +2399,6 @@ REAL = [
         "https://github.com/aws/aws-sdk-pandas/issues/2760",
         "When I run the same function outside the VPC there is no problems.",
         "vpc.connectivity",
-    ),
-    # A subnet's name is no hang ("Private Subnet - D ... made changes").
-    (
-        "https://github.com/widdix/aws-cf-templates/issues/87",
-        "My subnets has this names: Private Subnet - C / Private Subnet - D and Public Subnet - A "
-        "/ Public Subnet - B Made changes on code to support then … When execute stack occurs "
-        "this error No export named -Private Subnet - C found. Rollback requested by user.",
-        "cloudformation.stack_failed",
     ),
     # A private IP the launch asks for that another interface already holds.
     (
@@ -3055,12 +3042,6 @@ REAL = [
         "https://github.com/hashicorp/packer/issues/6297",
         "Fails to retrieve Windows Administrator Password from a Packer amazon-ebs successful "
         "build … I am not able to retrieve the Administrator credentials",
-        "ec2.ssh_access",
-    ),
-    (
-        "https://github.com/test-kitchen/kitchen-ec2/issues/211",
-        "Windows create fails fetching password I am having trouble retrieving passwords for "
-        "Windows instances.",
         "ec2.ssh_access",
     ),
     # Korean learners' PuTTY or SSH connection (접속, 연결) that does not work.

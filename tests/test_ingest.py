@@ -184,7 +184,7 @@ def test_the_ledger_and_the_scorer_take_the_same_report_as_the_threads_incident(
 
 def test_a_human_tag_outranks_the_cause_the_asker_found(context):
     context.ingestor.add(msg(ROOT, TIMED_OUT))
-    tag_by_hand(context, [ROOT], "lambda", "lambda.sdk_config")
+    tag_by_hand(context, [ROOT], "lambda.sdk_config")
     context.ingestor.add(msg("1731330200.000200", FOUND_IT, LEARNER, ROOT))
     assert [i.signature_id for i in incidents(context)] == ["lambda.sdk_config"]
 
@@ -208,7 +208,7 @@ def test_an_edit_reclassifies_unless_a_human_tagged_it(context):
     context.ingestor.add(msg(ROOT, PASSROLE, edited_ts="1731330050.000000"))
     [incident] = incidents(context)
     assert incident.signature_id == "iam.passrole"
-    tag_by_hand(context, [ROOT], "lambda", "lambda.other")
+    tag_by_hand(context, [ROOT], "lambda.other")
     context.ingestor.add(msg(ROOT, UPLOAD_FAILED, edited_ts="1731330090.000000"))
     [incident] = incidents(context)
     assert (incident.signature_id, incident.human_tagged) == ("lambda.other", True)

@@ -37,9 +37,9 @@ def _ts(i: int) -> str:
     return f"{T0 + i * 60}.000100"
 
 
-def _tag(context, indexes, domain: str, signature: str) -> None:
+def _tag(context, indexes, signature: str) -> None:
     """A TA tags the messages at `indexes` by hand."""
-    tag_by_hand(context, map(_ts, indexes), domain, signature)
+    tag_by_hand(context, map(_ts, indexes), signature)
 
 
 def _tag_then_dismiss(context, i: int) -> None:
@@ -60,8 +60,8 @@ def test_train_refuses_without_tags_then_teaches_the_courses_wording(db_url, tmp
     refused = friction("train", "--out", str(model), env=env)
     assert refused.returncode == 2 and "cannot train yet" in refused.stderr
     grader, passrole = (0, 2, 4, 6, 8, 10), (1,)
-    _tag(context, grader, "cloudformation", "cloudformation.stack_failed")
-    _tag(context, passrole, "iam", "iam.passrole")
+    _tag(context, grader, "cloudformation.stack_failed")
+    _tag(context, passrole, "iam.passrole")
     _tag_then_dismiss(context, 3)  # not friction after all: nothing to learn from
     trained = friction("train", "--out", str(model), env=env)
     assert trained.returncode == 0, trained.stderr
@@ -85,8 +85,8 @@ def test_train_refuses_without_tags_then_teaches_the_courses_wording(db_url, tmp
 
 def test_reclassify_applies_the_model_to_history_and_never_touches_tags(db_url, tmp_path):
     context = _ledger(db_url)
-    _tag(context, (0, 2, 4, 6), "cloudformation", "cloudformation.stack_failed")
-    _tag(context, (1,), "iam", "iam.passrole")
+    _tag(context, (0, 2, 4, 6), "cloudformation.stack_failed")
+    _tag(context, (1,), "iam.passrole")
     env = {"DATABASE_URL": db_url, "FRICTION_SALT": "s"}
     unchanged = friction("reclassify", env=env)
     assert unchanged.returncode == 0, unchanged.stderr
@@ -120,7 +120,7 @@ def test_reclassify_applies_the_model_to_history_and_never_touches_tags(db_url, 
 
 def test_train_into_a_folder_that_does_not_exist_says_so_in_one_line(db_url, tmp_path):
     context = _ledger(db_url)
-    _tag(context, (0,), "cloudformation", "cloudformation.stack_failed")
+    _tag(context, (0,), "cloudformation.stack_failed")
     out = tmp_path / "missing" / "dir" / "m.json"
     env = {"DATABASE_URL": db_url, "FRICTION_SALT": "s"}
     shown = friction("train", "--out", str(out), env=env)

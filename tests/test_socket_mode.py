@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 from support.fake_slack import FakeSlack
-from support.live_harness import settings_for, wait_until
+from support.live_harness import SECRET, settings_for, wait_until
 from support.slack_samples import load, message_event, wrap_event
 from support.slack_signing import SlackSender
 
@@ -131,7 +131,7 @@ def test_socket_mode_and_http_share_one_spool(bot: LiveBot, fake_slack: FakeSlac
     body = wrap_event(message_event("NoSuchBucket", "1731360003.000100"))
     fake_slack.socket_mode.wait_for_connections(1)
     fake_slack.socket_mode.wait_for_ack(fake_slack.socket_mode.push(body))
-    sender = SlackSender(f"http://127.0.0.1:{server.port}/slack/events", "test-signing-secret")
+    sender = SlackSender(f"http://127.0.0.1:{server.port}/slack/events", SECRET)
     assert sender.event(body, retry_num=1).status == 200
     assert stored(bot) == ["1731360003.000100"]
     assert bot.spool.counts().done == 1

@@ -1,5 +1,5 @@
-"""The demo cohort's export imported into a ledger, a data set the export and forget tests share:
-the `demo_ledger` fixture (a plugin of conftest's)."""
+"""The demo cohort's export (`COHORT`) imported into a ledger, a data set many tests share: the
+`demo_ledger` fixture (a plugin of conftest's)."""
 
 from pathlib import Path
 

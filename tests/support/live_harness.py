@@ -22,6 +22,7 @@ from bot.context import open_context
 from bot.slack.live import LiveBot
 from storage.models import Channel, Incident, Message
 from support.fake_slack import FakeSlack
+from support.ledger_rows import incidents
 from support.slack_signing import SlackSender
 
 SECRET = "test-signing-secret"
@@ -56,8 +57,7 @@ class Running:
             return list(session.exec(select(Message).order_by(Message.ts)))
 
     def incidents(self) -> list[Incident]:
-        with Session(self.engine) as session:
-            return list(session.exec(select(Incident).order_by(Incident.root_ts)))
+        return incidents(self.bot.context)
 
     def channels(self) -> list[Channel]:
         with Session(self.engine) as session:
