@@ -29,7 +29,7 @@ class Context:
 def open_context(settings: Settings, database_url: str | None = None) -> Context:
     """Open (and migrate) the ledger and get everything ready to ingest into it (the classifier
     is built on first use, a model file it names read and checked now)."""
-    classifier = _classifier(settings)
+    new_classifier = _classifier(settings)
     engine = open_ledger(database_url or settings.database_url)
     with Session(engine) as session:
         salt = _salt(session, settings, engine.dialect.name)
@@ -42,7 +42,7 @@ def open_context(settings: Settings, database_url: str | None = None) -> Context
         engine,
         pseudonymize,
         triage_threshold=settings.file.classifier.triage_threshold,
-        classifier=classifier,
+        new_classifier=new_classifier,
         cohort_for=channels.cohort,
         staff=frozenset(map(pseudonymize, [*people.tas, *people.leads])),
     )

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.postgres_server import PostgresServer, TemplateCopies, find_bindir
+from support.postgres_server import PostgresServer, TemplateCopies, find_bindir, pg_copy
 
 from bot.config import Settings
 from bot.context import open_context
@@ -137,31 +137,16 @@ def pg_copies(pg_server: PostgresServer) -> Iterator[Callable[[str | None], Temp
         pool.close()
 
 
-def _pg_copy(request: pytest.FixtureRequest, template: str | None) -> str:
-    """URL of a new copy of the PostgreSQL database `template` (None: an empty database),
-    dropped when the fixture asking for it is torn down."""
-    pg_server: PostgresServer = request.getfixturevalue("pg_server")
-    copies: TemplateCopies = request.getfixturevalue("pg_copies")(template)
-    name = copies.take()
-
-    def drop() -> None:
-        pg_server.start()  # a test that stopped the server must not break the next one
-        copies.drop_later(name)
-
-    request.addfinalizer(drop)
-    return pg_server.url(name)
-
-
 @pytest.fixture
 def pg_url(request: pytest.FixtureRequest) -> str:
     """URL of a new, empty PostgreSQL database, dropped after the test."""
-    return _pg_copy(request, None)
+    return pg_copy(request, None)
 
 
 @pytest.fixture
 def pg_ledger_url(request: pytest.FixtureRequest, pg_template: str) -> str:
     """URL of a new PostgreSQL database copied from the migrated template, dropped after."""
-    return _pg_copy(request, pg_template)
+    return pg_copy(request, pg_template)
 
 
 @pytest.fixture(**BACKENDS)
@@ -232,7 +217,7 @@ def seeded(
         if db_backend == "sqlite":
             url = f"sqlite:///{_sqlite_copy(template, tmp_path / 'ledger.db')}"
         else:
-            url = _pg_copy(request, template)
+            url = pg_copy(request, template)
         return url, copy.deepcopy(value)
 
     return fill

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
-from support.postgres_server import PostgresServer, TemplateCopies, find_bindir
+from support.postgres_server import PostgresServer, find_bindir, pg_copy
 
 from storage.db import open_ledger
 from storage.models import Channel
@@ -65,16 +65,8 @@ def test_each_test_gets_its_own_copy_of_the_migrated_ledger(
 def later_copies(request: pytest.FixtureRequest, template: str | None) -> list[str]:
     """URLs of PostgreSQL copies of `template` (None: empty databases) taken now, dropped after
     the test: one more than are made ahead, for those may predate what the test wrote."""
-    pg_server: PostgresServer = request.getfixturevalue("pg_server")
-    copies: TemplateCopies = request.getfixturevalue("pg_copies")(template)
-    names = [copies.take() for _ in range(copies.ahead + 1)]
-
-    def drop() -> None:
-        for name in names:
-            copies.drop_later(name)
-
-    request.addfinalizer(drop)
-    return [pg_server.url(name) for name in names]
+    ahead = request.getfixturevalue("pg_copies")(template).ahead
+    return [pg_copy(request, template) for _ in range(ahead + 1)]
 
 
 def test_drop_works_while_a_test_still_holds_a_connection(pg_server: PostgresServer) -> None:

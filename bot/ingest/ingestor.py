@@ -81,14 +81,14 @@ class Ingestor:
         pseudonymize: Pseudonymizer,
         *,
         triage_threshold: float = TRIAGE_THRESHOLD,
-        classifier: Callable[[], Classifier] = Classifier,
+        new_classifier: Callable[[], Classifier] = Classifier,
         cohort_for: Callable[[str, str | None], str | None] = lambda _id, _name: None,
         staff: frozenset[str] = frozenset(),
     ) -> None:
         self.engine = engine
         self.pseudonymize = pseudonymize
         self.triage_threshold = triage_threshold
-        self._new_classifier = classifier
+        self._new_classifier = new_classifier
         self.cohort_for = cohort_for
         self.staff = staff  # TAs' and leads' user hashes: their replies are a TA's response
         # Told, after commit, which incidents a call opened (the hints feature replies to them).

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+import pytest
 from psycopg import sql
 
 DEBIAN_ROOT = Path("/usr/lib/postgresql")
@@ -297,3 +298,18 @@ def throwaway_database(name: str = "bench") -> Iterator[str]:
     with PostgresServer(bindir) as server:
         server.create_database(name)
         yield server.url(name)
+
+
+def pg_copy(request: pytest.FixtureRequest, template: str | None) -> str:
+    """URL of a new copy of the PostgreSQL database `template` (None: an empty database),
+    dropped when the fixture or test asking for it is torn down."""
+    pg_server: PostgresServer = request.getfixturevalue("pg_server")
+    copies: TemplateCopies = request.getfixturevalue("pg_copies")(template)
+    name = copies.take()
+
+    def drop() -> None:
+        pg_server.start()  # a test that stopped the server must not break the next one
+        copies.drop_later(name)
+
+    request.addfinalizer(drop)
+    return pg_server.url(name)
