@@ -170,8 +170,9 @@ class Rules:
         return _resolves(self.scan(text)[1])
 
     def moved(self, result: Classification, text: str, domain: str) -> Classification:
-        """`result` moved to `domain` by a second opinion: under the signature the text's cues
-        pick there, else `<domain>.other`. A service the text does not name was the rules'
+        """`result` moved to `domain` by a second opinion: under the failure a pattern names
+        there (the highest priority), else the signature the text's cues pick there, else
+        `<domain>.other`. A service the text does not name was the rules'
         guess from their domain: it follows a move into another service and goes with a move
         to `other`, but stays where the failure surfaced when the move is to a layer beneath
         (IAM, VPC)."""
@@ -181,7 +182,16 @@ class Rules:
             attributes.pop("service", None)
             if domain not in _NOT_SERVICES:
                 attributes["service"] = domain
-        signature = self._within(domain, evidence, 0.0).signature
+        vetoed = evidence.of(VETO)
+        named = [
+            self._signatures[s]
+            for s in evidence.of(PATTERN)
+            if s not in vetoed and self._signatures[s].domain == domain
+        ]
+        if named:
+            signature = max(named, key=lambda s: s.priority)
+        else:
+            signature = self._within(domain, evidence, 0.0).signature
         return replace(result, domain=domain, signature=signature.id, attributes=attributes)
 
     def _incident(self, evidence: Evidence, reply: bool) -> tuple[bool, float]:

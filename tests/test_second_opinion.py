@@ -1,5 +1,5 @@
-"""The second opinion: a Complement Naive Bayes over domains, asked about the incidents no pattern
-named, on by default; `friction train` refines it with TAs' tags."""
+"""The second opinion: Complement Naive Bayes models asked about every incident's domain and about
+the roots the rules let pass, on by default; `friction train` refines them with TAs' tags."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from classifiers import (
     packaged_rules,
     packaged_second_opinion,
 )
-from classifiers.classifier import BLOCKER
+from classifiers.classifier import BLOCKER, CONFIDENT, OVERRULE
 from classifiers.learned import PACKAGED
 from classifiers.normalize import normalize
 
@@ -38,6 +38,8 @@ TEACHING = (
     + [(f"the ec2 instance {i} would not boot", "ec2") for i in range(5)]
     + [("zorblax crashed, instance would not boot", "ec2")]
 )
+# Four words of a course's own, taught under S3 alone: a model all but certain of them.
+SPROCKET = [(f"the zorblax quintor vellum sprocket {i} broke again", "s3") for i in range(6)]
 # Messages that report nothing, for the model of what reports a blocker.
 CHATTER = [
     "thanks, that worked",
@@ -131,15 +133,31 @@ def test_a_model_knowing_a_domain_the_catalog_lacks_is_refused():
         Classifier(second_opinion=model)
 
 
-def test_a_named_failure_and_a_non_incident_are_never_moved():
-    model = SecondOpinion.fit(TEACHING)
-    classifier = Classifier(second_opinion=model)
+def test_a_named_failure_moves_only_when_the_model_is_all_but_certain():
+    """A pattern's reading stands against a sure model, not an all but certain one; moved, it
+    takes the failure a pattern names in its new domain."""
     named = f"zorblax step: {PASSROLE}"
-    chatter = "thanks, the zorblax step works now"
-    for text in (named, chatter):
-        assert model.predict(text)[0] == "s3" and model.predict(text)[1] >= 0.9
-        assert classifier.classify(text) == classify(text)
+    sure = SecondOpinion.fit(TEACHING)
+    domain, probability = sure.predict(named)
+    assert domain == "s3" and CONFIDENT <= probability < OVERRULE
+    assert Classifier(second_opinion=sure).classify(named) == classify(named)
     assert classify(named).signature == "iam.passrole"
+    certain = SecondOpinion.fit(TEACHING + SPROCKET)
+    text = f"zorblax quintor vellum sprocket: {PASSROLE}"
+    domain, probability = certain.predict(text)
+    assert domain == "s3" and probability >= OVERRULE
+    assert Classifier(second_opinion=certain).classify(text).signature == "s3.other"
+    also = f"{text}; the next step says NoSuchBucket"
+    assert classify(also).signature == "iam.passrole"
+    assert Classifier(second_opinion=certain).classify(also).signature == "s3.no_such_bucket"
+
+
+def test_a_non_incident_is_never_moved():
+    model = SecondOpinion.fit(TEACHING + SPROCKET)
+    chatter = "thanks, the zorblax quintor vellum sprocket works now"
+    domain, probability = model.predict(chatter)
+    assert domain == "s3" and probability >= OVERRULE
+    assert Classifier(second_opinion=model).classify(chatter) == classify(chatter)
     assert not classify(chatter).is_incident
 
 
