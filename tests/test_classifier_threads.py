@@ -3963,6 +3963,242 @@ REAL = [
         ),
         "s3.access_denied",
     ),
+    # Round 14 (VPC and EC2): subnets, zones and the VPC's own settings; instances that freeze.
+    # A load balancer given fewer than two subnets in different zones (not an EC2 zone mismatch).
+    (
+        "https://github.com/AjeetK/terraform-ecs-fargate/issues/1",
+        (
+            "Error: Error creating application Load Balancer: ValidationError: At least two "
+            "subnets in two different Availability Zones must be specified"
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/kasmtech/terraform/issues/5",
+        (
+            "Error: creating ELBv2 application Load Balancer (office-private-lb): "
+            "ValidationError: At least two subnets in two different Availability Zones must be "
+            "specified"
+        ),
+        "vpc.other",
+    ),
+    # A DB subnet group whose subnets cover one zone only.
+    (
+        "https://github.com/QT-DevOps/DevOpsIssues/issues/988",
+        (
+            "Your request to create DB instance learning didn't work. DB Subnet Group doesn't "
+            "meet availability zone coverage requirement. Please add subnets to cover at least 2 "
+            "availability zones."
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/8279",
+        "Error RDS + VPC throws DBSubnetGroupDoesNotCoverEnoughAZs when deploying",
+        "vpc.other",
+    ),
+    # An endpoint service or Lambda that does not support a subnet's zone.
+    (
+        "https://github.com/awslabs/aws-orbit-workbench/issues/320",
+        (
+            "The VPC endpoint service com.amazonaws.us-east-1.lambda does not support the "
+            "availability zone of the subnet: subnet-XXX. (Service: AmazonEC2; Status Code: 400; "
+            "Error Code: InvalidParameter;"
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/keboola/developer-portal/issues/81",
+        (
+            "the CF template with lambda functions fails in our production (which is in region "
+            "us-east-1) with this error: … The provided subnets contain availability zone Lambda "
+            "doesn't support. Please use a different set of subnets."
+        ),
+        "vpc.other",
+    ),
+    # A zone where subnets cannot be created: vpc.other although EC2 says InvalidParameterValue.
+    (
+        "https://github.com/TheSudoYT/terraform-aws-palworld/issues/9",
+        (
+            "creating EC2 Subnet … InvalidParameterValue: Value (us-east-1a) for parameter "
+            "availabilityZone is invalid. Subnets can currently only be created in the following "
+            "availability zones: ap-northeast-1a, ap-northeast-1c, ap-northeast-1d."
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/kz8s/tack/issues/67",
+        (
+            "* aws_subnet.public.1: Error creating subnet: InvalidParameterValue: Value "
+            "(us-east-1c) for parameter availabilityZone is invalid. Subnets can currently only "
+            "be created in the following availability zones: us-east-1d, us-east-1a, us-east-1e, "
+            "us-east-1b."
+        ),
+        "vpc.other",
+    ),
+    # Subnets a service refuses: "Some input subnets ... are invalid", EMR's subnet configuration.
+    (
+        "https://github.com/wallix/awless/issues/175",
+        "InvalidParameterValue: Some input subnets in :[10.0.10.0/24] are invalid.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/Wittline/pyspark-on-aws-emr/issues/3",
+        (
+            "Terminated with errorsThe VPC/subnet configuration was invalid: The subnet "
+            "configuration was invalid: The subnet subnet-f384febf does not exist."
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/dimajix/terraform-emr-training/issues/1",
+        (
+            "Error: error running EMR Job Flow: ValidationException: The supplied ecSubnetId is "
+            "not valid."
+        ),
+        "vpc.other",
+    ),
+    # A subnet with no free addresses left.
+    (
+        "https://github.com/scylladb/scylla-cluster-tests/issues/781",
+        (
+            "i3.large, ami-0a0e33a6a9ad49e28, Linux/UNIX (Amazon VPC): There are not enough free "
+            "addresses in subnet 'subnet-ad3ce9f4' to satisfy the requested number of instances."
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/PrairieLearn/PrairieLearn/issues/3271",
+        (
+            "IP addresses exhausted in VPC subnet due to workspace autoscaling … There are not "
+            "enough free addresses in subnet 'subnet-66d3dd2c' to satisfy the requested number of "
+            "instances. Launching EC2 instance failed."
+        ),
+        "vpc.other",
+    ),
+    # Private hosted zones with overlapping names on the same VPC.
+    (
+        "https://github.com/infrablocks/terraform-aws-base-networking/issues/4",
+        (
+            "aws_route53_zone_association.base: ConflictingDomainExists: The VPC that you chose, "
+            "vpc-6705bd01 in region eu-west-1, is already associated with another private hosted "
+            "zone that has an overlapping name space"
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/awslabs/aws-saas-boost/issues/396",
+        "ConflictingDomainExists Encountered this issue when trying to deploy a tenant.",
+        "vpc.other",
+    ),
+    # A NAT gateway that could not be created or never became available.
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-vpc/issues/693",
+        (
+            "We are using terraform VPC module to deploy 2 private subnets … we added 2 more "
+            "private subnets to the existing infra and then run terraform apply command. … Error: "
+            "Error waiting for NAT Gateway to become available: unexpected state 'failed', wanted "
+            "target 'available'."
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/openshift/hypershift/issues/711",
+        "failed to create infra: cannot create NAT gateway: InvalidSubnet",
+        "vpc.other",
+    ),
+    # An account without the default VPC a template expects.
+    (
+        "https://github.com/aws-samples/cfn101-workshop/issues/73",
+        (
+            "Run into error if you don't have the default VPC Just a minor comment that this "
+            "template won't work with a non-fresh account (without the default VPC)"
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/joaquincasares/cassandralauncher/issues/17",
+        (
+            "My company EC2 account does not have a default VPC and look like these script expect "
+            "a default VPC to be present"
+        ),
+        "vpc.other",
+    ),
+    # A VPC whose DNS support or hostnames are off.
+    (
+        "https://github.com/hackoregon/civic-devops/issues/281",
+        (
+            "Cannot create a publicly accessible DBInstance. The specified VPC does not support "
+            "DNS resolution, DNS hostnames, or both. Update the VPC and then try again"
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/F5Networks/f5-aws-cloudformation/issues/10",
+        "cluster fails when DNS hostnames not enabled",
+        "vpc.other",
+    ),
+    # A browser's timeout or a ping without replies: traffic the security group or route drops.
+    (
+        "https://github.com/arunoda/meteor-up-legacy/issues/547",
+        (
+            "Meteor Deploy to EC2 successful but does not work … ERR_CONNECTION_TIMED_OUT … "
+            "Request timeout for icmp_seq 0"
+        ),
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/coder/deploy-code-server/issues/44",
+        (
+            "In the last step you're supposed to simply browse to the instance's public IP. This "
+            "silently fails (Page loads forever, and after quite some time I get \"Can't open this "
+            "page because the server where it's located isn't responding\")."
+        ),
+        "vpc.connectivity",
+    ),
+    # A Windows instance's administrator password that cannot be decrypted or retrieved.
+    (
+        "https://github.com/aws/aws-sdk-js/issues/1839",
+        "How to decrypted EC2 windows adm pass?",
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/hashicorp/packer/issues/6297",
+        (
+            "Fails to retrieve Windows Administrator Password from a Packer amazon-ebs successful "
+            "build"
+        ),
+        "ec2.ssh_access",
+    ),
+    # An instance that freezes or crashes: the instance's trouble, though SSH fails too.
+    (
+        "https://github.com/Mailtrain-org/mailtrain/issues/359",
+        (
+            "Instance freezes immediately after install script completes. … I saw an 'out of "
+            "memory' error in the terminal … After that i can't ssh into the instance with "
+            "another session"
+        ),
+        "ec2.other",
+    ),
+    (
+        "https://github.com/dokku/dokku/issues/1484",
+        "aws t2-micro instance freezes on git push",
+        "ec2.other",
+    ),
+    # A launch EC2 ended with an internal error (as "Client error on launch").
+    (
+        "https://github.com/aws/aws-sdk-ruby/issues/1219",
+        (
+            "It seems like I can't run new instances without it, I get error message \"State "
+            'transition reason: Server.InternalError: Internal error on launch" each time'
+        ),
+        "ec2.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform/issues/12203",
+        "State transition reason message Server.InternalError: Internal error on launch",
+        "ec2.other",
+    ),
 ]
 
 
