@@ -4199,6 +4199,24 @@ REAL = [
         "State transition reason message Server.InternalError: Internal error on launch",
         "ec2.other",
     ),
+    # An EFS (NFS) mount that timed out: the mount target's security group, not SSH.
+    (
+        "https://github.com/aws/efs-utils/issues/22",
+        (
+            "I execute the following command to mount it, and the result timeout occurs. Why? … "
+            "[ec2-user@ip-172-31-25-116 ~]$ sudo mount -t nfs … mount.nfs: Connection timed out"
+        ),
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws-solutions/efs-backup/issues/15",
+        (
+            "Mount is timing out 1/2 of the nfs mounts has a connection timeout when using this "
+            "solution. Here is what the logs from the S3 bucket show in relation to mounts. … "
+            "mount.nfs: Connection timed out mount status for source efs: 32"
+        ),
+        "vpc.connectivity",
+    ),
 ]
 
 
