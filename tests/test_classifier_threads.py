@@ -4217,6 +4217,270 @@ REAL = [
         ),
         "vpc.connectivity",
     ),
+    # Round 14 (services outside the list, CloudFormation, API Gateway, DynamoDB, Lambda): services
+    # outside the list naming themselves (EKS, MSK, SES, SageMaker, Cognito, Kinesis, Amplify,
+    # Route 53, Step Functions, CodePipeline), Lambda's timeouts and reserved keys in prose, and
+    # WaitConditions.
+    # EKS names itself (Service: AmazonEKS, UnsupportedAvailabilityZoneException): EKS's capacity,
+    # not the stack's.
+    (
+        "https://github.com/aws-samples/aws-deeplearning-labs/issues/1",
+        (
+            "Cannot create cluster 'eksworkshop-8YqWBxvHsSIGg' because us-east-1e, the "
+            "targeted availability zone, does not currently have sufficient capacity to "
+            "support the cluster. … (Service: AmazonEKS; Status Code: 400; Error Code: "
+            "UnsupportedAvailabilityZoneException;"
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/eksctl-io/eksctl/issues/817",
+        (
+            "AWS::EKS::Cluster/ControlPlane: CREATE_FAILED … "
+            "\"Cannot create cluster 'app-staging' because us-east-1e … Error Code: "
+            "UnsupportedAvailabilityZoneException;"
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/jenkins-x/terraform-aws-eks-jx/issues/71",
+        (
+            "Error on terraform deployment with AWS UnsupportedAvailabilityZoneException "
+            "(us-east-1c))"
+        ),
+        "other.other",
+    ),
+    # An MSK client's SASL or IAM authentication (AWS_MSK_IAM, SASL_SSL): MSK's listeners.
+    (
+        "https://github.com/Consdata/kouncil/issues/335",
+        "MSK connection not working … saslMechanism: AWS_MSK_IAM saslProtocol: SASL_SSL",
+        "other.other",
+    ),
+    (
+        "https://github.com/confluentinc/confluent-kafka-python/issues/1588",
+        "Trying to connect to MSK With SASL_SSL",
+        "other.other",
+    ),
+    (
+        "https://github.com/tulios/kafkajs/issues/1642",
+        (
+            "Can't connect to MSK Broker using kafkaJS For IAM … Error is still saying "
+            '"Closed Connection"'
+        ),
+        "other.other",
+    ),
+    # SES's sending quota (454 Throttling failure: Maximum sending rate exceeded).
+    (
+        "https://github.com/mautic/mautic/issues/9644",
+        (
+            "AWS SES Transport fails on sending a batch immediately … There is a related "
+            "error for throttling (logs below) ### Log errors … Token amount (51) is larger "
+            'than the capacity (3). … Expected response code 250 but got code "454", with '
+            'message "454 Throttling failure: Maximum sending rate exceeded.'
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/nodemailer/nodemailer-ses-transport/issues/17",
+        (
+            "My rateLimit with Amazon SES is 14 mails/s … I get `Maximum sending rate "
+            "exceeded` errors"
+        ),
+        "other.other",
+    ),
+    # A SageMaker endpoint whose container fails /ping is SageMaker's, whatever it imports.
+    (
+        "https://github.com/aws/amazon-sagemaker-examples/issues/558",
+        (
+            "The primary container for production variant variant-name-1 did not pass the "
+            "ping health check. … ImportError: libopenblasp-r0-8dca6697.3.0.dev.so: cannot "
+            "open shared object file: No such file or directory"
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/amazon-sagemaker-examples/issues/379",
+        "did not pass the ping health check.",
+        "other.other",
+    ),
+    # Cognito's errors as the mobile SDKs name them; a Cognito resource failing in a stack.
+    (
+        "https://github.com/aws-amplify/aws-sdk-ios/issues/497",
+        (
+            "Unable to verify a UserPool user if app shuts down in between … (for instance "
+            "battery drains or for whatever reason the user doesn't verify user right away) … "
+            "AWSCognitoIdentityProviderErrorDomain.codeMismatch despite the code being the "
+            "correct one"
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/7625",
+        "UPDATE_FAILED | AWS::Cognito::UserPoolClient | UserPoolClient (UserPoolClient2F5918F7)",
+        "other.other",
+    ),
+    # A Kinesis stream's rate limit, for a stream as for a shard.
+    (
+        "https://github.com/awslabs/amazon-kinesis-producer/issues/257",
+        (
+            "Shard map update for stream failed. Code: LimitExceededException Message: Rate "
+            "exceeded for stream"
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/rclark/kinesis-readable/issues/4",
+        "ProvisionedThroughputExceededException: Rate exceeded for shard shardId-000000000000",
+        "other.other",
+    ),
+    # The Amplify Console's builds and deploys are Amplify's, not a stack's or a function's.
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/2463",
+        (
+            "Backend fails - amplify.sh: line 4: amplify: command not found … [ERROR]: !!! "
+            "Build failed … ### Amplify Console feature Backend builds"
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/274",
+        (
+            "Creating backend on Amplify Console fails … TypeError [ERR_INVALID_ARG_TYPE]: "
+            "The 'request' argument must be string."
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-js/issues/4019",
+        "Amplify Console build issue !!! Non-Zero Exit Code detected … [ERROR]: !!! Build failed",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-amplify-quick-notes/issues/3",
+        (
+            "Build from Amplify Console fails … # Ensuring NPM package '@aws-amplify/cli' is "
+            "version: 'canary'"
+        ),
+        "other.other",
+    ),
+    # Route 53 (hosted zones, records) named in the report: Route 53's.
+    (
+        "https://github.com/jed/certbot-route53/issues/24",
+        "SERVFAIL looking up TXT for _acme-challenge.<domain> … but dns lookup to route53 fails",
+        "other.other",
+    ),
+    (
+        "https://github.com/ustaxcourt/ef-cms/issues/775",
+        (
+            "Debug Route53 errors in develop environment. … our newly issued ACM certificates "
+            "could not be validated, further pointing towards an oddity with Route53."
+        ),
+        "other.other",
+    ),
+    # Step Functions' JsonPath and the CDK's step-functions module.
+    (
+        "https://github.com/aws/aws-cdk/issues/21897",
+        (
+            "aws_stepfunctions: jsii.errors.JSIIError: Expected JSON path to start with '$', "
+            "got: null"
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/22246",
+        "(step-functions): (taskInput from jsonPath not working)",
+        "other.other",
+    ),
+    # CodePipeline names itself (Service: AWSCodePipeline); an IAM denial through it stays IAM's.
+    (
+        "https://github.com/0x4447/0x4447_product_s3_email/issues/22",
+        (
+            "Webhook could not be registered with GitHub. … (Service: AWSCodePipeline; Status "
+            "Code: 400; Error Code: ValidationException;"
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/11353",
+        (
+            "is not authorized to perform AssumeRole on role "
+            "arn:aws:iam::ACCOUNT_NUMBER:role/IAM_ROLE_NAME (Service: AWSCodePipeline; Status "
+            "Code: 400"
+        ),
+        "iam.trust_policy",
+    ),
+    # A function that times out, in prose: "causing function to time out", "a lambda is hanging".
+    (
+        "https://github.com/getndazn/dazn-lambda-powertools/issues/239",
+        (
+            "wrap() never returns, causing timeout … Lambda handler using wrap() does not "
+            "return, causing function to time out"
+        ),
+        "lambda.timeout",
+    ),
+    (
+        "https://github.com/mafintosh/why-is-node-running/issues/28",
+        (
+            "I need to figure out why an aws lambda is hanging … is there any other way I can "
+            "figure out what is hanging open?"
+        ),
+        "lambda.timeout",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js-v3/issues/2513",
+        "Making a simple S3 request seems to cause my lambda to time out when running remotely",
+        "lambda.timeout",
+    ),
+    # Environment variables Lambda reserves for itself.
+    (
+        "https://github.com/globaldothealth/list/pull/811",
+        (
+            "Lambda was unable to configure your environment variables because the "
+            "environment variables you have provided contains reserved keys"
+        ),
+        "lambda.other",
+    ),
+    (
+        "https://github.com/neverendingqs/serverless-dotenv-plugin/issues/28",
+        (
+            "Lambda was unable to configure your environment variables because the "
+            "environment variables you have provided contains reserved keys that are "
+            "currently not supported for modification. Reserved keys used in this request: "
+            "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY"
+        ),
+        "lambda.other",
+    ),
+    # A stack's WaitCondition that timed out: the stack's failure.
+    (
+        "https://github.com/aws/aws-parallelcluster/issues/4755",
+        (
+            "HeadNodeWaitCondition2 CREATE FAILED WaitCondition timed out. Received 0 "
+            "conditions when expecting 1"
+        ),
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/aws/aws-parallelcluster/issues/3604",
+        (
+            "HeadNodeWaitCondition timeout during cluster creation … WaitCondition timed out. "
+            "Received 0 conditions when expecting 1"
+        ),
+        "cloudformation.stack_failed",
+    ),
+    # A runtime killed at the function's timeout was killed by the timeout, not by its memory.
+    (
+        "https://github.com/praetorian-inc/chariot-ui/issues/166",
+        (
+            "Task timed out after 30.27 seconds … Error: Runtime exited with error: signal: killed "
+            "Runtime.ExitError"
+        ),
+        "lambda.timeout",
+    ),
+    (
+        "https://github.com/ManivannanMurugavel/selenium-python-aws-lambda/issues/12",
+        ("Task timed out after 20.01 seconds … Memory Size: 256 MB Max Memory Used: 256 MB"),
+        "lambda.timeout",
+    ),
 ]
 
 
