@@ -4118,6 +4118,24 @@ REAL = [
         "But I don't see any logs in that CloudWatch Logs log group.",
         "cloudwatch.no_logs",
     ),
+    # CloudWatch metric reads that succeed yet return nothing (generic: read in its domain).
+    (
+        "https://github.com/logstash-plugins/logstash-input-cloudwatch/issues/10",
+        (
+            "No data? … it seems like the requests to cloudwatch are successful but there is no "
+            'output? … cloudwatch { namespace => "AWS/EC2" metrics => [ "CPUUtilization" ]'
+        ),
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/logstash-plugins/logstash-input-cloudwatch/issues/54",
+        (
+            "I was trying to use this plugin to collect the Lambda metrics and post it to elastic "
+            'search. Config - cloudwatch { namespace => "AWS/Lambda" … The logs are as below in '
+            "logstash (surprisingly they show it's successful without any data)."
+        ),
+        "cloudwatch.alarm_or_metric",
+    ),
 ]
 
 
