@@ -4481,6 +4481,179 @@ REAL = [
         ("Task timed out after 20.01 seconds … Memory Size: 256 MB Max Memory Used: 256 MB"),
         "lambda.timeout",
     ),
+    # Round 14 (CloudWatch, IAM and S3): denials named by their API action, objects without the
+    # bucket owner's ACL, CloudFormation's existing log groups, logs that do not all arrive.
+    # Objects uploaded without "bucket-owner-full-control": the bucket side's object ownership.
+    (
+        "https://github.com/Crown-Commercial-Service/digitalmarketplace-supplier-frontend/pull/783",
+        (
+            "Change object permissions to 'bucket-owner-full-control' … Files that had been "
+            "uploaded to the digitalmarketplace-dev-uploads bucket didn't have permissions that "
+            "meant they were accessible from the console."
+        ),
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/upserve/dockly/pull/78",
+        (
+            "[fix] Make sure the x-amz-acl is set to bucket-owner-full-control … This will let "
+            "accounts ListBucket for the object, but not be able to GetObject them."
+        ),
+        "s3.access_denied",
+    ),
+    # CloudFormation's "API: s3:CreateBucket Access Denied" (not PutBucketPolicy): the identity's.
+    (
+        "https://github.com/aws/aws-cdk/issues/24437",
+        (
+            "(cdk bootstrap): StagingBucket API: s3:PutLifecycleConfiguration Access Denied … "
+            "CDKToolkit | 2/12 | 10:26:49 AM | CREATE_FAILED | AWS::S3::Bucket | StagingBucket "
+            "API: s3:PutLifecycleConfiguration Access Denied"
+        ),
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/awsdocs/amazon-s3-userguide/issues/66",
+        (
+            "SCP: BucketOwnerEnforced issue … However when I try to create an S3 bucket with "
+            "CloudFormation … CREATE_FAILED | API: s3:CreateBucket Access Denied"
+        ),
+        "iam.missing_permission",
+    ),
+    # An API action the identity or its policy "does not have" / "does not include".
+    (
+        "https://github.com/acantril/aws-sa-pro/pull/11",
+        (
+            "If a user in different account does not have s3:GetBucketOwnershipControls, it will "
+            'get "Access control list (ACL) not supported" when uploading an object.'
+        ),
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/aws-solutions/aws-crr-monitor/issues/8",
+        (
+            "The policy for the CRRHourlyMaintRole does not include the logs:CreateLogStream "
+            "action but should it?"
+        ),
+        "iam.missing_permission",
+    ),
+    # A signature mismatch after S3 asked for its regional endpoint: the region, not the keys.
+    (
+        "https://github.com/bigassforce/aws-sdk/issues/8",
+        (
+            "I'm getting 'The bucket you are attempting to access must be addressed using the "
+            "specified endpoint.' … Thant cause to additional error: 'The request signature we "
+            "calculated does not match the signature you provided.'"
+        ),
+        "s3.wrong_region",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js/issues/83",
+        (
+            "Error uploading data: { [PermanentRedirect: The bucket you are attempting to access "
+            "must be addressed using the specified endpoint."
+        ),
+        "s3.wrong_region",
+    ),
+    # CloudFormation's "Resource of type 'AWS::Logs::LogGroup' ... already exists".
+    (
+        "https://github.com/serverless/serverless/issues/10002",
+        (
+            "Resource handler returned message: \u201cResource of type "
+            "\u2018AWS::Logs::LogGroup\u2019 already exists"
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/12312",
+        (
+            "CREATE_FAILED: ApiGatewayLogGroup (AWS::Logs::LogGroup) Resource handler returned "
+            "message: \"Resource of type 'AWS::Logs::LogGroup' with identifier "
+            '\'{"/properties/LogGroupName":"xxx"}\' already exists."'
+        ),
+        "cloudwatch.other",
+    ),
+    # A subscription filter the function's policy does not let CloudWatch Logs invoke.
+    (
+        "https://github.com/dougmoscrop/serverless-plugin-log-subscription/issues/6",
+        (
+            "on deploy: ```<lambdaName>SubscriptionFilter: Could not execute the lambda "
+            "function. Make sure you have given CloudWatch Logs permission to execute your "
+            "function```"
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/moritzzimmer/terraform-aws-lambda/issues/2",
+        (
+            "will receive an error: `Error: Error creating Cloudwatch log subscription filter: "
+            "InvalidParameterException: Could not execute the lambda function. Make sure you "
+            "have given CloudWatch Logs permission to execute your function."
+        ),
+        "cloudwatch.other",
+    ),
+    # A scheduled Lambda function never created or updated: its schedule rule.
+    (
+        "https://github.com/aws/chalice/issues/522",
+        (
+            'Schedule lambda function not created when executing "chalice package" … my index '
+            "lambda function is created but my scheduled lambda function is not created."
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/5668",
+        (
+            "Lambda schedule not updating … I cannot have this schedule update even if I do a "
+            "full deploy"
+        ),
+        "cloudwatch.other",
+    ),
+    # Log lines that do not all make it to CloudWatch.
+    (
+        "https://github.com/awslabs/aws-embedded-metrics-node/issues/180",
+        (
+            "Logging in a Lambda is not necessarily reliable … doing `console.log()` in a Lambda "
+            "Function doesn't guarantee that the logs make their way into CloudWatch Logs."
+        ),
+        "cloudwatch.no_logs",
+    ),
+    (
+        "https://github.com/fluent-plugins-nursery/fluent-plugin-cloudwatch-logs/issues/202",
+        "Not every log makes it to CloudWatch",
+        "cloudwatch.no_logs",
+    ),
+    # Nothing seen in the log group the app writes to.
+    (
+        "https://github.com/awsdocs/aws-guide-for-net-developers/issues/9",
+        (
+            "Is there a direct example of how to implement Logging to a LogGroup? … I still don't "
+            "see results in the LogGroup that I created."
+        ),
+        "cloudwatch.no_logs",
+    ),
+    (
+        "https://github.com/yarbsemaj/sveltekit-adapter-lambda/issues/44",
+        "But I don't see any logs in that CloudWatch Logs log group.",
+        "cloudwatch.no_logs",
+    ),
+    # CloudWatch metric reads that succeed yet return nothing (generic: read in its domain).
+    (
+        "https://github.com/logstash-plugins/logstash-input-cloudwatch/issues/10",
+        (
+            "No data? … it seems like the requests to cloudwatch are successful but there is no "
+            'output? … cloudwatch { namespace => "AWS/EC2" metrics => [ "CPUUtilization" ]'
+        ),
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/logstash-plugins/logstash-input-cloudwatch/issues/54",
+        (
+            "I was trying to use this plugin to collect the Lambda metrics and post it to elastic "
+            'search. Config - cloudwatch { namespace => "AWS/Lambda" … The logs are as below in '
+            "logstash (surprisingly they show it's successful without any data)."
+        ),
+        "cloudwatch.alarm_or_metric",
+    ),
 ]
 
 
