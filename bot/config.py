@@ -64,7 +64,7 @@ def _matches(patterns: list[str], channel_id: str, name: str | None) -> bool:
 class Classifier(_Section):
     triage_threshold: float = Field(TRIAGE_THRESHOLD, ge=0, le=1)
     second_opinion: bool = Field(
-        True, description="ask the learned model about incidents no pattern named; false: rules"
+        True, description="ask the learned model about roots and incidents' domains; false: rules"
     )
     model: Path | None = Field(
         None, description="a model file from `friction train`, instead of the packaged one"

@@ -140,7 +140,7 @@ class NaiveBayes:
 
 class SecondOpinion:
     """Two Naive Bayes models over the words of labelled messages: which domain an incident
-    belongs to (`predict`, asked about the incidents no pattern named), and whether a message
+    belongs to (`predict`, asked about every incident), and whether a message
     reports a blocker (`blocker`, asked about the roots the rules let pass). `blockers` learns
     from every labelled message, replies included: answers and advice are full of the words
     blockers use, so they teach it what is not one (trained on roots alone, it took a course
