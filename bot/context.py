@@ -64,7 +64,7 @@ def classifier_factory(second_opinion: bool, model: Path | None) -> Callable[[],
     if not second_opinion:
         raise ModelTurnedOff(model)
     loaded = SecondOpinion.load(model)
-    loaded.check(domain.id for domain in catalog().domains)
+    loaded.check(catalog())
     return partial(Classifier, second_opinion=loaded)
 
 

@@ -69,6 +69,12 @@ def incidents(examples: Iterable[Example]) -> list[tuple[str, str]]:
     return [(e.text, e.domain) for e in examples if e.is_incident and e.domain]
 
 
+def failures(examples: Iterable[Example]) -> list[tuple[str, str]]:
+    """(text, gold signature) of every incident: what the second opinion learns a domain's
+    failures from."""
+    return [(e.text, e.signature) for e in examples if e.is_incident and e.signature]
+
+
 def reports(examples: Iterable[Example]) -> list[tuple[str, bool]]:
     """(text, is it an incident?) of every message: what the second opinion learns a blocker
     report from."""

@@ -1,9 +1,10 @@
 """The second opinion: what the rules could not say, learned from labelled messages.
 
-Two Complement Naive Bayes models whose features are the *set* of word unigrams and bigrams
+Complement Naive Bayes models whose features are the *set* of word unigrams and bigrams
 (scikit-learn's `CountVectorizer(binary=True, ngram_range=(1, 2), min_df=2)` tokens, on the
 normalised, lowercased text) with `ComplementNB(alpha=0.3)`: one over domains, fitted on
-incidents, and one over "reports a blocker or not", fitted on every message. On real threads the
+incidents; one over "reports a blocker or not", fitted on every message; and, per domain, one over
+its signatures, fitted on its incidents. On real threads the
 rules had not seen they raised domain accuracy where a TF-IDF + logistic regression over
 signatures did not (docs/classifier.md). Written out in plain Python, as counts, so a call costs
 microseconds and needs neither numpy nor scikit-learn, and a model file is JSON: nothing is ever
@@ -25,6 +26,7 @@ from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
+from classifiers.catalog import Catalog
 from classifiers.normalize import normalize
 
 FORMAT = "friction-second-opinion/1"
@@ -139,32 +141,46 @@ class NaiveBayes:
 
 
 class SecondOpinion:
-    """Two Naive Bayes models over the words of labelled messages: which domain an incident
-    belongs to (`predict`, asked about every incident), and whether a message
-    reports a blocker (`blocker`, asked about the roots the rules let pass). `blockers` learns
-    from every labelled message, replies included: answers and advice are full of the words
-    blockers use, so they teach it what is not one (trained on roots alone, it took a course
-    lead's "Lab 4 (a Lambda function …) is out!" for a report). A model without `blockers`
-    never says a message is one. `friction train` refines both with TAs' tags (`refined`).
+    """Naive Bayes models over the words of labelled messages: which domain an incident belongs
+    to (`predict`, asked about every incident), whether a message reports a blocker (`blocker`,
+    asked about the roots the rules let pass), and which failure inside a domain an incident is
+    (`failure`, asked when no pattern named it). `blockers` learns from every labelled message,
+    replies included: answers and advice are full of the words blockers use, so they teach it
+    what is not one (trained on roots alone, it took a course lead's "Lab 4 (a Lambda function
+    …) is out!" for a report). A model without `blockers` never says a message is one, and one
+    without `failures` never names a failure. `friction train` refines them all with TAs' tags
+    (`refined`).
 
     The version is a hash of `to_json()`, the text `save` writes: a saved model loads with the
     version it had.
     """
 
-    def __init__(self, incidents: NaiveBayes, blockers: NaiveBayes | None = None) -> None:
+    def __init__(
+        self,
+        incidents: NaiveBayes,
+        blockers: NaiveBayes | None = None,
+        failures: Mapping[str, NaiveBayes] | None = None,
+    ) -> None:
         if blockers is not None and set(blockers.labels) != {_BLOCKER, _NO_BLOCKER}:
             raise SecondOpinionError(f"blockers must be labelled {_BLOCKER} or {_NO_BLOCKER}")
         self.incidents, self.blockers = incidents, blockers
+        self.failures = dict(sorted((failures or {}).items()))
+        for domain, model in self.failures.items():
+            if strays := [s for s in model.labels if s.partition(".")[0] != domain]:
+                raise SecondOpinionError(f"signatures outside {domain}: {', '.join(strays)}")
         self.domains = incidents.labels
         digest = hashlib.sha256(self.to_json().encode()).hexdigest()
         self.version = f"nb-{digest[:10]}"
 
-    def check(self, known: Iterable[str]) -> None:
-        """Refuse a model that knows a domain the catalog (its `known` ids) does not: it could
-        move an incident where no signature exists."""
-        if unknown := set(self.domains) - set(known):
+    def check(self, catalog: Catalog) -> None:
+        """Refuse a model that knows a domain or signature the catalog does not: it could move
+        an incident where no signature exists."""
+        known = {d.id for d in catalog.domains} | {s.id for s in catalog.signatures}
+        learned = {*self.domains, *(s for m in self.failures.values() for s in m.labels)}
+        if unknown := learned - known:
             raise SecondOpinionError(
-                f"the model knows domains the catalog does not: {', '.join(sorted(unknown))}"
+                f"the model knows domains or signatures the catalog does not: "
+                f"{', '.join(sorted(unknown))}"
             )
 
     @property
@@ -179,24 +195,44 @@ class SecondOpinion:
 
     @classmethod
     def fit(
-        cls, incidents: Iterable[tuple[str, str]], messages: Iterable[tuple[str, bool]] = ()
+        cls,
+        incidents: Iterable[tuple[str, str]],
+        messages: Iterable[tuple[str, bool]] = (),
+        failures: Iterable[tuple[str, str]] = (),
     ) -> SecondOpinion:
-        """Fit on (text, domain) incidents and (text, reports a blocker?) messages."""
+        """Fit on (text, domain) incidents, (text, reports a blocker?) messages and (text,
+        signature) incidents; a domain whose incidents hold one signature gets no failure model
+        (there is nothing to choose)."""
         labelled = _blocker_labels(messages)
-        return cls(NaiveBayes.fit(incidents), NaiveBayes.fit(labelled) if labelled else None)
+        by_domain = _by_domain(failures)
+        return cls(
+            NaiveBayes.fit(incidents),
+            NaiveBayes.fit(labelled) if labelled else None,
+            {d: NaiveBayes.fit(e) for d, e in by_domain.items() if len({s for _, s in e}) > 1},
+        )
 
     def refined(
-        self, incidents: Iterable[tuple[str, str]], messages: Iterable[tuple[str, bool]] = ()
+        self,
+        incidents: Iterable[tuple[str, str]],
+        messages: Iterable[tuple[str, bool]] = (),
+        failures: Iterable[tuple[str, str]] = (),
     ) -> SecondOpinion:
-        """This model plus TAs' examples (see `NaiveBayes.refined`)."""
-        refined = self.incidents.refined(incidents)
-        if self.blockers is None:
-            return SecondOpinion(refined)
-        return SecondOpinion(refined, self.blockers.refined(_blocker_labels(messages)))
+        """This model plus TAs' examples (see `NaiveBayes.refined`); the parts this model lacks
+        stay missing (a TA's few tags are no model)."""
+        blockers = self.blockers and self.blockers.refined(_blocker_labels(messages))
+        by_domain = _by_domain(failures)
+        refined = {d: model.refined(by_domain.get(d, ())) for d, model in self.failures.items()}
+        return SecondOpinion(self.incidents.refined(incidents), blockers, refined)
 
     def predict(self, text: str) -> tuple[str, float]:
         """The most probable domain of `text` and its probability (ComplementNB's predict_proba)."""
         return self.incidents.predict(text)
+
+    def failure(self, domain: str, text: str) -> tuple[str, float] | None:
+        """The most probable signature of `text` inside `domain` and its probability; None when
+        the model knows no failures of that domain."""
+        model = self.failures.get(domain)
+        return model.predict(text) if model else None
 
     def blocker(self, text: str) -> float:
         """The probability that a message saying `text` reports a blocker."""
@@ -210,6 +246,8 @@ class SecondOpinion:
         payload = {"format": FORMAT, **self.incidents.payload()}
         if self.blockers is not None:
             payload["blockers"] = self.blockers.payload()
+        if self.failures:
+            payload["failures"] = {d: m.payload() for d, m in self.failures.items()}
         return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def save(self, path: str | Path) -> None:
@@ -244,6 +282,10 @@ class SecondOpinion:
             return cls(
                 NaiveBayes(payload["counts"], payload["documents"]),
                 NaiveBayes(blockers["counts"], blockers["documents"]) if blockers else None,
+                {
+                    d: NaiveBayes(m["counts"], m["documents"])
+                    for d, m in payload.get("failures", {}).items()
+                },
             )
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise SecondOpinionError(f"{path} is a damaged model ({exc!r}); {retrain}") from None
@@ -251,6 +293,14 @@ class SecondOpinion:
 
 def _blocker_labels(messages: Iterable[tuple[str, bool]]) -> list[tuple[str, str]]:
     return [(text, _BLOCKER if blocker else _NO_BLOCKER) for text, blocker in messages]
+
+
+def _by_domain(failures: Iterable[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
+    """(text, signature) examples grouped by the signature's domain."""
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for text, signature in failures:
+        grouped.setdefault(signature.partition(".")[0], []).append((text, signature))
+    return grouped
 
 
 def _add(

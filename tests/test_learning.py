@@ -76,11 +76,12 @@ def test_train_refuses_without_tags_then_teaches_the_courses_wording(db_url, tmp
     assert refined.blockers and packaged.blockers
     grew = Counter(refined.blockers.documents) - Counter(packaged.blockers.documents)
     assert grew == Counter(blocker=7, none=1)
-    # The packaged model never saw "LABCHK" or "grader"; six tags teach it the course's word.
+    # The packaged model never saw "LABCHK" or "grader"; six tags teach it the course's word,
+    # and the failure the TAs filed it under.
     unseen = "I get error LABCHK-512 when the grader runs, it fails"
     assert '"signature": "other.other"' in friction("classify", "--json", unseen).stdout
     taught = friction("classify", "--json", "--model", str(model), unseen).stdout
-    assert '"signature": "cloudformation.other"' in taught
+    assert '"signature": "cloudformation.stack_failed"' in taught
 
 
 def test_reclassify_applies_the_model_to_history_and_never_touches_tags(db_url, tmp_path):
@@ -97,18 +98,16 @@ def test_reclassify_applies_the_model_to_history_and_never_touches_tags(db_url, 
     config.write_text(f'[classifier]\nmodel = "{model}"\n')
     taught = friction("reclassify", env={**env, "FRICTION_CONFIG": str(config)})
     assert taught.returncode == 0, taught.stderr
-    assert "2 other.other -> cloudformation.other" in " ".join(taught.stdout.split())
+    assert "2 other.other -> cloudformation.stack_failed" in " ".join(taught.stdout.split())
     after = _incidents(context)
     grader = [after[i] for i in (0, 2, 4, 6, 8, 10)]
-    assert [sig for sig, _, _ in grader] == ["cloudformation.stack_failed"] * 4 + [
-        "cloudformation.other"
-    ] * 2
+    assert [sig for sig, _, _ in grader] == ["cloudformation.stack_failed"] * 6
     assert [tagged for _, tagged, _ in grader] == [True] * 4 + [False] * 2
     trained = SecondOpinion.load(model).version
     assert all(version.endswith(f"+{trained}") for *_, version in grader[4:])
     assert after[1][:2] == ("iam.passrole", True)
     back = friction("reclassify", env=env)  # with the packaged model, history returns to it
-    assert "2 cloudformation.other -> other.other" in " ".join(back.stdout.split())
+    assert "2 cloudformation.stack_failed -> other.other" in " ".join(back.stdout.split())
     assert [sig for sig, _, _ in _incidents(context)][:5] == [
         "cloudformation.stack_failed",
         "iam.passrole",

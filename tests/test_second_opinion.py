@@ -25,7 +25,7 @@ from classifiers import (
     packaged_rules,
     packaged_second_opinion,
 )
-from classifiers.classifier import BLOCKER, CONFIDENT, OVERRULE
+from classifiers.classifier import BLOCKER, CONFIDENT, FAILURE, OVERRULE
 from classifiers.learned import PACKAGED
 from classifiers.normalize import normalize
 
@@ -40,6 +40,15 @@ TEACHING = (
 )
 # Four words of a course's own, taught under S3 alone: a model all but certain of them.
 SPROCKET = [(f"the zorblax quintor vellum sprocket {i} broke again", "s3") for i in range(6)]
+# Failures inside domains: the course's word taught as Lambda's timeouts.
+FAILURES = (
+    [(f"the zorblax step {i} broke again", "lambda.timeout") for i in range(6)]
+    + [(f"set the region {i} in the client config", "lambda.sdk_config") for i in range(6)]
+    + [(f"zorblax step {i}: not authorized", "iam.missing_permission") for i in range(6)]
+    + [(f"passrole {i} on the lab role", "iam.passrole") for i in range(3)]
+    + [(f"{bucket} bucket is not there", "s3.no_such_bucket") for bucket in ("my", "the")]
+    + [("the zorblax step 9 broke again", "s3.other")]
+)
 # Messages that report nothing, for the model of what reports a blocker.
 CHATTER = [
     "thanks, that worked",
@@ -127,9 +136,12 @@ def test_a_term_a_ta_tagged_once_counts_though_fitting_drops_it():
     assert SecondOpinion.fit(TEACHING).refined([("quux", "ec2")]).counts["ec2"]["quux"] == 1
 
 
-def test_a_model_knowing_a_domain_the_catalog_lacks_is_refused():
+def test_a_model_knowing_a_domain_or_signature_the_catalog_lacks_is_refused():
     model = SecondOpinion.fit([*TEACHING, ("the queue keeps my message", "sqs")])
-    with pytest.raises(SecondOpinionError, match="knows domains the catalog does not: sqs"):
+    with pytest.raises(SecondOpinionError, match=r"the catalog does not: sqs$"):
+        Classifier(second_opinion=model)
+    model = SecondOpinion.fit(TEACHING, failures=[*FAILURES, ("zorblax ate it", "s3.zorblax")])
+    with pytest.raises(SecondOpinionError, match=r"the catalog does not: s3\.zorblax$"):
         Classifier(second_opinion=model)
 
 
@@ -180,6 +192,28 @@ def test_an_unnamed_incident_moves_only_when_the_model_is_sure_of_another_domain
     assert Classifier(second_opinion=model).classify(unsure).signature == classify(unsure).signature
 
 
+def test_a_failure_no_pattern_named_is_the_one_the_model_is_sure_of_in_its_domain(tmp_path):
+    """The rules' cues pick a signature inside the domain; a model sure of another names it. A
+    failure a pattern named stays, and a file keeps what the model learned."""
+    path = tmp_path / "model.json"
+    teaching = [(text, "lambda" if domain == "s3" else domain) for text, domain in TEACHING]
+    SecondOpinion.fit(teaching, failures=FAILURES).save(path)
+    model = SecondOpinion.load(path)
+    assert model.predict(UNNAMED)[0] == "lambda"
+    signature, probability = model.failure("lambda", UNNAMED)
+    assert signature == "lambda.timeout" and probability >= FAILURE
+    rules, default = classify(UNNAMED), Classifier(second_opinion=model).classify(UNNAMED)
+    assert (rules.signature, default.signature) == ("lambda.sdk_config", "lambda.timeout")
+    assert default.confidence == rules.confidence and default.version.endswith(model.version)
+    named = f"zorblax step: {PASSROLE}"
+    assert model.failure("iam", named)[0] == "iam.missing_permission"
+    assert Classifier(second_opinion=model).classify(named) == classify(named)
+    unsure = "my lambda function fails: zorblax broke region client"
+    assert model.failure("lambda", unsure)[1] < FAILURE
+    assert Classifier(second_opinion=model).classify(unsure) == classify(unsure)
+    assert model.failure("ec2", UNNAMED) is None  # no failures of EC2 were taught
+
+
 def test_a_move_to_a_layer_beneath_keeps_the_service_where_the_failure_surfaced():
     """Moved to IAM or VPC, a Lambda failure still surfaced in Lambda; moved to another
     service, or to a service outside the list, the rules' guess of the service goes."""
@@ -228,16 +262,19 @@ def test_announcements_and_answers_full_of_aws_words_stay_no_reports():
         assert not Classifier().classify(text).is_incident
 
 
-def test_a_model_file_without_the_blocker_model_loads_and_never_makes_a_report(tmp_path):
+def test_a_model_file_with_domains_only_loads_and_never_makes_a_report_or_names_a_failure(
+    tmp_path,
+):
     """A file from an earlier `friction train` holds the domains only."""
     path = tmp_path / "old.json"
     payload = json.loads(packaged_second_opinion().to_json())
-    del payload["blockers"]
+    del payload["blockers"], payload["failures"]
     path.write_text(json.dumps(payload))
     old = SecondOpinion.load(path)
     assert old.blocker(NO_EVENTS) == 0.0
     assert old.predict(ROUTE) == packaged_second_opinion().predict(ROUTE)
     assert not Classifier(second_opinion=old).classify(NO_EVENTS).is_incident
+    assert old.failure("lambda", UNNAMED) is None
 
 
 def test_the_second_opinion_is_on_by_default_and_off_on_request(sqlite_url, tmp_path):
@@ -291,7 +328,7 @@ def test_a_model_file_knowing_a_domain_the_catalog_lacks_stops_the_start(sqlite_
     SecondOpinion.fit([*TEACHING, ("the queue keeps my message", "sqs")]).save(model)
     config = tmp_path / "friction.toml"
     config.write_text(f'[classifier]\nmodel = "{model}"\n')
-    with pytest.raises(ConfigError, match=r"^\[classifier\] model: the model knows domains the "):
+    with pytest.raises(ConfigError, match=r"^\[classifier\] model: the model knows domains or "):
         open_context(Settings(FRICTION_SALT="s", FRICTION_CONFIG=config), sqlite_url)
 
 
