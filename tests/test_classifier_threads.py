@@ -4654,6 +4654,295 @@ REAL = [
         ),
         "cloudwatch.alarm_or_metric",
     ),
+    # Round 15 (IAM, VPC and EC2): the caller's missing credentials beside AssumeRole wording, and
+    # the VPC's own failures (pod addresses, Lambda ENIs throttled or stuck, subnets not found).
+    # The shared credentials or config file is not there (ENOENT on ~/.aws/credentials).
+    (
+        "https://github.com/99designs/aws-vault/issues/370",
+        (
+            "There was an issue trying to use credentials profile test. You will be disconnected "
+            "from AWS. ENOENT: no such file or directory, open '/Users/n4z4/.aws/credentials'"
+        ),
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/thomasmichaelwallace/serverless-better-credentials/issues/22",
+        (
+            "When I try to deploy my Serverless project to a dev pipeline using AWS Codepipeline I "
+            "get the error \"ENOENT: no such file or directory, open '/root/.aws/credentials'\""
+        ),
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/cloudposse/geodesic/issues/73",
+        "AWS Configuration does not exist",
+        "iam.credentials",
+    ),
+    # Credentials (or the instance's role) not found, loaded or picked up, without "are".
+    (
+        "https://github.com/microsoft/azure-pipelines-yaml/issues/250",
+        (
+            "Now the env vars dont seem to be set. … getting an error from the aws cli saying "
+            "`credentials not found`"
+        ),
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js/issues/3143",
+        (
+            'AWS.config.region is null and AWS.config.getCredentials() throws "No credentials to '
+            'load" error. … // credentials not loaded'
+        ),
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/awslabs/aws-sdk-rust/issues/540",
+        (
+            "Attached iam role not picked up by AWS sdk inside docker ### Current Behavior For "
+            "some "
+            "reason imds is not working from inside docker."
+        ),
+        "iam.credentials",
+    ),
+    # Credentials said to be needed (as "missing" or "required" already were).
+    (
+        "https://github.com/Dreem-Organization/dosed/issues/2",
+        "AWS credentials needed when trying to download data",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js-v3/issues/5155",
+        "But still I get `Error: Credential is missing`",
+        "iam.credentials",
+    ),
+    # A toolkit that cannot connect to AWS with the profiles or credentials it was given.
+    (
+        "https://github.com/aws/aws-toolkit-vscode/issues/1473",
+        (
+            "Unable to connect to AWS in VSCode using latest toolkit I can't connect to AWS using "
+            "predefined profiles listed in VSCode"
+        ),
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/99designs/aws-vault/issues/370",
+        (
+            "I'm not able to connect the toolkit to my aws account using credentials stored with "
+            "aws-vault."
+        ),
+        "iam.credentials",
+    ),
+    # AssumeRole failing for the caller's own credentials (invalid token, none found, no MFA
+    # token provider) is no trust policy's.
+    (
+        "https://github.com/aws-samples/aws-fault-injection-simulator-workshop/issues/194",
+        (
+            "An error occurred (InvalidClientTokenId) when calling the AssumeRole operation: The "
+            "security token included in the request is invalid"
+        ),
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws-samples/aws-java-sample/issues/15",
+        (
+            'I get "Unable to load AWS credentials from any provider in the chain". … And also '
+            "configured EC2 to assume that role in trust relationship."
+        ),
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-go/issues/5138",
+        (
+            "I am encountering an issue while attempting to assume a role using the AWS SDK for "
+            "Go. "
+            "The error message I'm receiving is: failed to sign request: failed to retrieve "
+            "credentials: failed to refresh cached credentials, no EC2 IMDS role found"
+        ),
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/fwdcloudsec/granted/issues/69",
+        (
+            "Problems with Assuming roles with MFA Hello, when i try to assume a role with mfa the "
+            "following Error occur: ` assume role with MFA enabled, but AssumeRoleTokenProvider "
+            "session option not set.`"
+        ),
+        "iam.credentials",
+    ),
+    # A tool's report of an error assuming the role.
+    (
+        "https://github.com/jenkinsci/aws-credentials-plugin/issues/16",
+        (
+            '_"There was an error assuming the specified IAM role, a MFA may be required by your '
+            'organization"_'
+        ),
+        "iam.trust_policy",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/15265",
+        "my stack is no longer building due to an error assuming the role",
+        "iam.trust_policy",
+    ),
+    # Access or a permission missing "for" an API action.
+    (
+        "https://github.com/aws-samples/sagemaker-custom-project-templates/issues/48",
+        "deployCDKSynthBuild fails due to missing access for ssm:getParameter for CodeBuildRole",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/trussworks/terraform-aws-s3-anti-virus/pull/48",
+        "INFRA-5855 Add missing kms:Decrypt permission to lambda role",
+        "iam.missing_permission",
+    ),
+    # The VPC CNI could not give a pod an IP address.
+    (
+        "https://github.com/aws/amazon-vpc-cni-k8s/issues/1602",
+        "Pod inaccessible stuck `Running` when cni `failed to assign an IP address to container`",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/aws/amazon-vpc-cni-k8s/issues/2980",
+        (
+            'plugin type="aws-cni" name="aws-cni" failed (add): add cmd: failed to assign an IP '
+            'address to container … "msg":"DataStore has no available IP/Prefix addresses"'
+        ),
+        "vpc.other",
+    ),
+    # Lambda's network interfaces throttled by EC2 during a deploy: the VPC's, not a quota.
+    (
+        "https://github.com/aws/serverless-application-model/issues/2007",
+        (
+            'Resource handler returned message: "Your request has been throttled by EC2, please '
+            "make sure you have enough  API rate limit. EC2 Error Code: RequestLimitExceeded.  EC2 "
+            "Error Message: Request limit exceeded. (Service: Lambda, Status Code: 400"
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/jorgebastida/gordon/issues/163",
+        (
+            "Your request has been throttled by EC2, please make sure you have enough API rate "
+            "limit. EC2 Error Code: RequestLimitExceeded. EC2 Error Message: Request limit "
+            "exceeded."
+        ),
+        "vpc.other",
+    ),
+    # A CIDR range the VPC refuses.
+    (
+        "https://github.com/aws/aws-cdk/issues/7296",
+        (
+            "Your told `InvalidCidrRangeError: x.x.x.x/11 is not a valid VPC CIDR range (must be "
+            "between /16 and /28)` when you later try to create a subnet."
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-security-group/issues/276",
+        'Error: "" is not a valid CIDR block: invalid CIDR address',
+        "vpc.other",
+    ),
+    # No subnet the load balancer controller can discover.
+    (
+        "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/2812",
+        (
+            "Failed build model due to couldn't auto-discover subnets: unable to discover at least "
+            "one subnet … And all of my private subnets have the tags:"
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/aws-quickstart/quickstart-redhat-openshift/issues/138",
+        (
+            "Error when creating public service: Could not find any suitable subnets for creating "
+            "the ELB"
+        ),
+        "vpc.other",
+    ),
+    # Names in a private hosted zone that do not resolve from the VPC.
+    (
+        "https://github.com/aws/sagemaker-python-sdk/issues/2216",
+        (
+            "Unable to lookup dns from private hosted dns zone in route 53 … my custom container "
+            "is "
+            "unable to resolve privately hosted local domain names from route 53."
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/nicolaka/ddc-aws/issues/41",
+        "using private hosted zone doesn't work",
+        "vpc.other",
+    ),
+    # A stack stuck behind a VPC Lambda's network interfaces.
+    (
+        "https://github.com/aws/aws-sam-cli/issues/5084",
+        (
+            "Allow the removal of security groups in a VPC without causing "
+            "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS to be stuck for 40m+ due to ENI association."
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/aws-quickstart/quickstart-amazon-eks/issues/182",
+        "EKS stack deletion fails because of residual ENI interfaces",
+        "vpc.other",
+    ),
+    # Subnets in a zone the service does not support.
+    (
+        "https://github.com/citrix/terraform-provider-citrix/issues/325",
+        (
+            "[Bug] Subnet is in an unsupported AZ ## Describe the bug When deploying the resource "
+            "**citrix_quickcreate_aws_workspaces_directory_connection** in AWS Sao Paulo "
+            "(sa-east-1)"
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/keboola/developer-portal/issues/81",
+        (
+            "The provided subnets contain availability zone Lambda doesn't support. Please use a "
+            "different set of subnets."
+        ),
+        "vpc.other",
+    ),
+    # What loses its internet connectivity (a NAT instance's route changed).
+    (
+        "https://github.com/int128/terraform-aws-nat-instance/issues/35",
+        (
+            "It seems that when it deletes the default route: # switch the default route to eth1 "
+            "ip route del default dev eth0 The nat instance then looses all internet connectivity."
+        ),
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/pgarbe/containers_on_aws/issues/5",
+        (
+            "private network machines (SubnetsReach=Private) created via `stack.yaml` do not have "
+            "access to internet to perform apt-get update"
+        ),
+        "vpc.connectivity",
+    ),
+    # A VPC added to a Lambda that then cannot reach an API.
+    (
+        "https://github.com/aws/aws-cli/issues/3940",
+        (
+            "We are facing an issue when trying to access sagemaker api from Lambda code. … "
+            "However, "
+            "after adding VPC, subnets and security groups to Lambda , it is not able to connect "
+            "to "
+            "Sagemaker API. We have created VPC endpoint for Sagemaker.api and Sagemaker.runtime "
+            "services"
+        ),
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-go/issues/4154",
+        (
+            "When I will move my lambda to VPC even if there is a Private Link to Sts I will "
+            "receive a connection error."
+        ),
+        "vpc.connectivity",
+    ),
 ]
 
 
