@@ -4921,6 +4921,24 @@ REAL = [
         "Custom Resource failed to stabilize in expected time.",
         "cloudformation.stack_failed",
     ),
+    # A Lightsail instance or site: Lightsail's, whatever SSH or instance wording it uses.
+    (
+        "https://github.com/bitnami/vms/issues/1122",
+        (
+            "Our Lightsail Wordpress site suddenly stopped working. I tried to connect to the "
+            "instance using SSH (in lightsail account page) but its just giving a blank black "
+            "window."
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/bitnami/vms/issues/514",
+        (
+            "My Bitnami instance (on LightSail) stopped working without any particular warning … "
+            "We tried a restart but the site remained inaccessible."
+        ),
+        "other.other",
+    ),
 ]
 
 
