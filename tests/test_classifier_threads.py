@@ -4943,6 +4943,291 @@ REAL = [
         ),
         "vpc.connectivity",
     ),
+    # Round 15 (services outside the list, Lambda, S3, CloudWatch, CloudFormation, API Gateway,
+    # DynamoDB): services outside the list naming their own failures, Lambda's in real wording.
+    # CloudFront refusing its viewer certificate (ACM outside us-east-1), whatever surfaced it.
+    (
+        "https://github.com/JakePartusch/serverlessui/issues/20",
+        (
+            "UPDATE_FAILED | AWS::CloudFront::Distribution | "
+            "ServerlessUI/Cloud...ion/CFDistribution The specified SSL certificate doesn't exist, "
+            "isn't in us-east-1 region, isn't valid"
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/milliHQ/terraform-aws-next-js/issues/61",
+        (
+            "Custom domain certificates are created in the wrong region … Error: error creating "
+            "CloudFront Distribution: InvalidViewerCertificate: The specified SSL certificate "
+            "doesn't exist, isn't in us-east-1 region"
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/cloudposse/terraform-aws-cloudfront-s3-cdn/issues/10",
+        (
+            "Documentation Should Mention that `us-east-1` ACM Certificates Are Required … I've "
+            "created the certificate in Sydney region and certificate arn reflex that, but "
+            "execution tries to find it in us-east-1 and fails."
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/6035",
+        (
+            "CloudFrontWebDistribution doesn't complete ViewerCertificate entry correctly … I'm "
+            "specifying an ACM certificate by ARN."
+        ),
+        "other.other",
+    ),
+    # An IoT device's MQTT connection failing its TLS handshake.
+    (
+        "https://github.com/awslabs/aws-crt-python/issues/348",
+        (
+            "AWS_IO_TLS_ERROR_NEGOTIATION_FAILURE: TLS (SSL) negotiation failed Hi, I am using "
+            "awscrt to connect mqtt client."
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-iot-device-sdk-java-v2/issues/56",
+        (
+            '"TLS (SSL) negotiation failed" When trying to connect MqttClientConnection … but I\'m '
+            "getting a connection issue."
+        ),
+        "other.other",
+    ),
+    # EMR's bootstrap actions failing.
+    (
+        "https://github.com/Wittline/pyspark-on-aws-emr/issues/4",
+        (
+            "On the master instance (i-02093432d9c865f08), bootstrap action 1 returned a non-zero "
+            "return code"
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/emr-bootstrap-actions/issues/218",
+        (
+            "EMR cluster fails at boot strap … We are trying to create EMR cluster from python "
+            "script with custom AMI with boot strap action but every-time it failed to create. … "
+            "We are crating the EMR in private subnet"
+        ),
+        "other.other",
+    ),
+    # The AI services' own refusals and calls, surfaced in a function's traceback or an SDK.
+    (
+        "https://github.com/amazon-connect/amazon-connect-salesforce-lambda/issues/20",
+        (
+            "[ERROR] TextSizeLimitExceededException: An error occurred "
+            "(TextSizeLimitExceededException) when calling the DetectSentiment operation: Input "
+            'text size exceeds limit. … Traceback (most recent call last): File "/var/task/'
+            'sfProcessTranscriptionResult.py", line 91, in lambda_handler'
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/amazon-textract-comprehend-OCRimage-search-and-analyze/issues/4",
+        (
+            "An error occurred (UnsupportedDocumentException) when calling the AnalyzeDocument "
+            "operation: Request has unsupported document format: UnsupportedDocumentException "
+            'Traceback (most recent call last): File "/var/task/comprehend.py", line 161, in '
+            "handler"
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-solutions-library-samples/qnabot-on-aws/issues/694",
+        (
+            'The browser console error generated is: "converser error: DependencyFailedException: '
+            "Invalid Bot Configuration: Encountered an exception when making Amazon Polly service "
+            "call, Invalid SSML request (Service: AmazonPolly; Status Code: 400; Error Code: "
+            "InvalidSsmlException"
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js/issues/2059",
+        (
+            "Currently getting invalid parameter failure on requests to compareFaces of "
+            "rekognition using this js SDK. … `{ InvalidParameterException: Request has Invalid "
+            "Parameters"
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/boto/botocore/issues/1366",
+        (
+            "The error that was returned was `botocore.errorfactory.InvalidParameterException: An "
+            "error occurred (InvalidParameterException) when calling the DetectLabels operation: "
+            "Request has Invalid Parameters`"
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/serverless/examples/issues/340",
+        (
+            "Trying to get the Transcriber Sample working. When I put in a 578kb wav file, I get "
+            'the error: `"FailureReason": "The sample rate provided does not match the detected '
+            'sample rate",`'
+        ),
+        "other.other",
+    ),
+    # DocumentDB's TLS: the CA file its clients must be given.
+    (
+        "https://github.com/liquibase/liquibase-mongodb/issues/145",
+        (
+            "Difficulty connecting to AWS DocumentDB with TLS … Connecting to DocumentDB with TLS "
+            "requires using a .PEM/.P7B file."
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/TablePlus/TablePlus/issues/2024",
+        (
+            "Document Db connection problems with Certificate Authority … I am unable to with "
+            "DocumentDb."
+        ),
+        "other.other",
+    ),
+    # A native module packaged for another platform than the function's.
+    (
+        "https://github.com/vercel/vercel/issues/11052",
+        (
+            "My Next.js app builds successfully now, but … ``` Error: Could not load the "
+            '"sharp" module using the linux-x64 runtime'
+        ),
+        "lambda.import_error",
+    ),
+    (
+        "https://github.com/aws-samples/image-optimization/issues/40",
+        (
+            '"errorType": "Error", "errorMessage": "Could not load the \\"sharp\\" module using '
+            "the linux-x64 runtime"
+        ),
+        "lambda.import_error",
+    ),
+    # The Go runtime cannot start the binary the handler names.
+    (
+        "https://github.com/appleboy/gorush/issues/343",
+        (
+            'Execution result: failed { "errorMessage": "fork/exec /var/task/server_lambda: no '
+            'such file or directory", "errorType": "PathError" }'
+        ),
+        "lambda.handler_not_found",
+    ),
+    (
+        "https://github.com/aws/aws-lambda-go/issues/333",
+        '"errorMessage": "fork/exec /var/task/main: no such file or directory"',
+        "lambda.handler_not_found",
+    ),
+    # A binary needing a newer GLIBC is the package's, even when it is /var/task/bootstrap.
+    (
+        "https://github.com/aws/aws-lambda-rust-runtime/issues/932",
+        "/usr/lib64/libc.so.6: version `GLIBC_2.38' not found (required by /var/task/bootstrap)",
+        "lambda.import_error",
+    ),
+    (
+        "https://github.com/qdrant/fastembed/issues/314",
+        (
+            "In AWS Lambda \"Unable to import module 'app': /lib64/libm.so.6: version "
+            "`GLIBC_2.27' not found\""
+        ),
+        "lambda.import_error",
+    ),
+    # A handler timing out under a local emulator.
+    (
+        "https://github.com/dherault/serverless-offline/issues/185",
+        (
+            "Handler Timeout … But running it locally, it gives: [Serverless-Offline] Your λ "
+            "handler 'profileVerify' timed out after 18000ms."
+        ),
+        "lambda.timeout",
+    ),
+    (
+        "https://github.com/opennextjs/opennextjs-netlify/issues/1174",
+        "[Bug]: __netlify-handler function times out",
+        "lambda.timeout",
+    ),
+    # An Invoke payload the SDK or CLI sent in an encoding Lambda cannot parse.
+    (
+        "https://github.com/aws/aws-cli/issues/6433",
+        (
+            "An error occurred (InvalidRequestContentException) when calling the Invoke "
+            "operation: Could not parse request body into json"
+        ),
+        "lambda.sdk_config",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js/issues/1876",
+        'Lambda.Invoke failing with payload; "Could not parse request body into json"',
+        "lambda.sdk_config",
+    ),
+    # A function's environment variables that never reach it.
+    (
+        "https://github.com/serverless/serverless/issues/5244",
+        (
+            "Environment variable for a function doesn't work I have tried setting environment "
+            "variables in provider which works fine."
+        ),
+        "lambda.other",
+    ),
+    (
+        "https://github.com/wan2land/serverless-nuxt/issues/102",
+        (
+            "I have an issue: process.env.GOOGLE_TAG_MANAGER_ID and process.env.FACEBOOK_PIXEL_ID "
+            "return NULL value when run deploy"
+        ),
+        "lambda.other",
+    ),
+    # A function's S3 trigger that a deploy never creates.
+    (
+        "https://github.com/matt-filion/serverless-external-s3-event/issues/78",
+        (
+            "Trigger is Not Created I'm trying to deploy a java runtime lambda function with an S3 "
+            "ObjectCreated trigger on a specific bucket. The deployment completes but no trigger "
+            "is created"
+        ),
+        "lambda.other",
+    ),
+    (
+        "https://github.com/matt-filion/serverless-external-s3-event/issues/63",
+        "Event not created … Not seeing any event on s3 or in cloudformation.",
+        "lambda.other",
+    ),
+    # A custom resource that never answers its stack.
+    (
+        "https://github.com/aws-solutions-library-samples/qnabot-on-aws/issues/523",
+        (
+            "Bot with VPC support - CloudFormation did not receive a response from your Custom "
+            "Resource. … we are using implementation with VPC option."
+        ),
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/udacity/cd0157-Server-Deployment-and-Containerization/issues/31",
+        "Custom Resource failed to stabilize in expected time.",
+        "cloudformation.stack_failed",
+    ),
+    # A Lightsail instance or site: Lightsail's, whatever SSH or instance wording it uses.
+    (
+        "https://github.com/bitnami/vms/issues/1122",
+        (
+            "Our Lightsail Wordpress site suddenly stopped working. I tried to connect to the "
+            "instance using SSH (in lightsail account page) but its just giving a blank black "
+            "window."
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/bitnami/vms/issues/514",
+        (
+            "My Bitnami instance (on LightSail) stopped working without any particular warning … "
+            "We tried a restart but the site remained inaccessible."
+        ),
+        "other.other",
+    ),
 ]
 
 
