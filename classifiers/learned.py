@@ -41,6 +41,9 @@ _BLOCKER, _NO_BLOCKER = "blocker", "none"
 # of word characters can only start and end at word boundaries, so the same tokens come out
 # without the boundary checks, a third faster.
 _TOKEN = re.compile(r"\w\w+")
+_NOT_WORD = str.maketrans({c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")})
+"""Every ASCII character but letters, digits and "_" (the word characters) as a space: ASCII text
+(most messages) then splits into the same runs of word characters, in two thirds of the time."""
 _FIXED = 2.0**40  # gains in fixed point, see NaiveBayes
 # Bits per domain: sums up to 2^24, over a million terms in one message even at the largest
 # gain a million training messages could give, log(1e6 / alpha) = 15.
@@ -54,8 +57,15 @@ class SecondOpinionError(ValueError):
 
 def terms(text: str) -> set[str]:
     """The words and adjacent word pairs of a message, as CountVectorizer makes them."""
-    tokens = _TOKEN.findall(normalize(text).lower())
+    tokens = words(normalize(text).lower())
     return {*tokens, *map(" ".join, pairwise(tokens))}
+
+
+def words(lowered: str) -> list[str]:
+    """The tokens of normalised, lowercased text, as CountVectorizer's token_pattern finds them."""
+    if lowered.isascii():
+        return [word for word in lowered.translate(_NOT_WORD).split() if len(word) > 1]
+    return _TOKEN.findall(lowered)
 
 
 class NaiveBayes:
@@ -86,7 +96,7 @@ class NaiveBayes:
         self._log_norm, self._gains = self._derive()
         self._fields = [_FIELD * i for i in range(len(self.labels))]
 
-    def _derive(self) -> tuple[list[float], dict[str, int]]:
+    def _derive(self) -> tuple[list[float], dict[str | tuple[str, ...], int]]:
         held = _held(self.counts)  # A_f
         total = held.total()
         vocabulary = len(held)
@@ -99,7 +109,8 @@ class NaiveBayes:
                 all_of_it = held[term] + ALPHA
                 gain = math.log(all_of_it) - math.log(all_of_it - n)
                 gains[term] += round(gain * _FIXED) << (_FIELD * index)
-        return log_norm, dict(gains)
+        # A word pair is looked up as the pair of words `predict` already holds: no string built.
+        return log_norm, {tuple(t.split(" ")) if " " in t else t: g for t, g in gains.items()}
 
     @classmethod
     def fit(cls, examples: Iterable[tuple[str, str]], min_df: int = MIN_DF) -> NaiveBayes:
@@ -122,7 +133,12 @@ class NaiveBayes:
 
     def predict(self, text: str) -> tuple[str, float]:
         """The most probable label of `text` and its probability (ComplementNB's predict_proba)."""
-        known = list(filter(None, map(self._gains.get, terms(text))))
+        return self.predict_lowered(normalize(text).lower())
+
+    def predict_lowered(self, lowered: str) -> tuple[str, float]:
+        """`predict` of text already normalised and lowercased (as the rules' scan leaves it)."""
+        tokens = words(lowered)
+        known = list(filter(None, map(self._gains.get, {*tokens, *pairwise(tokens)})))
         packed, n = sum(known), len(known)
         scores = [
             n * z + ((packed >> field) & _MASK) / _FIXED
@@ -198,11 +214,19 @@ class SecondOpinion:
         """The most probable domain of `text` and its probability (ComplementNB's predict_proba)."""
         return self.incidents.predict(text)
 
+    def predict_lowered(self, lowered: str) -> tuple[str, float]:
+        """`predict` of text already normalised and lowercased: the classifier's scan did it."""
+        return self.incidents.predict_lowered(lowered)
+
     def blocker(self, text: str) -> float:
         """The probability that a message saying `text` reports a blocker."""
+        return self.blocker_lowered(normalize(text).lower())
+
+    def blocker_lowered(self, lowered: str) -> float:
+        """`blocker` of text already normalised and lowercased."""
         if self.blockers is None:
             return 0.0
-        label, probability = self.blockers.predict(text)
+        label, probability = self.blockers.predict_lowered(lowered)
         return probability if label == _BLOCKER else 1.0 - probability
 
     def to_json(self) -> str:
