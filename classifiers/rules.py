@@ -85,6 +85,17 @@ def _resolves(evidence: Evidence) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Scan:
+    """A message read once, for the rules and whatever else a classifier asks about it."""
+
+    clean: str
+    """The normalised text (`normalize`), where attributes are found."""
+    lowered: str
+    """The same, lowercased: what the catalog's fragments (and a second opinion) read."""
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True)
 class _Choice:
     signature: Signature
     confidence: float
@@ -109,9 +120,11 @@ class Rules:
         for signature in self.catalog.signatures:
             self._by_domain.setdefault(signature.domain, []).append(signature)
 
-    def scan(self, text: str) -> tuple[str, Evidence]:
+    def scan(self, text: str) -> Scan:
+        """Read `text` once: a classifier that asks more than the rules reuses the scan."""
         clean = normalize(text)
-        return clean, self._matcher.scan(clean.lower())
+        lowered = clean.lower()
+        return Scan(clean, lowered, self._matcher.scan(lowered))
 
     def classify(self, text: str, *, reply: bool = False) -> Classification:
         """`reply`: a thread reply, held to more (answers and thanks are no reports). A reply is
@@ -119,22 +132,23 @@ class Rules:
         it works now or explains the cause is dropped even for a reader without the thread;
         who wrote it and what the thread has open are judged when the caller knows the thread
         (`classify_thread`, the ingestor)."""
-        clean, evidence = self.scan(text)
-        incident, certainty = self._incident(evidence, reply)
-        return self._read(clean, evidence, reply, incident, certainty)
+        return self.classify_scan(self.scan(text), reply=reply)
 
-    def as_blocker(self, text: str) -> Classification:
+    def classify_scan(self, scan: Scan, *, reply: bool = False) -> Classification:
+        """`classify` of a message already scanned."""
+        incident, certainty = self._incident(scan.evidence, reply)
+        return self._read(scan, reply, incident, certainty)
+
+    def as_blocker(self, scan: Scan) -> Classification:
         """A root the rules let pass, read as reporting a blocker (a second opinion's call):
         what it names, with the rules' own belief that it is one (under one half) as its
         confidence, so a TA triages it."""
-        clean, evidence = self.scan(text)
-        _, certainty = self._incident(evidence, False)  # its certainty that it is none
-        return self._read(clean, evidence, False, True, 1 - certainty)
+        _, certainty = self._incident(scan.evidence, False)  # its certainty that it is none
+        return self._read(scan, False, True, 1 - certainty)
 
-    def _read(
-        self, clean: str, evidence: Evidence, reply: bool, incident: bool, certainty: float
-    ) -> Classification:
+    def _read(self, scan: Scan, reply: bool, incident: bool, certainty: float) -> Classification:
         """What the message names, given whether it is an incident and how sure that is."""
+        evidence = scan.evidence
         explains = bool(evidence.get(DETECTOR, "cause"))
         # What the message names, read once: for the incident, and for a cause it explains.
         choice = self._choose(evidence) if incident or explains else None
@@ -150,7 +164,7 @@ class Rules:
                 _resolves(evidence),
                 cause=cause,
             )
-        attributes = extract(clean)
+        attributes = extract(scan.clean)
         if "service" not in attributes and choice.signature.domain not in _NOT_SERVICES:
             attributes["service"] = choice.signature.domain
         result = Classification(
@@ -167,21 +181,20 @@ class Rules:
         return in_context(result, Context(reply))
 
     def is_resolution(self, text: str) -> bool:
-        return _resolves(self.scan(text)[1])
+        return _resolves(self.scan(text).evidence)
 
-    def moved(self, result: Classification, text: str, domain: str) -> Classification:
+    def moved(self, result: Classification, scan: Scan, domain: str) -> Classification:
         """`result` moved to `domain` by a second opinion: under the signature the text's cues
         pick there, else `<domain>.other`. A service the text does not name was the rules'
         guess from their domain: it follows a move into another service and goes with a move
         to `other`, but stays where the failure surfaced when the move is to a layer beneath
         (IAM, VPC)."""
-        clean, evidence = self.scan(text)
         attributes = dict(result.attributes)
-        if domain not in _CAUSE_LAYERS and "service" not in extract(clean):
+        if domain not in _CAUSE_LAYERS and "service" not in extract(scan.clean):
             attributes.pop("service", None)
             if domain not in _NOT_SERVICES:
                 attributes["service"] = domain
-        signature = self._within(domain, evidence, 0.0).signature
+        signature = self._within(domain, scan.evidence, 0.0).signature
         return replace(result, domain=domain, signature=signature.id, attributes=attributes)
 
     def _incident(self, evidence: Evidence, reply: bool) -> tuple[bool, float]:
