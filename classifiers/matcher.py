@@ -104,7 +104,9 @@ class Matcher:
                 node.add(prefix, rest, order)
                 exact = re.compile(re.escape(prefix) + rest)
                 self._candidates.setdefault(prefix[0], []).append((exact, (kind, key)))
-        tries = [(r"\b", word), ("", other), ("", infix)]
+        # A word fragment starts where no word character precedes: `\b` before its first (word)
+        # character, but failing at once after a word, where `\b` holds and every branch is tried.
+        tries = [(r"(?<!\w)", word), ("", other), ("", infix)]
         self._regex = re.compile(
             "|".join(f"{lead}{t.source()}" for lead, t in tries if t.first < _NONE)
         )
