@@ -57,15 +57,16 @@ class SecondOpinionError(ValueError):
 
 def terms(text: str) -> set[str]:
     """The words and adjacent word pairs of a message, as CountVectorizer makes them."""
-    tokens = words(normalize(text).lower())
-    return {*tokens, *map(" ".join, pairwise(tokens))}
+    return lowered_terms(normalize(text).lower())
 
 
-def words(lowered: str) -> list[str]:
-    """The tokens of normalised, lowercased text, as CountVectorizer's token_pattern finds them."""
+def lowered_terms(lowered: str) -> set[str]:
+    """`terms` of text already normalised and lowercased."""
     if lowered.isascii():
-        return [word for word in lowered.translate(_NOT_WORD).split() if len(word) > 1]
-    return _TOKEN.findall(lowered)
+        tokens = [word for word in lowered.translate(_NOT_WORD).split() if len(word) > 1]
+    else:
+        tokens = _TOKEN.findall(lowered)
+    return {*tokens, *map(" ".join, pairwise(tokens))}
 
 
 class NaiveBayes:
@@ -96,7 +97,7 @@ class NaiveBayes:
         self._log_norm, self._gains = self._derive()
         self._fields = [_FIELD * i for i in range(len(self.labels))]
 
-    def _derive(self) -> tuple[list[float], dict[str | tuple[str, ...], int]]:
+    def _derive(self) -> tuple[list[float], dict[str, int]]:
         held = _held(self.counts)  # A_f
         total = held.total()
         vocabulary = len(held)
@@ -109,8 +110,7 @@ class NaiveBayes:
                 all_of_it = held[term] + ALPHA
                 gain = math.log(all_of_it) - math.log(all_of_it - n)
                 gains[term] += round(gain * _FIXED) << (_FIELD * index)
-        # A word pair is looked up as the pair of words `predict` already holds: no string built.
-        return log_norm, {tuple(t.split(" ")) if " " in t else t: g for t, g in gains.items()}
+        return log_norm, dict(gains)
 
     @classmethod
     def fit(cls, examples: Iterable[tuple[str, str]], min_df: int = MIN_DF) -> NaiveBayes:
@@ -137,8 +137,7 @@ class NaiveBayes:
 
     def predict_lowered(self, lowered: str) -> tuple[str, float]:
         """`predict` of text already normalised and lowercased (as the rules' scan leaves it)."""
-        tokens = words(lowered)
-        known = list(filter(None, map(self._gains.get, {*tokens, *pairwise(tokens)})))
+        known = list(filter(None, map(self._gains.get, lowered_terms(lowered))))
         packed, n = sum(known), len(known)
         scores = [
             n * z + ((packed >> field) & _MASK) / _FIXED
