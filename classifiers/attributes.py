@@ -73,14 +73,16 @@ def extract(text: str) -> dict[str, str]:
     action = _denied_action(text) or _mentioned_action(text)
     if action:
         found["action"] = action
-    cli = _CLI.search(text)
+    # Most messages hold no operation and no ARN: a substring test says so before any regex.
+    calling = "calling the " in text
+    cli = _CLI.search(text) if calling else None
     code = cli.group(1) if cli else _error_code(text)
     if code:
         found["error_code"] = code
-    operation = cli.group(2) if cli else _first(_OPERATION, text)
+    operation = cli.group(2) if cli else (_first(_OPERATION, text) if calling else None)
     if operation:
         found["operation"] = operation
-    arn = _first(_TARGET, text) or _first(_ARN, text)
+    arn = (_first(_TARGET, text) or _first(_ARN, text)) if "arn:aws" in text else None
     if arn:
         found["resource"] = _ACCOUNT.sub("XXXXXXXXXXXX", arn.rstrip("."))
     # The surfacing service: the denied action's prefix, else the resource ARN's service field.
@@ -91,7 +93,7 @@ def extract(text: str) -> dict[str, str]:
 
 
 def _denied_action(text: str) -> str | None:
-    match = _DENIED.search(text)
+    match = _DENIED.search(text) if "authori" in text else None
     return match.group(1) if match and match.group(1).split(":")[0] in _SERVICES else None
 
 
