@@ -43,6 +43,10 @@ _INCIDENT_WEIGHTS = {
     "resolution": -1.5,
     "advice": -0.75,  # a root rarely advises: "if you need more context", "has to be public"
 }
+_VOTES = ("blocker", "report", "chatter", "question", "resolution", "advice")
+"""The detector's signs that vote, in the order their weights are added."""
+_ERROR_VOTES = ("blocker", "report", "advice")
+"""Those that still vote on a root that quotes an error."""
 _REPLY_WEIGHTS = _INCIDENT_WEIGHTS | {
     "bias": -2.5,
     "pattern": 1.5,
@@ -70,6 +74,8 @@ class Classification:
     in a VPC without a NAT gateway"): a root-cause layer named in an explanation."""
 
 
+_AS_REPLY = Context(reply=True)
+"""What `_read` knows of a reply's thread: that it is one (a root needs no placing)."""
 _CAUSE_LAYERS = frozenset({"iam", "vpc"})
 """The layers beneath the services where errors surface (taxonomy.md): an explanation that names
 one says where the thread's trouble was rooted."""
@@ -178,7 +184,7 @@ class Rules:
             choice.specific,
             cause,
         )
-        return in_context(result, Context(reply))
+        return in_context(result, _AS_REPLY) if reply else result
 
     def is_resolution(self, text: str) -> bool:
         return _resolves(self.scan(text).evidence)
@@ -208,14 +214,15 @@ class Rules:
         weights = _REPLY_WEIGHTS if reply else _INCIDENT_WEIGHTS
         strong = sum(evidence.of(PATTERN).values()) + sum(evidence.of(GENERIC).values())
         score = weights["bias"] + weights["pattern"] * min(strong, 2)
-        has_domain = bool(evidence.of(DOMAIN) or evidence.of(CUE) or evidence.of(SERVICE))
-        score += weights["domain"] * has_domain
-        for name in ("blocker", "report", "chatter", "question", "resolution", "advice"):
-            if strong and not reply and name in ("chatter", "question", "resolution"):
-                continue  # a root quoting an error reports it, thanks or "fixed" around it
-            if name == "chatter" and detector.get("blocker", 0) >= 2:
-                continue  # "thanks" / "cheers" closing a report does not cancel it
-            score += weights[name] * min(detector.get(name, 0), 2)
+        if evidence.of(DOMAIN) or evidence.of(CUE) or evidence.of(SERVICE):
+            score += weights["domain"]
+        # A root quoting an error reports it, whatever thanks, questions or "fixed" surround it.
+        # Only the signs found are added: a sign not found would add zero.
+        for name in _ERROR_VOTES if strong and not reply else _VOTES:
+            if count := detector.get(name):
+                if name == "chatter" and detector.get("blocker", 0) >= 2:
+                    continue  # "thanks" / "cheers" closing a report does not cancel it
+                score += weights[name] * min(count, 2)
         certainty = 1.0 / (1.0 + math.exp(-abs(score) * 1.5))
         return score > 0, certainty
 
@@ -226,21 +233,50 @@ class Rules:
         service is indicated; otherwise it proposes the signature it means there.
         """
         scores = self._domain_scores(evidence)
-        proposals: dict[str, tuple[int, int]] = {}
+        vetoed, cues = evidence.of(VETO), evidence.of(CUE)
+        proposals = {
+            s: (self._signatures[s].priority, count + cues.get(s, 0))
+            for s, count in evidence.of(PATTERN).items()
+            if s not in vetoed
+        }
+        if generics := evidence.of(GENERIC):
+            self._propose_generics(generics, proposals, evidence, scores)
+        if not proposals:
+            return self._by_domain_score(evidence, scores)
+        ranked = (
+            sorted(
+                proposals,
+                key=lambda s: (*proposals[s], scores.get(self._signatures[s].domain, 0.0)),
+                reverse=True,
+            )
+            if len(proposals) > 1
+            else list(proposals)
+        )
+        winner = self._overridden(self._signatures[ranked[0]], evidence)
+        contested = any(
+            self._signatures[s].domain != winner.domain
+            and proposals[s][0] >= proposals[ranked[0]][0] - 5
+            for s in ranked[1:]
+        )
+        if contested:
+            return _Choice(winner, 0.7)
+        return _Choice(winner, 0.95 if winner.id in evidence.of(PATTERN) else 0.8)
+
+    def _propose_generics(
+        self,
+        generics: dict[str, int],
+        proposals: dict[str, tuple[int, int]],
+        evidence: Evidence,
+        scores: dict[str, float],
+    ) -> None:
+        """Add to the patterns' `proposals` what each generic wording means."""
         vetoed = evidence.of(VETO)
-        for signature_id, count in evidence.of(PATTERN).items():
-            if signature_id in vetoed:
-                continue
-            priority = self._signatures[signature_id].priority
-            proposals[signature_id] = (priority, count + evidence.get(CUE, signature_id))
         named = {self._signatures[s].domain for s in proposals}
         # A generic wording whose own signature's pattern matched needs no reading: it is that.
         meanings = [
             (generic, count, self._generic(generic, evidence, scores))
             for generic, count in (
-                (self._signatures[s], count)
-                for s, count in evidence.of(GENERIC).items()
-                if s not in proposals
+                (self._signatures[s], count) for s, count in generics.items() if s not in proposals
             )
         ]
         # A domain's own generic wording ("AccessDenied" on an S3 call) says which failure it is
@@ -258,22 +294,6 @@ class Rules:
             )
             if meant.id not in proposals:
                 proposals[meant.id] = (-1 if weak else meant.priority, count)
-        if not proposals:
-            return self._by_domain_score(evidence, scores)
-        ranked = sorted(
-            proposals,
-            key=lambda s: (*proposals[s], scores.get(self._signatures[s].domain, 0.0)),
-            reverse=True,
-        )
-        winner = self._overridden(self._signatures[ranked[0]], evidence)
-        contested = any(
-            self._signatures[s].domain != winner.domain
-            and proposals[s][0] >= proposals[ranked[0]][0] - 5
-            for s in ranked[1:]
-        )
-        if contested:
-            return _Choice(winner, 0.7)
-        return _Choice(winner, 0.95 if winner.id in evidence.of(PATTERN) else 0.8)
 
     def _overridden(self, winner: Signature, evidence: Evidence) -> Signature:
         """A signature that overrides the winner takes over on its own pattern or two cues."""
