@@ -90,9 +90,10 @@ def _resolves(evidence: Evidence) -> bool:
     return bool(evidence.get(DETECTOR, "resolution")) and not evidence.get(DETECTOR, "unresolved")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Scan:
-    """A message read once, for the rules and whatever else a classifier asks about it."""
+    """A message read once, for the rules and whatever else a classifier asks about it (not
+    frozen, though never changed, as `Evidence`: one is built for every message)."""
 
     clean: str
     """The normalised text (`normalize`), where attributes are found."""
@@ -101,7 +102,7 @@ class Scan:
     evidence: Evidence
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Choice:
     signature: Signature
     confidence: float
