@@ -56,8 +56,10 @@ _CLI = re.compile(r"\(([A-Za-z0-9.]+)\) when calling the ([A-Za-z0-9]+) operatio
 _OPERATION = re.compile(r"calling the ([A-Z][A-Za-z0-9]+) operation")
 _TARGET = re.compile(r"on resource:?\s*\"?(arn:aws[^\s\"'<>,;)\]]+)")
 _ARN = re.compile(r"(arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9X]*:[^\s\"'<>,;)\]]+)")
-# CamelCase or UPPER_SNAKE words: AccessDenied, InvalidAMIID.NotFound, ROLLBACK_COMPLETE.
-_CODE_LIKE = re.compile(r"[A-Z][A-Za-z0-9._]*(?:[a-z0-9][A-Z]|_[A-Z])[A-Za-z0-9._]*")
+# CamelCase or UPPER_SNAKE words: AccessDenied, InvalidAMIID.NotFound, ROLLBACK_COMPLETE. That is
+# r"[A-Z][A-Za-z0-9._]*(?:[a-z0-9][A-Z]|_[A-Z])[A-Za-z0-9._]*", written to read each character
+# once: capitals and dots, and runs of [a-z0-9_] that a dot ends, until a run a capital ends.
+_CODE_LIKE = re.compile(r"[A-Z](?:[A-Z.]++|[a-z0-9_]++\.)*+[a-z0-9_]++[A-Z][A-Za-z0-9._]*+")
 _CODE_SHAPE = re.compile(
     r"(?:Runtime\.|NoSuch|Invalid|Malformed|Expired|Unauthorized|Insufficient|Bucket|Permanent"
     r"|Illegal|AuthorizationHeader|Unrecognized|Signature|Throttl|AccessDenied)[A-Za-z0-9.]*"
