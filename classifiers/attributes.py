@@ -56,8 +56,10 @@ _CLI = re.compile(r"\(([A-Za-z0-9.]+)\) when calling the ([A-Za-z0-9]+) operatio
 _OPERATION = re.compile(r"calling the ([A-Z][A-Za-z0-9]+) operation")
 _TARGET = re.compile(r"on resource:?\s*\"?(arn:aws[^\s\"'<>,;)\]]+)")
 _ARN = re.compile(r"(arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9X]*:[^\s\"'<>,;)\]]+)")
-# CamelCase or UPPER_SNAKE words: AccessDenied, InvalidAMIID.NotFound, ROLLBACK_COMPLETE.
-_CODE_LIKE = re.compile(r"[A-Z][A-Za-z0-9._]*(?:[a-z0-9][A-Z]|_[A-Z])[A-Za-z0-9._]*")
+# CamelCase or UPPER_SNAKE words: AccessDenied, InvalidAMIID.NotFound, ROLLBACK_COMPLETE. That is
+# r"[A-Z][A-Za-z0-9._]*(?:[a-z0-9][A-Z]|_[A-Z])[A-Za-z0-9._]*", written to read each character
+# once: capitals and dots, and runs of [a-z0-9_] that a dot ends, until a run a capital ends.
+_CODE_LIKE = re.compile(r"[A-Z](?:[A-Z.]++|[a-z0-9_]++\.)*+[a-z0-9_]++[A-Z][A-Za-z0-9._]*+")
 _CODE_SHAPE = re.compile(
     r"(?:Runtime\.|NoSuch|Invalid|Malformed|Expired|Unauthorized|Insufficient|Bucket|Permanent"
     r"|Illegal|AuthorizationHeader|Unrecognized|Signature|Throttl|AccessDenied)[A-Za-z0-9.]*"
@@ -73,14 +75,16 @@ def extract(text: str) -> dict[str, str]:
     action = _denied_action(text) or _mentioned_action(text)
     if action:
         found["action"] = action
-    cli = _CLI.search(text)
+    # Most messages hold no operation and no ARN: a substring test says so before any regex.
+    calling = "calling the " in text
+    cli = _CLI.search(text) if calling else None
     code = cli.group(1) if cli else _error_code(text)
     if code:
         found["error_code"] = code
-    operation = cli.group(2) if cli else _first(_OPERATION, text)
+    operation = cli.group(2) if cli else (_first(_OPERATION, text) if calling else None)
     if operation:
         found["operation"] = operation
-    arn = _first(_TARGET, text) or _first(_ARN, text)
+    arn = (_first(_TARGET, text) or _first(_ARN, text)) if "arn:aws" in text else None
     if arn:
         found["resource"] = _ACCOUNT.sub("XXXXXXXXXXXX", arn.rstrip("."))
     # The surfacing service: the denied action's prefix, else the resource ARN's service field.
@@ -91,7 +95,7 @@ def extract(text: str) -> dict[str, str]:
 
 
 def _denied_action(text: str) -> str | None:
-    match = _DENIED.search(text)
+    match = _DENIED.search(text) if "authori" in text else None
     return match.group(1) if match and match.group(1).split(":")[0] in _SERVICES else None
 
 

@@ -64,19 +64,21 @@ class Classifier:
     def classify(self, text: str, *, reply: bool = False) -> Classification:
         """The rules' reading, made a report or moved where the model is sure; a result the model
         changed carries this classifier's version (the rules' and the model's)."""
-        result = self.rules.classify(text, reply=reply)
-        if self.second_opinion is None:
-            return result
-        if self.doubts(result, reply=reply) and self.second_opinion.blocker(text) >= BLOCKER:
-            result = replace(self.rules.as_blocker(text), version=self.version)
+        model = self.second_opinion
+        if model is None:
+            return self.rules.classify(text, reply=reply)
+        scan = self.rules.scan(text)  # read once, by the rules and the model alike
+        result = self.rules.classify_scan(scan, reply=reply)
+        if self.doubts(result, reply=reply) and model.blocker_lowered(scan.lowered) >= BLOCKER:
+            result = replace(self.rules.as_blocker(scan), version=self.version)
         if not self.asks(result):
             return result
-        domain, probability = self.second_opinion.predict(text)
+        domain, probability = model.predict_lowered(scan.lowered)
         if domain != result.domain and probability >= (OVERRULE if result.named else CONFIDENT):
-            result = replace(self.rules.moved(result, text, domain), version=self.version)
+            result = replace(self.rules.moved(result, scan, domain), version=self.version)
         elif result.named:
             return result
-        failure = self.second_opinion.failure(result.domain, text)
+        failure = model.failure_lowered(result.domain, scan.lowered)
         if failure and failure[0] != result.signature and failure[1] >= FAILURE:
             result = replace(result, signature=failure[0], version=self.version)
         return result

@@ -51,9 +51,12 @@ _UNSPACED = "blocker_unspaced"
 _EMPTY: dict[str, int] = {}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Evidence:
-    """What one pass over a message found: per kind, how often each key was seen."""
+    """What one pass over a message found: per kind, how often each key was seen.
+
+    Not frozen, though never changed: a frozen dataclass costs three times as much to build,
+    and one is built for every message."""
 
     kinds: dict[str, dict[str, int]]
 
@@ -104,10 +107,12 @@ class Matcher:
                 node.add(prefix, rest, order)
                 exact = re.compile(re.escape(prefix) + rest)
                 self._candidates.setdefault(prefix[0], []).append((exact, (kind, key)))
-        tries = [(r"\b", word), ("", other), ("", infix)]
-        self._regex = re.compile(
-            "|".join(f"{lead}{t.source()}" for lead, t in tries if t.first < _NONE)
-        )
+        # A word fragment starts where no word character precedes: `\b` before its first (word)
+        # character, but failing at once after a word, where `\b` holds and every branch is tried.
+        # The other two tries are tried at every position too: `dispatched` makes that cheap.
+        sources = [r"(?<!\w)" + word.source()] if word.first < _NONE else []
+        sources += [trie.dispatched() for trie in (other, infix) if trie.first < _NONE]
+        self._regex = re.compile("|".join(sources))
         self._memo: dict[str, tuple[tuple[str, str], ...]] = {}
 
     def scan(self, text: str) -> Evidence:
@@ -166,12 +171,33 @@ class _Node:
         node.leaves.append((order, rest))
 
     def source(self) -> str:
-        branches = [*self.leaves]
-        branches += [(c.first, re.escape(char) + c.source()) for char, c in self.children.items()]
-        branches.sort(key=lambda item: item[0])
+        branches = [re.escape(char or "") + rest for char, rest in self._branches()]
         if len(branches) == 1:
-            return branches[0][1]
-        return "(?:" + "|".join(source for _, source in branches) + ")"
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")"
+
+    def dispatched(self) -> str:
+        """This trie as a class of its first characters, then the branches below them, each told
+        by the second character and a look back at the first.
+
+        The regex engine tries an alternative that starts with a character class at a glance,
+        but enters one that starts with a group, as `source()` does, at every position. The
+        branches of different first characters exclude each other: only their order under one
+        first character is kept."""
+        branches = []
+        for first, child in self.children.items():
+            for second, rest in child._branches():
+                pair = re.escape(first + (second or ""))
+                branches.append(f"{re.escape(second or '')}(?<={pair}){rest}")
+        return f"[{''.join(map(re.escape, self.children))}](?:{'|'.join(branches)})"
+
+    def _branches(self) -> list[tuple[str | None, str]]:
+        """(first character, regex after it) of each child, and (None, regex) of each fragment
+        ending here, in precedence order."""
+        branches = [(order, None, rest) for order, rest in self.leaves]
+        branches += [(c.first, char, c.source()) for char, c in self.children.items()]
+        branches.sort(key=lambda item: item[0])
+        return [(char, rest) for _, char, rest in branches]
 
 
 def _literal_prefix(fragment: str) -> tuple[str, str]:

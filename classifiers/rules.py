@@ -43,6 +43,10 @@ _INCIDENT_WEIGHTS = {
     "resolution": -1.5,
     "advice": -0.75,  # a root rarely advises: "if you need more context", "has to be public"
 }
+_VOTES = ("blocker", "report", "chatter", "question", "resolution", "advice")
+"""The detector's signs that vote, in the order their weights are added."""
+_ERROR_VOTES = ("blocker", "report", "advice")
+"""Those that still vote on a root that quotes an error."""
 _REPLY_WEIGHTS = _INCIDENT_WEIGHTS | {
     "bias": -2.5,
     "pattern": 1.5,
@@ -70,6 +74,8 @@ class Classification:
     in a VPC without a NAT gateway"): a root-cause layer named in an explanation."""
 
 
+_AS_REPLY = Context(reply=True)
+"""What `_read` knows of a reply's thread: that it is one (a root needs no placing)."""
 _CAUSE_LAYERS = frozenset({"iam", "vpc"})
 """The layers beneath the services where errors surface (taxonomy.md): an explanation that names
 one says where the thread's trouble was rooted."""
@@ -84,7 +90,19 @@ def _resolves(evidence: Evidence) -> bool:
     return bool(evidence.get(DETECTOR, "resolution")) and not evidence.get(DETECTOR, "unresolved")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
+class Scan:
+    """A message read once, for the rules and whatever else a classifier asks about it (not
+    frozen, though never changed, as `Evidence`: one is built for every message)."""
+
+    clean: str
+    """The normalised text (`normalize`), where attributes are found."""
+    lowered: str
+    """The same, lowercased: what the catalog's fragments (and a second opinion) read."""
+    evidence: Evidence
+
+
+@dataclass(slots=True)
 class _Choice:
     signature: Signature
     confidence: float
@@ -109,9 +127,11 @@ class Rules:
         for signature in self.catalog.signatures:
             self._by_domain.setdefault(signature.domain, []).append(signature)
 
-    def scan(self, text: str) -> tuple[str, Evidence]:
+    def scan(self, text: str) -> Scan:
+        """Read `text` once: a classifier that asks more than the rules reuses the scan."""
         clean = normalize(text)
-        return clean, self._matcher.scan(clean.lower())
+        lowered = clean.lower()
+        return Scan(clean, lowered, self._matcher.scan(lowered))
 
     def classify(self, text: str, *, reply: bool = False) -> Classification:
         """`reply`: a thread reply, held to more (answers and thanks are no reports). A reply is
@@ -119,22 +139,23 @@ class Rules:
         it works now or explains the cause is dropped even for a reader without the thread;
         who wrote it and what the thread has open are judged when the caller knows the thread
         (`classify_thread`, the ingestor)."""
-        clean, evidence = self.scan(text)
-        incident, certainty = self._incident(evidence, reply)
-        return self._read(clean, evidence, reply, incident, certainty)
+        return self.classify_scan(self.scan(text), reply=reply)
 
-    def as_blocker(self, text: str) -> Classification:
+    def classify_scan(self, scan: Scan, *, reply: bool = False) -> Classification:
+        """`classify` of a message already scanned."""
+        incident, certainty = self._incident(scan.evidence, reply)
+        return self._read(scan, reply, incident, certainty)
+
+    def as_blocker(self, scan: Scan) -> Classification:
         """A root the rules let pass, read as reporting a blocker (a second opinion's call):
         what it names, with the rules' own belief that it is one (under one half) as its
         confidence, so a TA triages it."""
-        clean, evidence = self.scan(text)
-        _, certainty = self._incident(evidence, False)  # its certainty that it is none
-        return self._read(clean, evidence, False, True, 1 - certainty)
+        _, certainty = self._incident(scan.evidence, False)  # its certainty that it is none
+        return self._read(scan, False, True, 1 - certainty)
 
-    def _read(
-        self, clean: str, evidence: Evidence, reply: bool, incident: bool, certainty: float
-    ) -> Classification:
+    def _read(self, scan: Scan, reply: bool, incident: bool, certainty: float) -> Classification:
         """What the message names, given whether it is an incident and how sure that is."""
+        evidence = scan.evidence
         explains = bool(evidence.get(DETECTOR, "cause"))
         # What the message names, read once: for the incident, and for a cause it explains.
         choice = self._choose(evidence) if incident or explains else None
@@ -150,7 +171,7 @@ class Rules:
                 _resolves(evidence),
                 cause=cause,
             )
-        attributes = extract(clean)
+        attributes = extract(scan.clean)
         if "service" not in attributes and choice.signature.domain not in _NOT_SERVICES:
             attributes["service"] = choice.signature.domain
         result = Classification(
@@ -164,24 +185,24 @@ class Rules:
             choice.specific,
             cause,
         )
-        return in_context(result, Context(reply))
+        return in_context(result, _AS_REPLY) if reply else result
 
     def is_resolution(self, text: str) -> bool:
-        return _resolves(self.scan(text)[1])
+        return _resolves(self.scan(text).evidence)
 
-    def moved(self, result: Classification, text: str, domain: str) -> Classification:
+    def moved(self, result: Classification, scan: Scan, domain: str) -> Classification:
         """`result` moved to `domain` by a second opinion: under the failure a pattern names
         there (the highest priority), else the signature the text's cues pick there, else
         `<domain>.other`. A service the text does not name was the rules'
         guess from their domain: it follows a move into another service and goes with a move
         to `other`, but stays where the failure surfaced when the move is to a layer beneath
         (IAM, VPC)."""
-        clean, evidence = self.scan(text)
         attributes = dict(result.attributes)
-        if domain not in _CAUSE_LAYERS and "service" not in extract(clean):
+        if domain not in _CAUSE_LAYERS and "service" not in extract(scan.clean):
             attributes.pop("service", None)
             if domain not in _NOT_SERVICES:
                 attributes["service"] = domain
+        evidence = scan.evidence
         vetoed = evidence.of(VETO)
         named = [
             self._signatures[s]
@@ -205,14 +226,15 @@ class Rules:
         weights = _REPLY_WEIGHTS if reply else _INCIDENT_WEIGHTS
         strong = sum(evidence.of(PATTERN).values()) + sum(evidence.of(GENERIC).values())
         score = weights["bias"] + weights["pattern"] * min(strong, 2)
-        has_domain = bool(evidence.of(DOMAIN) or evidence.of(CUE) or evidence.of(SERVICE))
-        score += weights["domain"] * has_domain
-        for name in ("blocker", "report", "chatter", "question", "resolution", "advice"):
-            if strong and not reply and name in ("chatter", "question", "resolution"):
-                continue  # a root quoting an error reports it, thanks or "fixed" around it
-            if name == "chatter" and detector.get("blocker", 0) >= 2:
-                continue  # "thanks" / "cheers" closing a report does not cancel it
-            score += weights[name] * min(detector.get(name, 0), 2)
+        if evidence.of(DOMAIN) or evidence.of(CUE) or evidence.of(SERVICE):
+            score += weights["domain"]
+        # A root quoting an error reports it, whatever thanks, questions or "fixed" surround it.
+        # Only the signs found are added: a sign not found would add zero.
+        for name in _ERROR_VOTES if strong and not reply else _VOTES:
+            if count := detector.get(name):
+                if name == "chatter" and detector.get("blocker", 0) >= 2:
+                    continue  # "thanks" / "cheers" closing a report does not cancel it
+                score += weights[name] * min(count, 2)
         certainty = 1.0 / (1.0 + math.exp(-abs(score) * 1.5))
         return score > 0, certainty
 
@@ -223,21 +245,50 @@ class Rules:
         service is indicated; otherwise it proposes the signature it means there.
         """
         scores = self._domain_scores(evidence)
-        proposals: dict[str, tuple[int, int]] = {}
+        vetoed, cues = evidence.of(VETO), evidence.of(CUE)
+        proposals = {
+            s: (self._signatures[s].priority, count + cues.get(s, 0))
+            for s, count in evidence.of(PATTERN).items()
+            if s not in vetoed
+        }
+        if generics := evidence.of(GENERIC):
+            self._propose_generics(generics, proposals, evidence, scores)
+        if not proposals:
+            return self._by_domain_score(evidence, scores)
+        ranked = (
+            sorted(
+                proposals,
+                key=lambda s: (*proposals[s], scores.get(self._signatures[s].domain, 0.0)),
+                reverse=True,
+            )
+            if len(proposals) > 1
+            else list(proposals)
+        )
+        winner = self._overridden(self._signatures[ranked[0]], evidence)
+        contested = any(
+            self._signatures[s].domain != winner.domain
+            and proposals[s][0] >= proposals[ranked[0]][0] - 5
+            for s in ranked[1:]
+        )
+        if contested:
+            return _Choice(winner, 0.7)
+        return _Choice(winner, 0.95 if winner.id in evidence.of(PATTERN) else 0.8)
+
+    def _propose_generics(
+        self,
+        generics: dict[str, int],
+        proposals: dict[str, tuple[int, int]],
+        evidence: Evidence,
+        scores: dict[str, float],
+    ) -> None:
+        """Add to the patterns' `proposals` what each generic wording means."""
         vetoed = evidence.of(VETO)
-        for signature_id, count in evidence.of(PATTERN).items():
-            if signature_id in vetoed:
-                continue
-            priority = self._signatures[signature_id].priority
-            proposals[signature_id] = (priority, count + evidence.get(CUE, signature_id))
         named = {self._signatures[s].domain for s in proposals}
         # A generic wording whose own signature's pattern matched needs no reading: it is that.
         meanings = [
             (generic, count, self._generic(generic, evidence, scores))
             for generic, count in (
-                (self._signatures[s], count)
-                for s, count in evidence.of(GENERIC).items()
-                if s not in proposals
+                (self._signatures[s], count) for s, count in generics.items() if s not in proposals
             )
         ]
         # A domain's own generic wording ("AccessDenied" on an S3 call) says which failure it is
@@ -255,22 +306,6 @@ class Rules:
             )
             if meant.id not in proposals:
                 proposals[meant.id] = (-1 if weak else meant.priority, count)
-        if not proposals:
-            return self._by_domain_score(evidence, scores)
-        ranked = sorted(
-            proposals,
-            key=lambda s: (*proposals[s], scores.get(self._signatures[s].domain, 0.0)),
-            reverse=True,
-        )
-        winner = self._overridden(self._signatures[ranked[0]], evidence)
-        contested = any(
-            self._signatures[s].domain != winner.domain
-            and proposals[s][0] >= proposals[ranked[0]][0] - 5
-            for s in ranked[1:]
-        )
-        if contested:
-            return _Choice(winner, 0.7)
-        return _Choice(winner, 0.95 if winner.id in evidence.of(PATTERN) else 0.8)
 
     def _overridden(self, winner: Signature, evidence: Evidence) -> Signature:
         """A signature that overrides the winner takes over on its own pattern or two cues."""

@@ -217,8 +217,8 @@ def test_a_failure_no_pattern_named_is_the_one_the_model_is_sure_of_in_its_domai
 def test_a_move_to_a_layer_beneath_keeps_the_service_where_the_failure_surfaced():
     """Moved to IAM or VPC, a Lambda failure still surfaced in Lambda; moved to another
     service, or to a service outside the list, the rules' guess of the service goes."""
-    rules = classify(UNNAMED)
-    moves = {d: packaged_rules().moved(rules, UNNAMED, d) for d in ("iam", "vpc", "s3", "other")}
+    rules, scan = classify(UNNAMED), packaged_rules().scan(UNNAMED)
+    moves = {d: packaged_rules().moved(rules, scan, d) for d in ("iam", "vpc", "s3", "other")}
     assert {d: (m.signature, m.attributes) for d, m in moves.items()} == {
         "iam": ("iam.other", {"service": "lambda"}),
         "vpc": ("vpc.other", {"service": "lambda"}),
@@ -226,7 +226,8 @@ def test_a_move_to_a_layer_beneath_keeps_the_service_where_the_failure_surfaced(
         "other": ("other.other", {}),
     }
     named = "my lambda times out calling arn:aws:dynamodb:us-east-1:123456789012:table/orders"
-    assert packaged_rules().moved(classify(named), named, "s3").attributes["service"] == "dynamodb"
+    moved = packaged_rules().moved(classify(named), packaged_rules().scan(named), "s3")
+    assert moved.attributes["service"] == "dynamodb"
 
 
 # From tests/data/holdout2.jsonl, never trained on (labelled cloudwatch.no_logs): no error
