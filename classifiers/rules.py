@@ -244,14 +244,10 @@ class Rules:
             self._propose_generics(generics, proposals, evidence, scores)
         if not proposals:
             return self._by_domain_score(evidence, scores)
-        ranked = (
-            sorted(
-                proposals,
-                key=lambda s: (*proposals[s], scores.get(self._signatures[s].domain, 0.0)),
-                reverse=True,
-            )
-            if len(proposals) > 1
-            else list(proposals)
+        ranked = sorted(
+            proposals,
+            key=lambda s: (*proposals[s], scores.get(self._signatures[s].domain, 0.0)),
+            reverse=True,
         )
         winner = self._overridden(self._signatures[ranked[0]], evidence)
         contested = any(
