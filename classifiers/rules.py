@@ -255,14 +255,10 @@ class Rules:
             self._propose_generics(generics, proposals, evidence, scores)
         if not proposals:
             return self._by_domain_score(evidence, scores)
-        ranked = (
-            sorted(
-                proposals,
-                key=lambda s: (*proposals[s], scores.get(self._signatures[s].domain, 0.0)),
-                reverse=True,
-            )
-            if len(proposals) > 1
-            else list(proposals)
+        ranked = sorted(
+            proposals,
+            key=lambda s: (*proposals[s], scores.get(self._signatures[s].domain, 0.0)),
+            reverse=True,
         )
         winner = self._overridden(self._signatures[ranked[0]], evidence)
         contested = any(
@@ -346,15 +342,14 @@ class Rules:
 
     def _within(self, domain: str, evidence: Evidence, confidence: float) -> _Choice:
         """Inside a known domain, the unvetoed signature with most cues, else `<domain>.other`."""
-        vetoed = evidence.of(VETO)
+        vetoed, cues = evidence.of(VETO), evidence.of(CUE)
         cued = [
-            (evidence.get(CUE, s.id), s.priority, s)
+            (count, s.priority, s)
             for s in self._by_domain[domain]
-            if s.id not in vetoed
+            if (count := cues.get(s.id)) and s.id not in vetoed
         ]
-        count, _, signature = max(cued, key=lambda item: item[:2], default=(0, 0, None))
-        if count:
-            return _Choice(signature, confidence)
+        if cued:
+            return _Choice(max(cued, key=lambda item: item[:2])[2], confidence)
         return _Choice(self._signatures[f"{domain}.other"], confidence)
 
     def _domain_scores(self, evidence: Evidence) -> dict[str, float]:
