@@ -14,11 +14,10 @@ after a warm-up. Text is redacted first, as on the live path. The rules were wri
 looking at tests/data/dev.jsonl, and the second opinion was fitted on it and on the real dev
 split, so their figures there are optimistic; the real test split is the honest one.
 
-The 2 KB messages are consecutive messages pasted together, and a fifth of them (about the share
-of real dev the second opinion is asked a domain about read as roots, 24 %) are pasted from such
-messages, so the p99 includes its cost: a set of ordinary messages rarely reaches it. The line
-says how many of them the second opinion was asked anything about (a domain, or whether a root
-reports a blocker), beside the rules alone's p99 on the same set.
+The 2 KB messages are consecutive messages pasted together; the second opinion is asked about
+every incident, so nearly all of them reach it. The line says how many of them it was asked
+anything about (a domain, or whether a root reports a blocker), beside the rules alone's p99 on
+the same set.
 """
 
 from __future__ import annotations
@@ -47,8 +46,7 @@ DEFAULT_SETS = [
 ]
 NOT_INCIDENT = "-"
 TWO_KB = 25
-"""2 KB messages in the latency set, `TWO_KB_ASKED` of them pasted from messages asked about."""
-TWO_KB_ASKED = 5
+"""2 KB messages in the latency set."""
 T = TypeVar("T")
 
 
@@ -83,21 +81,10 @@ def as_read(
     return lambda example: run(example.text, reply=replies and example.reply)
 
 
-def asked_about(default: Classifier, texts: list[str]) -> list[str]:
-    """The texts about which `default` asks its second opinion a domain, read as roots."""
-    return [text for text in texts if default.asks(default.rules.classify(text))]
-
-
 def consulted(default: Classifier, texts: list[str]) -> int:
     """How many of the texts, read as roots, `default` asks its second opinion anything."""
     readings = [default.rules.classify(text) for text in texts]
     return sum(default.doubts(r) or default.asks(r) for r in readings)
-
-
-def two_kb_set(texts: list[str], default: Classifier) -> list[str]:
-    """`TWO_KB` messages of 2 KB, `TWO_KB_ASKED` of them from messages `default` asks about."""
-    asked = asked_about(default, texts)
-    return two_kb_messages(asked, TWO_KB_ASKED) + two_kb_messages(texts, TWO_KB - TWO_KB_ASKED)
 
 
 def two_kb_messages(texts: list[str], count: int) -> list[str]:
@@ -222,12 +209,11 @@ def main() -> None:
     print(
         "the default classifier (rules + second opinion), one core (median of 7 warm passes; "
         "every message read as a root, then as the bot reads it; 2 KB: consecutive messages "
-        f"pasted together, {TWO_KB_ASKED} of {TWO_KB} from messages the second opinion is asked "
-        "about)"
+        "pasted together)"
     )
     for name, examples in sets.items():
         texts = [e.text for e in examples]
-        two_kb = two_kb_set(texts, default)
+        two_kb = two_kb_messages(texts, TWO_KB)
         asked = consulted(default, two_kb)
         p50, p99 = latency(default.classify, two_kb)
         as_roots, read = (

@@ -3,15 +3,15 @@
     python benchmarks/learned_stage.py [--folds 5]
 
 Cross-validates the second opinion (classifiers/learned.py, asked by `Classifier` about roots the
-rules let pass and incidents no pattern named) on the real dev corpus (tests/data/real/dev.jsonl),
-with folds grouped by thread: each fold's threads are read by a model fitted on the other folds'
-real incidents and messages and on the written dev set's, as scripts/train_second_opinion.py
-fits the packaged one, so no thread is both trained on and scored. Prints the rules alone beside
-the rules with the second opinion (domain and signature accuracy, incident F1), the written
-holdouts with the packaged model (which never saw them), then the cost: the share of messages
-the model is asked each of its two questions about, its time per call, and throughput on one
-core with and without it. Text is redacted first, as on the live path. The real test split is
-not read here.
+rules let pass, every incident's domain, and the failure inside it where no pattern named one)
+on the real dev corpus (tests/data/real/dev.jsonl), with folds grouped by thread: each fold's
+threads are read by a model fitted on the other folds' real incidents and messages and on the
+written dev set's, as scripts/train_second_opinion.py fits the packaged one, so no thread is
+both trained on and scored. Prints the rules alone beside the rules with the second opinion
+(domain and signature accuracy, incident F1), the written holdouts with the packaged model
+(which never saw them), then the cost: the share of messages the model is asked its first two
+questions about, its time per call, and throughput on one core with and without it. Text is
+redacted first, as on the live path. The real test split is not read here.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from classify import as_read, pin_to_one_core, redacted, throughput
 
 from classifiers import Classification, Classifier, SecondOpinion
 from classifiers.evaluate import Example, Report, evaluate, read, score, threads
-from classifiers.labelled import incidents, reports
+from classifiers.labelled import failures, incidents, reports
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 REAL_DEV = DATA / "real" / "dev.jsonl"
@@ -39,7 +39,9 @@ def cross_validated(real: list[Example], written: list[Example], folds: int) -> 
         held = [e for i, t in enumerate(grouped) if i % folds == fold for e in t]
         rest = [e for i, t in enumerate(grouped) if i % folds != fold for e in t]
         model = SecondOpinion.fit(
-            incidents(written) + incidents(rest), reports(written) + reports(rest)
+            incidents(written) + incidents(rest),
+            reports(written) + reports(rest),
+            failures(written) + failures(rest),
         )
         scored += read(held, Classifier(second_opinion=model).classify)
     return score(scored)
