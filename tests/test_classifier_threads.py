@@ -5435,6 +5435,25 @@ REAL = [
         "Setup | CREATE_FAILED | Custom Resource failed to stabilize in expected time",
         "cloudformation.stack_failed",
     ),
+    # A connection to a service's port (not SSH's) that timed out: the path to it.
+    (
+        "https://github.com/redis/redis-rb/issues/648",
+        (
+            "Error connecting to Redis on ElastiCache I cannot connect to my ElastiCache cluster "
+            "for some reason. … Redis::CannotConnectError: Error connecting to Redis on "
+            "cilim2.wnaben.ng.0001.apse2.cache.amazonaws.com:6379 (Redis::TimeoutError)"
+        ),
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/redis/redis-py/issues/1001",
+        (
+            "timeout connecting to redis hosted on aws ElastiCache … it will time out based on "
+            "redis-py operation timeout: Error 60 connecting to ***.use1.cache.amazonaws.com:6379. "
+            "Operation timed out."
+        ),
+        "vpc.connectivity",
+    ),
     # A console's own diagnosis that the VPC has no path to the service.
     (
         "https://github.com/data-dot-all/dataall/issues/351",
