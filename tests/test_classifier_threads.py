@@ -5228,6 +5228,255 @@ REAL = [
         ),
         "other.other",
     ),
+    # Round 16 (VPC, EC2, IAM and CloudFormation): networking quotas and layouts are vpc.other;
+    # EC2's launch and SSH wordings; a custom resource's FAILED answer; VPC connectivity said
+    # by consoles and EFS mounts.
+    # A security group's rule quota (in a stack too) is the group's layout, not connectivity.
+    (
+        "https://github.com/dan-v/awslambdaproxy/issues/25",
+        "The maximum number of rules per security group has been reached",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-eda-slurm-cluster/issues/204",
+        (
+            "the stack fails with the following error: … Resource handler returned message: "
+            '"The maximum number of rules per security group has been reached. (Service: Ec2, '
+            "Status Code: 400"
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-cloudfront-samples/issues/11",
+        "No longer working reached max rules per Security Group",
+        "vpc.other",
+    ),
+    # A security group rule that already exists (InvalidPermission.Duplicate).
+    (
+        "https://github.com/lucidsoftware/cumulus/issues/101",
+        (
+            'the specified rule "peer: 0.0.0.0/0, ALL, ALLOW" already exists '
+            "(Aws::EC2::Errors::InvalidPermissionDuplicate)"
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-security-group/issues/351",
+        (
+            "operation error EC2: AuthorizeSecurityGroupIngress, https response error StatusCode: "
+            "400 … api error InvalidPermission.Duplicate"
+        ),
+        "vpc.other",
+    ),
+    # Other networking quotas: NAT gateways, the Hyperplane ENIs of VPC Lambdas.
+    (
+        "https://github.com/eksctl-io/eksctl/issues/560",
+        (
+            '"Performing this operation would exceed the limit of 5 NAT gateways (Service: '
+            "AmazonEC2; Status Code: 400; Error Code: NatGatewayLimitExceeded"
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/CloudSnorkel/cdk-github-runners/issues/332",
+        (
+            "Default configuration quickly runs out of Lambda Hyperplane ENIs … This caused us to "
+            "hit our hyperplane ENI limits."
+        ),
+        "vpc.other",
+    ),
+    # A route's target the API does not know, a NAT gateway left failed, a gateway of another VPC.
+    (
+        "https://github.com/hashicorp/terraform/issues/4987",
+        (
+            "Fails on apply with … aws_route_table.1a-private: InvalidGatewayID.NotFound: The "
+            "gateway ID 'eni-00a00a0a' does not exist … Attaching the eni to the route table as a "
+            "gateway, then attaching the route table to a subnet manually works without error."
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/boto/boto3/issues/779",
+        "NAT Gateway creation suceeds but resulting object has status failed",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/nicolaka/ddc-aws/issues/33",
+        "route table and network gateway on different network create error",
+        "vpc.other",
+    ),
+    # Subnets without free addresses, or not covering the zones a service needs.
+    (
+        "https://github.com/elastic-ipfs/infrastructure/pull/221",
+        (
+            "Error: error updating EKS Cluster (test-ipfs-peer-subsys) VPC config: "
+            "InvalidRequestException: Provided subnets subnet-040a1f0013274c2b0 Free IPs: 0 "
+            "subnet-0af91474429282c3d Free IPs: 0 , need at least 5 IPs in each subnet"
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/o2Labs/sentry-formation/issues/3",
+        (
+            "Running with one availability zone does not work … because Amazon requires RDS "
+            "instances to have two subnets crossing availability zones"
+        ),
+        "vpc.other",
+    ),
+    # The VPC's DNS hostnames setting (EnableDnsHostnames); a private-DNS endpoint refused.
+    (
+        "https://github.com/aws-samples/ecs-refarch-cloudformation/issues/20",
+        (
+            "VPC template does not support DNS hostnames … your AWS::EC2::VPC resource does not "
+            "indicate EnableDnsHostnames: true and hence instances in the VPC do not get hostnames."
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/kubernetes/kops/issues/2135",
+        "When using an existing VPC, enableDNSHostnames check doesn't happen",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-vpc/issues/982",
+        (
+            "Cannot create S3 VPC Endpoint with private DNS enabled. … InvalidParameter: To set "
+            "PrivateDnsOnlyForInboundResolverEndpoint to true, the VPC vpc-xxxxxxx must have a "
+            "Gateway endpoint for the service."
+        ),
+        "vpc.other",
+    ),
+    # WinRM's /wsman endpoint, a tool polling port 22, SSH "not reachable": the instance's login.
+    (
+        "https://github.com/clong/DetectionLab/issues/635",
+        (
+            'Error: timeout - last error: unknown error Post "http://52.53.127.45:5985/wsman": '
+            "dial tcp 52.53.127.45:5985: i/o timeout"
+        ),
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/docker-archive-public/docker.machine/issues/1437",
+        (
+            "EC2 deployment with machine keeps on looping through Testing TCP connection to: "
+            "xxx.xxx.xxx.xxx:22 … --amazonec2-vpc-id vpc-12345678 --amazonec2-subnet-id "
+            "subnet-12345678"
+        ),
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/PaloAltoNetworks/AWS-GWLB-VMSeries/issues/15",
+        (
+            "Question: Does the SecurityVPC.yaml works with specifying any s3 ? … But when I try "
+            "to ssh to public IP of VM-Series Management not reachable. Note: I have left blank "
+            '"AWS S3 Bucket Name containing the VM-Series Bootstrap Information:"'
+        ),
+        "ec2.ssh_access",
+    ),
+    # Instances terminated at launch (Server.InternalError), an account not verified yet, a root
+    # partition that does not grow to its volume: EC2's own trouble.
+    (
+        "https://github.com/jtriley/StarCluster/issues/278",
+        (
+            "Below is a list of terminated instances: !!! ERROR - !!! ERROR - i-0539856a "
+            "(terminated) Server.InternalError: Internal error !!! ERROR - on launch"
+        ),
+        "ec2.other",
+    ),
+    (
+        "https://github.com/openshift/installer/issues/829",
+        (
+            "Terraform: AWS account Pending Verification … Terraform eventually failed with an "
+            "error regarding my AWS account Pending Verification."
+        ),
+        "ec2.other",
+    ),
+    (
+        "https://github.com/NixOS/nixpkgs/issues/39589",
+        (
+            "EC2 instance root partition should fill all the available space … When I create an "
+            "EC2 instance with a large initial filesystem size, the actual partitions don't fill "
+            "the space. … Create an instance (I used m5.2xlarge) with the 17.09 AMI with a larger "
+            "amount of initial storage"
+        ),
+        "ec2.other",
+    ),
+    # EC2's refusals of a launch's parameters: an XML error body, MissingParameter.
+    (
+        "https://github.com/jtriley/StarCluster/issues/464",
+        (
+            'EC2ResponseError: 400 Bad Request <?xml version="1.0" encoding="UTF-8"?> '
+            "<Response><Errors><Error><Code>InvalidBlockDeviceMapping</Code><Message>the "
+            "encrypted flag cannot be specified since device /dev/sda1 has a snapshot "
+            "specified.</Message>"
+        ),
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/apache/libcloud/issues/1422",
+        (
+            "Issue in Create Volume … driver.create_volume(size=volume_size,name=volume_name,"
+            "location=None,snapshot=None) and am getting below error MissingParameter: The "
+            "request must contain the parameter zone"
+        ),
+        "ec2.invalid_resource",
+    ),
+    # A custom resource answering FAILED fails its stack.
+    (
+        "https://github.com/OHDSI/OHDSI-in-a-Box/issues/36",
+        (
+            "Unable to Create EC2 Instance … It fails to create the EC2 instance. I get a message "
+            '"Received response status [FAILED] from custom resource."'
+        ),
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/awslabs/genomics-secondary-analysis-using-aws-step-functions-and-aws-batch/issues/4",
+        "Setup | CREATE_FAILED | Custom Resource failed to stabilize in expected time",
+        "cloudformation.stack_failed",
+    ),
+    # A connection to a service's port (not SSH's) that timed out: the path to it.
+    (
+        "https://github.com/redis/redis-rb/issues/648",
+        (
+            "Error connecting to Redis on ElastiCache I cannot connect to my ElastiCache cluster "
+            "for some reason. … Redis::CannotConnectError: Error connecting to Redis on "
+            "cilim2.wnaben.ng.0001.apse2.cache.amazonaws.com:6379 (Redis::TimeoutError)"
+        ),
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/redis/redis-py/issues/1001",
+        (
+            "timeout connecting to redis hosted on aws ElastiCache … it will time out based on "
+            "redis-py operation timeout: Error 60 connecting to ***.use1.cache.amazonaws.com:6379. "
+            "Operation timed out."
+        ),
+        "vpc.connectivity",
+    ),
+    # A console's own diagnosis that the VPC has no path to the service.
+    (
+        "https://github.com/data-dot-all/dataall/issues/351",
+        (
+            "SageMaker studio is unable to reach SageMaker Endpoint. Please ensure your VPC has "
+            "connectivity to SageMaker via Internet or VPC Endpoint"
+        ),
+        "vpc.connectivity",
+    ),
+    # An EFS mount that never completes: the mount target's security group.
+    (
+        "https://github.com/kubernetes-sigs/aws-efs-csi-driver/issues/262",
+        (
+            "EFS CSI driver can't mount successfully, keeps retrying … Unable to attach or mount "
+            "volumes: unmounted volumes=[persistent-storage]"
+        ),
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws-solutions/efs-backup/issues/15",
+        "mount.nfs: Connection timed out",
+        "vpc.connectivity",
+    ),
 ]
 
 
