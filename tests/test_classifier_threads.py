@@ -5477,6 +5477,220 @@ REAL = [
         "mount.nfs: Connection timed out",
         "vpc.connectivity",
     ),
+    # Round 16 (services outside the list, Lambda, API Gateway, DynamoDB): services outside the
+    # list naming their own failures over the tracebacks, stacks and 403s that surface them.
+    # API Gateway's account without a CloudWatch Logs role: API Gateway's, not the stack's.
+    (
+        "https://github.com/Miserlou/Zappa/issues/1946",
+        "botocore.errorfactory.BadRequestException: An error occurred (BadRequestException) when "
+        "calling the UpdateStage operation: CloudWatch Logs role ARN must be set in account "
+        "settings to enable logging … Traceback (most recent call last):",
+        "apigateway.other",
+    ),
+    (
+        "https://github.com/seasketch/geoprocessing/issues/375",
+        "CREATE_FAILED | AWS::ApiGatewayV2::Stage | GpSocketApiStageD8D179F5 CloudWatch Logs role "
+        "ARN must be set in account settings to enable logging (Service: AmazonApiGatewayV2; "
+        "Status Code: 400; Error Code: BadRequestException;",
+        "apigateway.other",
+    ),
+    # The CDK's ACM waiter: a certificate whose DNS validation never completed.
+    (
+        "https://github.com/aws/aws-cdk/issues/2914",
+        "DnsValidatedCertificate timeout while waiting for certificate approval … Failed to create "
+        "resource. Resource is not in the state certificateValidated",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/6629",
+        "CREATE_FAILED | AWS::CloudFormation::CustomResource | "
+        "Certificate/CertificateRequestorResource/Default "
+        "(CertificateCertificateRequestorResource2890C6B7) Failed to create resource. Resource is "
+        "not in the state certificateValidated",
+        "other.other",
+    ),
+    # CodePipeline's "Invalid action configuration" is no IAM policy's invalid action.
+    (
+        "https://github.com/duduribeiro/terraform_ecs_fargate_example/issues/9",
+        "into the AWS CodePipeline console, I see that the stage one that is Source: is failing "
+        "below is the error message.. Invalid action configuration The GitHub repository "
+        '"duduribeiro/openjobs_experiment" or branch "master" does not exist.',
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-blog-codepipeline-third-party-git-build-status/issues/6",
+        "Policy contains a statement with one or more invalid principals",
+        "iam.malformed_policy",
+    ),
+    # CodeBuild's buildspec and CodeDeploy's health constraints by name.
+    (
+        "https://github.com/launchflow/launchflow/issues/114",
+        "If you attempt to create a code build project with a buildspec.yaml and the initial build "
+        "fails subsequent creates will fail with: ``` │ Error: `buildspec` must be set when "
+        "source's `type` is `NO_SOURCE` ```",
+        "other.other",
+    ),
+    (
+        "https://github.com/mikepfeiffer/aws-codedeploy-linux/issues/2",
+        "code pipeline is failing out in Code Deploy step with the following error The overall "
+        "deployment failed because too many individual instances failed deployment, too few "
+        "healthy instances are available for deployment, or some instances in your deployment "
+        "group are experiencing problems. (Error code: HEALTH_CONSTRAINTS)",
+        "other.other",
+    ),
+    # IoT Core: its device SDKs, MQTT connections and endpoints by name.
+    (
+        "https://github.com/aws/aws-iot-device-sdk-java-v2/issues/187",
+        "software.amazon.awssdk.crt.mqtt.MqttException: The connection was closed unexpectedly.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-iot-device-sdk-js-v2/issues/503",
+        "MQTT Connection Closed … my **connect** event is working fine but before **message** "
+        "event is called, I get an error of connection close like this Error: Error: **Connection "
+        "closed** at new CrtError (error.js:34:1)",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-iot-device-sdk-js/issues/429",
+        "Device connection disconnect constantly ### The device connection is getting offline "
+        "constantly … import * as awsIot from 'aws-iot-device-sdk'",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-iot-device-sdk-js/issues/304",
+        "I keep getting a Premature Close error … host: "
+        "'a30u0mm8b3ldbd-ats.iot.us-east-2.amazonaws.com' });` And the error I keep getting is: "
+        "`Error: premature close",
+        "other.other",
+    ),
+    # Cognito's user attributes refused; a sign-up failing.
+    (
+        "https://github.com/pmill/aws-cognito/issues/25",
+        "InvalidParameterException: Invalid attributes given, adress is missing I get "
+        "InvalidParameterException: Invalid attributes given, name and adress is missing error "
+        "when calling respondToNewPasswordRequiredChallenge function",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-amplify-gatsby-auth/issues/55",
+        "InvalidParameterException when Signing Up The following error message is shown when "
+        'signing-up: `errorMessage: { "name": "InvalidParameterException", "code": '
+        '"InvalidParameterException" }`',
+        "other.other",
+    ),
+    # The Serverless Framework's unset-variable warning is no ReferenceError.
+    (
+        "https://github.com/trek10inc/serverless-cognito-manager/issues/4",
+        "InvalidParameterException when running sls cognito deploy -s dev -r us-east-1 trying to "
+        "deploy … Serverless: WARNING: This variable is not defined: "
+        "cognitoUserIdentityPoolClientId … "
+        "Error: { [InvalidParameterException: Required custom attributes are not supported "
+        "currently.]",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-net/issues/1512",
+        "[ERROR] NameError: name 'us' is not defined Traceback (most recent call last):",
+        "lambda.code_error",
+    ),
+    # SageMaker's ml.* instance types weigh for other beside "instance" and "limit".
+    (
+        "https://github.com/aws-samples/sagemaker-workshop/issues/8",
+        "'InstanceType':'ml.t2.medium' instead of 'ml.m4.xlarge' Since the training is designed to "
+        "be used by people that may be wanting to use the free layer. It appears for the free "
+        "tier, ml.m4.xlarge will not work because the resource limit is exceeded. It looks like "
+        "you need to select ml.t2.medium'InstanceType':'ml.t2.medium' instead of 'ml.m4.xlarge'",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/amazon-sagemaker-feedback/issues/37",
+        "Unable to select ml.m5.4xlarge machine for JupyterLab",
+        "other.other",
+    ),
+    # The Amplify Console's frontend build, whatever module it misses or however long it hangs.
+    (
+        "https://github.com/aws-amplify/amplify-studio/issues/549",
+        "Front End build deployment is failing … the Frontend builds getting failed. Errors say "
+        "that \"Cannot find module 'acorn'\".",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-js/issues/7531",
+        "Frontend build fails with no error message and continues until timeout. … the build seems "
+        "to get stuck and only fails when the build timesout (30 mins).",
+        "other.other",
+    ),
+    # CloudFront's 403 for a subdirectory's index document (its default object is the root's).
+    (
+        "https://github.com/aws-samples/aws-cdk-examples/issues/152",
+        "Static Site: GET /subdirectory should serve /subdirectory/index.html It does not seem "
+        "like subdirectory index files are served. Instead a GET /subdirectory responds with a 403",
+        "other.other",
+    ),
+    (
+        "https://github.com/cloudposse/terraform-aws-cloudfront-s3-cdn/issues/107",
+        "S3 website distributed by CloudFront does not redirect subdir/ to subdir/index.html … "
+        "https://stage.example.com/contact/ 403 error--access denied",
+        "other.other",
+    ),
+    # A Glue workflow's missing Java class is Glue's, not a Lambda handler's.
+    (
+        "https://github.com/awslabs/sagemaker-explaining-credit-decisions/issues/3",
+        "Exception: AWS Glue Workflow failed. Check the workflow logs on the console. … "
+        "MetaException(message:java.lang.ClassNotFoundException Class "
+        "org.openx.data.jsonserde.JsonSerDe not f",
+        "other.other",
+    ),
+    (
+        "https://github.com/amazon-archives/legacy-skill-samples-java/issues/6",
+        "Class not found: example.Hello: java.lang.ClassNotFoundException",
+        "lambda.handler_not_found",
+    ),
+    # SQS's receive call by name, in a handler's code.
+    (
+        "https://github.com/aws/aws-sdk-js/issues/3212",
+        'SQS receiveMessage not working … const AWS = require("aws-sdk"); … '
+        "module.exports.getMessage = async (event, context, callback) => { console.log('SQS "
+        "response'); let response= sqs.receiveMessage(params, function(err, data) { "
+        "console.log('Fetch SQS'); console.print(err); console.print(data); }); } ``` it is not "
+        "showing any error message or any response",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-php-laravel/issues/204",
+        'Aws\\Sqs\\Exception\\SqsException Error executing "ReceiveMessage" on '
+        '"https://sqs.us-east-2.amazonaws.com/***********/notification"',
+        "other.other",
+    ),
+    # App Runner's service failing, whatever stack rolled back.
+    (
+        "https://github.com/aws/copilot-cli/issues/2928",
+        'AppRunner: Resource handler returned message: "null" … The following resource(s) failed '
+        "to create: [Service]. Rollback requested by user.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/apprunner-roadmap/issues/62",
+        "Failure to Create App Runner Service using Bitnami Drupal Docker from ECR … After about "
+        "10 minutes get status: Status Create failed",
+        "other.other",
+    ),
+    # Copilot's step creating the ECS service: ECS's, whatever stack surfaced it.
+    (
+        "https://github.com/aws/copilot-cli/issues/4417",
+        "I'm running `copilot deploy`, and my deploy continually fails on this step: `An ECS "
+        "service to run and maintain your tasks in the environment cluster`. … - Updating the "
+        "infrastructure for stack demo1-test-search [update in progress] [1072.6s]",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/copilot-cli/issues/2584",
+        "i get the following error at this step `- An ECS service to run and maintain your tasks "
+        'in the environment cluster`: ``` Resource handler returned message: "Error occurred '
+        "during operation 'ECS Deployment Circuit Breaker was triggered'.",
+        "other.other",
+    ),
 ]
 
 
