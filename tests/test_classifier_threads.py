@@ -5691,6 +5691,225 @@ REAL = [
         "during operation 'ECS Deployment Circuit Breaker was triggered'.",
         "other.other",
     ),
+    # Round 16 (S3 and CloudWatch): Terraform's state bucket, S3 objects blocked by CORS, S3's
+    # refusals of a request's form, CloudWatch dashboards, schedules, alarms and metric readers.
+    # Terraform's S3 backend refused reading its state: the state bucket's refusal.
+    (
+        "https://github.com/jckuester/lamp-stack-for-aws/issues/3",
+        (
+            "When doing a terraform init I get: … Initializing the backend... Error loading "
+            "state: AccessDenied: Access Denied status code: 403"
+        ),
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/mlabouardy/aws-pipeline/issues/5",
+        (
+            "Build an AWS VPC using Infrastructure as Code … Error inspecting states in the "
+            '"s3" backend: AccessDenied: Access Denied status code: 403'
+        ),
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/runatlantis/atlantis/issues/332",
+        "Error loading state: AccessDenied: Access Denied I know `atlantis` require `terraform`",
+        "s3.access_denied",
+    ),
+    # An S3 object the page loads from the bucket, blocked by the browser: the bucket's CORS.
+    (
+        "https://github.com/Foliotek/Croppie/issues/537",
+        "S3 image gets blocked by CORS policy",
+        "s3.other",
+    ),
+    (
+        "https://github.com/scottcheng/cropit/issues/172",
+        "src: amazons3 url throws a cross origin error! Any ideas?",
+        "s3.other",
+    ),
+    # An SSE request S3 refuses: customer-key parameters for an object not encrypted that way.
+    (
+        "https://github.com/boto/boto3/issues/982",
+        "The encryption parameters are not applicable to this object.",
+        "s3.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js/issues/1789",
+        "The Encryption request you specified is not valid. Supported value: AES256.",
+        "s3.other",
+    ),
+    # S3 refusing how a request was signed: SigV4 required, a presigned expiry over a week.
+    (
+        "https://github.com/s3fs-fuse/s3fs-fuse/issues/76",
+        (
+            "InvalidRequest Error while trying to connect to new Frankfurt Region … The "
+            "authorization mechanism you have provided is not supported. Please use "
+            "AWS4-HMAC-SHA256."
+        ),
+        "s3.other",
+    ),
+    (
+        "https://github.com/bryanjos/aws_auth/issues/31",
+        ('Invalid signed URL … X-Amz-Expires must be less than a week (in seconds) … "us-east-1",'),
+        "s3.other",
+    ),
+    # An upload whose connection idled past S3's timeout (RequestTimeout).
+    (
+        "https://github.com/abhishekbajpai/aws-s3-multipart-upload/issues/8",
+        (
+            "for files greater than 200 MB I am getting this error - … Your socket connection to "
+            "the server was not read from or written to within the timeout period."
+        ),
+        "s3.other",
+    ),
+    (
+        "https://github.com/boto/boto3/issues/870",
+        "ClientError: An error occurred (RequestTimeout) when calling the UploadPart operation",
+        "s3.other",
+    ),
+    # A dashboard CloudWatch refuses: its body or a widget does not validate.
+    (
+        "https://github.com/aws-samples/aws-eda-slurm-cluster/issues/116",
+        (
+            "UPDATE_FAILED | AWS::CloudWatch::Dashboard | SlurmDashboardD59782AE The dashboard "
+            "body is invalid, there are 3 validation errors:"
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws-solutions-library-samples/guidance-for-claude-code-with-amazon-bedrock/issues/759",
+        (
+            "CloudWatch rejects the dashboard body with 18 validation errors and the stack rolls "
+            "back … Value 'The dashboard body is invalid, there are 18 validation errors:"
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/20024",
+        "CloudWatch: Invalid dashboard widget fails with unhelpful error message",
+        "cloudwatch.other",
+    ),
+    # A bucket name with an underscore.
+    (
+        "https://github.com/samoconnor/AWSLambda.jl/issues/7",
+        (
+            "throwing an `InvalidParameterValue` error. This is because only the US East region "
+            "allows underscores in S3 bucket names"
+        ),
+        "s3.bucket_name",
+    ),
+    (
+        "https://github.com/torchbox/buckup/issues/9",
+        "Bucket names cannot, for example, include underscores",
+        "s3.bucket_name",
+    ),
+    # Metrics published under a custom namespace that a reader does not find.
+    (
+        "https://github.com/logstash-plugins/logstash-input-cloudwatch/issues/33",
+        (
+            "Support for Metrics with Custom Namespaces … reporting metrics to CloudWatch using "
+            "their own namespace. … Polling CloudWatch API"
+        ),
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/grafana/grafana/issues/9852",
+        "Custom namespaces in CloudWatch are not showing data points",
+        "cloudwatch.alarm_or_metric",
+    ),
+    # A scheduled rule that ignores its schedule.
+    (
+        "https://github.com/anomalyco/sst/issues/1259",
+        (
+            "Cron ignores cron expression schedule … When I deploy the function it creates the "
+            "stack successfully. However it is running every minute instead of following the "
+            "schedule."
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/2936",
+        "Schedule events not always working … Scheduled event not triggering.",
+        "cloudwatch.other",
+    ),
+    # A CloudWatch Events rule that cannot invoke its target.
+    (
+        "https://github.com/aws/aws-cdk/issues/2015",
+        (
+            "For task that pulls the image from ECR, this typo causes CloudWatch Event to not "
+            "able to invoke the task."
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform/issues/19080",
+        "Cloudwatch Event Rule does not trigger Lambda",
+        "cloudwatch.other",
+    ),
+    # An alarm that never delivers or fires (also one named "...Alarm").
+    (
+        "https://github.com/aws-samples/sample-citadel/pull/100",
+        (
+            "The off-frontier escalation alarm could never deliver. It targets a CMK-encrypted SNS "
+            "topic"
+        ),
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/aws-solutions-library-samples/accelerated-intelligent-document-processing-on-aws/issues/746",
+        "[Bug]: `WorkflowErrorsAlarm` never fires",
+        "cloudwatch.alarm_or_metric",
+    ),
+    # Metrics that never reach CloudWatch, or that an exporter ignores.
+    (
+        "https://github.com/aws/amazon-cloudwatch-agent/pull/168",
+        (
+            "I was trying to see how come metrics scrapped from CW agent's Prometheus was not "
+            "ended up in CW."
+        ),
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/prometheus/cloudwatch_exporter/issues/796",
+        (
+            "[metrics]: ignoring metric AWS/Lambda DeadLetterErrors and "
+            "UnreservedConcurrentExecutions due to dimensions mismatch"
+        ),
+        "cloudwatch.alarm_or_metric",
+    ),
+    # A tool reading logs out of CloudWatch Logs that loses or cannot parse them: the reader's.
+    (
+        "https://github.com/elastic/beats/issues/28011",
+        (
+            "Could not parse events from cloudwatch logs, error: EOF - Functionbeat AWS Hi, I'm "
+            "deploying fucntionbeat to collect logs from cloudwatch and upload to elasticsearch."
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/elastic/beats/issues/26401",
+        (
+            "Filebeat aws-cloudwatch input missing logs When aws-cloudwatch input is running, "
+            "user found out there are several logs missing"
+        ),
+        "cloudwatch.other",
+    ),
+    # A client that moved the request to another region than the bucket's.
+    (
+        "https://github.com/itzg/docker-mc-backup/issues/204",
+        (
+            'NOTICE: S3 bucket tmp path gtnh-world: Switched region to "us-west-1" from '
+            '"eu-west-3" … ERROR : Attempt 1/3 failed with 1 errors and: Forbidden: Forbidden'
+        ),
+        "s3.wrong_region",
+    ),
+    (
+        "https://github.com/Automattic/knox/issues/178",
+        (
+            "PermanentRedirect? … The bucket you are attempting to access must be addressed using "
+            "the specified endpoint."
+        ),
+        "s3.wrong_region",
+    ),
 ]
 
 
