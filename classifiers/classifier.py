@@ -19,8 +19,8 @@ OVERRULE = 0.9999
 wrong on wording they have not seen. Each round of real threads read with the rules and a model
 from before it: moving named incidents at this level raised domain accuracy by 0.016 to 0.051 on
 rounds 10 to 13, and by 0.004, 0.000 and 0.027 on rounds 14 to 16 (gathered after it shipped);
-it moved it by -0.013 to +0.005 on rounds 6 to 9 (models fitted on half as many threads). At 0.99 the written dev set lost 0.003; at 0.9 right answers moved as often as
-wrong ones."""
+it moved it by -0.013 to +0.005 on rounds 6 to 9 (models fitted on half as many threads). At
+0.99 the written dev set lost 0.003; at 0.9 right answers moved as often as wrong ones."""
 
 FAILURE = 0.8
 """How sure it must be of another signature inside the incident's domain to name that failure
