@@ -5910,6 +5910,166 @@ REAL = [
         ),
         "s3.wrong_region",
     ),
+    # Round 17 (Lambda, API Gateway, CloudFormation): what Lambda itself refuses or runs out of (an
+    # image's entrypoint, /tmp, the 6 MB payload, a trigger's invoke permission) is lambda.other.
+    # Runtime.InvalidEntrypoint: the container image or custom runtime cannot start (an image built
+    # for another architecture, an overridden ENTRYPOINT), not the handler setting.
+    (
+        "https://github.com/ed-roh/learning-management/issues/9",
+        '"errorType": "Runtime.InvalidEntrypoint", "errorMessage": "RequestId: '
+        "8e4fda21-3939-4a20-8d52-8eb18debcd13 Error: fork/exec /lambda-entrypoint.sh: exec format "
+        'error"',
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws/aws-lambda-web-adapter/issues/630",
+        "FunctionError.InvalidEntryPoint when using AWS Lambda Capacity Provider … failed to "
+        "stabilize since it is in Failed state due to FunctionError.InvalidEntryPoint(The Lambda "
+        "function's runtime entrypoint path isn't valid.",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws/aws-lambda-nodejs-runtime-interface-client/issues/13",
+        "Couldn't find valid bootstrap when overwriting entrypoint in lambda console",
+        "lambda.other",
+    ),
+    # The function's ephemeral storage filled up: Lambda's, while an instance's disk stays EC2's.
+    (
+        "https://github.com/NOAA-OWP/hydrovis/issues/707",
+        'Lambda Err: No space left on device … "errorMessage": "[Errno 28] No space left on '
+        'device", "errorType": "OSError",',
+        "lambda.other",
+    ),
+    (
+        "https://github.com/humanmade/linter-bot/issues/158",
+        'Lambda errors with "no space left on device" … "errorMessage": "ENOSPC: no space left on '
+        'device, write",',
+        "lambda.other",
+    ),
+    (
+        "https://github.com/cpinitiative/online-judge/issues/13",
+        "Error: ENOSPC: no space left on device.. One user reported seeing this error. I think "
+        "it's possible that a long-lasting lambda function might run out of space.",
+        "lambda.other",
+    ),
+    # "Process exited before completing request" says the runtime died, not why: not memory alone.
+    (
+        "https://github.com/CU-CloudCollab/aws-examples/issues/10",
+        'Error:Process exited before completing request … "errorMessage": "RequestId: '
+        '18fea243-5715-11e7-9ad9-a197117ae4d4 Process exited before completing request" … '
+        "TypeError: Cannot read property '0' of undefined at exports.handler",
+        "lambda.code_error",
+    ),
+    (
+        "https://github.com/lifadev-archive/aws-lambda-go-net/issues/7",
+        "'Process exited before completing request' I get this error when I invoke the function ?",
+        "lambda.other",
+    ),
+    # Over Lambda's 6 MB invocation payload: the request or the response too large.
+    (
+        "https://github.com/CodeGenieApp/serverless-express/issues/482",
+        "PayloadTooLargeError: request entity too large getting below error after converting "
+        "nodejs project into aws lambda using this library. … exports.handler = (event, context) "
+        "=> awsServerlessExpress.proxy(server, event, context)",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws-samples/image-optimization/issues/58",
+        "I get an error in the lambda function. > LAMBDA_RUNTIME Failed to post handler success "
+        "response. Http response code: 413 error I see discussion online that suggests this may be "
+        "caused by Lambda having a 6mb payload limit for responses.",
+        "lambda.other",
+    ),
+    # A Node.js function's bundling (CDK's NodejsFunction running esbuild) fails.
+    (
+        "https://github.com/aws/aws-cdk/issues/18470",
+        "If a dependency has a `.node` dependency, for example `ssh2` … this will have esbuild "
+        "fail the bundling with … error: No loader is configured for "
+        '".node" files: ../node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node',
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/30080",
+        "(aws_lambda_nodejs): esbuild failed because --external … handler: 'index.handler', "
+        "memorySize: 1024, runtime: lambda.Runtime.NODEJS_20_X, timeout: Duration.seconds(300),",
+        "lambda.other",
+    ),
+    # Zappa's status check of the deployed function answering 5xx: the function failed, and the
+    # code when Zappa says the app raised.
+    (
+        "https://github.com/zappa/Zappa/issues/629",
+        "Very large packages may get 504 error after deploy … on deploy/update I encounter the "
+        "error: `Error: Warning! Status check on the deployed lambda failed. A GET request to '/' "
+        "yielded a 504 response code.`",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/stevenleeg/geemusic/issues/241",
+        "Error: Warning! Status check on the deployed lambda failed. A GET request to '/' yielded "
+        'a 502 response code. … "message": "An uncaught exception happened while servicing this '
+        'request. You can investigate this with the `zappa tail` command.", "traceback": [ '
+        '"Traceback (most recent call last):\\n", … "TypeError: \'NoneType\' object is not '
+        'callable\\n"',
+        "lambda.code_error",
+    ),
+    # The code writes outside /tmp: the package's /var/task is read-only.
+    (
+        "https://github.com/dtnewman/zappa_boilerplate/issues/3",
+        "Read-only file system in Lambda I get below error in the lambada function. [Errno 30] "
+        "Read-only file system: '/var/task/zappa_boilerplate/static/.webassets-cache'",
+        "lambda.code_error",
+    ),
+    (
+        "https://github.com/sachin-sankar/swiftshadow/issues/17",
+        "Lambda on aws unable to proceed due to Read-only file system … [ERROR] OSError: "
+        "[Errno 30] Read-only file system: '.swiftshadow.json'",
+        "lambda.code_error",
+    ),
+    # An async handler that returns before its work completes answers null.
+    (
+        "https://github.com/open-telemetry/opentelemetry-lambda/issues/198",
+        'Callback function returns a null response … however function returns response "null" '
+        "instead of actual response.",
+        "lambda.code_error",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/5380",
+        "servless nodejs function runs fine locally, but returns null on aws … The handler simply "
+        "calls a callback function which makes an api call.",
+        "lambda.code_error",
+    ),
+    # A trigger the function's resource-based policy does not let invoke it: Lambda's permission.
+    (
+        "https://github.com/garnaat/kappa/issues/87",
+        "S3 Event Source should add permission for S3 bucket to invoke function Currently an S3 "
+        "event source does not work out of the box as you would expect: … The issue is that the S3 "
+        "bucket does not have permissions to invoke the function.",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/13088",
+        "I'm using the `Serverless Framework V4` to subscribe a `Lambda Function` to an existing "
+        "`EventBridge Bus` … the `Lambda` is not triggered when a matching event is sent to the "
+        "`EventBus`. After "
+        "investigating, I realized the problem is `EventBridge Rule` is not granted the necessary "
+        "permission to actually invoke the `Lambda`.",
+        "lambda.other",
+    ),
+    # Domain cues are whole words: "stackoverflow" is no stack, "functionality" no function.
+    (
+        "https://github.com/jeremydaly/serverless-mysql/issues/63",
+        "timing out intermittently … I posted this in stackoverflow(https://stackoverflow.com/"
+        "questions/59214160/rds-mysql-timing-out-intermittently-when-called-from-lambda-using-nodejs)"
+        " … Below is my lambda function.",
+        "lambda.timeout",
+    ),
+    (
+        "https://github.com/amazon-archives/amazon-cognito-identity-js/issues/99",
+        "Custom Messaging seem not working I have tested user pool custom messaging functionality "
+        "and seems not working now. I did test static messaging and custom messaging using lambda "
+        "function but it don't send me email.",
+        "other.other",
+    ),
 ]
 
 
