@@ -6070,6 +6070,181 @@ REAL = [
         "function but it don't send me email.",
         "other.other",
     ),
+    # Round 17 (services outside the domain list (other.other)): services outside the list by
+    # their own wording and names, over the IAM, stack, EC2 and network words beside them.
+    # An OpenSearch domain's access policy refusing an unsigned (anonymous) call: not IAM's.
+    (
+        "https://github.com/aws-samples/siem-on-amazon-opensearch-service/issues/471",
+        (
+            "When I clicked the URL, its doesn't show any login page, but getting below error "
+            'messages instead: Message "User: anonymous is not authorized to perform: '
+            'es:ESHttpGet because no resource-based policy allows the es:ESHttpGet action"'
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/elastic/beats-dashboards/issues/100",
+        (
+            '{"Message":"User: anonymous is not authorized to perform: es:ESHttpPut on resource: '
+            "arn:aws:es:us-west-2:1235573471613174:domain/windows-apache-cluster/.kibana/"
+            'visualization/PgSQL-Errors"} … So it is not using AWS signed requests?'
+        ),
+        "other.other",
+    ),
+    # KMS's InvalidCiphertextException, whatever SDK or tool surfaces it.
+    (
+        "https://github.com/TomFrost/Cryptex/issues/8",
+        (
+            "Uh-oh, we have a problem: InvalidCiphertextException: null at Request.extractError "
+            "(/usr/local/lib/node_modules/cryptex/node_modules/aws-sdk/lib/protocol/json.js:43:27)"
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/boto/boto3/issues/47",
+        (
+            "but i get `ClientError: An error occurred (InvalidCiphertextException) when calling "
+            "the Decrypt operation: None`"
+        ),
+        "other.other",
+    ),
+    # Cognito's sign-in refusal as the SDKs show it.
+    (
+        "https://github.com/aws-amplify/amplify-swift/issues/2406",
+        (
+            "AuthError: Incorrect username or password. Recovery suggestion: Check whether the "
+            "given values are correct and the user is authorized to perform the operation."
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-js/issues/1335",
+        (
+            "No matter what, I get an incorrect username or password … Here is the error I am "
+            "getting trying to log in"
+        ),
+        "other.other",
+    ),
+    # Elastic Beanstalk's own failures: its resource in a stack, its deploy health check, its
+    # application versions and the deploy action's failure line.
+    (
+        "https://github.com/aws-samples/aws-cdk-examples/issues/117",
+        (
+            "3/4 | 10:48:34 AM | CREATE_FAILED | AWS::ElasticBeanstalk::Environment | Environment "
+            "Environment failed to launch as it entered Terminated state"
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/rennokki/laravel-aws-eb/issues/71",
+        (
+            "Instance id(s) - did not pass health check after command execution. Aborting the "
+            "operation. When i run `eb deploy` to update code, it display errors:"
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/einaregilsson/beanstalk-deploy/issues/58",
+        (
+            "Deployment failed: Error: Status: 400. Code: InvalidParameterValue, Message: No "
+            "Application Version named '886765199' found."
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/einaregilsson/beanstalk-deploy/issues/24",
+        (
+            "Uploading file to bucket elasticbeanstalk-af-south-1-597857118726 ##[error]Deployment "
+            "failed: Error: Status: 400. Message:"
+        ),
+        "other.other",
+    ),
+    # MSK by its Kafka name, over the connection words and security groups beside it.
+    (
+        "https://github.com/openflagr/flagr/issues/361",
+        (
+            "Connection issue to kafka brokers with different port … But when I try AWS managed "
+            "Kafka with broker port 9094, getting error."
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/pulumi/pulumi-kafka/issues/12",
+        (
+            "Trouble Connecting To AWS MSK Running 2.3.1 … I am running an AWS MSK cluster with "
+            "Apache Kafka version 2.3.1. While running the pulumi-kafka it is having trouble "
+            "connecting to the brokers to create a topic. … We have the security group at allow "
+            "all traffic"
+        ),
+        "other.other",
+    ),
+    # IoT Core and Greengrass by name, over the logs, files and tracebacks of the device.
+    (
+        "https://github.com/aws/aws-iot-device-sdk-js/issues/119",
+        (
+            "Not able to connect to AWS IoT using SDK example thing-example or device-example … "
+            "I am facing problem connecting to AWS IoT. … I am getting offline, close, reconnect "
+            "logs while running the node.js examples present in the SDK."
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-iot-device-sdk-python/issues/285",
+        (
+            "Connection refused: Unable to run lightController.py file Devices details: 1)EC2 as "
+            'AWS IOT Greengrass core … I have created a folder "test" that has cert,public key, '
+            "private key of gg_switch"
+        ),
+        "other.other",
+    ),
+    # OpenSearch Dashboards, not a CloudWatch dashboard.
+    (
+        "https://github.com/aws-samples/bedrock-chat/issues/665",
+        (
+            "[BUG] OpenSearch dashboards is not accesible for console user … users can't access "
+            "OpenSearch dashboard although user has AdministratorAccess."
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/siem-on-amazon-opensearch-service/issues/471",
+        (
+            "URL for OpenSearch Dashboards. Log into OpenSearch Dashboards using the "
+            'credentials." When I clicked the URL, … but getting below error messages instead:'
+        ),
+        "other.other",
+    ),
+    # A custom domain whose name does not resolve, as Chrome says it.
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/2961",
+        (
+            "ERR_NAME_NOT_RESOLVED when the custom domain is opened in the browser … Not able to "
+            "open the custom domain, it was working before the latest deployment."
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/1904",
+        '"DNS address could not be found" … Was working correctly when i initially deployed',
+        "other.other",
+    ),
+    # SQS messages received and never deleted: "in flight".
+    (
+        "https://github.com/maqe/laravel-sqs-fifo/issues/6",
+        (
+            "Messages not hitting queue … I am seeing the Messages in Flight number incrementing "
+            "but I am not quite sure what that means."
+        ),
+        "other.other",
+    ),
+    (
+        "https://github.com/dusterio/laravel-aws-worker/issues/18",
+        (
+            "Messages always in Flight Hi, I'm using laravel 5.4 and after applying this package "
+            "to my project worker, messages in my sqs stay always in flight."
+        ),
+        "other.other",
+    ),
 ]
 
 
