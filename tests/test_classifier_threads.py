@@ -6245,6 +6245,161 @@ REAL = [
         ),
         "other.other",
     ),
+    # Round 17 (VPC, IAM, S3, CloudWatch): a policy's Version missing or misplaced, S3 named with
+    # its Access Denied, a profile setting ignored, connections that time out, connectivity said
+    # plainly, missing ingress rules, route creation refused, load balancer health checks.
+    # A policy without (or with a misplaced) Version: IAM refuses the document.
+    (
+        "https://github.com/99designs/iamy/issues/65",
+        (
+            "MalformedPolicyDocument: The policy failed legacy parsing … "
+            '"Action": "sts:AssumeRole", "Effect": "Allow", … "Version": "2012-10-17"'
+        ),
+        "iam.malformed_policy",
+    ),
+    (
+        "https://github.com/wercker/step-s3sync/pull/25",
+        (
+            "Managed policies require a version string. … This policy contains the following "
+            "error: A managed policy must have a version string For more information about the "
+            "IAM policy grammar"
+        ),
+        "iam.malformed_policy",
+    ),
+    # S3 named as the service that answered Access Denied, with no identity wording.
+    (
+        "https://github.com/aws-samples/aws-step-functions-long-lived-transactions/issues/2",
+        (
+            "Stacks not available via S3 - Access Denied … When attempting to access the stacks, "
+            "I get Access Denied."
+        ),
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/Dreem-Organization/dreem-learning-open/issues/1",
+        (
+            "Downloading from S3: Access denied … I'm unable to download the dataset from S3. … "
+            "Is the dataset publicly available?"
+        ),
+        "s3.access_denied",
+    ),
+    # A profile setting the tool ignores: the wrong credentials sign the call.
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/4221",
+        (
+            "Terraform ignores the profile setting in the AWS provider … It's always using the "
+            "default profile. … Error loading state: AccessDenied: Access Denied"
+        ),
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/3899",
+        (
+            'AWS profile setting not honored … "serverless deploy" attempted to use default AWS '
+            'credentials, but the "profile" setting in serverless.yml specified a different '
+            "profile that should have been used."
+        ),
+        "iam.credentials",
+    ),
+    # A database driver's or an SDK's connection that timed out: the path to the endpoint.
+    (
+        "https://github.com/SatadruMukherjee/Data-Preprocessing-Models/issues/1",
+        (
+            "pymysql.err.OperationalError: (2003, \"Can't connect to MySQL server on "
+            "'database-3.cdzzrwsqd8de.us-east-1.rds.amazonaws.com' (timed out)\")"
+        ),
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/agawronski/pandas_redshift/issues/20",
+        (
+            "psycopg2.OperationalError: could not connect to server: Operation timed out Is the "
+            'server running on host "beautybakerie.capqpzprxn1m.us-west-1.redshift.amazonaws.com" '
+            "(54.219.190.55) and accepting TCP/IP connections on port 5439?"
+        ),
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/CodeGenieApp/serverless-express/issues/166",
+        (
+            "Timeout even after adding callbackWaitsForEmptyEventLoop I am trying to SELECT from "
+            "MySql database and time out all the time with the error `Handshake inactivity timeout`"
+        ),
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/sequelize/sequelize/issues/7884",
+        (
+            "Testing the connection to a postgres amazon rds instance … Unable to connect to the "
+            "database: { TimeoutError: ResourceRequest timed out"
+        ),
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/rails-lambda/lambdakiq/issues/24",
+        (
+            "Seahorse::Client::NetworkingError execution expired When trying to connect to a SQS "
+            'queue "lamby-queue-production" using lamby we get the following error.'
+        ),
+        "vpc.connectivity",
+    ),
+    # Connectivity said to be missing plainly.
+    (
+        "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/3521",
+        (
+            "New NLBs deployed with v2.6.x no connectivity when preserve client ip is enabled on "
+            "target groups. … do not route traffic."
+        ),
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/grem11n/terraform-aws-vpc-peering/issues/81",
+        "[HELP] No connectivity between VPCs … I do not have connectivity between the two VPCs.",
+        "vpc.connectivity",
+    ),
+    # A security group without ingress rules lets nothing in.
+    (
+        "https://github.com/telia-oss/terraform-aws-ecs-fargate/issues/57",
+        "Tasks come up in unhealthy state due to lack of Ingress security group rules",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/3652",
+        (
+            "the application url gives 504 as there's no inbound rule for port 443 created to "
+            "allow incoming traffic."
+        ),
+        "vpc.connectivity",
+    ),
+    # A route the route table would not take.
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-transit-gateway/issues/115",
+        "cannot create static routes in the same route table as the vpc attachment propagation one",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/clouddrove/terraform-aws-vpc-peering/issues/10",
+        "Error: error creating Route in Route Table",
+        "vpc.other",
+    ),
+    # Load balancer targets failing health checks (NLB, target group wording).
+    (
+        "https://github.com/kubernetes/kubernetes/issues/69476",
+        (
+            "AWS NLB TargetGroups suddenly fail healthcheck … This morning at 3PM UTC two NLBs "
+            "simultaneously flagged member nodes of their TargetGroups as unhealthy and have not "
+            "recovered."
+        ),
+        "vpc.other",
+    ),
+    (
+        "https://github.com/udacity/nd9991-c2-Infrastructure-as-Code-v1/pull/9",
+        (
+            "Target Group Unhealthy Check Apache by default work on port 80 so Target group will "
+            "always fail the check on port 8080"
+        ),
+        "vpc.other",
+    ),
 ]
 
 
