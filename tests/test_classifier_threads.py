@@ -6400,6 +6400,167 @@ REAL = [
         ),
         "vpc.other",
     ),
+    # Round 18 (EC2, IAM): SSH logins refused (cloud-init found no key, Ansible unreachable, the
+    # Windows administrator's password), instance types a zone does not offer, AMIs not shared or
+    # gone, a subnet id missing, user data not run, instances that never launch or are
+    # terminated again and again, and the SDK's credentials lookup failing.
+    # cloud-init installed no key for the login user: nobody can log in with the key pair.
+    (
+        "https://github.com/ansible-lockdown/AMAZON2023-CIS/issues/80",
+        (
+            "Unable to connect after run & Amazon heath checks fail … [FAILED] Failed to start "
+            "cloud-init … ci-info: no authorized SSH keys fingerprints found for user ec2-user."
+        ),
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/canonical/cloud-init/issues/6697",
+        "ci-info: no authorized SSH keys fingerprints found for user ubuntu.",
+        "ec2.ssh_access",
+    ),
+    # Ansible could not reach the instance over SSH.
+    (
+        "https://github.com/cloudurable/cassandra-image/issues/32",
+        (
+            "ansible to aws not working yet #### Error ``` ansible aws-node0 -m ping aws-node0 | "
+            'UNREACHABLE! => { "changed": false, "msg": "Failed to connect to the host via '
+            'ssh.", "unreachable": true } ``` #### inventory.ini ``` [nodes] node0 '
+            "ansible_user=vagrant node1 ansible_user=vagrant node2 ansible_user=vagrant"
+        ),
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/ansible/ansible/issues/17437",
+        (
+            'fatal: [54.166.83.128]: UNREACHABLE! => {"changed": false, "msg": "Failed to '
+            'connect to the host via ssh.", "unreachable": true}'
+        ),
+        "ec2.ssh_access",
+    ),
+    # The Windows administrator's password, with the plural or possessive.
+    (
+        "https://github.com/hashicorp/packer/issues/4542",
+        (
+            "no keypair, or password available for amazon-windows-ebs builder … While trying to "
+            "create an ami in EC2 using packer, with a pretty simple configuration, I am unable "
+            "to retrieve the administrators password. there does not seem to be any keypair"
+        ),
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/hashicorp/packer/issues/6297",
+        (
+            "[1.2.3] Fails to retrieve Windows Administrator Password from a Packer amazon-ebs "
+            "successful build I have a successful Packer amazon-ebs windows ami"
+        ),
+        "ec2.ssh_access",
+    ),
+    # An instance type a zone or region does not offer, said by people.
+    (
+        "https://github.com/hashicorp/field-workshops-terraform/issues/70",
+        (
+            "t2.micro is not supported in us-west-2d West coast customers may be disappointed "
+            "to find that t2.micro is an unsupported instance type in some zones."
+        ),
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/trailofbits/algo/pull/14725",
+        (
+            "Update config.cfg: t2.micro to t3.micro Because 1) t2.micro is not exists on every "
+            "region"
+        ),
+        "ec2.invalid_resource",
+    ),
+    # An AMI the account may not launch (not shared) or that is gone.
+    (
+        "https://github.com/aws-samples/amazon-s3-datalake-handson/issues/10",
+        (
+            "I used a CloudFormation template in Lab1, but encountered the following error. … "
+            'Resource handler returned message: "Not authorized for images: '
+            "[ami-08c23a10b77e0835b] (Service: Ec2, Status Code: 400"
+        ),
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/validatedpatterns/agof/issues/57",
+        "Make fix_aws_dns fails if AMI-ID no longer exists",
+        "ec2.invalid_resource",
+    ),
+    # The subnet named without its id.
+    (
+        "https://github.com/hashicorp/terraform/issues/9597",
+        (
+            "Apply `aws_instance` using `aws_subnet` from a module fails with Subnet ID does not "
+            "exist"
+        ),
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/openshift/openshift-ansible/issues/1053",
+        "<Code>InvalidSubnetID.NotFound</Code><Message>The subnet ID 'example' does not exist",
+        "ec2.invalid_resource",
+    ),
+    # User data not run, said verb first.
+    (
+        "https://github.com/cisagov/kali-packer/issues/180",
+        (
+            "Kali AMI does not run user data scripts … NOM reported that the Kali AMI is no "
+            "longer running the user data scripts"
+        ),
+        "ec2.other",
+    ),
+    (
+        "https://github.com/clearlinux/micro-config-drive/issues/38",
+        "At instance creation, it is not running the user data it is provisioned with.",
+        "ec2.other",
+    ),
+    # Instances that never launch, with no error code.
+    (
+        "https://github.com/StochSS/stochss/issues/495",
+        (
+            'EC2 Instances sometimes won\'t launch 1. Click "Launch Nodes" on EC2 page 2. Page '
+            "goes into launching mode"
+        ),
+        "ec2.other",
+    ),
+    (
+        "https://github.com/QT-DevOps/DevOpsIssues/issues/870",
+        "terraform instance not creating",
+        "ec2.other",
+    ),
+    # Instances terminated again and again (Auto Scaling replacing them).
+    (
+        "https://github.com/azavea/cac-tripplanner/issues/1327",
+        (
+            "Investigate WebServer EC2 Instance reboot Our WebServer EC2 instance has been "
+            "repeatedly terminated and automatically relaunched over the last few days. Users "
+            "have experienced a 503 error around this time"
+        ),
+        "ec2.other",
+    ),
+    (
+        "https://github.com/buildkite/elastic-ci-stack-for-aws/issues/971",
+        (
+            "Abrupt agent termination during build … Occasionally an agent is abruptly "
+            "terminated during the build."
+        ),
+        "ec2.other",
+    ),
+    # The SDK's credentials lookup failing, named as an error ("error retrieving ... credentials").
+    (
+        "https://github.com/mastodon/mastodon/issues/34509",
+        "Can not upload avatar, error retrieving instance profile credentials",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/mmmorris1975/aws-runas/issues/36",
+        (
+            "Error loading credentials (beta-2) I get the following error when my application "
+            "tries to load credentials"
+        ),
+        "iam.credentials",
+    ),
 ]
 
 
