@@ -6561,6 +6561,106 @@ REAL = [
         ),
         "iam.credentials",
     ),
+    # Round 18 (VPC, services outside the list (other.other), and non-incidents): network paths,
+    # WordPress's database page, alarms SNS refuses.
+    # An instance whose package manager cannot reach the internet or its repositories.
+    (
+        "https://github.com/rjurney/Agile_Data_Code_2/issues/122",
+        "EC2 won't connect to internet … sudo apt update … Could not connect to "
+        "ap-south-1.ec2.archive.ubuntu.com:80 (54.248.204.122), connection timed out",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/AWSinAction/code2/issues/17",
+        "cloud-init failing … One of the configured repositories failed (Unknown), and yum "
+        "doesn't have enough cached data to continue.",
+        "vpc.connectivity",
+    ),
+    # No echo to a ping from inside the network.
+    (
+        "https://github.com/coreos/coreos-kubernetes/issues/526",
+        "Can't ping out … When I try to test network by pinging google.com or elsewhere from one "
+        "of the minion nodes, I don't get any resp.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws/sagemaker-spark/issues/9",
+        "I was not able to ping any nodes in my vpc from the terminal in the sagemaker jupyter "
+        "notebook.",
+        "vpc.connectivity",
+    ),
+    # Chrome's "This site can't be reached" for an address that never answers.
+    (
+        "https://github.com/QT-DevOps/DevOpsIssues/issues/957",
+        "I'm not able to connect jenkins port 8080 after installing on ubuntu vm. I have checked "
+        "the ubuntu running with it's public ip addresses. … trying with this getting sit can't "
+        "be reached.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/cloudposse/terraform-aws-elasticsearch/issues/87",
+        "This site can\u2019t be reached I provisioned Elasticsearch. … I got, "
+        '"This site can\u2019t be reached".',
+        "vpc.connectivity",
+    ),
+    # A stock server just installed on an instance that the browser cannot open.
+    (
+        "https://github.com/QT-DevOps/DevOpsIssues/issues/590",
+        "i installed JAVA and jenkins at EC2 instance . but i am not able to open jenkins at "
+        "browser.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/QT-DevOps/DevOpsIssues/issues/928",
+        "unable to see the apache server page after sucessfully installing it on ansible server",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/opendistro/for-elasticsearch-docs/issues/191",
+        "Not able to Browse Kibana/Elasticsearch … when I try to access ElasticSearch/Kibana "
+        "using the public IP address (with 9200/5601 port) the page is not available.",
+        "vpc.connectivity",
+    ),
+    # The reporter blames the VPC's configuration or a wrong security group.
+    (
+        "https://github.com/aws-samples/aws-genai-llm-chatbot/issues/651",
+        "Issues with VPC configuration for Main Appsync resolver Lambda We are experiencing "
+        "errors with the Main Appsync resolver Lambda where the application in resulting in task "
+        "timed out after 3 seconds.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/kubernetes-sigs/cluster-api-provider-aws/issues/4136",
+        "kubeadm cluster pod networking fails because of incorrect node security group",
+        "vpc.connectivity",
+    ),
+    # WordPress's page when it cannot use its database: its configuration, not the network.
+    (
+        "https://github.com/aws-samples/aws-refarch-wordpress/issues/26",
+        "RDS Connection We are receiving an Error establishing database connection when users try "
+        "to connect.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/eb-php-wordpress/issues/4",
+        "cannot connect to database if RDS is external … Error establishing a database "
+        "connection But when i logged inside the instance and ran command to connect to the "
+        "database, it connected perfectly",
+        "other.other",
+    ),
+    # CloudWatch alarms that the SNS topic (its policy) does not let through.
+    (
+        "https://github.com/PRX/Infrastructure/issues/335",
+        "CloudWatch Alarms can't publish to SNS topics by way of an `OrgId`, which is how we have "
+        "the SNS topic policies set up",
+        "other.other",
+    ),
+    (
+        "https://github.com/cloudposse/terraform-aws-rds-cloudwatch-sns-alarms/pull/4",
+        "Fix policy for CloudWatch Alarms … was not receiving any alarms via SNS until this "
+        "change was made.",
+        "other.other",
+    ),
 ]
 
 
