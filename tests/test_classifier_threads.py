@@ -6661,6 +6661,215 @@ REAL = [
         "change was made.",
         "other.other",
     ),
+    # Round 18 (S3, CloudWatch, DynamoDB, API Gateway, CloudFormation, Lambda): Logs calls racing,
+    # s3fs mounts that drop, Logs Insights queries, the agent's config, log groups not created,
+    # Validation Exception spelt apart, proxy-response slugs, S3 CORS rules and images, stacks
+    # looked up that do not exist, JavaScript imports, logs not submitted.
+    # CloudWatch Logs' OperationAbortedException: two calls racing on one group or stream.
+    (
+        "https://github.com/mirkokiefer/bunyan-cloudwatch/issues/5",
+        (
+            "OperationAbortedException: A conflicting operation is currently in progress against "
+            "this resource. Please try again."
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/nearform/cloudwatchlogs-stream/issues/7",
+        (
+            "OperationAbortedException … We're getting the following error occur periodically. It "
+            "causes the docker container to crash."
+        ),
+        "cloudwatch.other",
+    ),
+    # An s3fs (FUSE) mount that died: "Transport endpoint is not connected".
+    (
+        "https://github.com/s3fs-fuse/s3fs-fuse/issues/152",
+        (
+            "How to fix permanently transport end point is not connected in S3fs I have one s3 "
+            "bucket and two EC2 instance.I have mounted S3 bucket in EC2 instance."
+        ),
+        "s3.other",
+    ),
+    (
+        "https://github.com/s3fs-fuse/s3fs-fuse/issues/547",
+        (
+            'RHEL "Transport endpoint is not connected" unless run in foreground … '
+            "ls: cannot access /mnt/1: Transport endpoint is not connected"
+        ),
+        "s3.other",
+    ),
+    # A Logs Insights query that does not return what was meant.
+    (
+        "https://github.com/aws-samples/one-observability-demo/issues/476",
+        (
+            "Query Issues I'm having issues with Log Insights queries referencing @message "
+            "values. … didn't work unless I used a parse statement first"
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js-v3/issues/6928",
+        (
+            "Log Insights results missing fields … Log Insights queries that use `parse` don't "
+            "seem to work properly. The returned data only has the `@ptr` fields"
+        ),
+        "cloudwatch.other",
+    ),
+    # The CloudWatch agent's config that does not translate: the agent, not missing logs.
+    (
+        "https://github.com/aws/amazon-cloudwatch-agent/issues/982",
+        (
+            "Agent starts running and then exits with Cannot translate JSON, ERROR is exit status "
+            "1 … https://amazoncloudwatch-agent.s3.amazonaws.com/ubuntu/arm64/latest/"
+            "amazon-cloudwatch-agent.deb"
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/amazon-cloudwatch-agent/issues/803",
+        (
+            "E! Cannot translate JSON config into TOML, ERROR is exit status 1 … on EC2 startup "
+            "the Cloudwatch agent errors and does not start."
+        ),
+        "cloudwatch.other",
+    ),
+    # A tool that cannot create its log group.
+    (
+        "https://github.com/fluent/fluent-bit-docs/issues/589",
+        (
+            "cloudwatch_logs output error I have configured my output to send to cloudwatch_logs, "
+            "however, I am getting the following errors: [aws_client] connection initialization "
+            "error [output:cloudwatch_logs:cloudwatch_logs.0] Failed to create log group"
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform/issues/10739",
+        (
+            "* aws_cloudwatch_log_group.FUNCTION_NAME: Creating CloudWatch Log Group failed: "
+            "InvalidParameterException: Log groups starting with AWS/ are reserved"
+        ),
+        "cloudwatch.other",
+    ),
+    # "Validation Exception" spelt apart on a DynamoDB call.
+    (
+        "https://github.com/getmoto/moto/issues/4105",
+        "get_item on basic moto usage: when calling the GetItem operation: Validation Exception",
+        "dynamodb.validation",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-go/issues/1534",
+        (
+            "Validation Exception error I got a table in dynamodb >aws dynamodb describe-table "
+            "--table-name work"
+        ),
+        "dynamodb.validation",
+    ),
+    # "Malformed Lambda proxy response", also as a URL slug.
+    (
+        "https://github.com/andrewpuch/lambda_example/pull/1",
+        (
+            "Update lambda.js Thanks for the tutorial! I wasn't able to get it to work on AWS "
+            "without these changes. … https://stackoverflow.com/questions/43708017/"
+            "aws-lambda-api-gateway-error-malformed-lambda-proxy-response"
+        ),
+        "apigateway.bad_gateway",
+    ),
+    (
+        "https://github.com/anomalyco/sst/issues/2760",
+        ("Execution failed due to configuration error: Malformed Lambda proxy response"),
+        "apigateway.bad_gateway",
+    ),
+    # S3's XML CORS rules name origins singly (<AllowedOrigin>): the bucket's CORS.
+    (
+        "https://github.com/fengyuanchen/cropperjs/issues/258",
+        (
+            "Failed to execute 'toDataURL' Tainted canvases may not be exported I'm trying to crop "
+            "an image from a link, it works for the first time but when i reload the page and i "
+            "try to crop the same image i got ( Failed to execute 'toDataURL' on "
+            "'HTMLCanvasElement': Tainted canvases may not be exported. ) i use amazon s3 for "
+            "storage and i configure <AllowedOrigin>*</AllowedOrigin> as CORS Rule ."
+        ),
+        "s3.other",
+    ),
+    (
+        "https://github.com/fruitstudios/AviaryImageEditor/issues/3",
+        (
+            "CORS and Amazon S3 … This is a CORS rule I have set up on the particular S3 Bucket: … "
+            "<CORSRule> <AllowedOrigin>[Domain Redacted]</AllowedOrigin>"
+        ),
+        "s3.other",
+    ),
+    # CORS trouble loading a bucket's objects, said object last ("CORS issues for S3 images").
+    (
+        "https://github.com/polotno-project/polotno-studio/issues/29",
+        (
+            "CORS issues for S3 images The Image is being loaded from S3 bucket [allowed for all "
+            "domains], it's being shown on the custom sidepanel but not on the Canvas."
+        ),
+        "s3.other",
+    ),
+    (
+        "https://github.com/Foliotek/Croppie/issues/537",
+        (
+            "S3 image gets blocked by CORS policy Can you please add some more documentation on "
+            "how to work with S3 images?"
+        ),
+        "s3.other",
+    ),
+    # A stack the command looks up that does not exist: no failed deployment.
+    (
+        "https://github.com/jpsim/AWSPics/issues/48",
+        (
+            "Stack <stack name> does not exist on deploy … But the deployment process fails and "
+            'exits the installation process on the next step - "aws cloudformation deploy '
+            '--template-file /tmp/tmp.<name> --stack-name <YOUR STACK NAME>"'
+        ),
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/localstack/aws-cdk-local/issues/68",
+        (
+            "Bootstrap Error Stack with id %s does not exist CDKToolkit … Environment "
+            "aws://000000000000/us-east-1 failed bootstrapping: Error [ValidationError]: Stack "
+            "with id %s does not exist CDKToolkit"
+        ),
+        "cloudformation.other",
+    ),
+    # JavaScript module imports quoted with the code are no sign of a missing module.
+    (
+        "https://github.com/sensedeep/dynamodb-onetable/issues/60",
+        (
+            "[BUG]: Can't queryItems via GSI for table without model … This code fails: … "
+            'import { DynamoDBClient } from "@aws-sdk/client-dynamodb"; import { Table } from '
+            '"dynamodb-onetable"; … indexes: { primary: { hash: "pk", sort: "sk" }, emailIndex: '
+            '{ hash: "email" }, },'
+        ),
+        "dynamodb.other",
+    ),
+    (
+        "https://github.com/pulumi/pulumi-cloud/issues/791",
+        (
+            "No logs on AWS This program creates a lambda that cannot write logs to CloudWatch. "
+            '```ts import * as cloud from "@pulumi/cloud-aws";'
+        ),
+        "cloudwatch.no_logs",
+    ),
+    # Logs the CloudWatch agent does not submit.
+    (
+        "https://github.com/aws/amazon-cloudwatch-agent/issues/967",
+        (
+            "When a user uses a malformed regexp as `multi_line_start_pattern` value, the command "
+            "exists successfully but logs are not submitted to CloudWatch Logs."
+        ),
+        "cloudwatch.no_logs",
+    ),
+    (
+        "https://github.com/cloud-custodian/cloud-custodian/issues/6951",
+        "c7n-mailer logs are not getting logged in cloudwatch",
+        "cloudwatch.no_logs",
+    ),
 ]
 
 
