@@ -6870,6 +6870,126 @@ REAL = [
         "c7n-mailer logs are not getting logged in cloudwatch",
         "cloudwatch.no_logs",
     ),
+    # Round 19 (IAM, VPC, S3 and non-incidents): tunnels, clusters and load balancers are the
+    # VPC's; IAM's own policy syntax error and a role given kms:Decrypt.
+    # iam.trust_policy gives way to IAM's "Syntax errors in policy" on a trust policy document.
+    (
+        "https://github.com/amazon-archives/aws-lambda-zombie-workshop/issues/44",
+        "Cloud Formation Deployment - ZombieLabLambdaRole - Syntax errors in policy … Syntax "
+        'errors in policy: {"Version":"2012-10-17","Statement":[{"Action":["sts:AssumeRole",'
+        '"sts:AssumeRoleWithWebIdentity"],"Effect":"Allow","Principal":{"Service":'
+        '["lambda.amazonaws.com","apigateway.amazonaws.com"],"Federated":'
+        '"cognito-identity.amazonaws.com"}}]}',
+        "iam.malformed_policy",
+    ),
+    (
+        "https://github.com/aws-cloudformation/cfn-lint/issues/2021",
+        "Syntax errors in policy. (Service: AmazonIdentityManagement; Status Code: 400; Error "
+        "Code: MalformedPolicyDocument; … Statement: - Effect: Allow Action: - dynamodb:*Get*",
+        "iam.malformed_policy",
+    ),
+    # EC2 hosts of a self-run cluster (Docker swarm, k3s, Consul) that cannot join one another.
+    (
+        "https://github.com/docker-archive-public/docker.machine/issues/3578",
+        "Error response from daemon: Timeout was reached before node was joined. Attempt to join "
+        "the cluster will continue in the background.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/caprover/caprover/issues/2017",
+        "Can't join a server with docker swarm AWS EC2 … it hangs and gives me: `Error response "
+        "from daemon: Timeout was reached before node joined. The attempt to join the swarm will "
+        "continue in the background.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/alexellis/k3sup/issues/297",
+        "unable to join ec2 instances together i am unable to join 2 ec2 instances together, both "
+        "being master",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/hashicorp/consul/issues/953",
+        "memberlist: Suspect <name> has failed, no acks received … I'm setting up my first Consul "
+        "cluster on EC2",
+        "vpc.connectivity",
+    ),
+    # Traffic through a tunnel that flows one way only.
+    (
+        "https://github.com/libreswan/libreswan/issues/692",
+        "IPSEC tunnel to AWS traffic goes only in one direction I configured IPSEC tunnel between "
+        "Amazon AWS and my server with libreswan. Tunnel is up and running but network traffic "
+        "inside tunnel goes only from AWS to my server.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/libreswan/libreswan/issues/1677",
+        "Tunnel is up and running, but network traffic inside the tunnel goes only from one end to "
+        "the other, but no return traffic is observed when pinging the local private ip of each "
+        "end.",
+        "vpc.connectivity",
+    ),
+    # Load balancers are the VPC's layer (their subnets, zones and security groups).
+    (
+        "https://github.com/LetsUpgrade/AWS-Essentials/issues/40",
+        "Load Balancer - Not working Hey Guys, My Load Balancer is not working. I have tried "
+        "making two load balancer but both of them are not working.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/kz8s/tack/issues/186",
+        "ELB's? Clarification … Sorry to be a bother, but could someone please clarify the subnet "
+        "tagging part if this setup. … setup an ELB automagically when running an AWS kubernetes "
+        "cluster. … but Im afraid that I dont quite understand/grok it yet. … Creating load "
+        "balancer … Warning CreatingLoadBalancerFailed (events with common reason",
+        "vpc.other",
+    ),
+    # Route tables, VPN tunnels, BGP and traceroute are the VPC's layer (not API Gateway's routes).
+    (
+        "https://github.com/libreswan/libreswan/issues/315",
+        "unable to reach to host after libreswan connected - … i try to ping /telnet/ traceroute "
+        "to ip address in oracle cloud then its not reachable. … Here is my route information : … "
+        "route -n Kernel IP routing table Destination Gateway Genmask Flags Metric Ref Use Iface",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/s-maj/aws-transit-vpc/issues/2",
+        "Example infrastructure routing problem … The AWS VPN tunnels are established, they are "
+        "not flapping, but they do show `0 BGP ROUTES` 2) I can't figure out how to route traffic "
+        "through the AWS VPN connection, even if I add some static routes to the routing tables "
+        "myself",
+        "vpc.connectivity",
+    ),
+    # A 5xx from a load balancer is not API Gateway's bad gateway.
+    (
+        "https://github.com/aws-samples/aws-saas-factory-serverless-workshop/issues/35",
+        "Autoscale Health Check doesn't utilise ELB checks The configuration for the Auto Scaling "
+        "Group only utilises EC2 Health Checks. When leaving the lab running over for a few days "
+        "noticed that 502 errors were returned in the HTML site. tracking down the problem the ALB "
+        "had the two backing EC2 instances marked as 'unhealthy'",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/3652",
+        "No rules attached to the security group … The load balancer gets created and targets are "
+        "reporting healthy. However, the application url gives 504 as there's no inbound rule for "
+        "port 443 created to allow incoming traffic.",
+        "vpc.connectivity",
+    ),
+    # A change that lets the function's role decrypt with the key: the role lacked kms:Decrypt.
+    (
+        "https://github.com/LBHackney-IT/Data-Platform/pull/1530",
+        "s3-to-s3 copier lambda is currently failing in the production api account with an "
+        "AccessDenied error. This change will allow the lambda role to decrypt the exported RDS "
+        "snapshot files.",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/cisagov/XFD/pull/1371",
+        "CRASM-2599 Follow-up: Add permission to KMS key to allow lambdas to decrypt … Backend is "
+        "failing to load env variable file from s3",
+        "iam.missing_permission",
+    ),
 ]
 
 
