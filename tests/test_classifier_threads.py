@@ -6873,7 +6873,7 @@ REAL = [
     # Round 19 (Lambda, CloudWatch, EC2, API Gateway, DynamoDB, CloudFormation): code and layers
     # over the size limit, sam build's Python check, Logs API reads, JavaScript property reads,
     # unreadable package files, cold starts, env variables, bootstraps for another CPU, PutTargets,
-    # logs delayed, streams not there, weak API Gateway cues.
+    # logs delayed, streams not there, TableNotFound, weak API Gateway cues.
     # Code and layers together over Lambda's 250 MB unzipped limit: lambda.other.
     (
         "https://github.com/laravel/vapor-php-build/issues/57",
@@ -7131,6 +7131,23 @@ REAL = [
             "operation: The specified log stream does not exist"
         ),
         "cloudwatch.log_group_missing",
+    ),
+    # A client library's TableNotFound exception: dynamodb.resource_not_found.
+    (
+        "https://github.com/OceanDev/ocean-dynamo/issues/35",
+        (
+            "OceanDynamo::TableNotFound in QuestionsController#create if @question.save I created "
+            "the table in dynamodb in the west region."
+        ),
+        "dynamodb.resource_not_found",
+    ),
+    (
+        "https://github.com/99x/serverless-react-boilerplate/issues/39",
+        (
+            "offline doesn't create table. … Serverless: Failure: Error: "
+            "ResourceNotFoundException: Cannot do operations on a non-existent table"
+        ),
+        "dynamodb.resource_not_found",
     ),
     # "route" and "endpoint" alone name no API Gateway (an SPA's route, VPN routes).
     (
