@@ -6990,6 +6990,306 @@ REAL = [
         "failing to load env variable file from s3",
         "iam.missing_permission",
     ),
+    # Round 19 (Lambda, CloudWatch, EC2, API Gateway, DynamoDB, CloudFormation): code and layers
+    # over the size limit, sam build's Python check, Logs API reads, JavaScript property reads,
+    # unreadable package files, cold starts, env variables, bootstraps for another CPU, PutTargets,
+    # logs delayed, streams not there, TableNotFound, weak API Gateway cues.
+    # Code and layers together over Lambda's 250 MB unzipped limit: lambda.other.
+    (
+        "https://github.com/laravel/vapor-php-build/issues/57",
+        (
+            "Message: AWS: Function code combined with layers exceeds the maximum allowed size of "
+            "262144000 bytes. The actual size is 287171048 bytes.` when use vapor:php-7.4 and "
+            "vapor:php-7.4:imagick layer"
+        ),
+        "lambda.other",
+    ),
+    (
+        "https://github.com/serverlesspub/ffmpeg-aws-lambda-layer/issues/23",
+        (
+            "Function code combined with layers exceeds the maximum allowed size. … When I try to "
+            "associate the layer to a fresh new Lambda, I got the following message"
+        ),
+        "lambda.other",
+    ),
+    (
+        "https://github.com/brefphp/bref/issues/450",
+        (
+            "Exceeds max allowed size Hi there, I've started getting an 'exceeds max allowed "
+            "size' error today."
+        ),
+        "lambda.other",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/8313",
+        (
+            "Serverless deploy fails to update function with new layer when code size is close to "
+            "limit Can't add layer to function that is close to 256MB code limit."
+        ),
+        "lambda.other",
+    ),
+    # sam build finding no Python that matches the function's runtime: lambda.other.
+    (
+        "https://github.com/aws/aws-sam-cli/issues/2634",
+        (
+            "Build Failed Error: PythonPipBuilder:Validation - Binary validation failed for "
+            "python, searched for python in following locations : ['/usr/bin/python3.7', "
+            "'/usr/bin/python'] which did not satisfy constraints for runtime: python3.7."
+        ),
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws/aws-toolkit-jetbrains/issues/828",
+        (
+            "Error: PythonPipBuilder:None - Binary validation failed! Error on MacOS **Build Fails "
+            "when you try to build serverless application **"
+        ),
+        "lambda.other",
+    ),
+    # Reading logs back through FilterLogEvents / GetLogEvents: the reader's call, cloudwatch.other.
+    (
+        "https://github.com/aws/aws-sdk-js/issues/1468",
+        (
+            "CloudWatchLogs filterLogEvents always empty … The response is always `errr === null` "
+            "and `data.events.length === 0`."
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-net/issues/3218",
+        (
+            "AmazonCloudWatchLogsClient.GetLogEvents does not return any event … However, "
+            "`response.Events` always contains 0 items."
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/boto/boto3/issues/2265",
+        (
+            "Logs client doesn't return any logs … self._client.filter_log_events( "
+            "logGroupName=log_group,"
+        ),
+        "cloudwatch.other",
+    ),
+    # "Cannot read property 'map' of undefined": the property named between, lambda.code_error.
+    (
+        "https://github.com/aws-samples/aws-serverless-workshops/issues/55",
+        (
+            "is failing at _event.Records.map()_ call. **Cannot read property 'map' of "
+            "undefined.** I have submitted the following input as test"
+        ),
+        "lambda.code_error",
+    ),
+    (
+        "https://github.com/SWO-GS/auto-tag/issues/68",
+        (
+            'lambda function "errorMessage": "Cannot read property \'0\' of undefined" when i '
+            "test my lambda function"
+        ),
+        "lambda.code_error",
+    ),
+    # Package files the runtime may not read ([Errno 13] on /var/task): lambda.other.
+    (
+        "https://github.com/aws/chalice/issues/1350",
+        (
+            "Chalice hello-world fails with Internal Server Error … [ERROR] PermissionError: "
+            "[Errno 13] Permission denied: '/var/task/chalice/__init__.py'"
+        ),
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws-samples/fedramp-integrated-inventory-workbook/issues/1",
+        (
+            "The Lambda fails to run due to a permission error `[ERROR] PermissionError: "
+            "[Errno 13] Permission denied: '/var/task/inventory/readers.py'"
+        ),
+        "lambda.other",
+    ),
+    # Cold starts on every invocation, or slow ones: lambda.other.
+    (
+        "https://github.com/Bjorn248/graphql_aws_pricing_api/issues/23",
+        (
+            "Troubleshoot lambda cold-start behavior After upgrading a few of the modules and "
+            "redeploying to lambda, it seems that the lamba function experiences cold-start "
+            "behavior during every invocation."
+        ),
+        "lambda.other",
+    ),
+    (
+        "https://github.com/awslabs/swift-aws-lambda-runtime/issues/163",
+        (
+            "Invocation time longer than expected on cold starts ### Expected behavior Have "
+            "consistent invocation duration even when lambda execution requires cold start"
+        ),
+        "lambda.other",
+    ),
+    # "ModuleNotFound" without "Error": lambda.import_error.
+    (
+        "https://github.com/zappa/Zappa/issues/887",
+        (
+            "[Migrated] 502 While Deploying (ModuleNotFound Errors) … I am trying to install a "
+            "project that uses a package called `wordcloud` (python)."
+        ),
+        "lambda.import_error",
+    ),
+    # Ruby's parameter validator ("unexpected value at params[:x]"): lambda.sdk_config.
+    (
+        "https://github.com/aws/aws-sdk-ruby/issues/953",
+        (
+            "Problems using the method .put_metric_data with Cloudwatch API … "
+            "/param_validator.rb:26:in `validate!': unexpected value at params[:statistic_values] "
+            "(ArgumentError)"
+        ),
+        "lambda.sdk_config",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js/issues/2273",
+        (
+            "CloudWatch.putMetricData gives error \"Unexpected key 'Values' found in params...\" "
+            "Hi everyone, I've got an error when using cloudwatch to put some metric data."
+        ),
+        "lambda.sdk_config",
+    ),
+    # PutMetricData spelt inside a longer name (PutMetricDataInput): cloudwatch.alarm_or_metric.
+    (
+        "https://github.com/rusoto/rusoto/issues/1954",
+        (
+            "[Help]; Rusoto cloudwatch put metrics gives error. … I am getting sometimes rate "
+            "exceeded error … use rusoto_cloudwatch::{CloudWatch, CloudWatchClient, MetricDatum, "
+            "PutMetricDataInput};"
+        ),
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/influxdata/telegraf/issues/4758",
+        (
+            "E! CloudWatch: Unable to write to CloudWatch : InvalidParameter: 1 validation "
+            "error(s) found. - minimum field size of 1, "
+            "PutMetricDataInput.MetricData[2].Dimensions[2].Value."
+        ),
+        "cloudwatch.alarm_or_metric",
+    ),
+    # A bootstrap built for another CPU ("fork/exec ...: exec format error"): lambda.other.
+    (
+        "https://github.com/aws/aws-lambda-go/issues/554",
+        (
+            "Runtime.InvalidEntrypoint … Error: fork/exec /var/task/bootstrap: exec format error "
+            "Runtime.InvalidEntrypoint"
+        ),
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws/aws-lambda-base-images/issues/26",
+        (
+            "But today I found my lambda runtime doesn't work with below error message. IMAGE "
+            "Launch error: fork/exec /lambda-entrypoint.sh: exec format error Entrypoint: "
+            "[/lambda-entrypoint.sh] Cmd: [handler.lambda_handler]"
+        ),
+        "lambda.other",
+    ),
+    # Environment variables the handler cannot see: lambda.other.
+    (
+        "https://github.com/nordcloud/lambda-wrapper/issues/11",
+        (
+            "Environments are not visible. … When I run wraper TABLE_NAME is not visible from "
+            "`process.env.TABLE_NAME`."
+        ),
+        "lambda.other",
+    ),
+    (
+        "https://github.com/nordcloud/serverless-mocha-plugin/issues/83",
+        (
+            "Environment variables are not available - Testing lambda function - trying to call "
+            "process.env.variableName - getting undefined"
+        ),
+        "lambda.other",
+    ),
+    # A rule's targets set through PutTargets that never invoke: cloudwatch.other.
+    (
+        "https://github.com/aws/aws-sdk-java/issues/737",
+        (
+            "AmazonCloudWatchEventsClient#putTargets doesn't add the event as a source for lambda "
+            "… The issue is that **the lambda never gets called!**"
+        ),
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js/issues/1214",
+        (
+            "CloudWatchEvents putRule/putTargets not triggering Lambda function … But is not "
+            "triggering the Lambda function even though all looks to be ok on the console."
+        ),
+        "cloudwatch.other",
+    ),
+    # Logs that arrive late in CloudWatch: cloudwatch.no_logs.
+    (
+        "https://github.com/aws/aws-for-fluent-bit/issues/308",
+        (
+            "pushed logs are getting delayed about 20 to 30 minutes in cloud watch, what may be "
+            "solution"
+        ),
+        "cloudwatch.no_logs",
+    ),
+    (
+        "https://github.com/cattle-ops/terraform-aws-gitlab-runner/issues/43",
+        "CloudWatch logging not working Logs are not popping up in cloudwatch.",
+        "cloudwatch.no_logs",
+    ),
+    # A shipper writing to a log stream that does not exist: cloudwatch.log_group_missing.
+    (
+        "https://github.com/vectordotdev/vector/issues/586",
+        (
+            "Cloudwatch Logs sink does not handle non-existent log streams Events are only sent "
+            "when the log stream exists"
+        ),
+        "cloudwatch.log_group_missing",
+    ),
+    (
+        "https://github.com/apache/airflow/issues/9486",
+        (
+            "An error occurred (ResourceNotFoundException) when calling the GetLogEvents "
+            "operation: The specified log stream does not exist"
+        ),
+        "cloudwatch.log_group_missing",
+    ),
+    # A client library's TableNotFound exception: dynamodb.resource_not_found.
+    (
+        "https://github.com/OceanDev/ocean-dynamo/issues/35",
+        (
+            "OceanDynamo::TableNotFound in QuestionsController#create if @question.save I created "
+            "the table in dynamodb in the west region."
+        ),
+        "dynamodb.resource_not_found",
+    ),
+    (
+        "https://github.com/99x/serverless-react-boilerplate/issues/39",
+        (
+            "offline doesn't create table. … Serverless: Failure: Error: "
+            "ResourceNotFoundException: Cannot do operations on a non-existent table"
+        ),
+        "dynamodb.resource_not_found",
+    ),
+    # "route" and "endpoint" alone name no API Gateway (an SPA's route, VPN routes).
+    (
+        "https://github.com/kpfefferle/ember-cli-deploy-cloudfront/issues/20",
+        (
+            "403 AccessDenied after refresh on route The plugin works great, but when I refresh "
+            "my browser, when on a route, I get an AccessDenied. Not sure why this is being "
+            "caused, as if I refresh on the same route directly accessing the S3 bucket URL, it "
+            "works fine."
+        ),
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/s-maj/aws-transit-vpc/issues/2",
+        (
+            "Example infrastructure routing problem … The AWS VPN tunnels are established, they "
+            "are not flapping, but they do show `0 BGP ROUTES` 2) I can't figure out how to route "
+            "traffic through the AWS VPN connection, even if I add some static routes to the "
+            "routing tables myself"
+        ),
+        "vpc.connectivity",
+    ),
 ]
 
 
