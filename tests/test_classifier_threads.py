@@ -7290,6 +7290,190 @@ REAL = [
         ),
         "vpc.connectivity",
     ),
+    # Round 19 (services outside the domain list (other.other)): services named by their own
+    # words (Transcribe streaming, Connect, Pinpoint, MapLibre, Lex, Polly's SSML, Elastic
+    # Beanstalk's ebextensions, SageMaker's ModelError, the RDS Data API, Athena via QuickSight).
+    # Transcribe's streaming API, its WebSocket and its SDK clients.
+    (
+        "https://github.com/amazon-archives/amazon-transcribe-websocket-static/issues/31",
+        "Amazon Transcribe streaming with Node.js using websocket … upload that file on "
+        "S3(sample.ogg) Now what I want to use AWS Transcribe Streaming … I am receiving Empty "
+        "response",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-backend/issues/3015",
+        "AWS Transcribe Streaming WebSocket Disconnects Immediately … When connecting to AWS "
+        "Transcribe using a **presigned WebSocket URL**, the connection **closes immediately** "
+        "with no error message from the service.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js-v3/issues/2428",
+        "Client-transcribe-streaming - Websocket is closing. … While calling the "
+        "StartMedicalStreamTranscriptionCommand, getting the error as websocket-handler.ts:101 "
+        "WebSocket is already in CLOSING or CLOSED state",
+        "other.other",
+    ),
+    (
+        "https://github.com/awsdocs/amazon-transcribe-developer-guide/issues/14",
+        "Unexpected Web Socket Frame Received After connecting to the transcribe web socket "
+        "server, I am faced with the following error when I send an audio data frame",
+        "other.other",
+    ),
+    # BadRequestException means API Gateway only when API Gateway is named; else the service's.
+    (
+        "https://github.com/jeremydaly/data-api-client/issues/37",
+        "Looks like there are no more available connections, but isn't aurora serverless "
+        'supposed to autoscale automatically? … "errorMessage": "BadRequestException: Too many '
+        'connections",',
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js/issues/2376",
+        "Okey now I got this error: … BadRequestException: ERROR: invalid cluster id: "
+        "arn:aws:rds:us-east-1:xxxxx:db:xx",
+        "other.other",
+    ),
+    # The RDS Data API by its client and calls.
+    (
+        "https://github.com/aws/aws-cli/issues/4086",
+        "aws rds-data execute-sql fails, urging to use ExecuteStatement API … An error occurred "
+        "(BadRequestException) when calling the ExecuteSql operation: This API is deprecated and "
+        "not available.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js/issues/2376",
+        "RDSDataService is not working, is not doing nothing no errors, no logs. … "
+        "rdsDataService.executeSql(params, function(err, data) {",
+        "other.other",
+    ),
+    # Amazon Connect's contact flows and instances.
+    (
+        "https://github.com/amazon-connect/amazon-connect-streams/issues/42",
+        "I've placed one lambda in my contactFlow after the start block. … My lambda doesn't "
+        "invoke when I receive the call! Do I need to enable Kinesis in my Amazon connect "
+        "instance to use stream Api?",
+        "other.other",
+    ),
+    (
+        "https://github.com/amazon-connect/amazon-connect-streams/issues/874",
+        "Amazon connect Task flow stopped working I created inbound flow where i added create "
+        "Task block with Sample Lambda function integration … now it routes to error message.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/amazon-transcribe-live-call-analytics/issues/229",
+        "Unable to import Amazon Connect Example Contact Flow … the sample contact flow no longer "
+        "imports. Amazon Connect errors while trying to import the file.",
+        "other.other",
+    ),
+    # Pinpoint's endpoints, dashboards and providers (not the verb).
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/1983",
+        "No targetable endpoints for push notifications in Pinpoint after registering endpoint",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-js/issues/1797",
+        "No Targetable Endpoint After Register Pinpoint Look seems OK but no targetable endpoint "
+        "on Pinpoint … AWSPinpointProvider - updateEndpoint success",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-swift/issues/771",
+        "Endpoints is not creating properly in dashboards I checking out my pinpoint dashboard … "
+        "But when I check the endpoints or something related with the endpoint is 0.",
+        "other.other",
+    ),
+    # Amazon Location's maps drawn by MapLibre.
+    (
+        "https://github.com/aws-samples/amazon-location-samples/issues/189",
+        "[maplibre-js-react-iot-asset-tracking] Map and tracker do not display … 2. At step 4, "
+        "after creating tracker, the permission to access tracker is added to unauthRole",
+        "other.other",
+    ),
+    (
+        "https://github.com/maplibre/maplibre-gl-native-distribution/issues/28",
+        "AWS map failed to load with HTTP status code 403 on 6.8.0 … The map failed to load "
+        "because the style can't be loaded.",
+        "other.other",
+    ),
+    # Personalize's SDK calls; Polly's SSML.
+    (
+        "https://github.com/aws-samples/amazon-personalize-samples/issues/12",
+        "Create Dataset the **personalize.create_dataset()** method is missing the name parameter.",
+        "other.other",
+    ),
+    (
+        "https://github.com/meemalabs/laravel-text-to-speech/issues/35",
+        "when I try to apply the TextToSpeech::ssml() method if there is more than 2000 "
+        "characters … it throws me the following error message:",
+        "other.other",
+    ),
+    (
+        "https://github.com/pipecat-ai/pipecat/issues/2258",
+        "An error occurred (InvalidSsmlException) when calling the SynthesizeSpeech operation: "
+        "Invalid SSML request",
+        "other.other",
+    ),
+    # The Lex Web UI's error reply; Lex V2's resources.
+    (
+        "https://github.com/aws-samples/aws-lex-web-ui/issues/273",
+        "Error : Sorry, I was unable to process your message. Try again later. … i have launched "
+        "the stack and it is completed, when i try to launch the Web Interface using Cloudfront "
+        "URL, i am getting the error",
+        "other.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/39901",
+        "[Bug]: when creating the aws_lexv2models_slot resource from list. ### Terraform Core "
+        "Version 1.9.8 … unable to create th slot resour",
+        "other.other",
+    ),
+    # Elastic Beanstalk's .ebextensions and its deploy engine's log.
+    (
+        "https://github.com/rennokki/laravel-aws-eb/issues/40",
+        "[ERROR] An error occurred during execution of command [app-deploy] - "
+        "[PreBuildEbExtension]. Stop running the command. Error: EbExtension build failed. "
+        "Please refer to /var/log/cfn-init.log for more details.",
+        "other.other",
+    ),
+    (
+        "https://github.com/rennokki/laravel-aws-eb/issues/57",
+        "/var/log/eb-engine.log … [ERROR] An error occurred during execution of command "
+        "[app-deploy] - [PostBuildEbExtension]. Stop running the command. Error: Container "
+        "commands build failed.",
+        "other.other",
+    ),
+    # A SageMaker endpoint's container answering an error (ModelError).
+    (
+        "https://github.com/aws/amazon-sagemaker-examples/issues/235",
+        "ModelError: An error occurred (ModelError) when calling the InvokeEndpoint operation: "
+        "Received server error (500) from model with message … <title>500 Internal Server "
+        "Error</title>",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/sagemaker-python-sdk/issues/4395",
+        '"Host a Pretrained Model on SageMaker" tutorial fails with "Received server error (500) '
+        'from primary and could not load the entire response body."',
+        "other.other",
+    ),
+    # QuickSight's refresh and Athena's query errors (not DynamoDB's table, not IAM's refusal).
+    (
+        "https://github.com/aws-samples/config-resource-compliance-dashboard/issues/21",
+        "I am getting this error for all QuickSight dataset refreshes: … Error type: SQL_EXCEPTION "
+        "… line 6:3: Table 'awsdatacatalog.cid_cur.account_map' does not exist",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-solutions-library-samples/cloud-intelligence-dashboards-framework/issues/1055",
+        "SQL_EXCEPTION … COLUMN_NOT_FOUND: line 16:490: Column 'parent_tags' cannot be resolved "
+        "or requester is not authorized to access requested resources",
+        "other.other",
+    ),
 ]
 
 
