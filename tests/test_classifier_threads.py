@@ -7474,6 +7474,147 @@ REAL = [
         "or requester is not authorized to access requested resources",
         "other.other",
     ),
+    # Round 20 (S3, IAM and non-incidents): IAM's quotas, named permissions, S3's own signature
+    # mismatch and CORS said to be fine.
+    # IAM's "Cannot exceed quota for PolicySize / PoliciesPerRole" is iam.other, also in a stack.
+    (
+        "https://github.com/ministryofjustice/cloud-platform-environments/pull/14473",
+        "Separate IAM policies to avoid LimitExceeded error (preprod) ``` LimitExceeded: Cannot "
+        "exceed quota for PolicySize: 6144 ```",
+        "iam.other",
+    ),
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-ecs/issues/108",
+        "LimitExceeded for task policy ## Description When trying to apply permissions for my "
+        "ECS service to have access to some SSM parameters: … Error: updating IAM Policy "
+        "(arn:aws:iam::0000000000:policy/staging-ecs-execution-role): LimitExceeded: Cannot "
+        "exceed quota for PolicySize: 6144",
+        "iam.other",
+    ),
+    (
+        "https://github.com/aws/eks-hybrid/pull/741",
+        'Resource handler returned message: "Cannot exceed quota for PoliciesPerRole: 10 '
+        "(Service: Iam, Status Code: 409, … HandlerErrorCode: ServiceLimitExceeded)",
+        "iam.other",
+    ),
+    # An s3fs mount's "Transport endpoint not connected", with or without "is".
+    (
+        "https://github.com/xueshanf/docker-s3fs/issues/3",
+        "getting an error error: s3fs: TRANSPORT ENDPOINT NOT CONNECTED",
+        "s3.other",
+    ),
+    (
+        "https://github.com/s3fs-fuse/s3fs-fuse/issues/725",
+        "Transport endpoint is not connected #### Version of s3fs being used",
+        "s3.other",
+    ),
+    # S3's "The specified key does not exist" is an object's key, never an access key.
+    (
+        "https://github.com/aws-amplify/aws-sdk-android/issues/321",
+        "The specified key does not exist after 2.3.9 … If I write a special char into key string "
+        "the upload doesn't work well.",
+        "s3.no_such_key",
+    ),
+    (
+        "https://github.com/adieuadieu/retinal/issues/4",
+        'Objects with spaces in their key name results in "NoSuchKey: The specified key does not '
+        'exist." error',
+        "s3.no_such_key",
+    ),
+    # CORS said to be right or working is not why S3 refuses the upload.
+    (
+        "https://github.com/bradleyg/django-s3direct/issues/167",
+        "403 Access Denied I create IAM user with AmazonS3FullAccess policy, create bucket, write "
+        "correct CORS, and after upload file see this logs: … x-amz-acl:public-read … 403 "
+        "(Forbidden)",
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/nukulb/s3-angular-file-upload/issues/15",
+        "403 Forbidden. Response Error Code: Access Denied … Credentials and CORS works ok on "
+        "danialfarid website",
+        "s3.access_denied",
+    ),
+    # An API operation named as the permission the identity lacks, or added in a new policy.
+    (
+        "https://github.com/Upplication/Amazon-S3-FileSystem-NIO2/issues/101",
+        "the access key we have for our bucket is not authorized to do the ListAllMyBuckets call.",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/seratch/AWScala/issues/122",
+        "A client doesn't necessarily have the listBuckets permission, but *can* "
+        "getObject(bucketName). … AmazonS3Exception: Access Denied (Service: Amazon S3; Status "
+        "Code: 403; Error Code: AccessDenied;",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/ekristen/aws-nuke/issues/246",
+        "I'm trying to make this work in an account which doesn't have the iam:ListAccountAliases "
+        "enabled for the role that aws-nuke will use.",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/aws/serverless-application-model/issues/472",
+        "your lambda function can not create new bucket objects. It only works if I explicitly "
+        "add a new policy with `s3:PutObjectAcl`.",
+        "iam.missing_permission",
+    ),
+    # A non-S3 action named, then "permission denied"; a denial of a describe call.
+    (
+        "https://github.com/dwardu89/aws-ssm-parameter-store/issues/16",
+        "setup my IAM user to use ssm:PutParameter however it's still getting a permission denied "
+        "error",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/prowler-cloud/prowler/issues/1190",
+        'Currently receiving an error, "Access Denied trying to describe regions! Review '
+        'permissions,"',
+        "iam.missing_permission",
+    ),
+    # A tool said not to use the role_arn (or profile) it was given: the credentials it calls with.
+    (
+        "https://github.com/hashicorp/terraform/issues/27754",
+        "Terraform init is not using role_arn in s3 backend … I get the same AccessDenied that I "
+        "get when not using `role_arn`.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-cli/issues/1748",
+        "AWS_DEFAULT_PROFILE does not work with profiles containing Role ARNs As in #805,",
+        "iam.credentials",
+    ),
+    # A signature mismatch in S3's own error line (boto's S3ResponseError, s3cmd's "S3 error"),
+    # or "mismatch in signatures": how S3's request was signed, not the keys.
+    (
+        "https://github.com/aws-samples/aws-python-sample/issues/2",
+        "bucket = s3.create_bucket(bucket_name) … boto.exception.S3ResponseError: S3ResponseError: "
+        '403 Forbidden <?xml version="1.0" encoding="UTF-8"?> '
+        "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated "
+        "does not match the signature you provided.",
+        "s3.other",
+    ),
+    (
+        "https://github.com/etianen/django-s3-storage/issues/28",
+        "Signature mismatch error Hi! I get `boto.exception.S3ResponseError: S3ResponseError: 403 "
+        'Forbidden <?xml version="1.0" encoding="UTF-8"?> '
+        "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated "
+        "does not match the signature you provided. Check your key and signing method.`",
+        "s3.other",
+    ),
+    (
+        "https://github.com/s3tools/s3cmd/issues/1053",
+        "ERROR: S3 error: 403 (SignatureDoesNotMatch): The request signature we calculated does "
+        "not match the signature you provided. Check your key and signing method.",
+        "s3.other",
+    ),
+    (
+        "https://github.com/davidmoten/aws-lightweight-client-java/issues/216",
+        "some of my S3 keys have nonconsecutive spaces in them. … I always get a 503 status. … "
+        "which results in a 403 error related to mismatch in signatures.",
+        "s3.other",
+    ),
 ]
 
 
