@@ -7615,6 +7615,137 @@ REAL = [
         "which results in a 403 error related to mismatch in signatures.",
         "s3.other",
     ),
+    # Round 20 (Lambda, VPC, services outside the list (other.other)): bundled native code and
+    # binaries, Amplify Hosting's 403s, Bedrock's account access, a busy event loop.
+    # A native library the package's compiled module needs, missing from the runtime.
+    (
+        "https://github.com/Automattic/node-canvas/issues/1448",
+        "After compiling node-canvas a Amazon Linux and deploying to Lambda I'm getting the "
+        "following error: Error: libuuid.so.1: cannot open shared object file: No such file or "
+        "directory",
+        "lambda.import_error",
+    ),
+    (
+        "https://github.com/SeanSobey/ChartjsNodeCanvas/issues/75",
+        'Error running on AWS Lambda … "errorMessage": "libuuid.so.1: cannot open shared object '
+        'file: No such file or directory",',
+        "lambda.import_error",
+    ),
+    (
+        "https://github.com/charoitel/lambda-layer-canvas-nodejs/issues/6",
+        'I want to use canvas in my lambda function … "errorMessage": "libpixman-1.so.0: cannot '
+        'open shared object file: No such file or directory"',
+        "lambda.import_error",
+    ),
+    # Prisma's query engine built for another platform or left out of the package.
+    (
+        "https://github.com/prisma/orm/issues/13518",
+        'Query engine library for current platform "rhel-openssl-1.1.x" could not be found.',
+        "lambda.import_error",
+    ),
+    (
+        "https://github.com/prisma/orm/issues/13396",
+        "Query Engine Library Not Found … We have recently been seeing query engine library errors "
+        "on our app hosted on vercel.",
+        "lambda.import_error",
+    ),
+    (
+        "https://github.com/jetbridge/sst-prisma/issues/53",
+        "Prisma Engine Does Not Seem to be Compatible with Lambda … Unable to require("
+        "`/opt/nodejs/node_modules/@prisma/engines/libquery_engine-rhel-openssl-1.0.x.so.node`).",
+        "lambda.import_error",
+    ),
+    # tiktoken's data files (its .wasm, its encoding plugins) the bundle left out.
+    (
+        "https://github.com/dqbd/tiktoken/issues/61",
+        "When running 1.0.7 there is a Missing tiktoken_bg.wasm error on AWS Lambda",
+        "lambda.import_error",
+    ),
+    (
+        "https://github.com/openai/tiktoken/issues/198",
+        "when I deployed my project into AWS lambda I got the below error. Unknown encoding "
+        "cl100k_base. Plugins found: ['tiktoken_ext.__pycache__', 'tiktoken_ext.openai_public'].",
+        "lambda.import_error",
+    ),
+    (
+        "https://github.com/zappa/Zappa/issues/1306",
+        'encoding = tiktoken.get_encoding("cl100k_base") File "/var/task/tiktoken/registry.py", '
+        "line 64, in get_encoding _find_constructors() … raise ValueError(",
+        "lambda.import_error",
+    ),
+    # A headless browser's driver that cannot start on the runtime (status 127).
+    (
+        "https://github.com/adieuadieu/serverless-chrome/issues/323",
+        '"errorMessage": "Message: Service /opt/chromedriver unexpectedly exited. Status code was: '
+        '127\\n", "errorType": "WebDriverException",',
+        "lambda.other",
+    ),
+    (
+        "https://github.com/mherrmann/helium/issues/79",
+        "chromedriver unexpectedly exited. Status code was: 127 Anybody tried to run this in aws "
+        "lambda function ? … from helium import *",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/yai333/Selenium-UI-testing-with-AWS-Lambda-Layers/issues/7",
+        "I ran into the error `WebDriverException: Message: Service /opt/chromedriver unexpectedly "
+        "exited. Status code was: 127`.",
+        "lambda.other",
+    ),
+    # A bundled binary the runtime may not execute (EACCES) or that is still being written.
+    (
+        "https://github.com/SavageCore/node-ffprobe-installer/issues/249",
+        'ffprobe EACCES after deploying lamda function … "errorType": "Error", "errorMessage": '
+        '"spawn /var/task/node_modules/@ffprobe-installer/linux-arm64/ffprobe EACCES",',
+        "lambda.other",
+    ),
+    (
+        "https://github.com/alixaxel/chrome-aws-lambda/issues/209",
+        '"errorMessage": "spawn ETXTBSY", "trace": [ "Error: spawn ETXTBSY", " at '
+        'ChildProcess.spawn (internal/child_process.js:403:11)",',
+        "lambda.other",
+    ),
+    # Amplify Hosting's 403 for its deployed app (not S3's, whatever the server header says).
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/435",
+        "Getting 403 accessing recently deployed app: curl -i "
+        "https://prod.d2keoun3hapo8.amplifyapp.com HTTP/2 403 content-type: application/xml … "
+        "server: AmazonS3",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/3276",
+        "access files from index.html give 403 errors ### App Id app1943 ### AWS Region us-east-1 "
+        "### Amplify Hosting feature Access control",
+        "other.other",
+    ),
+    # Bedrock's account-level model access refusal, whatever role the caller assumed.
+    (
+        "https://github.com/aws-samples/amazon-bedrock-workshop/issues/72",
+        "My user trusted to assume the role. … AccessDeniedException: An error occurred "
+        "(AccessDeniedException) when calling the InvokeModel operation: Your account is not "
+        "authorized to invoke this API operation.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/amazon-bedrock-workshop/issues/100",
+        "An error occurred (AccessDeniedException) when calling the InvokeModel operation: Your "
+        "account is not authorized to invoke this API operation.",
+        "other.other",
+    ),
+    # An open connection keeps Node's event loop busy: the function runs to its timeout.
+    (
+        "https://github.com/serverless-heaven/serverless-webpack/issues/70",
+        "Strange behavior with Mongoose Trying mongoose with "
+        "`context.callbackWaitsForEmptyEventLoop = false` so the function should end after "
+        "calling `callback(...)`",
+        "lambda.timeout",
+    ),
+    (
+        "https://github.com/jeremydaly/serverless-mysql/issues/63",
+        "timing out intermittently … context.callbackWaitsForEmptyEventLoop = false;",
+        "lambda.timeout",
+    ),
 ]
 
 
