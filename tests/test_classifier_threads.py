@@ -7746,6 +7746,213 @@ REAL = [
         "timing out intermittently … context.callbackWaitsForEmptyEventLoop = false;",
         "lambda.timeout",
     ),
+    # Round 20 (EC2, DynamoDB, API Gateway, CloudFormation, CloudWatch): DynamoDB's own limits and
+    # tools behind a stack or a trace, the CDK's bootstrap, API Gateway's authorizers, custom
+    # domains and 500s, EC2's AMI waiter and Instance Connect keys, stacks failing in plain words.
+    # DynamoDB's one-GSI-per-update limit, whatever stack or push surfaced it.
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/6735",
+        "I tried to update multiple GSIs in a single `amplify api push -y` … Attempting to add and "
+        "remove a global secondary index at the same time on the OrganisationsTable table in the "
+        "Organisations stack.",
+        "dynamodb.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/14920",
+        "I get the following error while running `cdk deploy`: … UPDATE_FAILED | "
+        "AWS::DynamoDB::Table | MyTable (MyTableXXXX) Cannot perform more than one GSI creation "
+        "or deletion in a single update",
+        "dynamodb.other",
+    ),
+    (
+        "https://github.com/convox/console-app/issues/9",
+        "CloudFormation fails with the error: `Cannot perform more than one GSI creation or "
+        "deletion in a single update` and the update rolls back.",
+        "dynamodb.other",
+    ),
+    # DynamoDB Local (its embedded jar, sqlite4java) failing to start: not the learner's code.
+    (
+        "https://github.com/aws-samples/aws-dynamodb-examples/issues/2",
+        'NullPointerException running DynamoDBLocalFixture … Exception in thread "main" '
+        "java.lang.NullPointerException … at com.amazonaws.services.dynamodbv2.local.shared.access"
+        ".sqlite.SQLiteDBAccess.initializeMetadataTables(SQLiteDBAccess.java:388)",
+        "dynamodb.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-dynamodb-examples/issues/22",
+        "java.lang.UnsatisfiedLinkError: no sqlite4java-osx-x86_64-1.0.392 in java.library.path … "
+        "Anyone know a way to fix this?",
+        "dynamodb.other",
+    ),
+    # A condition that does not stop the write (attribute_not_exists "not working").
+    (
+        "https://github.com/aws/aws-sdk-go-v2/issues/1594",
+        "attribute_not_exists not check normal … `attribute_not_exists(pk)` not check normal. … "
+        "put item pk: `user#a1234` sk: `user#a12` is put success.",
+        "dynamodb.other",
+    ),
+    (
+        "https://github.com/guregu/dynamo/issues/236",
+        "`attribute_not_exists` doesn't seem to be working. Able to insert the same key. Am i "
+        "doing something wrong?",
+        "dynamodb.other",
+    ),
+    # A failed condition over the expression wording quoted beside it (dynamodb.validation's).
+    (
+        "https://github.com/getmoto/moto/issues/1358",
+        "dynamodb update item with if_not_exists in update-expression When I did update_item with "
+        "Update expression as `SET a = if_not_exists(a, :a)`, I got "
+        "`ConditionalCheckFailedException`. … ExpressionAttributeValues={':created_at': 123}",
+        "dynamodb.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-java-v2/issues/2332",
+        "when put the same item with attribute annotated DynamoDbVersionAttribute  multiple "
+        "items,got error … ConditionalCheckFailedException: The conditional request failed",
+        "dynamodb.other",
+    ),
+    # A CDK environment never bootstrapped, beside the CDK's "Proceeding anyway" warning.
+    (
+        "https://github.com/NordicSemiconductor/asset-tracker-cloud-aws-js/issues/715",
+        "nrf-asset-tracker-sourcecode: SSM parameter /cdk-bootstrap/hnb659fds/version not found. "
+        "… `current credentials could not be used to assume "
+        "'arn:aws:iam::...:role/...-us-east-2', but are for the right account. Proceeding anyway.",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/aws-samples/sample-sonic-cdk-agent/issues/14",
+        "current credentials could not be used to assume '**', but are for the right account. "
+        "Proceeding anyway. S2SCDK-NetworkStack-dev: SSM parameter "
+        "/cdk-bootstrap/hnb659fds/version not found.",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/cdklabs/cdk-stacksets/issues/327",
+        "current credentials could not be used to assume "
+        "'arn:aws:iam::451441111407:role/cdk-hnb659fds-deploy-role-451441111407-us-east-1', but "
+        "are for the right account. Proceeding anyway. … ❌ Deployment failed: Error: stack: SSM "
+        "parameter /cdk-bootstrap/hnb659fds/version not found.",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-genai-conversational-rag-reference/issues/46",
+        "[BUG] CLI fails when account/region is not bootsrapped … ParameterNotFound: UnknownError",
+        "cloudformation.other",
+    ),
+    # An AMI still being made when the tool's waiter gives up (ResourceNotReady).
+    (
+        "https://github.com/hashicorp/packer/issues/13258",
+        "Error waiting for AMI: Failed with ResourceNotReady error, which can have a variety of "
+        "causes … Consistently getting `ResourceNotReady: exceeded wait attempts` errors using a "
+        "high performance instance type.",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/scylladb/scylla-machine-image/pull/352",
+        "Error waiting for AMI: Failed with ResourceNotReady error, which can have a variety of "
+        "causes. … So the AMI job fails but if we check AWS console after few more minutes",
+        "ec2.other",
+    ),
+    # EC2 Instance Connect refusing the pushed key (its SSHPublicKey parameter).
+    (
+        "https://github.com/qoomon/aws-ssm-ssh-proxy-command/issues/15",
+        "ec2-instance-connect does not support ed25519 … Parameter validation failed: Invalid "
+        "length for parameter SSHPublicKey, value: 81, valid min length: 256",
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/aws/aws-cli/issues/5243",
+        "ec2-instance-connect send-ssh-public-key does not support ed25519 public keys",
+        "ec2.ssh_access",
+    ),
+    # The .pem refused for its file permissions: chmod 400, not an IAM permission.
+    (
+        "https://github.com/QT-DevOps/DevOpsIssues/issues/956",
+        "I am trying to do ssh from powershell to my UBUNTU ece2 isntance. I get permission denied "
+        "for my .pem file.",
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/perseo22/pacmanager/issues/67",
+        'Load key "Instance.pem": bad permissions Permission denied (publickey).',
+        "ec2.ssh_access",
+    ),
+    # A custom authorizer API Gateway cannot use or never calls.
+    (
+        "https://github.com/serverless/serverless/issues/1056",
+        "the endpoint deployment constantly erring with `Invalid authorizer id specified. Setting "
+        "the authorization type to CUSTOM requires a valid authorizer.` … not providing a Region "
+        'or a Lambda Function. … "runtime": "nodejs4.3", "handler": "index.handler",',
+        "apigateway.other",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/829",
+        "So I'm getting exactly the error message @ajagnanan posted. … All I can say that my "
+        'custom authorizer is never being called. … "runtime": "nodejs4.3", … "handler": '
+        '"secure/handler.handler", "timeout": 60,',
+        "apigateway.other",
+    ),
+    # An edge-optimized custom domain's certificate, which must come from us-east-1.
+    (
+        "https://github.com/architect/architect/issues/25",
+        "BadRequestException: Invalid certificate ARN: "
+        "arn:aws:acm:us-west-2:xxxxx:certificate/xxx-xxx-xxx. Certificate must be in 'us-east-1'.",
+        "apigateway.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform/issues/18428",
+        "Feature: AWS APIGateway Custom Domain Certificate from us-east-1 … Cannot create the "
+        "domain because the certificate has to be from `us-east-1` per documentation (my stack is "
+        "in eu-center-1)",
+        "apigateway.other",
+    ),
+    # A 500 API Gateway itself answers.
+    (
+        "https://github.com/DataDog/datadog-lambda-js/issues/162",
+        "API Gateway v1 protocol causes 500 response from API gateway … API gateway returned 500.",
+        "apigateway.bad_gateway",
+    ),
+    (
+        "https://github.com/newrelic/newrelic-lambda-cli/issues/234",
+        "After installing these my api gateway started returning 502 errors, even though the "
+        "lambdas were successful.",
+        "apigateway.bad_gateway",
+    ),
+    # Stacks failing in plain words: a change set spelt apart, "Cloudformation fails", a custom
+    # resource that stalls.
+    (
+        "https://github.com/aws/serverless-application-model/issues/1834",
+        "Failed to create CloudFormation change set: Received malformed response … 1. sam build "
+        "2. sam deploy --guided",
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/aws-samples/unishop-monolith-to-microservices/issues/16",
+        "Cloudformation fails Hi, The cloudformation 'MonoToMicroCF5.json' fails at EC2 instance "
+        "event. It doesnt show any error messages besides 'Received error for unique id ....'",
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/13782",
+        "CustomResource: Stalls on creation but not elete … the database and the Lambda that "
+        "backs the CustomResource get created, but the Lambda is never called.",
+        "cloudformation.stack_failed",
+    ),
+    # A Python CDK app's traceback through jsii: the CDK toolchain, not a function's code.
+    (
+        "https://github.com/aws-samples/amazon-s3-resumable-upload/issues/16",
+        'Can\'t do "cdk synth" on cdk-cluster. … File '
+        '"/Users/.../AWS_Sync/amazon-s3-resumable-upload/cluster/cdk-cluster/.env/lib/python3.7/'
+        'site-packages/jsii/_runtime.py", line 69, in __call__ … TypeError: __init__() takes 3 '
+        "positional arguments but 12 were given",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/aws-samples/llm-app-genie/issues/27",
+        "When I try to deploy a stack with cdk I get the following error … "
+        "jsii.errors.JavaScriptError: … Expected to find .jsii file",
+        "cloudformation.other",
+    ),
 ]
 
 
