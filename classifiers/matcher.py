@@ -109,10 +109,11 @@ class Matcher:
                 self._candidates.setdefault(prefix[0], []).append((exact, (kind, key)))
         # A word fragment starts where no word character precedes: `\b` before its first (word)
         # character, but failing at once after a word, where `\b` holds and every branch is tried.
-        # The other two tries are tried at every position too. The infix trie's branches stand
-        # alone, each led by its first character, which the engine compares at a glance before
-        # entering it (4 % fewer instructions in all than `dispatched`, which verifies the first
-        # character by a look back once the second matched); `dispatched` suits the other trie.
+        # The other two tries are tried at every position too: `dispatched` makes that cheap for
+        # the other trie. The infix trie's branches stand alone, each led by its first character,
+        # which the engine compares at a glance before entering it: on real dev, 4 % fewer
+        # instructions in the regex than `dispatched`, which enters at any of the trie's first
+        # characters (eleven common letters) and checks the pair by a look back.
         sources = [r"(?<!\w)" + word.source()] if word.first < _NONE else []
         sources += [other.dispatched()] if other.first < _NONE else []
         sources += infix.alternatives()
