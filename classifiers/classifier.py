@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from classifiers.learned import SecondOpinion, packaged_second_opinion
+from classifiers.learned import SecondOpinion, lowered_terms, packaged_second_opinion
 from classifiers.rules import Classification, Rules, packaged_rules
 
 TRIAGE_THRESHOLD = 0.6
@@ -70,16 +70,20 @@ class Classifier:
             return self.rules.classify(text, reply=reply)
         scan = self.rules.scan(text)  # read once, by the rules and the model alike
         result = self.rules.classify_scan(scan, reply=reply)
-        if self.doubts(result, reply=reply) and model.blocker_lowered(scan.lowered) >= BLOCKER:
+        doubted = self.doubts(result, reply=reply)
+        if not (doubted or self.asks(result)):
+            return result
+        terms = lowered_terms(scan.lowered)  # made once, for every question the model is asked
+        if doubted and model.blocker_terms(terms) >= BLOCKER:
             result = replace(self.rules.as_blocker(scan), version=self.version)
         if not self.asks(result):
             return result
-        domain, probability = model.predict_lowered(scan.lowered)
+        domain, probability = model.predict_terms(terms)
         if domain != result.domain and probability >= (OVERRULE if result.named else CONFIDENT):
             result = replace(self.rules.moved(result, scan, domain), version=self.version)
         elif result.named:
             return result
-        failure = model.failure_lowered(result.domain, scan.lowered)
+        failure = model.failure_terms(result.domain, terms)
         if failure and failure[0] != result.signature and failure[1] >= FAILURE:
             result = replace(result, signature=failure[0], version=self.version)
         return result

@@ -63,7 +63,8 @@ def terms(text: str) -> set[str]:
 
 
 def lowered_terms(lowered: str) -> set[str]:
-    """`terms` of text already normalised and lowercased."""
+    """`terms` of text already normalised and lowercased (as the rules' scan leaves it). A
+    classifier makes them once per message and asks every question about the same set."""
     if lowered.isascii():
         tokens = [word for word in lowered.translate(_NOT_WORD).split() if len(word) > 1]
     else:
@@ -135,11 +136,11 @@ class NaiveBayes:
 
     def predict(self, text: str) -> tuple[str, float]:
         """The most probable label of `text` and its probability (ComplementNB's predict_proba)."""
-        return self.predict_lowered(normalize(text).lower())
+        return self.predict_terms(terms(text))
 
-    def predict_lowered(self, lowered: str) -> tuple[str, float]:
-        """`predict` of text already normalised and lowercased (as the rules' scan leaves it)."""
-        known = list(filter(None, map(self._gains.get, lowered_terms(lowered))))
+    def predict_terms(self, message_terms: set[str]) -> tuple[str, float]:
+        """`predict` of a message's `terms`."""
+        known = list(filter(None, map(self._gains.get, message_terms)))
         packed, n = sum(known), len(known)
         scores = [
             n * z + ((packed >> field) & _MASK) / _FIXED
@@ -243,29 +244,29 @@ class SecondOpinion:
         """The most probable domain of `text` and its probability (ComplementNB's predict_proba)."""
         return self.incidents.predict(text)
 
-    def predict_lowered(self, lowered: str) -> tuple[str, float]:
-        """`predict` of text already normalised and lowercased: the classifier's scan did it."""
-        return self.incidents.predict_lowered(lowered)
+    def predict_terms(self, message_terms: set[str]) -> tuple[str, float]:
+        """`predict` of a message's `terms`."""
+        return self.incidents.predict_terms(message_terms)
 
     def failure(self, domain: str, text: str) -> tuple[str, float] | None:
         """The most probable signature of `text` inside `domain` and its probability; None when
         the model knows no failures of that domain."""
-        return self.failure_lowered(domain, normalize(text).lower())
+        return self.failure_terms(domain, terms(text))
 
-    def failure_lowered(self, domain: str, lowered: str) -> tuple[str, float] | None:
-        """`failure` of text already normalised and lowercased."""
+    def failure_terms(self, domain: str, message_terms: set[str]) -> tuple[str, float] | None:
+        """`failure` of a message's `terms`."""
         model = self.failures.get(domain)
-        return model.predict_lowered(lowered) if model else None
+        return model.predict_terms(message_terms) if model else None
 
     def blocker(self, text: str) -> float:
         """The probability that a message saying `text` reports a blocker."""
-        return self.blocker_lowered(normalize(text).lower())
+        return self.blocker_terms(terms(text))
 
-    def blocker_lowered(self, lowered: str) -> float:
-        """`blocker` of text already normalised and lowercased."""
+    def blocker_terms(self, message_terms: set[str]) -> float:
+        """`blocker` of a message's `terms`."""
         if self.blockers is None:
             return 0.0
-        label, probability = self.blockers.predict_lowered(lowered)
+        label, probability = self.blockers.predict_terms(message_terms)
         return probability if label == _BLOCKER else 1.0 - probability
 
     def to_json(self) -> str:
