@@ -7953,6 +7953,84 @@ REAL = [
         "jsii.errors.JavaScriptError: … Expected to find .jsii file",
         "cloudformation.other",
     ),
+    # Round 21 (S3, IAM and non-incidents): ACLs disabled by Object Ownership, cross-account
+    # PassRole, S3's XML AccessDenied body, IAM actions named as required, S3 object calls denied.
+    # CloudFormation / CloudFront refusing ACLs on a BucketOwnerEnforced bucket: s3.access_denied.
+    (
+        "https://github.com/aws-samples/react-cors-spa/issues/12",
+        "Error with logging permissions - needs redoing with BucketPolicy … Bucket cannot have "
+        "ACLs set with ObjectOwnership's BucketOwnerEnforced setting (Service: Amazon S3; Status "
+        "Code: 400; Error Code: InvalidBucketAclWithObjectOwnership;",
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/awslabs/sandbox-accounts-for-events/issues/29",
+        "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting "
+        "Cloudformation fails when trying to create LoggingBucket resource",
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/25291",
+        "it's not possible to setup an s3 bucket to use as logging bucket for a cloudfront "
+        "distribution … ROLLBACK_COMPLETE: Bucket cannot have ACLs set with ObjectOwnership's "
+        "BucketOwnerEnforced setting",
+        "s3.access_denied",
+    ),
+    # "Cross-account pass role is not allowed": passing another account's role, iam.passrole.
+    (
+        "https://github.com/aws/aws-toolkit-azure-devops/issues/546",
+        "AccessDeniedException: Cross-account pass role is not allowed - but it's root account … "
+        "Error: Failed to create function, error AccessDeniedException: Cross-account pass role "
+        "is not allowed.",
+        "iam.passrole",
+    ),
+    (
+        "https://github.com/webfactory/create-aws-codedeploy-deployment/issues/11",
+        "AccessDeniedException: Cross-account pass role is not allowed. The following error is "
+        "rendered when running the action",
+        "iam.passrole",
+    ),
+    # S3's XML error body <Code>AccessDenied</Code>, flattened by the normaliser (a cue).
+    (
+        "https://github.com/furaiev/amazon-cognito-identity-dart-2/issues/60",
+        's3 upload not working … I m getting the below response … <?xml version="1.0" '
+        'encoding="UTF-8"?> <Error><Code>AccessDenied</Code><Message>Access '
+        "Denied</Message>",
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-android/issues/554",
+        "when I'm trying to access the object url (bucket url) from web browser, it is throwing "
+        "below error. `<Error> <Code>AccessDenied</Code> <Message>Access Denied</Message>",
+        "s3.access_denied",
+    ),
+    # An IAM action named as required or added to the deploying policy: iam.missing_permission.
+    (
+        "https://github.com/aws-samples/amazon-sagemaker-safe-deployment-pipeline/pull/11",
+        "Added iam:CreateServiceLinkedRole to mlops-deploy policy … stack deploy-model-prd fails "
+        "on deployment as iam:CreateServiceLinkedRole is required to deploy the AutoScaling "
+        "resource.",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/brefphp/bref/pull/2028",
+        "Add 'iam:TagRole' permission to AWS policy The `serverless deploy` cli command now "
+        "requires the `iam:TagRole` permissions on the minimum policy",
+        "iam.missing_permission",
+    ),
+    # AccessDenied on an S3 object call (ListObjectsV2), even cut short in a title.
+    (
+        "https://github.com/villasv/aws-airflow-stack/issues/180",
+        "Setup fails on eu-central-1 due to AccessDenied when calling the ListObjectsV2 After "
+        "running your CloudFormation template I am unable to access the webserver",
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/B3nac/InjuredAndroid/issues/12",
+        "`An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access "
+        "Denied`",
+        "s3.access_denied",
+    ),
 ]
 
 
