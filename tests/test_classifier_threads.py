@@ -8031,6 +8031,127 @@ REAL = [
         "Denied`",
         "s3.access_denied",
     ),
+    # Round 21 (EC2, services outside the list (other.other), VPC, Lambda): full root volumes,
+    # instances out of memory, SSH checks that give up, Textract's S3 object, Elastic Beanstalk's
+    # failed command, domains that stop resolving, Redis Cluster clients.
+    # A root volume asked to grow, or yum's "more space needed on the / filesystem": ec2.other.
+    (
+        "https://github.com/openva/richmondsunlight.com/issues/26",
+        "Increase the size of root volume We're all out of space!",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/poanetwork/blockscout-terraform/issues/53",
+        "Increase the size of the EC2 root_block_device A few of the chains have run out of space.",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/plus3it/spel/issues/595",
+        "[Enhancement] Increase the Root Partition-Size in the Produced-AMIs … Installation of "
+        "hardening tools and other packages onto a freshly-deployed EC2 is "
+        "resulting in out-of-space errors on the `/` filesystem. … At least 74MB more space "
+        "needed on the / filesystem.",
+        "ec2.other",
+    ),
+    # An instance's memory exhausted ("Cannot allocate memory"): ec2.other, not Lambda's OOM nor
+    # a "stack" that failed (a "Stack trace ... failed" is no CloudFormation stack).
+    (
+        "https://github.com/hummingbot/hummingbot/issues/1577",
+        "Getting `[Errno 12] Cannot allocate memory` error when trying to install Hummingbot from "
+        "source in AWS t2.micro",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/facebookarchive/fbctf/issues/201",
+        "Failed install on Amazon EC2 - Errors included … Failed to mmap persistent RDS region. "
+        "errno = Cannot allocate memory Core dumped: Aborted Stack trace in "
+        "/tmp/stacktrace.8671.log hphp failed running hphp",
+        "ec2.other",
+    ),
+    # A full disk breaks the pipe of what was writing: not SSH's "broken pipe".
+    (
+        "https://github.com/Gabriella439/simple-twitter/issues/1",
+        "When I attempt to deploy an EC2 instance using the readme commands, the following error "
+        "prevents the deploy from succeeding: ``` error: writing to file: No space left on device "
+        "error: writing to file: Broken pipe ```",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/kickstarter/build-ubuntu-ami/issues/22",
+        "No space left on device (again) My EC2 system log looks like: … user-data: dd: error "
+        "writing 'standard output': No space left on device",
+        "ec2.other",
+    ),
+    # docker-machine's give-up line quoted alone: its SSH never answered.
+    (
+        "https://github.com/rancher/rancher/issues/1579",
+        "Add host (ec2) fails 'Maximum number of retries (60) exceeded' This looks like a "
+        "docker-machine issue but basically I have had no luck repeatedly in adding an EC2 host",
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/docker-archive-public/docker.machine/issues/3341",
+        "still getting error that the default max of 60 is exceeded. … Last error: Maximum number "
+        "of retries (60) exceeded",
+        "ec2.ssh_access",
+    ),
+    # A tool's SSH check of a new instance that keeps failing ("ssh connection errors").
+    (
+        "https://github.com/dask/dask-ec2/issues/37",
+        "check_ssh failed Hi, I tried to do the following: dask-ec2 up --keyname raymond … But I "
+        "keep getting ssh connection errors: … DEBUG: Attempt 10/10 of function 'check_ssh' "
+        "failed ERROR: Retries limit exceeded",
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/amplab/spark-ec2/issues/50",
+        "the script is unable to proceed with the rest of the provisioning. … Warning: SSH "
+        "connection error. (This could be temporary.)",
+        "ec2.ssh_access",
+    ),
+    # Textract refusing the S3 object it was handed (InvalidS3ObjectException).
+    (
+        "https://github.com/aws/aws-sdk-js/issues/2714",
+        "Textract is not able to access file on S3 … The code above returned error "
+        "`InvalidS3ObjectException: Unable to get object metadata from S3. Check object key, "
+        "region and/or access permissions.`",
+        "other.other",
+    ),
+    (
+        "https://github.com/simonw/s3-ocr/issues/24",
+        "Textract needs to run in the same region as the S3 bucket … "
+        "`botocore.errorfactory.InvalidS3ObjectException: An error occurred "
+        "(InvalidS3ObjectException) when calling the StartDocumentTextDetection operation: Unable "
+        "to get object metadata from S3. Check object key, region and/or access permissions.`",
+        "other.other",
+    ),
+    # Elastic Beanstalk's "Command failed on (all) instances" event (eb-py-flask-signup#9 above).
+    (
+        "https://github.com/aws-samples/eb-docker-nginx-proxy/issues/9",
+        "ERROR | Create environment operation is complete, but with errors. … WARN | Environment "
+        "health has transitioned from Pending to Degraded. Command failed on all instances.",
+        "other.other",
+    ),
+    # A domain that stopped resolving (its hosted zone or name servers; amplify-hosting#407 above).
+    (
+        "https://github.com/XCSoar/XCSoar/issues/1888",
+        "XCSoar.org Domain Name I don't know what happened, but the domain name suddenly no longer "
+        "resolves. (the servers are up and running.)",
+        "other.other",
+    ),
+    # A Redis Cluster client against ElastiCache without cluster mode: it finds no cluster node.
+    (
+        "https://github.com/redis/jedis/issues/1024",
+        "redis.clients.jedis.exceptions.JedisConnectionException: no reachable node in cluster "
+        "Hi, I created a ElasticCache Redis Cluster with 1 Master node.",
+        "other.other",
+    ),
+    (
+        "https://github.com/redis/ioredis/issues/1389",
+        "Unable to establish connection to Elasticache Cluster: Error None of startup nodes is "
+        "available",
+        "other.other",
+    ),
 ]
 
 
