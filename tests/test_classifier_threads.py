@@ -8152,6 +8152,157 @@ REAL = [
         "available",
         "other.other",
     ),
+    # Round 21 (API Gateway, CloudFormation, DynamoDB): capabilities the deploy left out, boto3's
+    # float refusal, DynamoDB Local and GSI limits, WebSocket management calls, missing methods,
+    # API Gateway's integration timeout (504), and stacks waiting on cfn-signal.
+    # A template with IAM resources deployed without --capabilities: the call's input.
+    (
+        "https://github.com/Appliscale/perun/issues/185",
+        "CAPABILITY_NAMED_IAM not working … ERROR: Error creating stack: "
+        "InsufficientCapabilitiesException: Requires capabilities : [CAPABILITY_NAMED_IAM]",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/aws-cloudformation/rain/issues/455",
+        "Requires capabilities : [CAPABILITY_IAM] Hi When using rain, I failed creating a stack "
+        "instance using the stackset command",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/cityindex-attic/logsearch/pull/237",
+        "A client error (InsufficientCapabilitiesException) occurred: Requires capabilities : "
+        "[CAPABILITY_IAM] rake aborted!",
+        "cloudformation.other",
+    ),
+    # boto3's serializer refusing a Python float: the number type, not the keys or an expression.
+    (
+        "https://github.com/aws-samples/csv-to-dynamodb/issues/12",
+        'Decimal value issue … I get errors saying "Float types are not supported. Use Decimal '
+        'types instead"',
+        "dynamodb.other",
+    ),
+    (
+        "https://github.com/boto/boto3/issues/534",
+        "DynamoDB Decimal type not supperted remove inserted float value error `Float types are "
+        "not supported. Use Decimal types instead` … raise TypeError( 'Float types are not "
+        "supported. Use Decimal types instead.')",
+        "dynamodb.other",
+    ),
+    (
+        "https://github.com/boto/boto3/issues/665",
+        "table.put_item(Item=item) >> TypeError: Float types are not supported. Use Decimal "
+        "types instead.",
+        "dynamodb.other",
+    ),
+    # DynamoDB's one-GSI-per-update limit said with another verb, and beside Amplify's form.
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/6348",
+        'Removing 3 GSIs on table with enableIterativeGsiUpdates set to true throws "cannot '
+        'modify more than one GSI" error … type Product @model @key(fields: ["id"]) '
+        '@key(name: "ByActive", fields: ["active"], queryField: "productsByActive")',
+        "dynamodb.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/8883",
+        "Cannot perform more than one GSI creation or deletion in a single update - with "
+        "enableIterativeGSIUpdates set to true ### App Id d2wbvui32pghee ### Region "
+        "ap-southeast-2 ### Amplify Console feature Backend builds",
+        "dynamodb.other",
+    ),
+    # DynamoDB Local named: its own behaviour, not the table's keys or a service outside.
+    (
+        "https://github.com/dwmkerr/docker-dynamodb/issues/8",
+        "java.lang.UnsatisfiedLinkError: … file too short Getting the above error when trying to "
+        "run the latest image: … Initializing DynamoDB Local with the following configuration:",
+        "dynamodb.other",
+    ),
+    (
+        "https://github.com/pynamodb/PynamoDB/issues/1278",
+        "An error occurred (ValidationException) on request (asdf) on table (asdf) when calling "
+        "the UpdateTimeToLive operation: TimeToLive is already enabled\". … but I'm using "
+        "DynamoDB local which supports TTLs.",
+        "dynamodb.other",
+    ),
+    # A WebSocket API's management calls (postToConnection, GoneException).
+    (
+        "https://github.com/aws/aws-sdk-js-v3/issues/2763",
+        "API Gateway Management API post to connection throws GoneException … "
+        '"errorType": "GoneException", "errorMessage": "410", "code": "GoneException", '
+        '"message": "410", "statusCode": 410,',
+        "apigateway.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js/issues/3773",
+        "API gateway websocket postToConnection gets 410 but is successful … "
+        '"errorType": "GoneException", "errorMessage": "410", "code": "GoneException", '
+        '"message": "410", "statusCode": 410,',
+        "apigateway.other",
+    ),
+    (
+        "https://github.com/rusoto/rusoto/issues/1659",
+        "ApiGatewayManagementApi::post_to_connection hangs I'm calling post_to_connection like "
+        "this from a Lambda:",
+        "apigateway.other",
+    ),
+    # A method or integration that does not exist when the next resource is created.
+    (
+        "https://github.com/carrot/terraform-api-gateway-method-module/issues/3",
+        "Error creating API Gateway Integration Response: NotFoundException: No integration "
+        "defined for method … status code: 404",
+        "apigateway.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform/issues/14963",
+        "aws_api_gateway fail creating API Gateway integration type AWS_PROXY with ANY Method … "
+        "NotFoundException: Invalid Method identifier specified because integration can't be "
+        "created.",
+        "apigateway.other",
+    ),
+    # API Gateway's integration timeout (504, "Endpoint request timed out"): its own limit.
+    (
+        "https://github.com/aws/chalice/issues/537",
+        'Why am I getting "Endpoint request timed out" at the end instead of returned JSON?',
+        "apigateway.other",
+    ),
+    (
+        "https://github.com/aws/context-ontology-accelerator/issues/185",
+        "A Tier-2 query returns 504, and the caller cannot lower the deadline … returned `504 "
+        '{"message": "Endpoint request timed out"}`',
+        "apigateway.other",
+    ),
+    (
+        "https://github.com/ghdna/athena-express/issues/18",
+        'the API gateway returns a "Endpoint request timed out" message.',
+        "apigateway.other",
+    ),
+    (
+        "https://github.com/ustaxcourt/ef-cms-flexion/issues/10087",
+        "BUG: Increased 504 response rate in API Gateway **Describe the Bug** Multiple endpoints "
+        "are returning with 504 errors.",
+        "apigateway.other",
+    ),
+    # ... but a 504 from a load balancer is not API Gateway's (a guard of the veto).
+    (
+        "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/3652",
+        "The load balancer gets created and targets are reporting healthy. However, the "
+        "application url gives 504 as there's no inbound rule for port 443 created to allow "
+        "incoming traffic.",
+        "vpc.connectivity",
+    ),
+    # An instance whose cloud-init runs cfn-signal: the stack's wait, not the instance.
+    (
+        "https://github.com/aws/aws-parallelcluster/issues/3939",
+        "Cluster deployment fails while using long customScripts … CloudFormation fails with a "
+        "timeout. … cloud-init[1124]: + cfn-signal --exit-code=0 '--reason=HeadNode setup "
+        "complete'",
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/12749",
+        "the CF stack timeouts in the creation of the new EC2 instance due to not able to "
+        "receive the cfn-signal from the newly created EC2",
+        "cloudformation.stack_failed",
+    ),
 ]
 
 
