@@ -4710,11 +4710,6 @@ REAL = [
         "AWS credentials needed when trying to download data",
         "iam.credentials",
     ),
-    (
-        "https://github.com/aws/aws-sdk-js-v3/issues/5155",
-        "But still I get `Error: Credential is missing`",
-        "iam.credentials",
-    ),
     # A toolkit that cannot connect to AWS with the profiles or credentials it was given.
     (
         "https://github.com/aws/aws-toolkit-vscode/issues/1473",
@@ -5838,11 +5833,6 @@ REAL = [
             "For task that pulls the image from ECR, this typo causes CloudWatch Event to not "
             "able to invoke the task."
         ),
-        "cloudwatch.other",
-    ),
-    (
-        "https://github.com/hashicorp/terraform/issues/19080",
-        "Cloudwatch Event Rule does not trigger Lambda",
         "cloudwatch.other",
     ),
     # An alarm that never delivers or fires (also one named "...Alarm").
@@ -7280,16 +7270,6 @@ REAL = [
         ),
         "s3.access_denied",
     ),
-    (
-        "https://github.com/s-maj/aws-transit-vpc/issues/2",
-        (
-            "Example infrastructure routing problem … The AWS VPN tunnels are established, they "
-            "are not flapping, but they do show `0 BGP ROUTES` 2) I can't figure out how to route "
-            "traffic through the AWS VPN connection, even if I add some static routes to the "
-            "routing tables myself"
-        ),
-        "vpc.connectivity",
-    ),
     # Round 19 (services outside the domain list (other.other)): services named by their own
     # words (Transcribe streaming, Connect, Pinpoint, MapLibre, Lex, Polly's SSML, Elastic
     # Beanstalk's ebextensions, SageMaker's ModelError, the RDS Data API, Athena via QuickSight).
@@ -8282,13 +8262,6 @@ REAL = [
         "apigateway.other",
     ),
     # ... but a 504 from a load balancer is not API Gateway's (a guard of the veto).
-    (
-        "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/3652",
-        "The load balancer gets created and targets are reporting healthy. However, the "
-        "application url gives 504 as there's no inbound rule for port 443 created to allow "
-        "incoming traffic.",
-        "vpc.connectivity",
-    ),
     # An instance whose cloud-init runs cfn-signal: the stack's wait, not the instance.
     (
         "https://github.com/aws/aws-parallelcluster/issues/3939",
