@@ -1000,7 +1000,7 @@ REAL = [
         "https://github.com/ClaudioWaldvogel/cloudwatch-loki-shipper/issues/6",
         "Failed to create log subscription - An error occurred (InvalidParameterException) when "
         "calling the PutSubscriptionFilter …",
-        "cloudwatch.other",
+        "iam.missing_permission",
     ),
     (
         "https://github.com/localstack/localstack/issues/10198",
@@ -1592,16 +1592,19 @@ REAL = [
     ),
     # A rule "not invoking" or "not firing" the target, as well as "does not trigger".
     (
-        "https://github.com/aws/aws-cdk/issues/15323",
-        "(@aws: EventBridge): fixed rate scheduler rule not invoking lambda via CDK deployment … "
-        "when I look at Cloudwatch, I do not see any logs appear meaning the Lambda doesn't get "
-        "invoked.",
-        "cloudwatch.other",
-    ),
-    (
         "https://github.com/hashicorp/terraform/issues/19080",
         "Cloudwatch Event Rule does not trigger Lambda",
         "cloudwatch.other",
+    ),
+    # The same, once the function is shown to have no resource-based policy: a missing grant.
+    (
+        "https://github.com/aws/aws-cdk/issues/15323",
+        "(@aws: EventBridge): fixed rate scheduler rule not invoking lambda via CDK deployment … "
+        "when I run: ``` aws lambda get-policy --function-name [functionName] --region "
+        "ap-southeast-2 ``` I get the following error: ``` An error occurred "
+        "(ResourceNotFoundException) when calling the GetPolicy operation: The resource you "
+        "requested does not exist. ```",
+        "iam.missing_permission",
     ),
     # PutLogEvents refusing the events themselves (too old, an empty message).
     (
@@ -2047,18 +2050,19 @@ REAL = [
         "empty. You must delete all versions in the bucket.",
         "s3.other",
     ),
-    # A bucket notification whose destination S3 cannot validate (PutBucketNotification...).
+    # A bucket notification whose destination S3 cannot validate (PutBucketNotification...): S3
+    # may not invoke the destination, a missing grant, IAM's.
     (
         "https://github.com/aws/aws-cdk/issues/18090",
         "(aws-s3-notifications): Unable to validate the following destination configurations. … "
         "Cloudwatch Log Stream didn't seem to have further details.",
-        "s3.other",
+        "iam.missing_permission",
     ),
     (
         "https://github.com/hashicorp/terraform/issues/19756",
         "Unable to validate the following destination configurations … Addition a lambda function "
         "notification to S3 bucket is failing",
-        "s3.other",
+        "iam.missing_permission",
     ),
     # A multipart upload that no longer exists (NoSuchUpload) is no missing object.
     (
@@ -2452,7 +2456,7 @@ REAL = [
         "https://github.com/aws/aws-sdk-js/issues/632",
         "I'm trying to add bucket notification to a bucket but failing with error : `Unable to "
         "validate the following destination configurations`",
-        "s3.other",
+        "iam.missing_permission",
     ),
     # A region error from CreateBucket when the name is taken elsewhere is the name's.
     (
@@ -4572,7 +4576,7 @@ REAL = [
         ),
         "cloudwatch.other",
     ),
-    # A subscription filter the function's policy does not let CloudWatch Logs invoke.
+    # A subscription filter the function's policy does not let CloudWatch Logs invoke: IAM's.
     (
         "https://github.com/dougmoscrop/serverless-plugin-log-subscription/issues/6",
         (
@@ -4580,7 +4584,7 @@ REAL = [
             "function. Make sure you have given CloudWatch Logs permission to execute your "
             "function```"
         ),
-        "cloudwatch.other",
+        "iam.missing_permission",
     ),
     (
         "https://github.com/moritzzimmer/terraform-aws-lambda/issues/2",
@@ -4589,7 +4593,7 @@ REAL = [
             "InvalidParameterException: Could not execute the lambda function. Make sure you "
             "have given CloudWatch Logs permission to execute your function."
         ),
-        "cloudwatch.other",
+        "iam.missing_permission",
     ),
     # A scheduled Lambda function never created or updated: its schedule rule.
     (
@@ -6028,13 +6032,13 @@ REAL = [
         "calls a callback function which makes an api call.",
         "lambda.code_error",
     ),
-    # A trigger the function's resource-based policy does not let invoke it: Lambda's permission.
+    # A trigger the function's resource-based policy does not let invoke it: a missing grant, IAM's.
     (
         "https://github.com/garnaat/kappa/issues/87",
         "S3 Event Source should add permission for S3 bucket to invoke function Currently an S3 "
         "event source does not work out of the box as you would expect: … The issue is that the S3 "
         "bucket does not have permissions to invoke the function.",
-        "lambda.other",
+        "iam.missing_permission",
     ),
     (
         "https://github.com/serverless/serverless/issues/13088",
@@ -6043,7 +6047,7 @@ REAL = [
         "`EventBus`. After "
         "investigating, I realized the problem is `EventBridge Rule` is not granted the necessary "
         "permission to actually invoke the `Lambda`.",
-        "lambda.other",
+        "iam.missing_permission",
     ),
     # Domain cues are whole words: "stackoverflow" is no stack, "functionality" no function.
     (
@@ -6380,7 +6384,7 @@ REAL = [
             "simultaneously flagged member nodes of their TargetGroups as unhealthy and have not "
             "recovered."
         ),
-        "vpc.other",
+        "vpc.connectivity",
     ),
     (
         "https://github.com/udacity/nd9991-c2-Infrastructure-as-Code-v1/pull/9",
@@ -6388,7 +6392,7 @@ REAL = [
             "Target Group Unhealthy Check Apache by default work on port 80 so Target group will "
             "always fail the check on port 8080"
         ),
-        "vpc.other",
+        "vpc.connectivity",
     ),
     # Round 18 (EC2, IAM): SSH logins refused (cloud-init found no key, Ansible unreachable, the
     # Windows administrator's password), instance types a zone does not offer, AMIs not shared or
