@@ -1000,7 +1000,7 @@ REAL = [
         "https://github.com/ClaudioWaldvogel/cloudwatch-loki-shipper/issues/6",
         "Failed to create log subscription - An error occurred (InvalidParameterException) when "
         "calling the PutSubscriptionFilter …",
-        "iam.missing_permission",
+        "lambda.other",
     ),
     (
         "https://github.com/localstack/localstack/issues/10198",
@@ -1596,7 +1596,7 @@ REAL = [
         "Cloudwatch Event Rule does not trigger Lambda",
         "cloudwatch.other",
     ),
-    # The same, once the function is shown to have no resource-based policy: a missing grant.
+    # The same, once the function is shown to have no resource-based policy: Lambda's.
     (
         "https://github.com/aws/aws-cdk/issues/15323",
         "(@aws: EventBridge): fixed rate scheduler rule not invoking lambda via CDK deployment … "
@@ -1604,7 +1604,7 @@ REAL = [
         "ap-southeast-2 ``` I get the following error: ``` An error occurred "
         "(ResourceNotFoundException) when calling the GetPolicy operation: The resource you "
         "requested does not exist. ```",
-        "iam.missing_permission",
+        "lambda.other",
     ),
     # PutLogEvents refusing the events themselves (too old, an empty message).
     (
@@ -2050,19 +2050,19 @@ REAL = [
         "empty. You must delete all versions in the bucket.",
         "s3.other",
     ),
-    # A bucket notification whose destination S3 cannot validate (PutBucketNotification...): S3
-    # may not invoke the destination, a missing grant, IAM's.
+    # A bucket notification whose destination S3 cannot validate (PutBucketNotification...): the
+    # function's resource-based policy does not let S3 invoke it, Lambda's.
     (
         "https://github.com/aws/aws-cdk/issues/18090",
         "(aws-s3-notifications): Unable to validate the following destination configurations. … "
         "Cloudwatch Log Stream didn't seem to have further details.",
-        "iam.missing_permission",
+        "lambda.other",
     ),
     (
         "https://github.com/hashicorp/terraform/issues/19756",
         "Unable to validate the following destination configurations … Addition a lambda function "
         "notification to S3 bucket is failing",
-        "iam.missing_permission",
+        "lambda.other",
     ),
     # A multipart upload that no longer exists (NoSuchUpload) is no missing object.
     (
@@ -2456,7 +2456,7 @@ REAL = [
         "https://github.com/aws/aws-sdk-js/issues/632",
         "I'm trying to add bucket notification to a bucket but failing with error : `Unable to "
         "validate the following destination configurations`",
-        "iam.missing_permission",
+        "lambda.other",
     ),
     # A region error from CreateBucket when the name is taken elsewhere is the name's.
     (
@@ -4576,7 +4576,7 @@ REAL = [
         ),
         "cloudwatch.other",
     ),
-    # A subscription filter the function's policy does not let CloudWatch Logs invoke: IAM's.
+    # A subscription filter the function's policy does not let CloudWatch Logs invoke: Lambda's.
     (
         "https://github.com/dougmoscrop/serverless-plugin-log-subscription/issues/6",
         (
@@ -4584,7 +4584,7 @@ REAL = [
             "function. Make sure you have given CloudWatch Logs permission to execute your "
             "function```"
         ),
-        "iam.missing_permission",
+        "lambda.other",
     ),
     (
         "https://github.com/moritzzimmer/terraform-aws-lambda/issues/2",
@@ -4593,7 +4593,7 @@ REAL = [
             "InvalidParameterException: Could not execute the lambda function. Make sure you "
             "have given CloudWatch Logs permission to execute your function."
         ),
-        "iam.missing_permission",
+        "lambda.other",
     ),
     # A scheduled Lambda function never created or updated: its schedule rule.
     (
@@ -6032,13 +6032,13 @@ REAL = [
         "calls a callback function which makes an api call.",
         "lambda.code_error",
     ),
-    # A trigger the function's resource-based policy does not let invoke it: a missing grant, IAM's.
+    # A trigger the function's resource-based policy does not let invoke it: Lambda's permission.
     (
         "https://github.com/garnaat/kappa/issues/87",
         "S3 Event Source should add permission for S3 bucket to invoke function Currently an S3 "
         "event source does not work out of the box as you would expect: … The issue is that the S3 "
         "bucket does not have permissions to invoke the function.",
-        "iam.missing_permission",
+        "lambda.other",
     ),
     (
         "https://github.com/serverless/serverless/issues/13088",
@@ -6047,7 +6047,7 @@ REAL = [
         "`EventBus`. After "
         "investigating, I realized the problem is `EventBridge Rule` is not granted the necessary "
         "permission to actually invoke the `Lambda`.",
-        "iam.missing_permission",
+        "lambda.other",
     ),
     # Domain cues are whole words: "stackoverflow" is no stack, "functionality" no function.
     (
