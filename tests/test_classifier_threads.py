@@ -999,7 +999,8 @@ REAL = [
     (
         "https://github.com/ClaudioWaldvogel/cloudwatch-loki-shipper/issues/6",
         "Failed to create log subscription - An error occurred (InvalidParameterException) when "
-        "calling the PutSubscriptionFilter …",
+        "calling the PutSubscriptionFilter operation … Could not execute the lambda function. Make "
+        "sure you have given CloudWatch Logs permission to execute your function.",
         "lambda.other",
     ),
     (
