@@ -8281,6 +8281,133 @@ REAL = [
         "receive the cfn-signal from the newly created EC2",
         "cloudformation.stack_failed",
     ),
+    # Round 22, group A.
+    # Bedrock's throttling (its own "please wait before trying again", its name beside the word):
+    # the account's model quota, not API Gateway's; SES's sending quota said short.
+    (
+        "https://github.com/anthropics/claude-code/issues/236",
+        "API Error on AWS bedrock (429) Getting (429 Too many tokens, please wait before trying "
+        "again.) in every request",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-genai-llm-chatbot/issues/220",
+        "An error occurred (throttlingException) when calling the InvokeModelWithResponseStream "
+        "operation: Too many requests, please wait before trying again.",
+        "other.other",
+    ),
+    (
+        "https://github.com/posit-dev/positron/issues/7844",
+        'Claude 4 Sonnet Bedrock throttling error … "name": "ThrottlingException",',
+        "other.other",
+    ),
+    (
+        "https://github.com/hackclub/hcb/pull/11734",
+        "Lower mail job throttling to 10/second … We're still seeing some max send rate exceeded "
+        "errors from AWS SES … Lowering the mail job throttle to 10/second",
+        "other.other",
+    ),
+    # Database engines' own refusals: PostgreSQL out of connection slots, MySQL's login refused.
+    (
+        "https://github.com/Netflix/security_monkey/issues/185",
+        "OperationalError: (OperationalError) FATAL: remaining connection slots are reserved for "
+        "non-replication superuser connections … The psql backend is a t2.small AWS RDS node.",
+        "other.other",
+    ),
+    (
+        "https://github.com/metabase/metabase/issues/5953",
+        "getting an error message: java.sql.SQLException: Access denied for user "
+        "'metabasedbu'@'xxx.xxx.xxx.xxx'",
+        "other.other",
+    ),
+    # Services outside the list by their own errors: ECS's unparsable secret, CodeBuild's
+    # buildspec, Studio Lab's runtime, Amplify Hosting's build, EMR's private-subnet check.
+    (
+        "https://github.com/rileydakota/valheim-ecs-fargate-cdk/issues/9",
+        "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
+        "retrieval failed: unable to retrieve secret from asm: service call has been retried 1 "
+        "time(s): invalid character '\\'' looking for beginning of value",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-container-devsecops-workshop/pull/7",
+        "Phase context status code: YAML_FILE_ERROR Message: wrong number of container tags, "
+        "expected 1",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/studio-lab-examples/issues/52",
+        "There was a problem when starting the project runtime. This should be resolved shortly.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/2319",
+        "line 4: amplify: command not found … [ERROR]: !!! Build failed",
+        "other.other",
+    ),
+    (
+        "https://github.com/azavea/terraform-aws-emr-cluster/issues/7",
+        "You must also specify a ServiceAccessSecurityGroup if you use custom security groups "
+        "when creating a cluster in a private subnet.",
+        "other.other",
+    ),
+    # A dial to port 22 that timed out is SSH; a launch refused its parameters; an SDK given an
+    # endpoint without its scheme never reached the network.
+    (
+        "https://github.com/aliatakan/terraform-vpc/issues/1",
+        "Error: timeout - last error: dial tcp 3.10.199.109:22: i/o timeout",
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/boto/boto/issues/1884",
+        "it's not possible to launch instances into VPC … "
+        "<Code>InvalidParameterCombination</Code><Message>The parameter groupName cannot be used "
+        "with the parameter subnet</Message>",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/soto-project/soto/issues/345",
+        "Error when connecting to RDS Aurora through RSDDataService … I am trying to connect to "
+        "Aurora from my Swift Lambda function. … must specify url host and scheme is invalid "
+        "format.",
+        "lambda.sdk_config",
+    ),
+    # Names that do not resolve in the VPC: the DHCP options' DNS server, a private endpoint's DNS.
+    (
+        "https://github.com/clong/DetectionLab/issues/216",
+        "(from the DC; I could not ping via hostname or FQDN) … Ping request could not find host "
+        "win10.windomain.local. Please check the name and try again.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/aws/containers-roadmap/issues/671",
+        "I have an issue with the private endpoint DNS resolution.",
+        "vpc.other",
+    ),
+    # Connections to VPC-hosted endpoints that time out: a database, ElastiCache, Redshift.
+    (
+        "https://github.com/antonputra/tutorials/issues/320",
+        "Connection to the database timeouts. When connecting to the PostgreSQL database deployed "
+        "from lessons/162/3-part it timeouts.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/RedisLabs/spark-redis/issues/336",
+        "Accessing Elasticache from different AWS Account gives connect timeout error",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws/amazon-redshift-python-driver/issues/84",
+        "self._usock.connect((host, port)) TimeoutError: [Errno 60] Operation timed out … "
+        "redshift_connector.error.InterfaceError: ('communication error', TimeoutError(60,",
+        "vpc.connectivity",
+    ),
+    # "there is no luck": an attempt that failed.
+    (
+        "https://github.com/aws-cloudformation/aws-cloudformation-templates/issues/373",
+        "SSH to EC2 in private vpc? I would love to ssh to EC2 but there is no luck.",
+        "ec2.ssh_access",
+    ),
 ]
 
 
