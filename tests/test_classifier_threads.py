@@ -8408,6 +8408,130 @@ REAL = [
         "SSH to EC2 in private vpc? I would love to ssh to EC2 but there is no luck.",
         "ec2.ssh_access",
     ),
+    # Round 22, group B.
+    # Credentials the tools cannot load or use: configure-aws-credentials' and the CLI's own words
+    # (SSO settings missing, the cached SSO login unusable), the CDK holding another account's.
+    (
+        "https://github.com/aws-actions/configure-aws-credentials/issues/188",
+        '"Credentials could not be loaded" issue',
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-cli/issues/5024",
+        'Unable to logout/login, throws error "Missing the following required SSO configuration '
+        "values: sso_start_url, sso_region, sso_role_name, sso_account_id.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/hupe1980/cdk-multi-profile-plugin/issues/25",
+        "it's not clear from any error message what's wrong (you'll get \"Current cached SSO login "
+        'is expired or invalid")',
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/16062",
+        "(cdk): Unable to use --role-arn (-r) for assumed role … Add trust relationship in role "
+        "… ### What actually happened? Need to perform AWS call",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/coinbase/assume-role/issues/19",
+        "Tokens expire after an hour My understanding is that the session tokens last for 12 "
+        "hours, but the assumerole credentials that come back only last for an hour.",
+        "iam.credentials",
+    ),
+    # A profile the tool ignores, or that changes nothing: the calls use other credentials.
+    (
+        "https://github.com/boto/boto/issues/3463",
+        "boto ignores non-default profiles in ~/.aws/credentials",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/ansible/ansible/issues/44334",
+        "cloudformation_facts ignores profile when boto is installed",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/boto/botocore/issues/435",
+        "Changing session profile doesn't change credentials",
+        "iam.credentials",
+    ),
+    # An action said missing as a noun; IAM's quota on a user's inline policies; a policy "was
+    # invalid"; an explicit deny in a bucket's policy (S3's, not the identity's).
+    (
+        "https://github.com/aws-samples/dify-self-hosted-on-aws/issues/89",
+        "Verification indicates this error stems from the absence of the "
+        "`bedrock:GetInferenceProfile` policy in the API container's task definition.",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/danvk/mapsnap/pull/483",
+        "An error occurred (LimitExceeded) when calling the PutUserPolicy operation: Maximum "
+        "policy size of 2048 bytes exceeded for user mapsnap-mirror",
+        "iam.other",
+    ),
+    (
+        "https://github.com/cloudtools/awacs/issues/58",
+        "I spent about 3h to find out that the policy was invalid because it is not 'service', "
+        "but 'Service'.",
+        "iam.malformed_policy",
+    ),
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/43891",
+        "While waiting: operation error S3: GetBucketLifecycleConfiguration, https response error "
+        "│ StatusCode: 403, … is not authorized │ to perform: s3:GetLifecycleConfiguration on "
+        'resource: "arn:aws:s3:::sandbox-tfstate-file" with │ an explicit deny in a resource-based '
+        "policy",
+        "s3.access_denied",
+    ),
+    # Log groups: none found to read, none written for want of a grant, a name clash on deploy.
+    (
+        "https://github.com/bustle/shep/issues/234",
+        "If a function has never been run then the user will see `Error: No log groups found for "
+        "specified function`",
+        "cloudwatch.log_group_missing",
+    ),
+    (
+        "https://github.com/18F/identity-terraform/pull/68",
+        "Fix permissions issue that is preventing Lambda function from creating CW log group.",
+        "cloudwatch.no_logs",
+    ),
+    (
+        "https://github.com/foremast/foremast/issues/68",
+        "Attached lambda iam role is missing cloudwatch permissions which in turn doesn't allow "
+        "for lambda logging",
+        "cloudwatch.no_logs",
+    ),
+    (
+        "https://github.com/airbnb/streamalert/issues/1337",
+        "New Deployment Fails due to Lambda and Cloudwatch Log Group clash",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/3246",
+        "An error occurred while provisioning your stack: HelloLogGroup - "
+        "/aws/lambda/dummyPost-dev-hello already exists.",
+        "cloudwatch.other",
+    ),
+    # A synthetics canary on a retired runtime; a rule's function with no resource-based policy;
+    # a deploy that skips a changed setting.
+    (
+        "https://github.com/awslabs/aws-well-architected-labs/issues/810",
+        "It fails at deploying at the SyntheticsCanary step with the error below. `Resource "
+        'handler returned message: "Invalid request provided: Deprecated runtime version '
+        "specified. (Service: Synthetics, Status Code: 400,",
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/LBHackney-IT/Data-Platform/pull/1668",
+        "add aws_lambda_permission to invoke the lambda function using cloudwatch event",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/11614",
+        "Configuration did not change. Configuration update skipped",
+        "cloudformation.other",
+    ),
 ]
 
 
