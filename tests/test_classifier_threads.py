@@ -8532,6 +8532,61 @@ REAL = [
         "Configuration did not change. Configuration update skipped",
         "cloudformation.other",
     ),
+    # Round 22, group C.
+    # A capability refused in botocore's debug log, its quotes escaped: the call's input.
+    (
+        "https://github.com/CodeGenieApp/serverless-express/issues/59",
+        "Cannot deploy - constraint failed … Throwing the `--debug` flag on top of that `aws` "
+        "command provides me with the full stack of the error. … 1 validation error detected: "
+        "Value \\'[CAPABILITY_NAMED_IAM, true[B]\\' at \\'capabilities\\' failed to satisfy "
+        "constraint … Unable to create changeset",
+        "cloudformation.other",
+    ),
+    # A capability not acknowledged, whatever log resource (a LogRetention) the stack names.
+    (
+        "https://github.com/lumigo-io/SAR-Logging/issues/31",
+        '"LogicalResourceId": "AutoSetLogRetention", … "ResourceType": '
+        '"AWS::CloudFormation::Stack", … "ResourceStatus": "CREATE_FAILED", '
+        '"ResourceStatusReason": "Requires capabilities : [CAPABILITY_AUTO_EXPAND]",',
+        "cloudformation.other",
+    ),
+    # A custom authorizer API Gateway cannot use, though its log says "configuration error".
+    (
+        "https://github.com/ExpanseLLC/lambda_authorizer/issues/1",
+        "Authorizer result body before parsing: null … Execution failed due to configuration "
+        "error: Could not parse policy … AuthorizerConfigurationException",
+        "apigateway.other",
+    ),
+    # DynamoDB's 400 KB item limit: the item's size, not its keys, though a ValidationException.
+    (
+        "https://github.com/derjust/spring-data-dynamodb/issues/193",
+        "Cannot store items more than 400kb using latest release of spring-data-dynamodb(5.0.3). "
+        "… getting `Item size has exceeded the maximum allowed size`",
+        "dynamodb.other",
+    ),
+    (
+        "https://github.com/wcmc-its/ReCiter/issues/205",
+        "com.amazonaws.services.dynamodbv2.model.AmazonDynamoDBException: Item size has exceeded "
+        "the maximum allowed size (Service: AmazonDynamoDBv2; Status Code: 400; Error Code: "
+        "ValidationException;",
+        "dynamodb.other",
+    ),
+    # Terraform's PutBucketPolicy refused: Block Public Access, the bucket's side.
+    (
+        "https://github.com/riboseinc/terraform-aws-s3-cloudfront-redirect/issues/5",
+        "Error putting S3 policy: AccessDenied: Access Denied While attempting to run this module, "
+        "I am getting `Error putting S3 policy: "
+        "AccessDenied: Access Denied` when tf attempts to assign a policy to the fqdn bucket.",
+        "s3.access_denied",
+    ),
+    # Drift detection misreporting a running stack's resource: no failed stack.
+    (
+        "https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/1026",
+        "When deploying a stack with an 'AWS::ApiGatewayV2::DomainName' resource, running drift "
+        "detection on the stack will result in a false positive on the "
+        "AWS::ApiGatewayV2::DomainName resource.",
+        "cloudformation.other",
+    ),
 ]
 
 
@@ -8570,6 +8625,17 @@ def test_a_key_alone_is_no_s3_object():
         "created the key pair on aws and added the name to my vars.tfvars,"
     )
     assert classify(text).domain == "ec2"
+
+
+def test_a_canary_deployment_is_no_synthetics_canary():
+    """A plugin for canary deployments (traffic shifting) names no CloudWatch canary."""
+    # https://github.com/dougmoscrop/serverless-plugin-split-stacks/issues/105
+    text = (
+        "I have the following error : The CloudFormation template is invalid: Circular "
+        "dependency between resources.\nThis is due to the use of the plugin "
+        "serverless-plugin-canary-deployments"
+    )
+    assert classify(text).domain == "cloudformation"
 
 
 @pytest.mark.parametrize(
