@@ -848,13 +848,13 @@ REAL = [
         "https://github.com/CodeGenieApp/serverless-express/issues/247",
         "Execution failed due to configuration error: Invalid permissions on Lambda "
         "function\nChecked this pull #185 - updated …",
-        "iam.missing_permission",
+        "lambda.other",
     ),
     (
         "https://github.com/amazon-archives/aws-apigateway-importer/issues/170",
         "Execution failed due to configuration error: Invalid permissions on Lambda "
         "function\nHi,\n\nI exported a fully working API …",
-        "iam.missing_permission",
+        "lambda.other",
     ),
     # Bedrock model access is the account's, granted in Bedrock's console: outside the list.
     (
