@@ -123,12 +123,18 @@ class Matcher:
                 self._candidates.setdefault(prefix[0], []).append((exact, (kind, key)))
         self._regex = tries.compile()
         self._memo: dict[str, tuple[tuple[str, str], ...]] = {}
-        self._vetoes = {s.id: self._vetoes_of(s) for s in catalog.signatures if s.unless}
+        by_id = {s.id: s for s in catalog.signatures}
+        self._vetoes = {
+            s.id: self._vetoes_of(s, by_id) for s in catalog.signatures if s.unless or s.yields_to
+        }
 
-    def _vetoes_of(self, signature: Signature) -> re.Pattern[str]:
-        """One regex of the signature's vetoes, to search a whole message with."""
+    def _vetoes_of(self, signature: Signature, by_id: dict[str, Signature]) -> re.Pattern[str]:
+        """One regex of the signature's vetoes, to search a whole message with: its `unless`
+        fragments and the patterns of the signatures it yields to."""
+        fragments = [*signature.unless]
+        fragments += [p for named in signature.yields_to for p in by_id[named].patterns]
         tries = _Tries()
-        for order, fragment in enumerate(signature.unless):
+        for order, fragment in enumerate(fragments):
             self._add(tries, order, "unless", signature.id, fragment)
         return tries.compile()
 
