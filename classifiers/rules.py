@@ -202,15 +202,18 @@ class Rules:
             if domain not in _NOT_SERVICES:
                 attributes["service"] = domain
         evidence = scan.evidence
-        named = [
-            self._signatures[s]
-            for s in evidence.of(PATTERN)
-            if self._signatures[s].domain == domain and not evidence.vetoed(s)
-        ]
-        if named:
-            signature = max(named, key=lambda s: s.priority)
-        else:
-            signature = self._within(domain, evidence, 0.0).signature
+        named = sorted(
+            (
+                s
+                for s in map(self._signatures.__getitem__, evidence.of(PATTERN))
+                if s.domain == domain
+            ),
+            key=lambda s: s.priority,
+            reverse=True,
+        )
+        signature = (
+            _first_unvetoed(named, evidence) or self._within(domain, evidence, 0.0).signature
+        )
         return replace(result, domain=domain, signature=signature.id, attributes=attributes)
 
     def _incident(self, evidence: Evidence, reply: bool) -> tuple[bool, float]:
@@ -339,14 +342,13 @@ class Rules:
     def _within(self, domain: str, evidence: Evidence, confidence: float) -> _Choice:
         """Inside a known domain, the unvetoed signature with most cues, else `<domain>.other`."""
         cues = evidence.of(CUE)
-        cued = [
-            (count, s.priority, s)
-            for s in self._by_domain[domain]
-            if (count := cues.get(s.id)) and not evidence.vetoed(s.id)
-        ]
-        if cued:
-            return _Choice(max(cued, key=lambda item: item[:2])[2], confidence)
-        return _Choice(self._signatures[f"{domain}.other"], confidence)
+        cued = sorted(
+            (s for s in self._by_domain[domain] if s.id in cues),
+            key=lambda s: (cues[s.id], s.priority),
+            reverse=True,
+        )
+        chosen = _first_unvetoed(cued, evidence) or self._signatures[f"{domain}.other"]
+        return _Choice(chosen, confidence)
 
     def _domain_scores(self, evidence: Evidence) -> dict[str, float]:
         """Cues count once each (at most three per domain); a named service counts triple."""
@@ -359,6 +361,12 @@ class Rules:
         for domain_id, count in evidence.of(SERVICE).items():
             scores[domain_id] = scores.get(domain_id, 0.0) + 3 * min(count, 2)
         return scores
+
+
+def _first_unvetoed(ranked: list[Signature], evidence: Evidence) -> Signature | None:
+    """The best of `ranked` that is not vetoed: vetoes are looked for in rank order only, as each
+    costs a search of the message."""
+    return next((s for s in ranked if not evidence.vetoed(s.id)), None)
 
 
 def rules_version(source: Catalog) -> str:
