@@ -20,6 +20,8 @@ _ID = re.compile(r"^[a-z0-9_]+$")
 _SIGNATURE_ID = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
 _ESCAPE = re.compile(r"\\.")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9 -]*$")
+_REFERENCE = "@"
+"""Starts an `unless` entry that names a signature, whose own patterns are then its vetoes."""
 # Detector phrase lists: what makes a message a blocker, chatter, a mere answer, a resolution,
 # or an explanation of what caused the trouble.
 DETECTOR_LISTS = (
@@ -85,7 +87,11 @@ class Signature:
     """What a generic match means when another domain is indicated (a bare "Access Denied"
     outside S3 is a missing IAM permission); None: that domain's own cue-chosen signature."""
     unless: tuple[str, ...]
-    """Regex fragments that veto this signature ("not in a VPC" vetoes vpc.connectivity)."""
+    """Regex fragments that veto this signature ("not in a VPC" vetoes vpc.connectivity),
+    wherever they occur in the message."""
+    yields_to: tuple[str, ...]
+    """Signatures whose own patterns veto this one where they are read (`unless` entries '@id'):
+    a failure that names itself ("MalformedPolicyDocument") is that one, whatever else matches."""
     overrides: tuple[str, ...]
     """Signatures this one replaces when its cues appear next to their patterns: a Lambda
     timeout in a VPC with no NAT is a networking fault."""
@@ -182,6 +188,16 @@ def _patterns(where: str, entry: dict[str, Any], name: str) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _vetoes(where: str, entry: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A signature's `unless` list: its regex fragments, and the signatures it names ('@id')."""
+    values = entry.get("unless", [])
+    if not isinstance(values, list):
+        return _patterns(where, entry, "unless"), ()
+    refs = [v for v in values if isinstance(v, str) and v.startswith(_REFERENCE)]
+    fragments = _patterns(where, {"unless": [v for v in values if v not in refs]}, "unless")
+    return fragments, tuple(ref.removeprefix(_REFERENCE) for ref in refs)
+
+
 def _names(where: str, entry: dict[str, Any], name: str) -> tuple[str, ...]:
     values = entry.get(name, [])
     if not isinstance(values, list) or not all(
@@ -220,6 +236,7 @@ def _signature(where: str, index: int, entry: dict[str, Any]) -> Signature:
     if not isinstance(priority, int) or isinstance(priority, bool):
         raise CatalogError(f"{label}: field 'priority' must be an integer, got {priority!r}")
     patterns = _patterns(label, entry, "patterns")
+    unless, yields_to = _vetoes(label, entry)
     if not patterns and not signature_id.endswith(".other") and "generic_patterns" not in entry:
         raise CatalogError(f"{label}: field 'patterns' must list at least one pattern")
     return Signature(
@@ -233,7 +250,8 @@ def _signature(where: str, index: int, entry: dict[str, Any]) -> Signature:
         cues=_patterns(label, entry, "cues"),
         generic_patterns=_patterns(label, entry, "generic_patterns"),
         outside=_field(label, entry, "outside", str, required=False),
-        unless=_patterns(label, entry, "unless"),
+        unless=unless,
+        yields_to=yields_to,
         overrides=tuple(_field(label, entry, "overrides", list, required=False) or ()),
         checks=_checks(label, entry),
     )
@@ -285,3 +303,21 @@ def _check_references(
     missing = sorted(f"{d}.other" for d in domain_ids if f"{d}.other" not in signature_ids)
     if missing:
         raise CatalogError(f"{where}: every domain needs a '<domain>.other' signature: {missing}")
+    by_id = {s.id: s for s in signatures}
+    for signature in signatures:
+        _check_yields(where, signature, by_id)
+
+
+def _check_yields(where: str, signature: Signature, signatures: dict[str, Signature]) -> None:
+    """Each '@id' of `unless` names another signature that has patterns of its own."""
+    field = f"{where}: [[signature]] {signature.id}: field 'unless'"
+    for ref in signature.yields_to:
+        named = signatures.get(ref)
+        if named is None:
+            raise CatalogError(f"{field} names unknown signature '{_REFERENCE}{ref}'")
+        if named is signature:
+            raise CatalogError(f"{field} names the signature itself, '{_REFERENCE}{ref}'")
+        if not named.patterns:
+            raise CatalogError(
+                f"{field} names '{_REFERENCE}{ref}', which has no patterns to veto by"
+            )

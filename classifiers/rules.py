@@ -21,7 +21,6 @@ from classifiers.matcher import (
     GENERIC,
     PATTERN,
     SERVICE,
-    VETO,
     Evidence,
     Matcher,
 )
@@ -203,16 +202,18 @@ class Rules:
             if domain not in _NOT_SERVICES:
                 attributes["service"] = domain
         evidence = scan.evidence
-        vetoed = evidence.of(VETO)
-        named = [
-            self._signatures[s]
-            for s in evidence.of(PATTERN)
-            if s not in vetoed and self._signatures[s].domain == domain
-        ]
-        if named:
-            signature = max(named, key=lambda s: s.priority)
-        else:
-            signature = self._within(domain, evidence, 0.0).signature
+        named = sorted(
+            (
+                s
+                for s in map(self._signatures.__getitem__, evidence.of(PATTERN))
+                if s.domain == domain
+            ),
+            key=lambda s: s.priority,
+            reverse=True,
+        )
+        signature = (
+            _first_unvetoed(named, evidence) or self._within(domain, evidence, 0.0).signature
+        )
         return replace(result, domain=domain, signature=signature.id, attributes=attributes)
 
     def _incident(self, evidence: Evidence, reply: bool) -> tuple[bool, float]:
@@ -245,11 +246,11 @@ class Rules:
         service is indicated; otherwise it proposes the signature it means there.
         """
         scores = self._domain_scores(evidence)
-        vetoed, cues = evidence.of(VETO), evidence.of(CUE)
+        cues = evidence.of(CUE)
         proposals = {
             s: (self._signatures[s].priority, count + cues.get(s, 0))
             for s, count in evidence.of(PATTERN).items()
-            if s not in vetoed
+            if not evidence.vetoed(s)
         }
         if generics := evidence.of(GENERIC):
             self._propose_generics(generics, proposals, evidence, scores)
@@ -278,7 +279,6 @@ class Rules:
         scores: dict[str, float],
     ) -> None:
         """Add to the patterns' `proposals` what each generic wording means."""
-        vetoed = evidence.of(VETO)
         named = {self._signatures[s].domain for s in proposals}
         # A generic wording whose own signature's pattern matched needs no reading: it is that.
         meanings = [
@@ -291,8 +291,8 @@ class Rules:
         # better than another domain's wording re-read there by cues (a "ClientError").
         direct = {generic.domain for generic, _, meant in meanings if meant is generic}
         for generic, count, meant in meanings:
-            if meant.id in vetoed or (meant.id not in proposals and meant.domain in named):
-                continue  # vetoed, or the domain's own pattern says which failure it is
+            if (meant.id not in proposals and meant.domain in named) or evidence.vetoed(meant.id):
+                continue  # the domain's own pattern says which failure it is, or vetoed
             if meant is not generic and meant.domain in direct:
                 continue
             # With nothing else pointing at its domain, a generic match is only a last resort;
@@ -306,9 +306,8 @@ class Rules:
     def _overridden(self, winner: Signature, evidence: Evidence) -> Signature:
         """A signature that overrides the winner takes over on its own pattern or two cues."""
         for signature in self._overriders.get(winner.id, ()):
-            if evidence.get(VETO, signature.id):
-                continue
-            if evidence.get(PATTERN, signature.id) or evidence.get(CUE, signature.id) >= 2:
+            named = evidence.get(PATTERN, signature.id) or evidence.get(CUE, signature.id) >= 2
+            if named and not evidence.vetoed(signature.id):
                 return signature
         return winner
 
@@ -342,15 +341,14 @@ class Rules:
 
     def _within(self, domain: str, evidence: Evidence, confidence: float) -> _Choice:
         """Inside a known domain, the unvetoed signature with most cues, else `<domain>.other`."""
-        vetoed, cues = evidence.of(VETO), evidence.of(CUE)
-        cued = [
-            (count, s.priority, s)
-            for s in self._by_domain[domain]
-            if (count := cues.get(s.id)) and s.id not in vetoed
-        ]
-        if cued:
-            return _Choice(max(cued, key=lambda item: item[:2])[2], confidence)
-        return _Choice(self._signatures[f"{domain}.other"], confidence)
+        cues = evidence.of(CUE)
+        cued = sorted(
+            (s for s in self._by_domain[domain] if s.id in cues),
+            key=lambda s: (cues[s.id], s.priority),
+            reverse=True,
+        )
+        chosen = _first_unvetoed(cued, evidence) or self._signatures[f"{domain}.other"]
+        return _Choice(chosen, confidence)
 
     def _domain_scores(self, evidence: Evidence) -> dict[str, float]:
         """Cues count once each (at most three per domain); a named service counts triple."""
@@ -363,6 +361,12 @@ class Rules:
         for domain_id, count in evidence.of(SERVICE).items():
             scores[domain_id] = scores.get(domain_id, 0.0) + 3 * min(count, 2)
         return scores
+
+
+def _first_unvetoed(ranked: list[Signature], evidence: Evidence) -> Signature | None:
+    """The best of `ranked` that is not vetoed: vetoes are looked for in rank order only, as each
+    costs a search of the message."""
+    return next((s for s in ranked if not evidence.vetoed(s.id)), None)
 
 
 def rules_version(source: Catalog) -> str:

@@ -262,6 +262,16 @@ def _write_catalog(tmp_path: Path, old: str, new: str) -> Path:
             'overrides = ["lambda.timout"',
             "field 'overrides' names unknown",
         ),
+        (
+            "unless = ['@iam.malformed_policy']",
+            "unless = ['@iam.malformed_polcy']",
+            "iam.passrole: field 'unless' names unknown signature '@iam.malformed_polcy'",
+        ),
+        (
+            "unless = ['@iam.malformed_policy']",
+            "unless = ['@iam.passrole']",
+            "iam.passrole: field 'unless' names the signature itself, '@iam.passrole'",
+        ),
     ],
 )
 def test_an_invalid_catalog_names_file_entry_and_field(tmp_path, old, new, expected):
@@ -278,6 +288,26 @@ def test_the_version_follows_the_catalog(tmp_path):
     assert isinstance(changed.catalog, Catalog)
     assert changed.version != classifier_version()
     assert changed.classify("pass-role error on glue").signature == "iam.passrole"
+
+
+def test_a_veto_is_read_where_another_fragment_read_the_same_words(tmp_path):
+    # "iam:passrole" is passrole's pattern; a veto beginning inside it still vetoes.
+    text = "User is not authorized to perform iam:PassRole on LabRole"
+    path = _write_catalog(
+        tmp_path,
+        "unless = ['@iam.malformed_policy']",
+        "unless = ['@iam.malformed_policy', 'passrole on labrole']",
+    )
+    assert classify(text).signature == "iam.passrole"
+    assert Rules(load_catalog(path)).classify(text).signature == "iam.missing_permission"
+
+
+def test_unless_naming_a_signature_yields_to_every_pattern_of_it():
+    # iam.passrole outranks iam.malformed_policy, but yields to any wording that names it.
+    assert classify("iam:PassRole policy: Policy has invalid action").signature == (
+        "iam.malformed_policy"
+    )
+    assert classify("MalformedPolicyDocument: iam:PassRole").signature == "iam.malformed_policy"
 
 
 def test_dev_set_accuracy_does_not_drop():
