@@ -8587,6 +8587,17 @@ REAL = [
         "AWS::ApiGatewayV2::DomainName resource.",
         "cloudformation.other",
     ),
+    # A template whose resources depend on each other in a circle: refused before any stack ran.
+    (
+        "https://github.com/davidgf/serverless-plugin-canary-deployments/issues/114",
+        "0.5.0 - Circular dependency created and deploy fails",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/aws/serverless-application-model/issues/646",
+        'I am getting an error as "Circular dependency between resources: ".',
+        "cloudformation.other",
+    ),
 ]
 
 
