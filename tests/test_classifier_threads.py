@@ -8598,6 +8598,85 @@ REAL = [
         'I am getting an error as "Circular dependency between resources: ".',
         "cloudformation.other",
     ),
+    # Round 23, group A.
+    # Lambda@Edge results and settings CloudFront refuses (its 502/503 page, the CloudFront
+    # trigger's memory limit): the function's, not an instance login nor an identity's policy.
+    (
+        "https://github.com/CodeGenieApp/serverless-express/issues/369",
+        "The Lambda function result failed validation: The function tried to add, delete, or "
+        "change a read-only header. We can't connect to the server for this app or website at "
+        "this time.",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/8604",
+        "The Lambda function returned an invalid origin configuration: One or more HeaderName or "
+        "HeaderValue values are invalid.",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/sanfrancesco/prerendercloud-lambda-edge/issues/18",
+        "\"The Lambda function associated with the CloudFront distribution is invalid or doesn't "
+        'have the required permissions. "',
+        "lambda.other",
+    ),
+    (
+        "https://github.com/serverless-operations/serverless-lambda-edge-pre-existing-cloudfront/issues/11",
+        "The function memory size is larger than the maximum allowed size for functions that are "
+        "triggered by a CloudFront event: 1024 Max allowed: 128",
+        "lambda.other",
+    ),
+    # Lambda's limits at deploy and invocation: memory above the maximum, a response over 6 MB.
+    (
+        "https://github.com/awslabs/cdk-serverless-clamscan/pull/1132",
+        "The error message indicates that the MemorySize specified for a Lambda function in your "
+        "CDK deployment exceeds the maximum allowed limit of 3008 MB.",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/amazon-archives/aws-vpc-flow-log-appender/issues/4",
+        'the decorator fails due to the response "body size is too long" (response over 6MB).',
+        "lambda.other",
+    ),
+    # The JVM's Metaspace filling up: a Java function short of memory.
+    (
+        "https://github.com/guardian/support-service-lambdas/pull/1544",
+        "We're seeing metaspace capacity errors in the log on every run",
+        "lambda.out_of_memory",
+    ),
+    # Security group rules and names EC2 refuses: the network's security groups.
+    (
+        "https://github.com/hashicorp/terraform/issues/23499",
+        "Error: Error authorizing security group rule type ingress: InvalidGroup.NotFound: The "
+        "security group 'sg-0d9f834XXXXXXX820' does not exist",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform/issues/5919",
+        "* aws_security_group_rule.test: InvalidGroup.NotFound: The security group 'sg-b434d1d0' "
+        "does not exist",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/terraform-community-modules/tf_aws_sg/issues/53",
+        "Error creating Security Group: InvalidGroup.Duplicate: The security group 'x_x_x' "
+        "already exists for VPC 'vpc-00000000'",
+        "vpc.other",
+    ),
+    # A custom domain's base path mapping that serverless-domain-manager cannot create.
+    (
+        "https://github.com/amplify-education/serverless-domain-manager/issues/381",
+        "Error: Unable to setup base domain mappings for <YOUR_DOMAIN_HERE>",
+        "apigateway.other",
+    ),
+    # An event source mapping on a DynamoDB stream that no longer exists.
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/11626",
+        'Reason: Resource handler returned message: "Invalid request provided: Stream not found: '
+        "arn:aws:dynamodb:ap-southeast-2:....:table/{STREAM_TABLE_NAME} (Service: Lambda, Status "
+        "Code: 400",
+        "dynamodb.other",
+    ),
 ]
 
 
