@@ -8677,6 +8677,86 @@ REAL = [
         "Code: 400",
         "dynamodb.other",
     ),
+    # Round 23, group B.
+    # X-Ray, CloudWatch's tracing: its daemon, its SDK's segment errors, traces that stay empty.
+    (
+        "https://github.com/aws/aws-xray-daemon/issues/16",
+        "[Info] Initializing AWS X-Ray daemon 3.0.0 … [Error] Cannot fetch region variable from "
+        "config file, environment variables and ec2 metadata.",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/aws-xray-sdk-go/issues/189",
+        "Suppressing AWS X-Ray context missing panic: failed to begin subsegment named "
+        "'XXXXXXXXX': segment cannot be found.",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/aws-xray-sdk-node/issues/383",
+        "When hitting the API endpoint, I'm getting \"Error: Missing AWS Lambda trace data for "
+        'X-Ray. Expected _X_AMZN_TRACE_ID to be set" in the logs.',
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/aws-xray-sdk-dotnet/issues/289",
+        "The `Constructor` subsegment never appears in the XRay Trace.",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/aws-xray-sdk-node/issues/437",
+        "I am trying to add subsegments to my Lambda traces for DB queries, but subsegments are "
+        "not showing up.",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/aws-xray-sdk-dotnet/issues/56",
+        "Lambda x-ray trace missing request information",
+        "cloudwatch.other",
+    ),
+    # An AMI whose snapshots cannot be copied or shared, an Image Builder build failing in its SSM
+    # automation, an Auto Scaling group never healthy, EC2's own 500 to Packer: EC2's side.
+    (
+        "https://github.com/awslabs/amazon-eks-ami/issues/52",
+        '"You do not have permission to access the storage of this ami" … My user has Admin '
+        "permissions to do the copy",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/hashicorp/packer/issues/7410",
+        "Error modify AMI attributes: InvalidParameter: Snapshots encrypted with the AWS Managed "
+        "CMK can\u2019t be shared. Specify another snapshot",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/aws-cloudformation/aws-cloudformation-resource-providers-imagebuilder/issues/5",
+        "Error occurred during operation 'SSM execution 'a5e2558c-395b-45f4-8a08-164ae95564be' "
+        "failed with status = 'TimedOut' in state = 'BUILDING'",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/aws/aws-parallelcluster/issues/3995",
+        "Resource handler returned message: \"Error occurred during operation 'SSM execution "
+        "'f9fada4e-849a-4bb6-a444-32b6a9571782' failed for image arn",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-autoscaling/issues/234",
+        "timeout while waiting for state to become 'ok' (last state: 'want at least 1 healthy "
+        "instance(s) registered to Load Balancer, have 0', timeout: 5m0s)",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/hashicorp/packer/issues/1253",
+        "Build 'amazon-ebs' errored: Error launching source instance: 500 Internal Server Error",
+        "ec2.other",
+    ),
+    # Granted refusing a profile it cannot build credentials from.
+    (
+        "https://github.com/fwdcloudsec/granted/issues/558",
+        "`assume sso1` will work just fine, but `assume customer1` returns an error `Profile "
+        "'customer1' is not configured properly.`",
+        "iam.credentials",
+    ),
 ]
 
 
