@@ -8757,6 +8757,73 @@ REAL = [
         "'customer1' is not configured properly.`",
         "iam.credentials",
     ),
+    # Round 23, group C.
+    # S3's own refusals of a write: a multipart part under the 5 MiB minimum (EntityTooSmall), a
+    # PutObject to an Object Lock bucket without Content-MD5, the request rate throttled
+    # (SlowDown), two configuration calls at once (OperationAborted), overlapping notification
+    # filters as a deploy tool words them.
+    (
+        "https://github.com/FallenTech/streaming-s3/issues/19",
+        "errr { EntityTooSmall: Your proposed upload is smaller than the minimum allowed size",
+        "s3.other",
+    ),
+    (
+        "https://github.com/apache/arrow-rs-object-store/issues/211",
+        "object_store(aws): EntityTooSmall error on multi-part upload",
+        "s3.other",
+    ),
+    (
+        "https://github.com/s3tools/s3cmd/issues/1177",
+        "Missing Content-MD5 http header for put request on object with bucket defined Lock … "
+        "`Content-MD5 HTTP header is required for Put Object requests with Object Lock "
+        "parameters`",
+        "s3.other",
+    ),
+    (
+        "https://github.com/zio/zio-s3/pull/394",
+        "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with "
+        "Object Lock parameters (Service: S3, Status Code: 400, Request ID: XXX, Extended Request "
+        "ID: XXX)",
+        "s3.other",
+    ),
+    (
+        "https://github.com/cobbzilla/s3s3mirror/issues/90",
+        "com.amazonaws.services.s3.model.AmazonS3Exception: Please reduce your request rate. "
+        "(Service: Amazon S3; Status Code: 503; Error Code: SlowDown;",
+        "s3.other",
+    ),
+    (
+        "https://github.com/huridocs/uwazi/issues/7319",
+        "S3 slow down and connection refused problems … From our latest logs, we see some "
+        "slowdown errors",
+        "s3.other",
+    ),
+    (
+        "https://github.com/sevenwestmedia-labs/pulumi-components/pull/46",
+        "OperationAborted: A conflicting conditional operation is currently in progress against "
+        "this resource. Please try again.",
+        "s3.other",
+    ),
+    (
+        "https://github.com/jorgebastida/gordon/issues/118",
+        "s3 suffix filter overlap exception … Exception `One or more suffix filters overlap one to "
+        "each other log, log.`",
+        "s3.other",
+    ),
+    # A private subnet said so: no route to S3 without an endpoint.
+    (
+        "https://github.com/distribution/distribution/issues/1073",
+        "This may be a good idea actually, except that if your subnet is private it can't access "
+        "S3 by default.",
+        "vpc.connectivity",
+    ),
+    # The user never granted the permission the copy needs: the identity's, not the bucket's.
+    (
+        "https://github.com/thephpleague/flysystem-aws-s3-v3/issues/170",
+        "I'm trying to copy an image in my S3 bucket, but I'm getting 403 Forbidden. After some "
+        "digging, I understood my user wasn't given ACL permissions",
+        "iam.missing_permission",
+    ),
 ]
 
 
