@@ -65,6 +65,14 @@ class Report:
     signatures: list[ClassScore] = field(default_factory=list)
     """Per label, most gold incidents first."""
 
+    def summary(self) -> str:
+        """The headline figures on one line, as the scripts print a report."""
+        return (
+            f"{self.n} messages, {self.incidents} incidents: domain {self.domain_accuracy:.3f}, "
+            f"signature {self.signature_accuracy:.3f}, incident P {self.incident_precision:.3f} "
+            f"R {self.incident_recall:.3f}"
+        )
+
     def as_dict(self) -> dict[str, object]:
         return {
             "n": self.n,

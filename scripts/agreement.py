@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from classifiers import Classification, classify
-from classifiers.evaluate import Report, read, score, threads
+from classifiers.evaluate import read, score, threads
 from classifiers.labelled import Example, load_examples
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ def main() -> None:
     ours = _same_threads(load_examples(CORPUS), second)
     theirs = [(gold, _labels(other)) for gold, other in zip(ours, second, strict=True)]
     for name, pairs in (("second annotator", theirs), ("rules", read(ours, classify))):
-        _print(name, score(pairs))
+        print(f"{name:<17} {score(pairs).summary()}")
 
 
 def _same_threads(corpus: list[Example], second: list[Example]) -> list[Example]:
@@ -39,14 +39,6 @@ def _same_threads(corpus: list[Example], second: list[Example]) -> list[Example]
 
 def _labels(example: Example) -> Classification:
     return Classification(example.is_incident, example.domain, example.signature, 1.0)
-
-
-def _print(name: str, report: Report) -> None:
-    print(
-        f"{name:<17} {report.n} messages, {report.incidents} incidents: "
-        f"domain {report.domain_accuracy:.3f}, signature {report.signature_accuracy:.3f}, "
-        f"incident P {report.incident_precision:.3f} R {report.incident_recall:.3f}"
-    )
 
 
 if __name__ == "__main__":

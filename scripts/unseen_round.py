@@ -20,14 +20,14 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
-from bot.ingest.reading import read
-from classifiers import Classification, Classifier, SecondOpinion
+from bot.ingest.privacy import redact
+from classifiers import Classifier, SecondOpinion
 from classifiers.catalog import load_catalog
-from classifiers.evaluate import Report, evaluate
-from classifiers.labelled import load_examples
+from classifiers.evaluate import evaluate
+from classifiers.labelled import Example, load_examples
 from classifiers.rules import Rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,36 +38,34 @@ def main() -> None:
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     commit, parts = sys.argv[1], sys.argv[2:]
-    with tempfile.TemporaryDirectory() as folder:
-        round_dev = Path(folder) / "round_dev.jsonl"
-        count = _write_round_dev(parts, round_dev)
-        catalog = _file_at(commit, "classifiers/catalog.toml", Path(folder))
-        model = _file_at(commit, "classifiers/second_opinion.json", Path(folder))
-        rules = Rules(load_catalog(catalog))
-        examples = load_examples(round_dev)
-        print(f"{count} dev threads of {', '.join(parts)}, read with {commit}'s catalog and model:")
-        for name, classifier in (
-            ("rules alone", Classifier(rules, second_opinion=False)),
-            ("default", Classifier(rules, second_opinion=SecondOpinion.load(model))),
-        ):
-            _print(name, evaluate(examples, _live(classifier)))
+    examples = _round_dev(parts)
+    threads = len({e.context.source for e in examples if e.context})
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        rules = Rules(load_catalog(_file_at(commit, "classifiers/catalog.toml", folder)))
+        model = SecondOpinion.load(_file_at(commit, "classifiers/second_opinion.json", folder))
+    print(f"{threads} dev threads of {', '.join(parts)}, read with {commit}'s catalog and model:")
+    for name, classifier in (
+        ("rules alone", Classifier(rules, second_opinion=False)),
+        ("default", Classifier(rules, second_opinion=model)),
+    ):
+        print(f"  {name:<12} {evaluate(examples, classifier.classify).summary()}")
 
 
-def _write_round_dev(parts: list[str], out: Path) -> int:
-    """The dev threads of the round's parts files, as dev.jsonl holds them today."""
+def _round_dev(parts: list[str]) -> list[Example]:
+    """The messages of the round's dev threads, with today's labels, redacted once (as the live
+    path reads text)."""
     sources = set()
     for part in parts:
         path = REAL / "parts" / f"{part}.jsonl"
         if not path.exists():
             sys.exit(f"{path}: no such parts file")
         sources |= {json.loads(line)["source"] for line in path.read_text().splitlines() if line}
-    kept = [
-        line
-        for line in (REAL / "dev.jsonl").read_text().splitlines()
-        if json.loads(line)["source"] in sources
+    return [
+        replace(e, text=redact(e.text))
+        for e in load_examples(REAL / "dev.jsonl")
+        if e.context and e.context.source in sources
     ]
-    out.write_text("".join(line + "\n" for line in kept))
-    return len(kept)
 
 
 def _file_at(commit: str, path: str, folder: Path) -> Path:
@@ -80,23 +78,6 @@ def _file_at(commit: str, path: str, folder: Path) -> Path:
     copy = folder / Path(path).name
     copy.write_text(shown.stdout)
     return copy
-
-
-def _live(classifier: Classifier) -> Callable[..., Classification]:
-    """The classifier as the bot and `friction eval` run it: on redacted text."""
-
-    def classify(text: str, *, reply: bool = False) -> Classification:
-        return read(classifier, text, reply=reply)[1]
-
-    return classify
-
-
-def _print(name: str, report: Report) -> None:
-    print(
-        f"  {name:<12} domain {report.domain_accuracy:.3f}  signature "
-        f"{report.signature_accuracy:.3f}  incident P {report.incident_precision:.3f} "
-        f"R {report.incident_recall:.3f} ({report.incidents} incidents)"
-    )
 
 
 if __name__ == "__main__":
