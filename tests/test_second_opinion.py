@@ -230,11 +230,11 @@ def test_a_move_to_a_layer_beneath_keeps_the_service_where_the_failure_surfaced(
     assert moved.attributes["service"] == "dynamodb"
 
 
-# From tests/data/holdout2.jsonl, never trained on (labelled cloudwatch.no_logs): no error
-# words, so the rules' vote lets it pass.
-NO_EVENTS = (
-    "installed the cloudwatch agent on my ec2 per lab 6, the log group got created but no events "
-    "ever show up in it"
+# From tests/data/holdout.jsonl, never trained on (labelled vpc.other): an error code the
+# catalog does not know and no blocker words, so the rules' vote lets it pass.
+ROUTE_CLASH = (
+    "CreateVpcEndpoint → InvalidParameter: route table rtb-0a1b2c3d already has a route with "
+    "destination-prefix-list-id pl-63a5400a"
 )
 # A course lead's posts in the demo cohort: every word a blocker uses, and none is one.
 ANNOUNCEMENTS = [
@@ -246,14 +246,14 @@ ANNOUNCEMENTS = [
 
 
 def test_a_root_the_rules_let_pass_is_a_report_when_the_model_is_sure_and_a_ta_triages_it():
-    rules, default = classify(NO_EVENTS), Classifier().classify(NO_EVENTS)
+    rules, default = classify(ROUTE_CLASH), Classifier().classify(ROUTE_CLASH)
     assert not rules.is_incident
-    assert packaged_second_opinion().blocker(NO_EVENTS) >= BLOCKER
-    assert (default.is_incident, default.domain) == (True, "cloudwatch")
+    assert packaged_second_opinion().blocker(ROUTE_CLASH) >= BLOCKER
+    assert (default.is_incident, default.domain) == (True, "vpc")
     assert default.confidence < 0.5 and default.version.endswith(packaged_second_opinion().version)
     # A reply is the thread's to judge, and the rules alone never make it a report.
-    assert not Classifier().classify(NO_EVENTS, reply=True).is_incident
-    assert not Classifier(second_opinion=False).classify(NO_EVENTS).is_incident
+    assert not Classifier().classify(ROUTE_CLASH, reply=True).is_incident
+    assert not Classifier(second_opinion=False).classify(ROUTE_CLASH).is_incident
 
 
 def test_announcements_and_answers_full_of_aws_words_stay_no_reports():
@@ -272,9 +272,9 @@ def test_a_model_file_with_domains_only_loads_and_never_makes_a_report_or_names_
     del payload["blockers"], payload["failures"]
     path.write_text(json.dumps(payload))
     old = SecondOpinion.load(path)
-    assert old.blocker(NO_EVENTS) == 0.0
+    assert old.blocker(ROUTE_CLASH) == 0.0
     assert old.predict(ROUTE) == packaged_second_opinion().predict(ROUTE)
-    assert not Classifier(second_opinion=old).classify(NO_EVENTS).is_incident
+    assert not Classifier(second_opinion=old).classify(ROUTE_CLASH).is_incident
     assert old.failure("lambda", UNNAMED) is None
 
 
