@@ -8824,6 +8824,91 @@ REAL = [
         "digging, I understood my user wasn't given ACL permissions",
         "iam.missing_permission",
     ),
+    # The instance's metadata out of reach (IMDSv2, a container's hop limit): EC2's, not the path.
+    (
+        "https://github.com/aws-samples/amazon-cloudwatch-container-insights/issues/56",
+        "This prevents the `cloudwatch-agent` daemonset from starting, since it looks into the EC2 "
+        "IMDS. … E! ec2metadata is not available",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/aws/amazon-cloudwatch-agent/issues/249",
+        "cloudwatch-agent doesn't appear to be working with IMDSv2 w/ auth enabled … E! "
+        "ec2metadata is not available",
+        "ec2.other",
+    ),
+    # A pod's own identity (IRSA, Pod Identity) or the default provider chain not used.
+    (
+        "https://github.com/aws/amazon-cloudwatch-agent-operator/issues/119",
+        "Agent fails with credential errors, cannot use IAM Roles for Service Accounts (IRSA) or "
+        "EKS Pod Identities with EKS Addon",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/amazon-cloudwatch-agent/issues/1101",
+        "amazon-cloudwatch-observability fails with open /root/.aws/credentials ignoring the IRSA "
+        "credentials",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/amazon-cloudwatch-agent/issues/140",
+        "Please honor the default AWS credential provider chain",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/awslabs/ai-on-eks/pull/314",
+        "The Pod Identity association is associated after the addon is deployed and the agents "
+        "are running causing IAM credentials not to propagate to the agents Pods.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/falcosecurity/falcosidekick/issues/219",
+        "AWS Output's don't work with IAM Role Service Accounts.",
+        "iam.credentials",
+    ),
+    # An EventBridge rule whose pattern is refused or never matches, or whose input template is
+    # not what EventBridge reads.
+    (
+        "https://github.com/aws/aws-cdk/issues/32492",
+        "(events rule): Event pattern is not valid. Reason: suffix match pattern must be a string",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/pull/10392",
+        "fix(s3): S3 events rules aren't triggered",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws-samples/scp-alternative-solution/issues/14",
+        'everything is OK except triggering lambda on IAM "CreateRole" & "CreateUser" event. I '
+        "can see these events in CloudTrail but event rule is not capturing them.",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/ansible-collections/community.aws/issues/1348",
+        "cloudwatchevent_rule doesn't support JSON input_templates",
+        "cloudwatch.other",
+    ),
+    # The CloudWatch agent that cannot start (its config refused): the agent's, not missing logs.
+    (
+        "https://github.com/aws/amazon-cloudwatch-agent/issues/127",
+        "The CloudWatch agent service being unable to start with the Log file for the local "
+        "Windows instance when the timezone property is specified",
+        "cloudwatch.other",
+    ),
+    # The permission an identity needs, said in plain words: the identity's policy lacks it.
+    (
+        "https://github.com/influxdata/telegraf/issues/3319",
+        "Thus the AWS credentials in use need access to `ListMetricData` even though when in use "
+        "the plugin only needs `PutMetricData`.",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/aws-samples/serverless-patterns/issues/1857",
+        "The fix is simple -> modify the event bridge pipes role to have the proper permissions to "
+        "write to the DLQ",
+        "iam.missing_permission",
+    ),
 ]
 
 
