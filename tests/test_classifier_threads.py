@@ -8909,6 +8909,98 @@ REAL = [
         "write to the DLQ",
         "iam.missing_permission",
     ),
+    # Round 24, group B.
+    # Health checks failing, targets marked unhealthy: the balancer reaches no healthy target.
+    (
+        "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/2340",
+        "Target Groups always unhealthy\n**Describe the bug**\nThe target groups for the ALB "
+        "are always unhealthy.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/meteor-up/mup-aws-beanstalk/issues/13",
+        "Health Check failing (4xx): Severe status … I've deploy my production web app but I'm "
+        "constantly seeing a severe status on my instances.",
+        "vpc.connectivity",
+    ),
+    # A VPN client that never reaches the server hosted on an instance: the security group.
+    (
+        "https://github.com/angristan/openvpn-install/issues/778",
+        "Cannot use with AWS EC2\nI succeed in a Vultr server. But I cannot connect from "
+        "OpenVPN Client if I install the VPN server in AWS EC2",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/Nyr/openvpn-install/issues/1110",
+        "Can't connect after a clean install on AWS Ubuntu22 … I'm trying to self-host OpenVPN "
+        "… However after moving the *.ovpn into the OpenVpn app on my iPhone and trying to "
+        'connect, I get "connection timeout"',
+        "vpc.connectivity",
+    ),
+    # A client's connection to a VPC-hosted endpoint that never opens (Knex's pool, Dask's socket).
+    (
+        "https://github.com/strapi/strapi/issues/6284",
+        "When I connect to postgres rds database, I have got errors … error TimeoutError: "
+        "Knex: Timeout acquiring a connection. The pool is probably full.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/dask/dask-cloudprovider/issues/112",
+        "Unable to connect to scheduler on Fargate … `OSError` on trying to connect to "
+        "'tcp://10.14.52.173:8786' after 10 s: connect() didn't finish in time while launching "
+        "a `FargateCluster`.",
+        "vpc.connectivity",
+    ),
+    # No VPC to launch into (no default VPC, EC2-Classic): the SSH and API errors follow from it.
+    (
+        "https://github.com/dask/dask-ec2/issues/101",
+        "Unexpected EC2 error: An error occurred (VPCIdNotSpecified) when calling the "
+        "DescribeSecurityGroups operation: No default VPC for this user … Checking SSH "
+        "connection to nodes … DEBUG: Attempt 1/10 of function 'check_ssh' failed",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/dask/distributed/issues/354",
+        "Unexpected EC2 error: An error occurred (InvalidParameterValue) when calling the "
+        "AuthorizeSecurityGroupEgress operation: Only Amazon VPC security groups may be used "
+        "with this operation.",
+        "vpc.other",
+    ),
+    # The VPC's own DNS: names that do not resolve inside it, DNS support left off.
+    (
+        "https://github.com/datastax-archive/ComboAMI/issues/16",
+        "Problems Deploying in VPC … This python script doesn't work in VPC due to the lack of "
+        "resolution on 'instance-data' hostname within a VPC.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-vpc/issues/25",
+        "I was confused by this, wondering why I could not `curl google.com` for example when "
+        "entering an instance in my VPC. … when `dig google.com` I was getting timeouts until "
+        "setting `enable_dns_support = true`.",
+        "vpc.other",
+    ),
+    # An instance said to lack an internet connection.
+    (
+        "https://github.com/machulav/ec2-github-runner/issues/61",
+        "Runner software on running EC2 instance does not register with GitHub … I have a "
+        "feeling that this issue is caused by the instance's lack of internet connection",
+        "vpc.connectivity",
+    ),
+    # No subnet that qualifies for the launch.
+    (
+        "https://github.com/ray-project/ray/issues/12258",
+        "[autoscaler/aws] No usable subnets found - on AWS cluster spin up",
+        "vpc.other",
+    ),
+    # SSH said impossible in words ("not possible to ssh into").
+    (
+        "https://github.com/trailofbits/algo/issues/14187",
+        "The algovpn instance in Lightsail is deployed on a different server that then "
+        "installation server, and it is not possible to ssh into the console. SSH stays in "
+        "black screen.",
+        "ec2.ssh_access",
+    ),
 ]
 
 
