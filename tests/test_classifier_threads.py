@@ -9001,6 +9001,82 @@ REAL = [
         "black screen.",
         "ec2.ssh_access",
     ),
+    # A stack trace through the Serverless Framework's plugins: the tool raised, not a function.
+    (
+        "https://github.com/serverless-operations/serverless-step-functions/issues/35",
+        "Adding step functions to existing project fails with undefined error … TypeError: Cannot "
+        "read property 'forEach' of undefined at _.forEach "
+        "(/Users/justin/code/input-system/node_modules/serverless-step-functions/lib/index.js:140:29)",
+        "other.other",
+    ),
+    (
+        "https://github.com/flocasts/serverless-offline-step-functions/issues/11",
+        "TypeError: Cannot read property 'stateMachines' of undefined when starting step functions "
+        "… node_modules\\serverless-offline-step-functions\\src\\"
+        "step-functions-api-simulator.js:32",
+        "other.other",
+    ),
+    (
+        "https://github.com/serverless-operations/serverless-step-functions/issues/265",
+        "TypeError: state.Resource.startsWith is not a function at _.flatMap "
+        "(/home/****/***//node_modules/serverless-step-functions/lib/deploy/stepFunctions/"
+        "compileIamRole.js:335:59)",
+        "other.other",
+    ),
+    # RDS refusing a DB instance, whatever plan or stack surfaced it: not EC2's launch.
+    (
+        "https://github.com/elastic/beats/issues/38473",
+        "Error creating DB Instance with terraform … Error: Error creating DB Instance: "
+        "InvalidParameterCombination: RDS does not support creating a DB instance with the "
+        "following combination: DBInstanceClass=db.t2.micro, Engine=mysql",
+        "other.other",
+    ),
+    (
+        "https://github.com/sidpalas/devops-directive-terraform-course/issues/8",
+        "Error: Error creating DB Instance: InvalidParameterCombination: Cannot find version 9.5 "
+        "for postgres",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/cfn101-workshop/issues/265",
+        'Stack will fail to create … Resource handler returned message: "RDS does not support '
+        "creating a DB instance with the following combination: DBInstanceClass=db.t2.micro",
+        "other.other",
+    ),
+    # A custom resource's answer over CloudFormation's size limit.
+    (
+        "https://github.com/carlnordenfelt/aws-api-gateway-for-cloudformation/issues/37",
+        "CREATE_FAILED\tCustom::ApiMethod\tSearchJobsMethod\tResponse object is too long.",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/28498",
+        "AwsCustomResource: Response too long when doing Securityhub:createConfigurationPolicy",
+        "cloudformation.other",
+    ),
+    # A stack name already taken (left by a failed create): the stack's own clash.
+    (
+        "https://github.com/eksctl-io/eksctl/issues/2005",
+        "due to VPC resource constraints creation failed. I removed some old resources and "
+        "attempted to create the cluster once more, but unfortunately the cloud formation stack "
+        "with the same name already exists.",
+        "cloudformation.other",
+    ),
+    # API Gateway's refusal of a stack's resource names the cause, not the failed deployment.
+    (
+        "https://github.com/aws/aws-cdk/issues/17318",
+        "cloudformation deployment fails with: … Invalid mapping expression specified: Validation "
+        "Result: warnings : [], errors : [Invalid mapping expression parameter specified: "
+        "method.request.path.page] (Service: AmazonApiGateway; Status Code: 400; Error Code: "
+        "BadRequestException;",
+        "apigateway.other",
+    ),
+    # HeadObject's 404 as a learner quotes it.
+    (
+        "https://github.com/aws/sagemaker-python-sdk/issues/835",
+        'SKLearn model fails to train: "HeadObject not found"',
+        "s3.no_such_key",
+    ),
 ]
 
 
