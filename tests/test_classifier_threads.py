@@ -9077,6 +9077,99 @@ REAL = [
         'SKLearn model fails to train: "HeadObject not found"',
         "s3.no_such_key",
     ),
+    # S3's own signature mismatch (its SDK exceptions, multipart uploads): its signing, not keys.
+    (
+        "https://github.com/aws/aws-sdk-java-v2/issues/958",
+        "S3: Multi-part upload fails signature check … "
+        "software.amazon.awssdk.services.s3.model.S3Exception: The request signature we "
+        "calculated does not match the signature you provided. Check your key and signing method.",
+        "s3.other",
+    ),
+    (
+        "https://github.com/aws-amplify/aws-sdk-android/issues/497",
+        "com.amazonaws.services.s3.model.AmazonS3Exception: The request signature we calculated "
+        "does not match the signature you provided. Check your key and signing method. (Service: "
+        "Amazon S3; Status Code: 403; Error",
+        "s3.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-java-v2/issues/6778",
+        "Multipart upload signature error after updating the SDK",
+        "s3.other",
+    ),
+    # No usable credentials: still expired after a refresh, an empty key, the IMDSv2 token call
+    # the provider chain falls back to timing out.
+    (
+        "https://github.com/99designs/aws-vault/issues/331",
+        "Credentials were refreshed, but the refreshed credentials are still expired",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/cupcakearmy/autorestic/issues/238",
+        "Fatal: unable to open S3 backend: Key ID ($AWS_ACCESS_KEY_ID) is empty",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/treeverse/dvc-s3/issues/26",
+        "ERROR: unexpected error - Connect timeout on endpoint URL: "
+        '"http://169.254.169.254/latest/api/token"',
+        "iam.credentials",
+    ),
+    # Public policies and ACLs the bucket side refuses or ignores (Block Public Access, ownership).
+    (
+        "https://github.com/aws/aws-cdk/issues/25231",
+        "I get an error API: s3:PutBucketPolicy Access Denied which triggers the rest of the stack "
+        "to fail.",
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/boto/boto3/issues/2716",
+        "Public Read is not applying through ACL='public-read'",
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/jschneier/django-storages/issues/377",
+        "Boto ACL public-read not working",
+        "s3.access_denied",
+    ),
+    # A bucket name said not to be unique, behind CreateBucket's region error.
+    (
+        "https://github.com/Miserlou/Zappa/issues/1398",
+        "An error occurred (IllegalLocationConstraintException) during zappa deploy … namely that "
+        "my bucket name is not unique.",
+        "s3.bucket_name",
+    ),
+    # Permissions missing in prose: a lack of permission, one denial after another, the identity
+    # policy said not to allow.
+    (
+        "https://github.com/gaiin-platform/amplify-genai-backend/issues/55",
+        "Lack of permission for lambda role",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/aws/copilot-cli/issues/1345",
+        'one has to fight through many "not authorized" errors before the application actually '
+        "can be deployed",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/velero-io/velero/issues/1544",
+        "Template IAM policy doesn't allow required s3 perms. … AccessDenied: Access Denied",
+        "iam.missing_permission",
+    ),
+    # A KMS key policy's bad principal is a document that does not validate, not a trust policy.
+    (
+        "https://github.com/ministryofjustice/modernisation-platform/pull/1418",
+        "replace / with : to fix invalid principal identifier for KMS policy",
+        "iam.malformed_policy",
+    ),
+    # S3's InvalidRedirectLocation: an object's website redirect header it refuses.
+    (
+        "https://github.com/alltheplaces/alltheplaces/issues/3657",
+        "An error occurred (InvalidRedirectLocation) when calling the PutObject operation: The "
+        "website redirect location must have a prefix of 'http://' or 'https://' or '/'.",
+        "s3.other",
+    ),
 ]
 
 
