@@ -9170,6 +9170,110 @@ REAL = [
         "website redirect location must have a prefix of 'http://' or 'https://' or '/'.",
         "s3.other",
     ),
+    # A stream event source Lambda cannot read: the function's role lacks the stream's actions.
+    (
+        "https://github.com/foremast/foremast/pull/211",
+        "There was an error creating the trigger: Cannot access stream … Please ensure the role "
+        "can perform the GetRecords, GetShardIterator, DescribeStream, and ListStreams Actions on "
+        "your stream in IAM.",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/kookmin-sw/2019-cap1-2019_12/issues/33",
+        "lambda-dynamodb iam error … Please ensure the role can perform the GetRecords, "
+        "GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM. "
+        "(Service: AWSLambda; Status Code: 400; Error Code: InvalidParameterValueException;",
+        "iam.missing_permission",
+    ),
+    # A role the service must be able to assume, said so (Lambda@Edge's trust policy).
+    (
+        "https://github.com/silvermine/serverless-plugin-cloudfront-lambda-edge/issues/63",
+        "The function execution role must be assumable with edgelambda.amazonaws.com as well as "
+        "lambda.amazonaws.com principals",
+        "iam.trust_policy",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/5180",
+        "CREATE_FAILED        | AWS::CloudFront::Distribution | … ) The function execution role "
+        "must be assumable with edgelambda.amazonaws.com as well as lambda.amazonaws.com "
+        "principals. Update the IAM role and try again.",
+        "iam.trust_policy",
+    ),
+    # A Function URL's 403: its resource-based policy does not admit the public (no identity).
+    (
+        "https://github.com/ant-media/Ant-Media-Server/issues/7827",
+        'When accessing lambda endpoint, it gives 403: Forbidden … "Message": "Forbidden. For '
+        "troubleshooting Function URL authorization issues, see: "
+        'https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"',
+        "lambda.other",
+    ),
+    (
+        "https://github.com/awsdocs/aws-lambda-developer-guide/issues/494",
+        "Function URL with AuthType=NONE: resource policy example is missing lambda:InvokeFunction "
+        "… unsigned calls to the Function URL return: … HTTP/1.1 403 Forbidden "
+        "x-amzn-ErrorType: AccessDeniedException",
+        "lambda.other",
+    ),
+    # "Lambda permission": the function's resource-based policy for a trigger.
+    (
+        "https://github.com/aws/serverless-application-model/issues/315",
+        "AWS::Lambda::Permission for log-group subscription filter fails to apply "
+        "lambda:InvokeFunction action on CloudWatch logs",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws/serverless-application-model/issues/59",
+        "Issue with Lambda-Permission for API-Gateway … therefore a Lambda permission Error "
+        "occurs when testing the API-Gateway",
+        "lambda.other",
+    ),
+    # The SDK client's own read timeout giving up on a long Invoke: the client's setting.
+    (
+        "https://github.com/boto/boto3/issues/2424",
+        "boto3 client times out (ReadTimeoutError) after synchronously invoking long running "
+        "lambda even after lambda finishes",
+        "lambda.sdk_config",
+    ),
+    (
+        "https://github.com/zappa/Zappa/issues/1064",
+        "Lambda client read timeout should match maximum Lambda execution time",
+        "lambda.sdk_config",
+    ),
+    # Memory raised to Lambda's 10240 MB maximum, refused under a lower account quota.
+    (
+        "https://github.com/alexcasalboni/aws-lambda-power-tuning/issues/224",
+        "Getting Error While Increasing Power values to 10240 MB",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/27580",
+        "Increasing Lambda memory causes ValidationException … memory_size = 2048 -> 10240 … "
+        "Error: error modifying Lambda Function (process_data) configuration : "
+        "ValidationException:",
+        "lambda.other",
+    ),
+    # A connection the code leaves open keeps the event loop busy: the function's own timeout.
+    (
+        "https://github.com/nearst/laconia/issues/426",
+        "When my code leaves one open connection (ie: with some DBs), AWS Lambda throws timeout, "
+        "even after my function run. … Make any code that uses socket connections (ie: MySQL, "
+        "Mongodb...); … And leaves that connection open for the next lambda function call.",
+        "lambda.timeout",
+    ),
+    (
+        "https://github.com/zapier/zapier-platform/pull/904",
+        "sometimes lambdas may be hanging indefinitely until the timeout expires. … some open "
+        "connections will be kept open and block the event loop from clearing.",
+        "lambda.timeout",
+    ),
+    # urllib3's "Starting new HTTPS connection" debug lines are no network failure.
+    (
+        "https://github.com/dlapiduz/certbot-s3front/issues/53",
+        "EndpointConnectionError: does not accept different region … Starting new HTTPS "
+        "connection (1): iam.us-east-1a.amazonaws.com Starting new HTTPS connection (2): "
+        "iam.us-east-1a.amazonaws.com",
+        "lambda.sdk_config",
+    ),
 ]
 
 
