@@ -9274,6 +9274,72 @@ REAL = [
         "iam.us-east-1a.amazonaws.com",
         "lambda.sdk_config",
     ),
+    # EC2's eventual consistency: an instance just launched not yet known to the next call
+    # (InvalidInstanceID.NotFound on CreateTags, a waiter), no launch naming a wrong id.
+    (
+        "https://github.com/aws/aws-sdk-ruby/issues/1198",
+        "we frequently see `Aws::EC2::Errors::InvalidInstanceIDNotFound` being raised from the "
+        "`ec2.create_tags` call.",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-ruby/issues/859",
+        "I just got the following error during this - "
+        "`Aws::EC2::Errors::InvalidInstanceIDNotFound` `The instance ID 'i-b3dbea44' does not "
+        "exist`.",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/guardian/amigo/pull/545",
+        "An error occurred (InvalidInstanceID.NotFound) when calling the CreateTags operation: The "
+        "instance ID 'i-059607dad87f615d7' does not exist",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/hashicorp/packer/issues/1367",
+        "Failed to tag a Name on the builder instance: The instance ID 'i-b68be9bb' does not exist "
+        "(InvalidInstanceID.NotFound)",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/ibi-group/datatools-server/issues/324",
+        "com.amazonaws.services.ec2.model.AmazonEC2Exception: The instance ID "
+        "'i-0d7f80fc99f3dc661' does not exist (Service: AmazonEC2; Status Code: 400; Error Code: "
+        "InvalidInstanceID.NotFound;",
+        "ec2.other",
+    ),
+    # EC2's AuthFailure for an AMI not shared with the account: the image, not the keys.
+    (
+        "https://github.com/cloudfoundry-attic/lattice-release/issues/23",
+        "Error: Error launching source instance: Not authorized for images: [ami-d8a6c9b0] "
+        "(AuthFailure)",
+        "ec2.invalid_resource",
+    ),
+    # An SSH key "not found" is the login's key, not an S3 object's.
+    (
+        "https://github.com/jenkinsci/ec2-plugin/issues/1990",
+        "ci.jenkins.io EC2 agents sometimes hang and fail to connect with SSH key not found",
+        "ec2.ssh_access",
+    ),
+    # Quotas: EC2's said in the plural ("out-of-quotas"); ECS Fargate's vCPU quota is ECS's.
+    (
+        "https://github.com/skypilot-org/skypilot/issues/1450",
+        "Multi-node launching when out-of-quotas will fail over without hinting the reason",
+        "ec2.capacity_limit",
+    ),
+    (
+        "https://github.com/dask/dask-cloudprovider/issues/299",
+        "FargateCluster defaults require too many VCPUs for a new AWS account … 'The requested CPU "
+        "configuration is above your limit'",
+        "other.other",
+    ),
+    # Session Manager's tier for on-premises managed nodes: Systems Manager's, no EC2 login.
+    (
+        "https://github.com/aws-samples/sagemaker-ssh-helper/issues/44",
+        "An error occurred (BadRequest) when calling the StartSession operation: Enable "
+        "advanced-instances tier to use Session Manager with your on-premises instances",
+        "other.other",
+    ),
 ]
 
 
