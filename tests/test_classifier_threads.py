@@ -9340,6 +9340,98 @@ REAL = [
         "advanced-instances tier to use Session Manager with your on-premises instances",
         "other.other",
     ),
+    # The JavaScript SDK's UnknownEndpoint: a region misspelt in the client's configuration.
+    (
+        "https://github.com/TaylorBriggs/stripe-lambda/issues/6",
+        "AWS API request failed with undefined - UnknownEndpoint: Inaccessible host: "
+        "`lambda.us-west-oregon.amazonaws.com'. This service may not be available in the "
+        "`us-west-oregon' region.",
+        "lambda.sdk_config",
+    ),
+    # Lambda refusing an empty deployment zip, whatever stack or tool uploaded it.
+    (
+        "https://github.com/aws-samples/aws-serverless-tracking-pixel/issues/1",
+        "Uploaded file be a non-empty zip … unable to deploy on aws cloud9.",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-sdk-js-notes-app/issues/51",
+        "CREATE_FAILED | AWS::Lambda::Function | createNote/handler Resource handler returned "
+        'message: "Uploaded file must be a non-empty zip (Service: Lambda, Status Code',
+        "lambda.other",
+    ),
+    # A deploy task's waiter giving up on a function still updating: no identity refused.
+    (
+        "https://github.com/aws/aws-toolkit-azure-devops/issues/445",
+        "Error: Error while updating function code: AccessDeniedException: Resource is not in the "
+        "state functionUpdated",
+        "lambda.other",
+    ),
+    # ListBuckets denied: no bucket policy governs it, so the identity's policy lacks it.
+    (
+        "https://github.com/aws/aws-cli/issues/8506",
+        "An error occurred (AccessDenied) when calling the ListBuckets operation: Access Denied",
+        "iam.missing_permission",
+    ),
+    # A log group never created, looked for: no logs, not a call failing on the group.
+    (
+        "https://github.com/aws-quickstart/cur-dashboard/issues/2",
+        "No CURDashboard Log Group Created … not seeing any CloudWatch Logs Log Group called "
+        "CURDashboard.",
+        "cloudwatch.no_logs",
+    ),
+    (
+        "https://github.com/aws-samples/eks-workshop/issues/357",
+        "Log group not found … The log group /eks/eksworkshop-eksctl/containers could not be "
+        "found. Check if it was correctly created and retry.",
+        "cloudwatch.no_logs",
+    ),
+    # EKS refusing the cluster's Kubernetes version: EKS's, not the stack's nor a policy's Version.
+    (
+        "https://github.com/warolv/jenkins-eks/issues/1",
+        'AWS::EKS::Cluster/ControlPlane: CREATE_FAILED … "Resource handler returned message: '
+        '\\"unsupported Kubernetes version (Service: Eks, Status Code: 400,',
+        "other.other",
+    ),
+    (
+        "https://github.com/pluralsight-cloud/hands-on-with-amazon-eks/pull/2",
+        "Error: invalid version, supported values: 1.22, 1.23, 1.24, 1.25, 1.26, 1.27",
+        "other.other",
+    ),
+    # The CDK CLI unable to order a deploy's stacks: the toolchain, before any stack failed.
+    (
+        "https://github.com/aws-solutions-library-samples/guidance-for-carbon-data-lake-on-aws/issues/14",
+        "❌ Deployment failed: Error: Unable to make progress anymore among:",
+        "cloudformation.other",
+    ),
+    # Missing credentials under SAM's artifact upload: the keys, not the template.
+    (
+        "https://github.com/matwerber1/aws-alexa-smart-home-demo/issues/3",
+        "Error: Unable to upload artifact ../../lambda/layers/cfn-response referenced by "
+        "ContentUri parameter of CloudFormationResponseLayer resource. Unable to locate "
+        "credentials",
+        "iam.credentials",
+    ),
+    # The Ruby SDK's S3 403 class, with no identity wording.
+    (
+        "https://github.com/travis-ci/dpl/issues/741",
+        'CodeDeploy provider "Aws::S3::Errors::Forbidden" error with dpl 1.8.46 but not dpl 1.8.45',
+        "s3.access_denied",
+    ),
+    # A custom resource answering FAILED in cfn-response's words, no cause shown.
+    (
+        "https://github.com/aws-samples/amazon-fsx-workshop/issues/16",
+        'Cloudformation not working now … "Status": "FAILED", "Reason": "See the details in '
+        'CloudWatch Log Stream: 2022/10/22/[$LATEST]db9059c9867b4bbfb5d28697b66aa770",',
+        "cloudformation.stack_failed",
+    ),
+    # An instance family a zone does not offer.
+    (
+        "https://github.com/awslabs/aws-well-architected-labs/issues/355",
+        "t2 family is not available in ap-south-1c which is causing the Cloudformation to fail in "
+        "ap-south1 ( region).",
+        "ec2.invalid_resource",
+    ),
 ]
 
 
