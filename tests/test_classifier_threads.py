@@ -9432,6 +9432,66 @@ REAL = [
         "ap-south1 ( region).",
         "ec2.invalid_resource",
     ),
+    # Lambda refusing a stack's function (an empty zip, a layer list): Lambda's, not the stack's.
+    (
+        "https://github.com/aws-samples/aws-sdk-js-notes-app/issues/51",
+        "CREATE_FAILED        | AWS::Lambda::Function                    | createNote/handler … "
+        'Resource handler returned message: "Uploaded file must be a non-empty zip '
+        "(Service: Lambda",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-genai-llm-chatbot/issues/122",
+        "CREATE_FAILED        | AWS::Lambda::Function … at 'layers' failed to satisfy constraint: "
+        "Member must satisfy constraint: [Member must have length less than or equal to 140",
+        "lambda.other",
+    ),
+    # A function URL's "Internal Server Error" is Lambda's own endpoint, not API Gateway's.
+    (
+        "https://github.com/awslabs/aws-lambda-cpp/issues/200",
+        'Function URL support: invocation_response::failure always returns "Internal Server Error"',
+        "lambda.other",
+    ),
+    # API Gateway's ConflictException (concurrent changes, a stage created twice) and its 403
+    # body for an authorizer's refusal: API Gateway's, not a stack's, a 502 or an identity's.
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/16439",
+        "Error: Error creating API Gateway Integration Response: ConflictException: Unable to "
+        "complete operation due to concurrent modification. Please try again later.",
+        "apigateway.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/43163",
+        "the `aws_api_gateway_stage` resource fails with a `ConflictException` because the stage "
+        "already exists",
+        "apigateway.other",
+    ),
+    (
+        "https://github.com/aws/chalice/issues/971",
+        "HTTP/1.1 403 Forbidden … x-amzn-ErrorType: AccessDeniedException … "
+        '"Message": "User is not authorized to access this resource"',
+        "apigateway.other",
+    ),
+    # A template with a transform created without a change set: refused before any stack ran.
+    (
+        "https://github.com/awslabs/amazon-redshift-monitoring/issues/14",
+        "You must use a change set to create this stack because it includes one or more "
+        "transforms.",
+        "cloudformation.other",
+    ),
+    # DynamoDB: an index key not among the attribute definitions; BatchWriteItem's 25-item limit.
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/46755",
+        'DynamoDB error: all indexes must match a defined attribute. Unmatched indexes: [""]',
+        "dynamodb.validation",
+    ),
+    (
+        "https://github.com/risingwavelabs/risingwave/issues/17572",
+        "unhandled error (ValidationException) … at 'requestItems' failed to satisfy "
+        "constraint: Map value must satisfy constraint: [Member must have length less than or "
+        "equal to 25",
+        "dynamodb.other",
+    ),
 ]
 
 
