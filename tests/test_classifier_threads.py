@@ -9492,6 +9492,81 @@ REAL = [
         "equal to 25",
         "dynamodb.other",
     ),
+    # Cognito's identity pool whose roles do not trust it: the roles' trust policy.
+    (
+        "https://github.com/amazon-archives/aws-serverless-auth-reference-app/issues/29",
+        "InvalidIdentityPoolConfigurationException: Invalid identity pool configuration. Check "
+        "assigned IAM roles for this pool.",
+        "iam.trust_policy",
+    ),
+    (
+        "https://github.com/aws-amplify/aws-sdk-android/issues/1525",
+        "Error encountered during multi-part upload: 1 due to Invalid identity pool "
+        "configuration. Check assigned IAM roles for this pool",
+        "iam.trust_policy",
+    ),
+    # An identity pool's id refused by Cognito Identity: Cognito's, not the bucket's upload.
+    (
+        "https://github.com/Blasanka/aws_s3_plugin/issues/10",
+        "Upload failed … at 'identityPoolId' failed to satisfy constraint: Member must satisfy "
+        "regular expression pattern: [\\w-]+:[0-9a-f-]+ (Service: AmazonCognitoIdentity; Status "
+        "Code: 400; Error Code: ValidationException;",
+        "other.other",
+    ),
+    # An assumed-role session that lapses mid-run: the session's credentials.
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/5240",
+        "Terraform hangs when aws session id expires in mid-request … I get my aws permissions by "
+        "`aws sts assume-role`. This gets me a session token that expires after one hour.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/23176",
+        "Terraform stops actions such as DescribeDBInstances after 15mins, and trace event shows "
+        "assume_role token expiration.",
+        "iam.credentials",
+    ),
+    # A role that requires MFA, assumed without it: the caller lacks the factor, not a trust.
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/5078",
+        "AWS Assume Role Doesn't work with MFA Enforced Roles … Error configuring the backend "
+        '"s3": The role "arn:aws:iam::<<account id>>:role/Terraform" cannot be assumed.',
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-php/issues/1976",
+        "access denied on assumeRole with MFA enabled user … Error: User: "
+        "arn:aws:iam::83649276487334:user/awsauth/win is not authorized to perform: "
+        "sts:AssumeRole on resource: arn:aws:iam::83649276487334:role/awsauth/build",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/trek10inc/awsume/issues/214",
+        "[DEBUG] MFA not needed, assuming role from with profile creds … Awsume error: An error "
+        "occurred (AccessDenied) when calling the AssumeRole operation: User: "
+        "arn:aws:iam::789626037895:user/anthony.spataro@appfolio.com is not authorized to "
+        "perform: sts:AssumeRole on resource: arn:aws:iam::756199042854:role/User",
+        "iam.credentials",
+    ),
+    # A trust policy IAM refuses for want of a Principal: a document that does not validate.
+    (
+        "https://github.com/hashicorp/terraform/issues/1882",
+        "Error creating IAM Role describe: MalformedPolicyDocument: AssumeRole policy must "
+        "contain principals.",
+        "iam.malformed_policy",
+    ),
+    # The JavaScript SDK reading credentials it never got; the SDK falling back to IMDS.
+    (
+        "https://github.com/99designs/aws-vault/issues/928",
+        "Failed to get profile: Cannot read property 'accessKeyId' of undefined",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/eks-pod-identity-agent/issues/153",
+        "the miss is silent — the AWS SDK then falls back to IMDS / the node IAM role, causing "
+        "AccessDenied/UnauthorizedOperation.",
+        "iam.credentials",
+    ),
 ]
 
 
