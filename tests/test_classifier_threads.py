@@ -9567,6 +9567,95 @@ REAL = [
         "AccessDenied/UnauthorizedOperation.",
         "iam.credentials",
     ),
+    # A request signed by a clock AWS finds too far off (RequestTimeTooSkewed): the signature is
+    # refused as stale, the credentials' failure, whichever service the error came through.
+    (
+        "https://github.com/KnpLabs/KnpGaufretteBundle/issues/225",
+        "Warning: S3::getBucket(): [RequestTimeTooSkewed] The difference between the request time "
+        "and the current time is too large",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-cli/issues/1065",
+        '"A client error (RequestTimeTooSkewed) occurred when calling the UploadPart operation: '
+        'The difference between the request time and the current time is too large."',
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-php/issues/612",
+        "AWS HTTP error: Client error: 403 RequestTimeTooSkewed",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/s3fs-fuse/s3fs-fuse/issues/1019",
+        'HTTP response code 403, returning EPERM. Body Text: <?xml version="1.0" '
+        'encoding="UTF-8"?> <Error><Code>RequestTimeTooSkewed</Code><Message>The difference '
+        "between the request time and the current time is too `large.</Message>",
+        "iam.credentials",
+    ),
+    # S3 refusing a request's headers: a payload hash that does not match the body, a header it
+    # does not implement, a checksum header Object Lock requires of every part.
+    (
+        "https://github.com/JuliaCloud/AWSCore.jl/issues/48",
+        "The provided 'x-amz-content-sha256' header does not match what was computed I got an "
+        "error with putting object to S3, any ideas why does this happen?",
+        "s3.other",
+    ),
+    (
+        "https://github.com/cheynewallace/angular-s3-upload/issues/8",
+        "XAmzContentSHA256Mismatch The provided 'x-amz-content-sha256' header does not match "
+        "what was computed. error on demo page",
+        "s3.other",
+    ),
+    (
+        "https://github.com/JuliaWeb/HTTP.jl/issues/98",
+        "But AWS S3 PUT (Object) … HTTP/1.1 501 Not Implemented … <Code>NotImplemented</Code> "
+        "<Message>A header you provided implies functionality that is not implemented</Message>",
+        "s3.other",
+    ),
+    (
+        "https://github.com/s3tools/s3cmd/issues/1436",
+        "ERROR: S3 error: 400 (InvalidRequest): Content-MD5 OR x-amz-checksum- HTTP header is "
+        "required for Put Part requests with Object Lock parameters",
+        "s3.other",
+    ),
+    # A browser POST upload breaking its signed POST policy's conditions: S3's AccessDenied.
+    (
+        "https://github.com/aws/aws-sdk-js/issues/1983",
+        "<Error><Code>AccessDenied</Code><Message>Invalid according to Policy: Policy Condition "
+        'failed: [\\"eq\\", \\"$Content-Type\\", \\"image/jpeg\\"]</Message></Error>',
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/waynehoover/s3_direct_upload/issues/107",
+        "<Message>Invalid according to Policy: Policy Condition failed... Everything seems to be "
+        "set up correctly, but I'm getting this error upon submission",
+        "s3.access_denied",
+    ),
+    # S3's own texts for other failures: an archived object not yet restored (InvalidObjectState),
+    # the CLI's sync given a local path that is not there, a 503 (throttled).
+    (
+        "https://github.com/epam/cloud-pipeline/issues/2813",
+        'If user tries to restore version of an object that stored in "archive" storage class '
+        "he/she will get an error says: ``` Operation is not valid for the source object's "
+        "storage class ```",
+        "s3.other",
+    ),
+    (
+        "https://github.com/jakejarvis/s3-sync-action/issues/19",
+        "The user-provided path public does not exist",
+        "s3.other",
+    ),
+    ("https://github.com/stoat-dev/stoat-action/issues/44", "Handle S3 503 error", "s3.other"),
+    # A region in the endpoint's hostname is where the request went, not a region complaint.
+    (
+        "https://github.com/StanfordVL/taskonomy/issues/20",
+        "model weights are missing from S3 bucket? … --2019-09-12 08:43:35--  "
+        "https://s3-us-west-2.amazonaws.com/taskonomy-unpacked-oregon/model_log_final/"
+        "vanishing_point/logs/model.permanent-ckpt.index … HTTP request sent, awaiting response"
+        "... 404 Not Found 2019-09-12 08:43:36 ERROR 404: Not Found.",
+        "s3.no_such_key",
+    ),
 ]
 
 
