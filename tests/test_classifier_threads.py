@@ -9656,6 +9656,95 @@ REAL = [
         "... 404 Not Found 2019-09-12 08:43:36 ERROR 404: Not Found.",
         "s3.no_such_key",
     ),
+    # CloudFront refusing an alternate domain name another distribution holds: CloudFront's,
+    # whatever stack, plan, S3 website or permissions surround it.
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/2370",
+        "One or more of the CNAMEs you provided are already associated with a different "
+        "resource.\nI currently have a static website that is hosted through S3. I am trying to "
+        "use CloudFront so I can add my SSL.",
+        "other.other",
+    ),
+    (
+        "https://github.com/jogold/cloudstructs/issues/169",
+        "CREATE_FAILED | AWS::CloudFront::Distribution | StaticWebsite319123A6\nResource handler "
+        'returned message: "Invalid request provided: One or more of the CNAMEs you provided are '
+        "already associated with a different resource. (Service: CloudFront, Status Code: 409",
+        "other.other",
+    ),
+    (
+        "https://github.com/milliHQ/terraform-aws-next-js/issues/373",
+        "One or more of the CNAMEs you provided are already associated with a different "
+        "resource.\nI have this error. … Probably it happens after few run, while I tried to add "
+        "sufficient permissions to the terraform user",
+        "other.other",
+    ),
+    # The AWS Encryption SDK refusing a ciphertext: the KMS client library's, not S3's.
+    (
+        "https://github.com/aws/aws-encryption-sdk-java/issues/11",
+        "encryptionsdk.exception.BadCiphertextException: Invalid ciphertext type.\nHi Guys,\nI am "
+        "using aws encryption sdk to encrypt and decrypt files.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-encryption-sdk-java/issues/716",
+        "getting the below exception when trying to decrypt the retrieved S3 Object. … "
+        "com.amazonaws.encryptionsdk.exception.BadCiphertextException: Unable to process entire "
+        "ciphertext.",
+        "other.other",
+    ),
+    # SNS mobile push endpoints (devices) disabled: SNS's, not the caller's code.
+    (
+        "https://github.com/futurice/sns-push-notification-service/issues/7",
+        "ARN Endpoint get disabled automatically\nI am using SNS push notification service for "
+        "sending the push to the app users.",
+        "other.other",
+    ),
+    (
+        "https://github.com/mcfedr/awspushbundle/issues/22",
+        "Device disabled error\nIf a device is disabled in SNS, an error is thrown preventing the "
+        "rest of my code from functioning … can't seem to find a method to check if a device is "
+        "enabled prior to delivery of method therefore I can't guarantee execution of the rest of "
+        "my code, what's the normal approach to handle this?",
+        "other.other",
+    ),
+    # Step Functions refusing a state machine's definition inside a failed stack.
+    (
+        "https://github.com/CloudSnorkel/cdk-github-runners/issues/434",
+        "UPDATE_FAILED | AWS::StepFunctions::StateMachine | RunnersRunnerOrchestrator24222526\n"
+        'Resource handler returned message: "Invalid State Machine Definition: '
+        "'SCHEMA_VALIDATION_FAILED: These fields are required: [Choices]",
+        "other.other",
+    ),
+    # Cognito's hosted UI error page.
+    (
+        "https://github.com/pop-srw/streamlit-cognito-auth/issues/17",
+        "When running the sample of Hosted UI(examples/example_hosted.py) with "
+        'COGNITO_REDIRECT_URI set to localhost, it displays an error page saying "An error was '
+        'encountered with the requested page."',
+        "other.other",
+    ),
+    # Route 53 refusing a record change, beside the S3 website it points at.
+    (
+        "https://github.com/hashicorp/terraform/issues/21021",
+        "InvalidChangeBatch error when creating a r53 record with alias pointing to s3 bucket",
+        "other.other",
+    ),
+    # RDS refusing an instance in the AWS provider's newer wording (InvalidParameterValue: RDS's).
+    (
+        "https://github.com/cloudposse/terraform-aws-rds-cluster/issues/206",
+        "Error: creating RDS Cluster (bloom-prod-idpmysql) Instance (bloom-prod-idpmysql-1): "
+        "InvalidParameterValue: CreateDBInstance can't be used to create a DB instance in a "
+        "Multi-AZ DB cluster.",
+        "other.other",
+    ),
+    # The PHP SDK's own parameter validation, as botocore's ParamValidationError.
+    (
+        "https://github.com/aws/aws-sdk-php/issues/849",
+        "PHP Fatal error:  Uncaught exception 'InvalidArgumentException' with message 'Found 1 "
+        "error while validating the input provided for the ChangeResourceRecordSets operation:",
+        "lambda.sdk_config",
+    ),
 ]
 
 
