@@ -4769,14 +4769,14 @@ REAL = [
         ),
         "iam.credentials",
     ),
-    # A tool's report of an error assuming the role.
+    # A tool's report of an error assuming the role, MFA perhaps required: a missing factor.
     (
         "https://github.com/jenkinsci/aws-credentials-plugin/issues/16",
         (
-            '_"There was an error assuming the specified IAM role, a MFA may be required by your '
-            'organization"_'
+            'MFA required on assuming IAM role … _"There was an error assuming the specified IAM '
+            'role, a MFA may be required by your organization"_'
         ),
-        "iam.trust_policy",
+        "iam.credentials",
     ),
     (
         "https://github.com/aws/aws-cdk/issues/15265",
