@@ -1256,13 +1256,8 @@ REAL = [
         "get public IP address",
         "vpc.connectivity",
     ),
-    # EKS worker nodes that never join the cluster: they could not reach its endpoint.
-    (
-        "https://github.com/oomichi/try-kubernetes/issues/136",
-        '"code": "NodeCreationFailure", … "message": "Instances failed to join the '
-        'kubernetes cluster",',
-        "vpc.connectivity",
-    ),
+    # EKS worker nodes that never join the cluster: they could not reach its endpoint. (EKS's own
+    # NodeCreationFailure alone names no layer: other.other, taxonomy.md's conventions.)
     (
         "https://github.com/aws-samples/amazon-eks-cicd-codebuild/issues/8",
         "kubectl get nodes I am getting No resources found. … This means my nodes have not "
@@ -9744,6 +9739,100 @@ REAL = [
         "PHP Fatal error:  Uncaught exception 'InvalidArgumentException' with message 'Found 1 "
         "error while validating the input provided for the ChangeResourceRecordSets operation:",
         "lambda.sdk_config",
+    ),
+    # The account's CloudWatch Logs resource policy full: a log delivery it cannot take, in
+    # API Gateway's words; CloudWatch's, not an identity's missing permission.
+    (
+        "https://github.com/anomalyco/sst/issues/125",
+        'Api construct fails to be created with error "Insufficient permissions to enable logging" '
+        "when access log is configured",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws-samples/retail-demo-store/pull/646",
+        "deploy can fail with … Cannot enable logging. Policy document length breaking Cloudwatch "
+        "Logs Constraints, either < 1 or > 5120 (Service: AmazonApiGatewayV2; Status Code: 400;",
+        "cloudwatch.other",
+    ),
+    # Pods, nodes or instances that cannot reach or talk to one another: the path between them
+    # (also "from inside and outside the VPC", which rules no VPC out; "3 different
+    # availability zones" is a layout, no zone mismatch).
+    (
+        "https://github.com/aws-samples/eks-workshop-v2/issues/327",
+        "[Bug]: Karpenter nodes can't communicate with MNG nodes",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws/amazon-vpc-cni-k8s/issues/1910",
+        "Some pods unable to reach service backed by public IP of ec2 instance",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/kubernetes/kops/issues/8811",
+        "KOPS on AWS, pods on different nodes cannot communicate to each other … It contains 3 "
+        "different availability zones, 3 masters and 3 normal nodes",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws/amazon-vpc-cni-k8s/issues/1392",
+        "UDP traffic has been confirmed (via `tcpdump`) to reach the primary IP of the ENI that "
+        "hosts the pod's IP, but does not reach the pod. UDP traffic from inside the VPC does "
+        "reach the pod as expected. TCP traffic from both inside and outside the VPC reaches the "
+        "pod as expected.",
+        "vpc.connectivity",
+    ),
+    # Addresses for pods not assigned, run out or handed out twice: the VPC's addressing.
+    (
+        "https://github.com/aws/amazon-vpc-cni-k8s/issues/1204",
+        "ipamd fails to assign IP addresses to containers",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/aws/karpenter-provider-aws/issues/5317",
+        "When a pod is created, they are an issue because the instance size has no more IP.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/lyft/cni-ipvlan-vpc-k8s/issues/9",
+        "Pods stucked in ContainerCreating (possible duplicate IP assignment from IPAM)",
+        "vpc.other",
+    ),
+    # A controller that finds no subnet or security group for its selectors or tags.
+    (
+        "https://github.com/aws/karpenter-provider-aws/issues/1300",
+        "Could not launch node, launching instances, getting launch template configs, getting "
+        "launch templates, no security groups exist given constraints",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/aws/karpenter-provider-aws/issues/3007",
+        "subnetSelector selects subnet with no valid security groups",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/3212",
+        'unable to resolve at least one subnet … "error":"unable to resolve at least one subnet"',
+        "vpc.other",
+    ),
+    # An interface endpoint's private DNS for inbound endpoints only (the console's words for
+    # PrivateDnsOnlyForInboundResolverEndpoint), and a peering connection never accepted.
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/31117",
+        "2. Enable private DNS only for inbound endpoint … the second checkbox is the one that "
+        "actually requires the presence of S3 Gateway type Endpoint in the VPC.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/grem11n/terraform-aws-vpc-peering/issues/43",
+        '"pending-acceptance" peering status while creating Single Account Single Region peering '
+        "with Options",
+        "vpc.other",
+    ),
+    # EKS's NodeCreationFailure with no cause shown names no layer (taxonomy.md's conventions).
+    (
+        "https://github.com/hashicorp/terraform-cdk/issues/409",
+        "aws eks NodeCreationFailure: Instances failed to join the kubernetes cluster.",
+        "other.other",
     ),
 ]
 
