@@ -9834,6 +9834,87 @@ REAL = [
         "aws eks NodeCreationFailure: Instances failed to join the kubernetes cluster.",
         "other.other",
     ),
+    # Reserved concurrency that would leave the account's unreserved pool below its minimum (a
+    # new account's low quota): Lambda refuses it, whatever stack or tool surfaced it.
+    (
+        "https://github.com/aws-samples/siem-on-amazon-opensearch-service/issues/175",
+        "Specified ReservedConcurrentExecutions for function decreases account's "
+        "UnreservedConcurrentExecution below its minimum value of [50 … got the following error "
+        "when creating the stack",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws-samples/sample-one-click-generative-ai-solutions/issues/3",
+        '> Resource handler returned message: "Specified ReservedConcurrentExecutions for function '
+        "decreases account's UnreservedConcurrentExecution below its minimum value of [10]. "
+        "(Service: Lambda, Status Code: 400",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/milliHQ/terraform-aws-next-js/issues/251",
+        "Error during deployment regarding concurrency … │ Error: error setting Lambda Function "
+        "(tf-next_tfn-deploy) concurrency: InvalidParameterValueException: Specified "
+        "ReservedConcurrentExecutions for function decreases account's "
+        "UnreservedConcurrentExecution below its minimum value of [50]. … on "
+        ".terraform/modules/tf_next.statics_deploy.deploy_trigger/main.tf line 14, in resource "
+        '"aws_lambda_function" "this":',
+        "lambda.other",
+    ),
+    # A runtime with no build for the architecture asked, refused inside a stack.
+    (
+        "https://github.com/serverless/serverless/issues/10057",
+        'An error occurred: InventoryLambdaFunction - Resource handler returned message: "Runtime '
+        "provided does not support the following architectures [arm64]. Please select different "
+        "architectures from [x86_64, arm64] or select a different runtime.",
+        "lambda.other",
+    ),
+    # A deploy tool that drops, replaces or never adds the function's environment variables.
+    (
+        "https://github.com/appleboy/lambda-action/issues/82",
+        "Lambda environment variables disappear\nLast week I noticed that all environment "
+        "variables disappeared during the deployment using your action",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/artsy/elderfield/issues/37",
+        "After #36 apex deploy overwrites all environment variables",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/7718",
+        "Storage env vars not added to lambda function",
+        "lambda.other",
+    ),
+    # API Gateway's own integration timeout, named without its figure; logs that "won't show
+    # any errors" are there, not missing.
+    (
+        "https://github.com/HumanCellAtlas/data-store/issues/1300",
+        "Investigate API Gateway Timeouts during high loads",
+        "apigateway.other",
+    ),
+    (
+        "https://github.com/humanmade/tachyon/issues/92",
+        "Make API Gateway timeout match Lambda Timeout … If any requests take more than 29s, the "
+        "client won't ever get the image. Also, is an image takes > 29s but less than 60s, the "
+        "Lambda logs won't show any errors.",
+        "apigateway.other",
+    ),
+    # API keys that do not work are API Gateway's (no usage plan), not the AWS keys.
+    (
+        "https://github.com/serverless/serverless/issues/2450",
+        "API Keys don't work unless attached to a usage plan … Instead those endpoints just "
+        "return `403 Forbidden`, whether you provide an API key or not.",
+        "apigateway.other",
+    ),
+    # SAM's local "No response from invoke container" follows the function's own timeout or
+    # crash: no network in it.
+    (
+        "https://github.com/aws/aws-sam-cli/issues/5007",
+        "No response from invoke container: Lambda response must be valid json … Starting a timer "
+        "for 3 seconds for function 'HelloWorldFunction'\nFunction 'HelloWorldFunction' timed out "
+        "after 3 seconds\nNo response from invoke container for HelloWorldFunction",
+        "lambda.timeout",
+    ),
 ]
 
 
