@@ -9915,6 +9915,81 @@ REAL = [
         "after 3 seconds\nNo response from invoke container for HelloWorldFunction",
         "lambda.timeout",
     ),
+    # A root partition left smaller than the volume, or too small for the instance's needs.
+    (
+        "https://github.com/andsens/bootstrap-vz/issues/267",
+        "Debian 8 AMI only using 8GB partition … Every Debian 8 Jessie AMI that I launch in "
+        "Amazon Web Services is only putting the root OS onto an 8GB partition regardless of what "
+        "I set the size to at launch time.",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/triggermesh/triggermesh/issues/433",
+        "EC2 instance partition does not use available storage space\nThe root partition in the "
+        "AWS AMI does not grow beyond 8GB to use the entire disk space",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/plus3it/spel/issues/682",
+        "Mar 2024 spel-minimal-centos-8stream-hvm /boot partition too small … As soon as a kernel "
+        "update is attempted, the partition runs out of space and fails on reboot.",
+        "ec2.other",
+    ),
+    # User data that never ran, misspelt or said with an odd tense.
+    (
+        "https://github.com/hashicorp/terraform/issues/18031",
+        "terraform file not executing my script in usr data",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform/issues/22140",
+        "user_data does not been executed in web_instance",
+        "ec2.other",
+    ),
+    # An EBS volume that never attaches, and ec2-github-runner's give-up line.
+    (
+        "https://github.com/rexray/rexray/issues/455",
+        "Volume did not attach … The volume is created successfully yet cannot attach: **open "
+        "/dev/xvdb: no such file or directory**",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/machulav/ec2-github-runner/issues/36",
+        "Error: A timeout of 5 minutes is exceeded. Please ensure your EC2 instance has access to "
+        "the Internet.",
+        "ec2.other",
+    ),
+    # A login through a bastion host that fails, in English and in Korean.
+    (
+        "https://github.com/hashicorp/terraform/issues/5242",
+        "Is it possible to use a key from SSH agent to connect through bastion ? … (at least, we "
+        "fail using a key from agent for bastion connection).",
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/next-step/infra-subway-deploy/pull/154",
+        "1. Bastion 인스턴스로 다른 인스턴스 접근 불가",
+        "ec2.ssh_access",
+    ),
+    # A private VPC without internet access: STS (Go's dial timeout behind WebIdentityErr) and
+    # other AWS APIs out of reach.
+    (
+        "https://github.com/external-secrets/external-secrets/issues/651",
+        "WebIdentityErr: failed to retrieve credentials\ncaused by: RequestError: send request "
+        'failed\ncaused by: Post "https://sts.amazonaws.com/": dial tcp: i/o timeout',
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/kubernetes-sigs/external-dns/issues/1470",
+        "I have an EKS cluster up and running in a private VPC with no direct Internet access.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws/aws-application-networking-k8s/issues/678",
+        "The issue when we use private cluster without internet access, we are unable to access "
+        "to Route53 Api from VPC private link.",
+        "vpc.connectivity",
+    ),
 ]
 
 
