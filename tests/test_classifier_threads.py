@@ -9990,6 +9990,109 @@ REAL = [
         "to Route53 Api from VPC private link.",
         "vpc.connectivity",
     ),
+    # Creating what Lambda already has: an event source mapping for the same source and function,
+    # a function left by an earlier deploy. The name clash is Lambda's, not the stack's.
+    (
+        "https://github.com/aws/serverless-application-model/issues/1320",
+        "The event source and function provided mapping already exists. Please update or delete "
+        "the existing mapping with UUID",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws/serverless-application-model/issues/1474",
+        "I tried brute-forcing it by renaming the event, but received error from CloudFormation: "
+        "… provided mapping already exists. Please update or delete the existing mapping with UUID",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws-samples/sample-geospatial-foundation-models-on-aws/issues/14",
+        "When attempting to redeploy the same stack in the same AWS account after a successful "
+        "`cdk destroy`, deployment fails with the following error: … Function creation failed "
+        "because the function already exists",
+        "lambda.other",
+    ),
+    # A DynamoDB index changed in place, which the table refuses, whatever push or build failed.
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/11384",
+        "Join Table Issue after a failed build - Cannot update GSI's properties other than "
+        "Provisioned Throughput and Contributor Insights Specification. … UPDATE_ROLLBACK_COMPLETE "
+        "… [ERROR]: !!! Build failed",
+        "dynamodb.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/10051",
+        "Amplify failes with Attempting to edit the global secondary index in an unchanged "
+        "manytomany table",
+        "dynamodb.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/3903",
+        "1. How can I recreate mock tables with new schema? 2. How can I recreate tables with new "
+        "schema in dynamodb? Example error message: ``` "
+        "Failed to start API Mock endpoint Attempting to add a local secondary index to the "
+        "BusinessTable table in the Business stack. Local secondary indexes must be created when "
+        "the table is created.",
+        "dynamodb.other",
+    ),
+    # A stack creating a table whose name is taken: the table's clash (taxonomy.md).
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/1456",
+        "CREATE_FAILED PlaylistVideoTable AWS::DynamoDB::Table Wed May 15 2019 10:03:11 GMT-0400 "
+        "(Eastern Daylight Time) PlaylistVideo-projectid-dev already exists in stack",
+        "dynamodb.other",
+    ),
+    # DynamoDB Local's tables, kept per key and region, not found by another client.
+    (
+        "https://github.com/99x/serverless-dynamodb-local/issues/183",
+        "Migrate table exists but not found on Shell",
+        "dynamodb.resource_not_found",
+    ),
+    (
+        "https://github.com/99x/serverless-dynamodb-local/issues/203",
+        "You'll notice that both `3a` and `3b` above result in the tables created by migration "
+        "not being found.",
+        "dynamodb.resource_not_found",
+    ),
+    # A table's capacity left out of the template while its billing mode needs it.
+    (
+        "https://github.com/aws/aws-sam-cli/issues/1815",
+        "ProvisionedThroughput cannot be empty.. ### Description Getting an issue during `sam "
+        "deploy` saying that ProvisionedThroughput cannot be empty.",
+        "dynamodb.validation",
+    ),
+    # A subscription filter whose function does not admit CloudWatch Logs: lambda.other, however
+    # "missing permissions" is said around it.
+    (
+        "https://github.com/grafana/loki/issues/11071",
+        "Grafana Cloud provided lambda-promtail.yaml missing permissions … Resource handler "
+        'returned message: "Could not execute the lambda function. Make sure you have given '
+        "CloudWatch Logs permission to execute your function.",
+        "lambda.other",
+    ),
+    # A template refused, or a stack name taken, before any stack ran: not a failed stack.
+    (
+        "https://github.com/aws-samples/aws-shield-advanced-one-click-deployment/issues/14",
+        "Stack create failed S3IAMDelivereRoleStackSet ValidationError Template format error: "
+        "Unresolved resource dependencies [S3IAMDelivereRoleStackSet] in the Resources block of "
+        "the template",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/bottlerocket-os/bottlerocket-test-system/issues/819",
+        "Currently, if cluster creation fails for some reason, the agent's `eksctl` won't roll "
+        "back the CF stack that was created. This can lead to latter results where subsequent "
+        "cluster creations fail because the stack name is already taken",
+        "cloudformation.other",
+    ),
+    # Two CreateLogGroup calls racing (OperationAbortedException) inside Python's logging setup:
+    # CloudWatch Logs' refusal, not a ValueError of the learner's code.
+    (
+        "https://github.com/kislyuk/watchtower/issues/136",
+        "ValueError: Unable to configure handler 'cloudwatch': An error occurred "
+        "(OperationAbortedException) when calling the CreateLogGroup operation: A conflicting "
+        "operation is currently in progress against this resource.",
+        "cloudwatch.other",
+    ),
 ]
 
 
