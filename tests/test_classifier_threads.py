@@ -10093,6 +10093,65 @@ REAL = [
         "operation is currently in progress against this resource.",
         "cloudwatch.other",
     ),
+    # A stack's resource refused by a service the message names ("(Service: Iam, ...)"): that
+    # service's layer is the cause, the stack only where it surfaced.
+    (
+        "https://github.com/aws-samples/aws-cdk-examples/issues/82",
+        "CREATE_FAILED | AWS::IAM::Role | ItemsDynamoDBRole (ItemsDynamoDBRole7D2E3F6D) ARN "
+        "arn:aws:iam::aws:policy/arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess is not valid. "
+        "(Service: AmazonIdentityManagement; Status Code: 400; Error Code: InvalidInput;",
+        "iam.other",
+    ),
+    (
+        "https://github.com/aws-samples/terraform-aws-windows-workloads-on-aws/issues/3",
+        "Resource handler returned message: “The role with name pdoiarpdcloud9admin01 cannot be "
+        "found. (Service: Iam, Status Code: 404, Request ID: )” (RequestToken: , "
+        "HandlerErrorCode: NotFound)",
+        "iam.other",
+    ),
+    # A deploy told failed by its rollback, said as a noun ("fails and rollbacks").
+    (
+        "https://github.com/OWASP/DVSA/issues/24",
+        "CannotDeploy DVSA from the AWS Serverless Application Repository\nThe creation process "
+        "fails and rollbacks with no specific errors.",
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/OWASP/DVSA/issues/25",
+        "The InitializeApplication function is taking a lot of time and the request fails, this "
+        "results in a rollback of the complete application.",
+        "cloudformation.stack_failed",
+    ),
+    # No credentials set up at all.
+    (
+        "https://github.com/nchammas/flintrock/issues/87",
+        "Show friendlier error message when AWS credentials aren't configured",
+        "iam.credentials",
+    ),
+    # Bedrock's model access not granted to the account: an "AccessDenied" no IAM policy fixes.
+    (
+        "https://github.com/aws-samples/amazon-bedrock-workshop/issues/87",
+        "When running the tutorial on a new account that has not been set up, API calls will "
+        'return "AccessDenied" errors for models that need access added: … Add links to '
+        "https://docs.aws.amazon.com/bedrock/latest/userguide/setting-up.html and "
+        "https://docs.aws.amazon.com/bedrock/latest/userguide/model-access.html to readme.md intro",
+        "other.other",
+    ),
+    # A bootstrap without the execute bit: no memory, no missing handler, no S3 refusal.
+    (
+        "https://github.com/marcinczeczko/quarkus-lambda-native/issues/2",
+        'Permission denied after manual deploy on AWS … "errorType": "Runtime.ExitError", '
+        '"errorMessage": "RequestId: a217e5c9-4d4f-44ad-99b1-5d97393f82e5 Error: Runtime failed '
+        'to start: fork/exec /var/task/bootstrap: permission denied"',
+        "lambda.other",
+    ),
+    # A layer the function cannot be given (not found in the region): no missing module.
+    (
+        "https://github.com/darshilparmar/dataengineering-youtube-analysis-project/issues/9",
+        "I can't able to add wrangler layer into my lambda function. I choose the location N "
+        "virginia but still i didnt find the wrangler layer",
+        "lambda.other",
+    ),
 ]
 
 
