@@ -10152,6 +10152,77 @@ REAL = [
         "virginia but still i didnt find the wrangler layer",
         "lambda.other",
     ),
+    # No credentials reached the call: the Go SDK's chain failing in its own words, a web identity
+    # token file that cannot be read (whatever trust policy is quoted), keys never defined, a
+    # session token never set, a profile's role never assumed.
+    (
+        "https://github.com/kubernetes-sigs/aws-ebs-csi-driver/issues/2421",
+        "EC2 operations error: CreateVolume, get identity, get credentials: request canceled, "
+        "context canceled",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/crossplane-contrib/provider-aws/issues/402",
+        "I'm attempting to deploy a securitygroup just as a test but I receive this error: … "
+        "message: 'connect failed: unable to read web identity token file in pod: open : no such "
+        'file or directory\' … "Action": "sts:AssumeRoleWithWebIdentity",',
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/restic/restic/issues/1671",
+        'Misleading "Fatal: unable to open config file" with s3 backend and no AWS* keys defined … '
+        "Fatal: unable to open config file: Stat: Access Denied.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/s3fs-fuse/s3fs-fuse/issues/651",
+        "Where to put `aws_session_token` information … We currently use temporary credentials "
+        "using `aws sts`, from the documentation it is not clear to me how or where I would put "
+        "the `aws_session_token`. Without setting this, I cannot access aws s3 buckets (i.e. I "
+        "have to refresh this credential each day to gain access to the s3 buckets again).",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/velero-io/velero/issues/3142",
+        "AWS Role to be assumed not being read from configuration file. … An error occurred: some "
+        'backup storage locations are invalid: backup store for location "default" is invalid: '
+        "rpc error: code = Unknown desc = AccessDenied: Access Denied",
+        "iam.credentials",
+    ),
+    # An identity's policies said in prose not to grant all it needs.
+    (
+        "https://github.com/kubernetes/autoscaler/issues/3394",
+        "Cluster Autoscaler (v 1.17.3) does not have all policies attached to cluster-autoscaler "
+        "role.",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/kubernetes/kops/issues/17754",
+        "IAM policy for EBS CSI driver is too strict: can't create volumes from snapshots",
+        "iam.missing_permission",
+    ),
+    # An S3 FUSE mount failing with the kernel's EIO, whatever region or "write" cue is near.
+    (
+        "https://github.com/s3fs-fuse/s3fs-fuse/issues/230",
+        "Input / Output Errors on writing files … I cannot access files in my S3 buckets anymore. "
+        "They mount properly, I can touch files but trying to edit and add anything returns and "
+        "I/O error. … My setup runs in the Frankfurt Region.",
+        "s3.other",
+    ),
+    (
+        "https://github.com/s3fs-fuse/s3fs-fuse/issues/430",
+        "After success of s3 bucket mount, fail to write file into mounted folder. … echo "
+        '"test" > ./mountpath/test.txt -bash: ./mountpath/test.txt: Input/output error',
+        "s3.other",
+    ),
+    # The Go SDK with no region to resolve an endpoint from.
+    (
+        "https://github.com/crossplane-contrib/provider-jet-aws/issues/176",
+        "Failing to create AWS IAM Role … connect failed: cannot get terraform setup: failed to "
+        'use pod service account: unknown endpoint, could not resolve endpoint, partition: "aws", '
+        'service: "sts", region: ""',
+        "lambda.sdk_config",
+    ),
 ]
 
 
