@@ -10223,6 +10223,43 @@ REAL = [
         'service: "sts", region: ""',
         "lambda.sdk_config",
     ),
+    # Python's socket.gaierror under botocore: the endpoint host does not resolve (SDK config).
+    (
+        "https://github.com/DevMiser/DaVinci/issues/12",
+        'Alot of traceback errors … File "/home/medwards/.local/lib/python3.9/site-packages/'
+        'botocore/httpsession.py", line 465, in send … socket.gaierror: [Errno -2] Name or '
+        "service not known",
+        "lambda.sdk_config",
+    ),
+    # Kinesis Video Streams named by its endpoint (kinesisvideo) or PutMedia: outside the list.
+    (
+        "https://github.com/awslabs/amazon-kinesis-video-streams-producer-sdk-cpp/issues/459",
+        "putMedia failed after long term upload … curlCompleteSync(): curl perform failed for url "
+        "https://s-1e415f8b.kinesisvideo.us-east-1.amazonaws.com/putMedia with result Timeout",
+        "other.other",
+    ),
+    (
+        "https://github.com/awslabs/amazon-kinesis-video-streams-producer-sdk-cpp/issues/575",
+        "[QUESTION] PutMedia.ConnectionErrors occurs when no data is uploaded … curl perform "
+        "failed for url https://s-xxxxxxx.kinesisvideo.us-west-2.amazonaws.com/putMedia with "
+        "result Timeout was reached",
+        "other.other",
+    ),
+    # Transcribe streaming's five-minute limit ("BadRequestException: Signature expired"): no keys.
+    (
+        "https://github.com/amazon-connect/amazon-connect-realtime-transcription/issues/44",
+        "Live transcription stops after 5 mins … software.amazon.awssdk.services."
+        "transcribestreaming.model.BadRequestException: Signature expired: 20200720T093804Z is "
+        "now earlier than 20200720T093804Z (20200720T094304Z - 5 min.)",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-transcribe-streaming-example-java/issues/12",
+        "Losing few seconds of audio every 5 minutes … java.util.concurrent.CompletionException: "
+        "software.amazon.awssdk.services.transcribestreaming.model.BadRequestException: Signature "
+        "expired",
+        "other.other",
+    ),
 ]
 
 
