@@ -10260,6 +10260,65 @@ REAL = [
         "expired",
         "other.other",
     ),
+    # Round DOM iam: a presigned URL that lapses before the expiry it was given dies with the
+    # temporary credentials that signed it: iam.credentials, not S3's.
+    (
+        "https://github.com/aws/aws-sdk-ruby/issues/1182",
+        "Presigned urls expiring before set expires_in timeframe",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/boto/boto3/issues/2392",
+        "Pre-signed URL expires after 12 hours … I am using boto3 and Lambda to create pre-signed "
+        "urls to last for 7 days.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/boto/boto3/issues/3079",
+        "Presigned URL for an Amazon S3 bucket is expiring before the expiration time that I "
+        "specified",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/boto/botocore/issues/2604",
+        "S3 presigned urls expire before requested ExpireIn parameter",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/chanzuckerberg/single-cell-data-portal/issues/2266",
+        "Presigned S3 urls don't last long enough.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-go-v2/issues/1557",
+        "Presigned Url expired before desired expiration time.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/PeopleForBikes/pfb-network-connectivity/issues/367",
+        "AWS S3 presigned urls still timing out when jobs are started late … Presumably because "
+        "EC2 instance credentials rotate after some time",
+        "iam.credentials",
+    ),
+    # Lambda's code read from a bucket refused ("Your access has been denied by S3"):
+    # s3.access_denied by the labelling convention, whatever operation surfaced it.
+    (
+        "https://github.com/aws-samples/aws-codepipeline-bitbucket-integration/issues/11",
+        "Your access has been denied by S3, please make sure your request credentials have "
+        "permission to GetObject for lexlabs3bucketmgmtapps/f4a779b4953357ca1517a6a0e76994f4. S3 "
+        "Error Code: AccessDenied. S3 Error Message: Access Denied (Service: AWSLambdaInternal; "
+        "Status Code: 403; Error Code: AccessDeniedException",
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/awslabs/dynamodb-continuous-backup/issues/18",
+        "think maybe the bucket policy isn't open: … error occurred (AccessDeniedException) when "
+        "calling the CreateFunction operation: Your access has been denied by S3, please make "
+        "sure your request credentials have permission to GetObject for "
+        "aws-lambda-streams-to-firehose-us-west-2/LambdaStreamToFirehose-1.4.1.zip. S3 Error "
+        "Code: AccessDenied.",
+        "s3.access_denied",
+    ),
 ]
 
 
