@@ -10319,6 +10319,62 @@ REAL = [
         "Code: AccessDenied.",
         "s3.access_denied",
     ),
+    # A function that connected and got its data but never exits: its own timeout, not the VPC.
+    (
+        "https://github.com/Automattic/mongoose/issues/11521",
+        "mongoose.connect() connects successfully but lambda times out after that",
+        "lambda.timeout",
+    ),
+    (
+        "https://github.com/psycopg/psycopg2/issues/592",
+        "I have written a AWS lambda in python which connects to Postgres database in the VPC. The "
+        "functionality works, but the lambda does not exit.",
+        "lambda.timeout",
+    ),
+    (
+        "https://github.com/sakazuki/aws-serverless-node-red/issues/2",
+        "If I use node-red-node-mysql to connect to a database the lambda returns the data as "
+        "expected but the lambda stays running until the maximum execution time expires or the "
+        "connection drops.",
+        "lambda.timeout",
+    ),
+    # Cache, Kafka and MongoDB clients' own words when no server of a VPC-hosted cluster answered.
+    (
+        "https://github.com/StackExchange/StackExchange.Redis/issues/2269",
+        "RedisConnectionException when connecting to ElastiCache Redis. … "
+        "Message=It was not possible to connect to the redis server(s). Error connecting right "
+        "now.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/Mongey/terraform-provider-kafka/issues/185",
+        "I was trying create the topics in AWS MSK Cluster, but show this error below for me. … "
+        "Error: kafka: client has run out of available brokers to talk to (Is your cluster "
+        "reachable?)",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/haohanyang/mongodb-datasource/issues/80",
+        "unable to connect to documentDB AWS … and got this error in the connection: \nserver "
+        "selection error: context deadline exceeded, current topology: { Type: ReplicaSetNoPrimary",
+        "vpc.connectivity",
+    ),
+    # A connection to RDS that fails, said in Korean (접속, 접근, 연결: connecting, reaching).
+    (
+        "https://github.com/jojoldu/freelec-springboot2-webservice/issues/125",
+        "intellij에서 RDS접속하는 것이 이틀전에는 됬는데 어제부터 갑자기 안되더라구요.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/jojoldu/freelec-springboot2-webservice/issues/330",
+        "7.4 EC2에서 RDS 에서 접근 확인(p.291) … 한참후에 접속이 않된다고",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/jojoldu/freelec-springboot2-webservice/issues/548",
+        "[오류] p.291 ec2에서 rds 접속하기 … 한참 후에 연결할 수 없다고 합니다.",
+        "vpc.connectivity",
+    ),
 ]
 
 
