@@ -10260,6 +10260,12 @@ REAL = [
         "expired",
         "other.other",
     ),
+    # Elastic Beanstalk's own 502, the service shortened to "EB": not API Gateway.
+    (
+        "https://github.com/aws-samples/eb-docker-nginx-proxy/issues/10",
+        "502 Bad Gateway in EB … I did as mentioned but its says 502 Bad Gateway",
+        "other.other",
+    ),
 ]
 
 
