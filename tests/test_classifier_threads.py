@@ -10375,6 +10375,12 @@ REAL = [
         "[오류] p.291 ec2에서 rds 접속하기 … 한참 후에 연결할 수 없다고 합니다.",
         "vpc.connectivity",
     ),
+    # Elastic Beanstalk's own 502, the service shortened to "EB": not API Gateway.
+    (
+        "https://github.com/aws-samples/eb-docker-nginx-proxy/issues/10",
+        "502 Bad Gateway in EB … I did as mentioned but its says 502 Bad Gateway",
+        "other.other",
+    ),
 ]
 
 
