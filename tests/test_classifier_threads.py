@@ -10381,6 +10381,19 @@ REAL = [
         "502 Bad Gateway in EB … I did as mentioned but its says 502 Bad Gateway",
         "other.other",
     ),
+    # A failure put down in words to the function's timeout: lambda.timeout, not memory or S3.
+    (
+        "https://github.com/alexcasalboni/aws-lambda-power-tuning/issues/217",
+        "The step function kept failing on the lowest memory option that I provided. This was due "
+        "to a timeout on the lambda.",
+        "lambda.timeout",
+    ),
+    (
+        "https://github.com/lambci/cmda/issues/5",
+        "Timeout issue for large upload … When uploading file(s) over ~50mb, the cmda will throw "
+        "timeout error due to timeout setting in the lambda function.",
+        "lambda.timeout",
+    ),
 ]
 
 
