@@ -10394,6 +10394,58 @@ REAL = [
         "timeout error due to timeout setting in the lambda function.",
         "lambda.timeout",
     ),
+    # Spot capacity taken back or never granted: interruptions and the spot request's status codes.
+    (
+        "https://github.com/Coalfire-Research/npk/issues/103",
+        "Spot Instance terminated due to user-initiated termination. "
+        "[instance-terminated-by-user] I never terminated this job.",
+        "ec2.capacity_limit",
+    ),
+    (
+        "https://github.com/LeanerCloud/AutoSpotting/issues/293",
+        "When there's a high demand for a particular type of instance, the spot instances start "
+        "getting the termination notification and shut down.",
+        "ec2.capacity_limit",
+    ),
+    (
+        "https://github.com/mludvig/aws-ethereum-miner/issues/51",
+        "Spot Instance not launching … I am having the below error since i have launched the CFT.",
+        "ec2.capacity_limit",
+    ),
+    # The instance metadata service refusing a call with 401 (IMDSv2's session token missing or
+    # expired): the instance's, not a credentials failure.
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-ec2-instance/issues/387",
+        "Access to metadata service returns 401 unauthorized",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/ansible-collections/amazon.aws/issues/2205",
+        "`ec2_metadata_facts` sometimes returns 401 unauthorized if the IMDSv2 token times out.",
+        "ec2.other",
+    ),
+    # EC2's refusal of an AMI whose virtualization does not suit the instance type.
+    (
+        "https://github.com/BD2KGenomics/cgcloud/issues/10",
+        "HVM-only instance types don't work … <Code>InvalidParameterCombination</Code><Message>"
+        "Virtualization type 'hvm' is required for instances of type 't2.micro'.</Message>",
+        "ec2.invalid_resource",
+    ),
+    # MongoDB and DocumentDB clients that cannot connect, with another client reaching the
+    # server or a server outside AWS: the client's, no login to an instance.
+    (
+        "https://github.com/Automattic/mongoose/issues/14535",
+        "I am not able to connect to document DB using mongoose. I am able to connect to the same "
+        "using mongo shell, and compass. … Getting this error: **Failed to connect with Mongo DB "
+        "MongooseServerSelectionError: connect ETIMEDOUT**",
+        "other.other",
+    ),
+    (
+        "https://github.com/awslabs/aws-athena-query-federation/issues/1048",
+        "[BUG] Unable to connect MongoDB Atlas with connector docdb … I am not able to connect to "
+        "my MongoDB Atlas cluster with the connector.",
+        "other.other",
+    ),
 ]
 
 
