@@ -10446,6 +10446,64 @@ REAL = [
         "my MongoDB Atlas cluster with the connector.",
         "other.other",
     ),
+    # A writer (a flow log's role, a function, an API stage) not allowed to write its logs to
+    # CloudWatch: no logs arrive, not an identity refused a call.
+    (
+        "https://github.com/LeapBeyond/terraform-aws-cloudtrail/issues/3",
+        "VPC console is reporting an access error … The IAM role for your flow logs does not have "
+        "sufficient permissions to send logs to the CloudWatch log group",
+        "cloudwatch.no_logs",
+    ),
+    (
+        "https://github.com/amazon-connect/amazon-connect-chat-ui-examples/issues/27",
+        "CloudFormation Resource missing log write perms … doesn't have permissions to write logs "
+        "to CloudWatch.",
+        "cloudwatch.no_logs",
+    ),
+    (
+        "https://github.com/podaac/hydrocron/issues/88",
+        "It looks like the logs are defined for the API Gateway in Terraform but there are no IAM "
+        "permissions that give the API Gateway read and write access to CloudWatch.",
+        "cloudwatch.no_logs",
+    ),
+    # A log group made only on the function's first write, so what needs it first (a subscription
+    # filter) fails: the group is missing, whatever the fix ("create log groups explicitly").
+    (
+        "https://github.com/claranet/terraform-aws-lambda/issues/38",
+        "CloudWatch Log Group not automagically created … The CloudWatch Log Group is only created "
+        "when the Lambda Function tries to send its first logs.",
+        "cloudwatch.log_group_missing",
+    ),
+    (
+        "https://github.com/govuk-one-login/authentication-api/pull/367",
+        "Explicitly create log groups for Lambda functions … To ensure the log groups exist so the "
+        "subscription filter will deploy. Currently, they will only get created the first time the "
+        "lambda is executed, which means the Terraform is failing",
+        "cloudwatch.log_group_missing",
+    ),
+    (
+        "https://github.com/govuk-one-login/authentication-api/pull/6666",
+        "CloudWatch log group gets created automatically by Serverless::Api. Though not quick "
+        "enough (during the first ever deployment) for the SubscriptionFilter, and the deployment "
+        "fails with dependency issues. … Creating the log group explicitly to workaround the "
+        "dependency issue.",
+        "cloudwatch.log_group_missing",
+    ),
+    # A subscription filter's destination refused by CloudWatch Logs ("destinationArn for vendor").
+    (
+        "https://github.com/theburningmonk/lambda-logging-kinesis-demo/issues/1",
+        "DestinationArn for vendor kinesis cannot be used without roleArn … I am getting the "
+        "following error in the subscribe function when I create a new log group.",
+        "cloudwatch.other",
+    ),
+    # EventBridge's bus as the API and templates write it (EventBus, --event-bus-name): its own.
+    (
+        "https://github.com/aws-solutions/quota-monitor-for-aws/issues/188",
+        "Events are not being deposited to custom EventBus QuotaMonitorBus from spoke accounts. … "
+        "Temporary fix: had to add scoped down policy to the custom bus QuotaMonitorBus to allow "
+        "events:PutEvents . Notifications started to come in.",
+        "cloudwatch.other",
+    ),
 ]
 
 
