@@ -10504,6 +10504,66 @@ REAL = [
         "events:PutEvents . Notifications started to come in.",
         "cloudwatch.other",
     ),
+    # An export another stack imports, in a stack named for its VPC (not a VPC resource left with
+    # dependencies), and an update that changes such an export: the stack's own failure.
+    (
+        "https://github.com/rlister/stax/issues/40",
+        "Handle UPDATE_COMPLETE better when trying to delete a stack with exports … "
+        "foo-ci-docker-vpc  Export foo-ci-docker-vpc-EcsCluster cannot be deleted as it is in use "
+        "by foo-ci-docker-events",
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/linz/geostore/issues/630",
+        "This results in following stack upgrade errors when resources are moved between stacks "
+        "and Exports need to be removed from stack: … Export "
+        "ci787925127-geospatial-data-lake-storage:ExportsOutputRefci787925127datasetsci787925127"
+        "datasetstablenameforci787925127B9979E3F131A4311 cannot be updated as it is in use by "
+        "ci7879251",
+        "cloudformation.stack_failed",
+    ),
+    # A stack's resource of a service outside the list, taken or refused by that service: the
+    # resource's failure (other.other), not the stack that surfaced it.
+    (
+        "https://github.com/aws-samples/bedrock-chat/issues/794",
+        'Resource handler returned message: "Resource of type '
+        "'AWS::CloudFront::OriginAccessControl' with identifier "
+        "'BedrockChatStackFrontendDistOrigin1S3OriginAccessControlA46AADB6' already exists.\"",
+        "other.other",
+    ),
+    (
+        "https://github.com/bksarthak/devsecops-book/issues/5",
+        "Status: Create failed … Status reason: Invalid templateBody. Please make sure that your "
+        "template is valid (Service: AWSServiceCatalog; Status Code: 400; Error Code: "
+        "InvalidParametersException;",
+        "other.other",
+    ),
+    (
+        "https://github.com/warolv/jenkins-eks/issues/1",
+        'AWS::EKS::Cluster/ControlPlane: CREATE_FAILED … "Resource handler returned message: '
+        '\\"unsupported Kubernetes version (Service: Eks, Status Code: 400,',
+        "other.other",
+    ),
+    # The Serverless Framework's "<bucket's logical id> - <name> already exists": a bucket name
+    # taken, whatever the stack around it.
+    (
+        "https://github.com/serverless/serverless/issues/9006",
+        "Serverless: Operation failed! … An error occurred: S3Bucketsoftwarecsvdata - "
+        "software-csv-data already exists in stack",
+        "s3.bucket_name",
+    ),
+    (
+        "https://github.com/PinkyJie/aws-transcribe-demo/issues/2",
+        "`An error occurred: S3BucketVoiceassistdevaudiofilebucket - "
+        "voice-assist-dev-audio-file-bucket already exists.\n`\n\n`CloudFormation - "
+        "CREATE_FAILED - AWS::S3::Bucket - S3BucketVoiceassistdevaudiofilebucket",
+        "s3.bucket_name",
+    ),
+    (
+        "https://github.com/matt-filion/serverless-external-s3-event/issues/70",
+        "ServerlessError: An error occurred: mybucket - mybucketname already exists.",
+        "s3.bucket_name",
+    ),
 ]
 
 
