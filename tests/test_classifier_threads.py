@@ -10564,6 +10564,87 @@ REAL = [
         "ServerlessError: An error occurred: mybucket - mybucketname already exists.",
         "s3.bucket_name",
     ),
+    # A profile with no MFA device set, so the role is asked for without the factor: the caller's
+    # credentials (taxonomy.md's MFA convention), whatever sts:AssumeRole denial follows.
+    (
+        "https://github.com/99designs/aws-vault/pull/1250",
+        "profile root: skipping GetSessionToken because profile 'work' has no MFA serial defined "
+        "… aws-vault: error: login: operation error STS: AssumeRole, https response error "
+        "StatusCode: 403",
+        "iam.credentials",
+    ),
+    # The SDKs' and tools' own words for credentials missing or unusable: PHP's
+    # CredentialsException, Rust's MissingCredentials, GetUser's "non-User credentials", a
+    # credential object "not valid", "No IAM credentials linked", credentials one cannot use.
+    (
+        "https://github.com/aws/aws-sdk-php/issues/1611",
+        "PHP Fatal error:  Uncaught Aws\\\\Exception\\\\CredentialsException: Unexpected instance "
+        "profile response code:",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/awslabs/aws-sdk-rust/issues/760",
+        "ConstructionFailure(ConstructionFailure { source: SigningStageError { kind: "
+        "MissingCredentials } }) on EKS",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/mvanholsteijn/ecs-docker-run/issues/3",
+        "An error occurred (ValidationError) when calling the GetUser operation: Must specify "
+        "userName when calling with non-User credentials",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/Noovolari/leapp/issues/552",
+        'I started getting a "Resolved credential object is not valid" error when starting a '
+        "session.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-toolkit-jetbrains/issues/3883",
+        "I can connect the AWS Toolkit to AWS, but I get 'No IAM credentials linked' error",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-toolkit-jetbrains/issues/4296",
+        "Can't set up credentials through plugin: Can't use credentials setup manually with aws "
+        "sso pull downs not working.",
+        "iam.credentials",
+    ),
+    # A pod's web identity (IRSA) unused, by its other names ("EKS IAM for service accounts") or
+    # as the node's role used in its place: the SDK signed with the wrong credentials.
+    (
+        "https://github.com/aws/aws-sdk-java-v2/issues/1470",
+        "Java SDK does not support EKS IAM for service accounts",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-java/issues/2136",
+        "I'm running pods and seeing that that run with the IAM role of the _node_ and not the "
+        "role linked to the IAM ServiceAccount I am running as.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-java/issues/2653",
+        "java is using node IAMRole … However, when attempting to get an object from S3 I am "
+        "getting permission denied",
+        "iam.credentials",
+    ),
+    # What a profile's credential_process printed, unreadable to the CLI: the credentials' helper,
+    # not a function's JSON.
+    (
+        "https://github.com/ruimarinho/gsts/issues/38",
+        "I am trying to install this tool using the `credential_process`. … I get the following "
+        "output `Expecting value: line 1 column 1 (char 0)`.",
+        "iam.credentials",
+    ),
+    # The policy editor's own check of a Resource ARN: a document that does not validate.
+    (
+        "https://github.com/ryanto/next-s3-upload/issues/185",
+        "**Invalid ARN Resource** Resource ARN does not match the expected ARN format. Update the "
+        "resource portion of the ARN.",
+        "iam.malformed_policy",
+    ),
 ]
 
 
