@@ -10645,6 +10645,59 @@ REAL = [
         "resource portion of the ARN.",
         "iam.malformed_policy",
     ),
+    # A service's own default or required role missing or not set up: the role must be created,
+    # no policy action is missing (iam.other), whatever stack or service surfaced it.
+    (
+        "https://github.com/ambiata/ivory/pull/666",
+        'To fix "InstanceProfile is required for creating cluster" errors',
+        "iam.other",
+    ),
+    (
+        "https://github.com/johnny-chivers/hands-on-aws-certified-data-engineer-associate-DEA-C01-Practice/issues/4",
+        "EMR_DefaultRole and EMR_EC2_DefaultRole does not exist - EMR cluster creation",
+        "iam.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/7632",
+        "CREATE_FAILED | AWS::DMS::ReplicationInstance | Instance The IAM Role "
+        "arn:aws:iam::123412341234:role/dms-vpc-role is not configured properly. (Service: "
+        "AWSDatabaseMigrationService; Status Code: 400; Error Code: AccessDeniedFault;",
+        "iam.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/23627",
+        "Access Denied. Please check if user is assigned to Studio Domain [...] and SSO "
+        "Application [Amazon SageMaker Studio (...)] is Active.",
+        "iam.other",
+    ),
+    # A service that "could not assume" the role it was handed: the role's trust policy.
+    (
+        "https://github.com/aws-samples/amazon-bedrock-workshop/issues/367",
+        "ValidationException: An error occurred (ValidationException) when calling the "
+        "CreateModelCustomizationJob operation: Could not assume provided IAM role.",
+        "iam.trust_policy",
+    ),
+    # A role said to lack a named API action, and the SageMaker SDK's role lookup refused.
+    (
+        "https://github.com/aws/sagemaker-python-sdk/issues/2002",
+        "The role 'arn:aws:iam::9111xxxxxxxx:role/test-role' does not have BatchGetImage "
+        "permission for the image",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/aws/sagemaker-python-sdk/issues/2027",
+        "Run it and get this error: … Couldn't call 'get_role' to get Role ARN from role name "
+        "ROLENAME to get Role path.",
+        "iam.missing_permission",
+    ),
+    # A name that starts with "outofmemory-" is no memory failure: EC2 refused the launch's value.
+    (
+        "https://github.com/pivotal-cf/docs-pks/issues/333",
+        "cluster creation fails even though `outofmemory-pks-worker` and `outofmemory-pks-master` "
+        "exist with correct permissions … L Error: Unknown CPI error 'Unknown' with message "
+        "'Value (outofmemory-pks-worker) for parameter iamInstanceProfile.name is invalid",
+        "ec2.invalid_resource",
+    ),
 ]
 
 
