@@ -10698,6 +10698,85 @@ REAL = [
         "'Value (outofmemory-pks-worker) for parameter iamInstanceProfile.name is invalid",
         "ec2.invalid_resource",
     ),
+    # S3's SignatureDoesNotMatch beside a signing library, a key name to encode, or keys said to
+    # work elsewhere: how the request was signed (s3.other), not the credentials.
+    (
+        "https://github.com/aws-amplify/amplify-flutter/issues/1673",
+        "[aws_signature_v4] 403 error; The request signature we calculated does not match the "
+        "signature you provided … I am using `aws_signature_v4` to access the file in the "
+        "private s3 bucket.",
+        "s3.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-flutter/issues/7097",
+        "I am trying to construct the URL for an Amazon S3 bucket where the file name contains "
+        "spaces. The spaces are URL-encoded in the constructed URL, but the request fails with a "
+        '"SignatureDoesNotMatch" error.',
+        "s3.other",
+    ),
+    (
+        "https://github.com/furaiev/amazon-cognito-identity-dart-2/issues/120",
+        "I have tested it through POSTMAN and it works ok so I'm confident my AWS credentials are "
+        "ok. … The request signature we calculated does not match the signature you provided. "
+        "Check your key and signing method.",
+        "s3.other",
+    ),
+    (
+        "https://github.com/diagnosia/flutter_aws_s3_client/issues/12",
+        "first time when i try to get all bucket it works fine but when i try to get content list "
+        "from specific bucket then it throws SignatureDoesNotMatch.",
+        "s3.other",
+    ),
+    # A region or client that takes only Signature V4: the signing (s3.other), not the region;
+    # the CLI's own error that says to give the region is the region's.
+    (
+        "https://github.com/ohnosequences/sbt-s3-resolver/issues/47",
+        "After some research it appears that the Frankfurt region only supports the V4 signature "
+        "Algorithms … The upload fails with a 400 BAD REQUEST.",
+        "s3.other",
+    ),
+    (
+        "https://github.com/willwebberley/NodeDirectUploader/issues/4",
+        "when uploading to an s3 bucket in frankfurt, i need to add this line: … "
+        "aws.config.update({ signatureVersion: 'v4', region: 'eu-central-1' });",
+        "s3.other",
+    ),
+    (
+        "https://github.com/firstandthird/mongobackup-s3/issues/9",
+        "An error occurred (InvalidRequest) when calling the PutObject operation: You are "
+        "attempting to operate on a bucket in a region that requires Signature Version 4.  You "
+        "can fix this issue by explicitly providing the correct region location using the "
+        "--region argument",
+        "s3.wrong_region",
+    ),
+    # A bucket policy created twice: the policy resource's clash, not a bucket name taken.
+    (
+        "https://github.com/serverless/serverless/issues/6923",
+        "Deploy fails with error 'An error occurred: ServerlessDeploymentBucketPolicy - The bucket "
+        "policy already exists on bucket...''",
+        "s3.other",
+    ),
+    # An S3 denial beside the identity said to lack permissions ("doesn't get permissions to",
+    # "Missing S3 permission"): the identity's policy.
+    (
+        "https://github.com/cdklabs/cdk-stacksets/issues/428",
+        "when calling the PutObject operation: Access Denied … And discovered that asset bucket "
+        "deployment custom resource, doesn't get permissions to the destination S3 bucket:",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/treeverse/dvc.org/issues/3824",
+        "Missing S3 permission on documentation … ERROR: unexpected error - Forbidden: An error "
+        "occurred (403) when calling the HeadObject operation: Forbidden",
+        "iam.missing_permission",
+    ),
+    # A tool that cannot use SSO credentials: it signs with none, whatever S3 then answers.
+    (
+        "https://github.com/apache/arrow/issues/29912",
+        "[Python] Add support for the SSO credential provider … AWS Error [code 15]: No response "
+        "body.",
+        "iam.credentials",
+    ),
 ]
 
 
