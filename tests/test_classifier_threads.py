@@ -10777,6 +10777,104 @@ REAL = [
         "body.",
         "iam.credentials",
     ),
+    # A Redis Cluster's MOVED redirection: the client's cluster mode (ElastiCache), other.other.
+    (
+        "https://github.com/colinmollenhour/Cm_Cache_Backend_Redis/issues/145",
+        "An exception occurred: MOVED 8402 X.X.X.X:6379 in lib/Credis/Client.php on line 1062",
+        "other.other",
+    ),
+    (
+        "https://github.com/StackExchange/StackExchange.Redis/issues/2324",
+        "StackExchange.Redis.RedisServerException: Key has MOVED to Endpoint 10.71.88.95:6379 and "
+        "hashslot 3830 but CommandFlags.NoRedirect was specified",
+        "other.other",
+    ),
+    # ECS Exec refused (TargetNotConnectedException, "execute command failed"): ECS's agent.
+    (
+        "https://github.com/aws/aws-cli/issues/8080",
+        "An error occurred (TargetNotConnectedException) when calling the ExecuteCommand "
+        "operation: The execute command failed due to an internal error. Try again later.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-containers/amazon-ecs-exec-checker/issues/47",
+        "ECS execute-command failed due to an internal error. Hi there, I'm trying to run "
+        "`execute-command` to open an interactive shell against my ECS Fargate task.",
+        "other.other",
+    ),
+    # Nodes that never join the cluster, no cause shown: as NodeCreationFailure, other.other.
+    (
+        "https://github.com/aws/karpenter-provider-aws/issues/7558",
+        "EC2 instance created, but not joining cluster. No error message is shown in Karpenter "
+        "logs.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/karpenter-provider-aws/issues/7469",
+        "But EC2 instance does not join to EKS Cluster. … Message: Node not registered with "
+        "cluster",
+        "other.other",
+    ),
+    # CloudFront refusing a non-bucket origin given as an S3 origin: CloudFront's, not S3's.
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/18872",
+        "Error: error creating CloudFront Distribution: InvalidArgument: The parameter Origin "
+        "DomainName does not refer to a valid S3 bucket.",
+        "other.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform/issues/10572",
+        "AWS Cloudfront doesn't support ALB site as an Origin … I try many time get same error is: "
+        "The parameter Origin DomainName does not refer to a valid S3 bucket",
+        "other.other",
+    ),
+    # MSK's IAM access control denying a Kafka client: the cluster's authorisation, not IAM's.
+    (
+        "https://github.com/aws/aws-msk-iam-auth/issues/125",
+        "Hi aws-msk-iam-auth team, I have this issue when running the same command "
+        "`bin/kafka-topics.sh --list` with the same kafka library, aws-msk module and aws "
+        "credentials",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-msk-iam-auth/issues/66",
+        "Cannot connect to MSK Serverless as a consumer The producer can connect and appears to "
+        "produce messages fine, but when I try to connect as a consumer I get access denied.",
+        "other.other",
+    ),
+    # A pod refused under the node's role instead of its own: the wrong credentials (IRSA unused).
+    (
+        "https://github.com/kubernetes-sigs/external-dns/issues/1684",
+        "is not authorized to perform: route53:ListHostedZones … how to point out custom IAM role "
+        "to pod with helm charts, by default it is taking worker node IAM role.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/kubernetes-sigs/external-dns/issues/1222",
+        "is not authorized to perform: route53:ListHostedZones … The weird thing is that the error "
+        "points out the Assumed role of the worker and NOT the `external-dns-role` role",
+        "iam.credentials",
+    ),
+    # Java's ConnectTimeoutException to an AWS endpoint: the network path (vpc.connectivity).
+    (
+        "https://github.com/akka/akka-management/issues/504",
+        "io.netty.channel.ConnectTimeoutException: connection timed out: "
+        "ecs.us-east-1.amazonaws.com/52.46.135.59:443",
+        "vpc.connectivity",
+    ),
+    # An EFS mount that gave up waiting: NFS not let through to the mount target.
+    (
+        "https://github.com/aws/amazon-ecs-agent/issues/2570",
+        'Mounting EFS results in "context deadline exceeded"',
+        "vpc.connectivity",
+    ),
+    # A load balancer that just times out: nothing answers through it (vpc.connectivity).
+    (
+        "https://github.com/aws-samples/aws-modern-application-workshop/issues/230",
+        "when hitting the DNS name for the NLB created earlier in module 2 it justs timeout. I "
+        "guess this may be due to SG but unable to diagnose.",
+        "vpc.connectivity",
+    ),
 ]
 
 
