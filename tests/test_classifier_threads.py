@@ -10875,6 +10875,61 @@ REAL = [
         "guess this may be due to SG but unable to diagnose.",
         "vpc.connectivity",
     ),
+    # A Lambda extension (a layer's agent) that crashes or cannot register: Lambda's own
+    # "Extension.Crash", not the function's code or package (lambda.other).
+    (
+        "https://github.com/DataDog/datadog-lambda-extension/issues/1212",
+        'Docker Lambda crashes with v96 and LWA 1.0.0 … "message": "Extension registration '
+        'failed - terminating process", … "errorType": "Extension.Crash",',
+        "lambda.other",
+    ),
+    (
+        "https://github.com/DataDog/datadog-lambda-extension/issues/263",
+        "`DD_APM_ENABLED=false` in Lambda ENV causes `Extension.Crash`\nHaving "
+        "`DD_APM_ENABLED=false` in Lambda ENV and using "
+        "`arn:aws:lambda:{region}:464622532012:layer:Datadog-Extension:57` extension layer causes "
+        "the Lambda to crash.",
+        "lambda.other",
+    ),
+    # An ASGI adapter handed an event it cannot read: the event the code got, not the handler.
+    (
+        "https://github.com/Kludex/mangum/issues/265",
+        "When i start the docker-compose and then send POST request: … [ERROR] RuntimeError: The "
+        "adapter was unable to infer a handler to use for the event.",
+        "lambda.code_error",
+    ),
+    # Metrics a collector does not gather, or that stop updating or go missing: CloudWatch's
+    # metrics read back, as the collector's users word it.
+    (
+        "https://github.com/influxdata/telegraf/issues/4156",
+        "cloudwatch input plugin do not provide network packets metrics",
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/prometheus-community/yet-another-cloudwatch-exporter/issues/478",
+        "No new data on any of the metrics\nData is generated only at the moment of startup, and "
+        "all subsequent data is the same as before",
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/prometheus/cloudwatch_exporter/issues/327",
+        "cloudwatch_requests_total metric was missing intermittently in us-east-1 region",
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/prometheus/cloudwatch_exporter/issues/405",
+        "Multiple dimensions not able to display under AWS/EC2 namespace. Below parameters are not "
+        "working...",
+        "cloudwatch.alarm_or_metric",
+    ),
+    # CloudWatch's own API calls throttled ("Throttling: Rate exceeded" beside GetMetricData):
+    # CloudWatch's rate, not API Gateway's throttling.
+    (
+        "https://github.com/prometheus-community/yet-another-cloudwatch-exporter/issues/96",
+        "Migrate to GetMetricData api calls and reduce listMetricsRequests … I'm now getting "
+        "throttled: … panic: Throttling: Rate exceeded",
+        "cloudwatch.other",
+    ),
 ]
 
 
