@@ -10930,6 +10930,81 @@ REAL = [
         "throttled: … panic: Throttling: Rate exceeded",
         "cloudwatch.other",
     ),
+    # S3's SignatureDoesNotMatch on an object call or only now and then: the signing (s3.other).
+    (
+        "https://github.com/aws/aws-sdk-go/issues/1112",
+        "Getting SignatureDoesNotMatch on PutObject\nI am receiving \n\n`bad response: "
+        "SignatureDoesNotMatch: The request signature we calculated does not match the signature "
+        "you provided. Check your key and signing method. status code 403`",
+        "s3.other",
+    ),
+    (
+        "https://github.com/shrinerb/shrine/issues/177",
+        "SignatureDoesNotMatch showing up most of the time. … 90% of the time, the images do not "
+        "load and SignatureDoesNotMatch comes up when opening the image up in a new tab.\nBut if "
+        "you keep refreshing, you will be lucky a couple of times, and the images will load just "
+        "fine.",
+        "s3.other",
+    ),
+    # S3's InvalidToken: a session token it cannot read (iam.credentials).
+    (
+        "https://github.com/aws/aws-sdk-net/issues/1824",
+        'I now cannot run S3Client.GetObjectAsync() without getting the error "The provided token '
+        'is malformed or otherwise invalid".',
+        "iam.credentials",
+    ),
+    # ListBuckets (s3:ListAllMyBuckets) refused: only the identity's policy governs it.
+    (
+        "https://github.com/deliciousbrains/wp-amazon-s3-and-cloudfront/issues/597",
+        'Error fetching buckets — Error executing "ListBuckets" on "https://s3.amazonaws.com/"; '
+        "AWS HTTP error: Client error: `GET https://s3.amazonaws.com/` resulted in a `403 "
+        "Forbidden` response: AccessDeniedAccess Denied84ASPS (truncated...)",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/iterate-ch/cyberduck/issues/16460",
+        "I have some s3 keys which don't grant access to `s3:ListAllMyBuckets`. So unless i missed "
+        "an option somewhere, i can't use cyberduck to access the bucket i would like to.",
+        "iam.missing_permission",
+    ),
+    # S3's bare refusal as "AccessDeniedAccess Denied" (tags stripped) or "Denied Access".
+    (
+        "https://github.com/deliciousbrains/wp-amazon-s3-and-cloudfront/issues/598",
+        "Having issue in s3 bucket AccessDeniedAccess Denied, when I am uploading the image on "
+        "wordpress media, no images display and getting AccessDeniedAccess Denied for image url.",
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/KnpLabs/Gaufrette/issues/337",
+        "500 Denied Access Server Internal Error\nGetting this error when trying to upload a file "
+        "to my bucket using VichUploader, Gaufrette and the AWS SDK.",
+        "s3.access_denied",
+    ),
+    # A bucket policy's Deny statement quoted (its Sid "Explicit deny ..."): the bucket's refusal.
+    (
+        "https://github.com/deliciousbrains/wp-amazon-s3-and-cloudfront/issues/438",
+        "There was an error attempting to check the permissions of the bucket cdn.sample.com: "
+        'Access Denied … "Sid": "Explicit deny to ensure requests are allowed only from specific '
+        'referer.",\n            "Effect": "Deny",\n            "Principal": "*",',
+        "s3.access_denied",
+    ),
+    # A browser refused by an S3 endpoint ("at '...s3.amazonaws.com/' from origin"): S3's CORS.
+    (
+        "https://github.com/axios/axios/issues/3700",
+        "Access to XMLHttpRequest at 'https: //stage-applicationbucket......s3.amazonaws.com/' "
+        "from origin 'http: // localhost: 8080' has been blocked by CORS policy: Response to "
+        "preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' "
+        "header is present on the requested resource.",
+        "s3.other",
+    ),
+    # Cognito's error domain as the iOS SDK prefixes it (com.amazonaws.AWSCognito...ErrorDomain).
+    (
+        "https://github.com/awslabs/aws-sdk-ios-samples/issues/209",
+        "I am repeatedly getting the following error: `Error: The operation couldn\u2019t be "
+        "completed. (com.amazonaws.AWSCognitoIdentityErrorDomain error 0.)` for both `uploadData` "
+        "function and `downloadData` functions.",
+        "other.other",
+    ),
 ]
 
 
