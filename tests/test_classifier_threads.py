@@ -11005,6 +11005,83 @@ REAL = [
         "function and `downloadData` functions.",
         "other.other",
     ),
+    # The provider chain found no base credentials (NoCredentialProviders) before a role could be
+    # assumed: the caller's credentials, whatever Terraform says of the role after it.
+    (
+        "https://github.com/hashicorp-education/learn-terraform-aws-control-tower-aft/issues/1",
+        "Error: NoCredentialProviders: no valid providers in chain. Deprecated. … │ Error: error "
+        "configuring Terraform AWS Provider: IAM Role "
+        "(arn:aws:iam::720276729955:role/service-role/AWSControlTowerExecution) cannot be "
+        "assumed.",
+        "iam.credentials",
+    ),
+    # Other credentials than the ones meant taken by the chain (the instance's or node's role in
+    # place of the job's OIDC token or the pod's IRSA role), however the role then fails to assume.
+    (
+        "https://github.com/aws-actions/configure-aws-credentials/issues/453",
+        "The role attached is being used instead of using `ACTIONS_ID_TOKEN_REQUEST_TOKEN` and "
+        "`ACTIONS_ID_TOKEN_REQUEST_URL` when trying to assume the role (which of course fails).",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/runatlantis/atlantis/issues/1724",
+        "I'm trying to run atlantis on EKS with IRSA enabled and attaching a serviceaccount that "
+        "is allowed to assume role to a role with full admin permissions. … whenever atlantis "
+        "runs it's using the IAM role for the worker node not the IRSA role attached to the pod",
+        "iam.credentials",
+    ),
+    # Tools' own words for credentials they could not find, validate or load: configure-aws-
+    # credentials' "Could not determine how to assume credentials", the Go SDK v2's missing
+    # named profile, a session token said expired.
+    (
+        "https://github.com/aws-actions/configure-aws-credentials/issues/817",
+        "now returns `Error: Could not determine how to assume credentials. Please check your "
+        "inputs and try again.`",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/pulumi/pulumi-aws/issues/3971",
+        "error: pulumi:providers:aws resource 'default_6_37_0' has a problem: unable to validate "
+        "AWS credentials.\n    Details: failed to get shared config profile, corp",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/hashicorp/terraform/issues/5579",
+        "Terraform doesn't fail immediately if aws_session_token has expired",
+        "iam.credentials",
+    ),
+    # An AssumeRole flow that breaks on another action the base identity lacks: its policy, not
+    # the trust policy.
+    (
+        "https://github.com/projectdiscovery/cloudlist/issues/692",
+        "AWS integration using AssumeRole fails during region enumeration when the base IAM user "
+        "does not have ec2:DescribeRegions permission. … Create an IAM user with sts:AssumeRole "
+        "but without ec2:DescribeRegions.",
+        "iam.missing_permission",
+    ),
+    # IAM refusing a Condition operator it does not know, inside a failed stack: the document.
+    (
+        "https://github.com/aws-samples/github-actions-oidc-cdk-construct/issues/5",
+        "CREATE_FAILED        | AWS::IAM::Role                      | "
+        'GithubActionsDeployRole3AEBE7B4\nResource handler returned message: "Invalid Condition '
+        "type : ForAllValuesStringEquals",
+        "iam.malformed_policy",
+    ),
+    # EKS refusing a role mapped (or not) in its aws-auth ConfigMap: the cluster does not admit
+    # the identity (taxonomy.md's convention).
+    (
+        "https://github.com/runatlantis/atlantis/issues/800",
+        "I added the following code to the configmap under mapRoles … I still get this error\n"
+        "```\nError: Unauthorized",
+        "iam.missing_permission",
+    ),
+    # The SDK's waiter giving up on a stack (ResourceNotReady): the stack's failure, not an AMI's.
+    (
+        "https://github.com/aws/copilot-cli/issues/1767",
+        "✘ execute app init: wait until stack copilot-test-infrastructure-roles create is "
+        "complete: ResourceNotReady: failed waiting for successful resource state",
+        "cloudformation.stack_failed",
+    ),
 ]
 
 
