@@ -11082,6 +11082,90 @@ REAL = [
         "complete: ResourceNotReady: failed waiting for successful resource state",
         "cloudformation.stack_failed",
     ),
+    # Amplify Hosting's rewrite and redirect rules (a "404 rewrite" answering 404, 403 or 301) and
+    # its custom domain's SSL verification that never ends: Amplify's, not a bucket's or region's.
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/1019",
+        "404 Rewrite returns XML Access Denied page. 404 Redirect works properly. … "
+        "This breaks and returns an XML Access Denied page when users try to access a "
+        "non-existent page.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/725",
+        "Bug: 404 Rewrite Rule is Broken! … If you have this rule set as a rewrite "
+        "rather than a redirect, it will render URLs, such as `/route` as 404. If you have "
+        "it as the redirect, it will instead render `/route` as a 301 to `/route/`",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/236",
+        "404 (Rewrite) to static 404.html file not working",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/228",
+        "SSL verification is Running - [BRIEF DESCRIPTION] … **Step**: SSL verification "
+        "**Status**: Running",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/465",
+        'During my custom-domain defination in Amplify; "SSL verification" stage still is '
+        "Running - takes so much time still waiting for it.",
+        "other.other",
+    ),
+    # ECS container instances that never register with their cluster, no cause shown.
+    (
+        "https://github.com/aws/amazon-ecs-agent/issues/660",
+        "EC2 Windows Instances for ECS do not register with cluster I am following this aws "
+        "article to register ec2 instance with cluster but its not registering,",
+        "other.other",
+    ),
+    # SNS delivering to an SQS queue, whatever policy JSON is quoted: SNS's and SQS's.
+    (
+        "https://github.com/anomalyco/sst/issues/4499",
+        "Wrong permissions attached to SQS queue subscribed to a SNS topic … The "
+        "problem is that the permissions of the … queue are wrong. Here's what I have "
+        'on the AWS Console: … "Principal": { "Service": "sns.amazonaws.com" }, '
+        '"Action": "sqs:SendMessage",',
+        "other.other",
+    ),
+    # Services outside the list refusing their own input: ECS a secret's SSM parameter name,
+    # Athena a query's result location (not S3's failure).
+    (
+        "https://github.com/aws/copilot-cli/issues/3446",
+        "askDefinition: The Systems Manager parameter name specified for secret JWT_KEY is "
+        "invalid.",
+        "other.other",
+    ),
+    (
+        "https://github.com/boto/boto3/issues/1194",
+        "* `OutputLocation='arn:aws:s3:::bucketname/keyname'` where `bucketname` and "
+        "`keyname` already exist. I keep getting the error > "
+        "botocore.errorfactory.InvalidRequestException: An error occurred "
+        "(InvalidRequestException) when calling the StartQueryExecution operation: "
+        "outputLocation is not a valid S3 path.",
+        "other.other",
+    ),
+    # A stack that fails or hangs, said with plural "stacks" or as UPDATE_IN_PROGRESS.
+    (
+        "https://github.com/aws-samples/aws-deploy-spinnaker-halyard/issues/4",
+        'The CloudFormation stacks create failed. it showd "Cluster spinnaker-infra failed '
+        'to stabilize: Internal Failure" at create aws EKS step.',
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/aws/copilot-cli/issues/2408",
+        "The build succeeds, but then the deploy to test gets stuck on `UPDATE_IN_PROGRESS`",
+        "cloudformation.stack_failed",
+    ),
+    # A VPC with no subnet of the kind a tool needs ("No existing public subnets were found").
+    (
+        "https://github.com/aws/copilot-cli/issues/2233",
+        "No existing public subnets were found in VPC vpc-VPCID. You can either:",
+        "vpc.other",
+    ),
 ]
 
 
