@@ -11166,6 +11166,62 @@ REAL = [
         "No existing public subnets were found in VPC vpc-VPCID. You can either:",
         "vpc.other",
     ),
+    # An Elastic Beanstalk environment launched without its EC2 instance profile: iam.other.
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/13760",
+        'Elastic Beanstalk error "You must specify an Instance Profile for your EC2 instance in '
+        'this region"',
+        "iam.other",
+    ),
+    # Terraform's "No valid credential sources found" beside a role to assume: no base credentials.
+    (
+        "https://github.com/hashicorp/terraform/issues/20062",
+        "I have created a user, which has no permissions, except the permission to assume the "
+        '`develop` role, which has full permissions … Error configuring the backend "s3": No '
+        "valid credential sources found for AWS Provider.",
+        "iam.credentials",
+    ),
+    # A session token said no longer valid: expired credentials in plain words.
+    (
+        "https://github.com/rust-lang/simpleinfra/issues/27",
+        "awscreds fails when run in same shell As far as I can tell, the awscreds script will "
+        "fail to run if you run it again in the same shell (i.e. `AWS_SESSION_TOKEN` is still "
+        "set), as that token is no longer valid after 12 hours, but the AWS CLI will continue to "
+        "use it.",
+        "iam.credentials",
+    ),
+    # Credentials the instance's profile should hand out, unread.
+    (
+        "https://github.com/laravel/framework/issues/19953",
+        "Unable to read key/secret from AWS S3 instance profiles",
+        "iam.credentials",
+    ),
+    # A permissions boundary the account requires on new roles, not applied: role creation denied.
+    (
+        "https://github.com/aws/aws-cdk-cli/issues/284",
+        "CDK Bootstrap: PermissionBoundary not applied to all roles",
+        "iam.missing_permission",
+    ),
+    # Terraform's S3 backend refused listing its workspaces: the state bucket's refusal.
+    (
+        "https://github.com/secdevops-cuse/CyberRange/issues/42",
+        "I get this error message when I try to run terraform.exe init … **Error: Failed to get "
+        "existing workspaces: AccessDenied: Access Denied**",
+        "s3.access_denied",
+    ),
+    # An identity said unable to perform an API action, or named as refused ("denied: User: arn").
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-eks/issues/2018",
+        "EKS Managed Node Group cannot be created, user cannot perform iam:GetRole on ressource",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/awslabs/aws-codebuild-jenkins-plugin/issues/106",
+        "CannotPullContainerError: Error response from daemon: pull access denied for "
+        "ACCOUNT_ID.dkr.ecr.REGION.amazonaws.com/myrepo/codebuild-ansible, repository does not "
+        "exist or may require 'docker login': denied: User: arn:aws:sts::131992011433",
+        "iam.missing_permission",
+    ),
 ]
 
 
