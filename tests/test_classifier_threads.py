@@ -11222,6 +11222,68 @@ REAL = [
         "exist or may require 'docker login': denied: User: arn:aws:sts::131992011433",
         "iam.missing_permission",
     ),
+    # A presigned URL S3 refuses with a 403: how it was signed or how long it lives (s3.other).
+    (
+        "https://github.com/JetBrains/teamcity-s3-artifact-storage-plugin/issues/13",
+        "403 when uploading with presign URL … Seems like it takes too long to upload with the "
+        "signed URL?",
+        "s3.other",
+    ),
+    (
+        "https://github.com/LiveUI/S3/issues/11",
+        "Presigned URL returns 403 … I have some problems when generating a presigned url, which "
+        "always leads to 403 errors.",
+        "s3.other",
+    ),
+    # S3 named as what was called or read when access was denied, whichever service called it.
+    (
+        "https://github.com/awsdocs/amazon-emr-management-guide/issues/49",
+        "access denied spark emr -> s3 … when calling s3.",
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/Esri/gptools-for-aws/issues/1",
+        "Access denied trying to read bootstrap action file … I'm running the cluster in eu-west1.",
+        "s3.access_denied",
+    ),
+    # A bucket policy said to be missing; S3's denial misspelt.
+    (
+        "https://github.com/anomalyco/ion/issues/1312",
+        "S3 Router Example with Cloudfront OAC doesnt work. Its missing the BucketPolicy that "
+        "actually allows the CDN to access the bucket",
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/os-climate/os_c_data_commons/issues/269",
+        'I now have a new error: "Acess denied".',
+        "s3.access_denied",
+    ),
+    # No credentials, in botocore's words for a half-configured profile and in the asker's own.
+    (
+        "https://github.com/Erionis/Flan-T5-Summarization/issues/1",
+        "I get the given error in Lab 2 file how can i resolve this … Partial credentials found "
+        "in assume-role, missing: source_profile or credential_source",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/awslabs/open-data-registry/issues/1338",
+        "But the script is not working. Others I found on the web need credentials, that I don't "
+        "have.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/os-climate/os_c_data_commons/issues/269",
+        "But after recieving my aws credentials I'm having credential error when trying to access "
+        "the bucket.",
+        "iam.credentials",
+    ),
+    # One error fixed and the next one reported: "the next problem is".
+    (
+        "https://github.com/sagidM/s3-resizer/issues/13",
+        'I resolved the "Access Denied" , the next problem is <Code>NoSuchKey</Code> '
+        "<Message>The specified key does not exist.</Message>",
+        "s3.no_such_key",
+    ),
 ]
 
 
