@@ -11284,6 +11284,80 @@ REAL = [
         "<Message>The specified key does not exist.</Message>",
         "s3.no_such_key",
     ),
+    # A role's policy lacking the action, in Firehose's words or put down to permissions in prose.
+    (
+        "https://github.com/CloudSnorkel/CloudWatch2S3/issues/5",
+        "Stack Creation did not complete successfully and got rolled back. … Access was denied "
+        "when calling Kinesis. Ensure the access policy on the IAM role used allows access to "
+        "the appropriate Kinesis APIs.",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/ubclaunchpad/rocket2/issues/120",
+        "IAM user unable to read logs on Amazon Cloudwatch … Cannot view logs due to permission "
+        "issues",
+        "iam.missing_permission",
+    ),
+    # Refused before any stack ran: AllowedValues, null values, an empty change set, cdk-nag.
+    (
+        "https://github.com/aws-cloudformation/rain/issues/595",
+        "rain can't deploy CF template like AWS CLI … vpcID=vpc-026739ec964c7e79e … error "
+        "creating changeset: Parameter 'assignStaticIP' must be one of AllowedValues",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/cfstacks/stacks/issues/111",
+        "Getting started guide fails to create stack … [/Resources] 'null' values are not "
+        "allowed in templates",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js/issues/2331",
+        "When trying to use AWS-SDK-JS to automate my CFN stack creation/update it returns me a "
+        "FAILED status for Change Sets without any changes.",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/awslabs/sbt-aws/issues/84",
+        "cdk nag suppression error in cdk pipelines … sbt control plane deploys in a stack from "
+        "cdk pipelines … when i run `cdk synth` it will throw an error.",
+        "cloudformation.other",
+    ),
+    # Subscription filters and dashboard widgets refused at deploy, whatever stack surfaced them.
+    (
+        "https://github.com/aws/aws-cdk/issues/2452",
+        "logSubscriptionDestination with Kinesis Stream fails due to dependency issue and "
+        'incorrect principal … deploy fails with "`Could not deliver test message to specified '
+        'destination"`.',
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/12835",
+        "CfnSubscriptionFilter failed to create … UPDATE_FAILED",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-genai-llm-chatbot/issues/654",
+        "Cannot deploy solution : Error: Specify at least one log group name",
+        "cloudwatch.other",
+    ),
+    # A metric filter CloudWatch Logs refuses, though its pattern quotes a Lambda timeout line.
+    (
+        "https://github.com/aws/aws-cdk/issues/36901",
+        "Regular expression evaluation time exceeded allowed limit (Service: CloudWatchLogs, "
+        "Status Code: 400, … The regular expression filter pattern for the metric filter is: "
+        "`%Task timed out after|^REPORT\\s.+\\sStatus: timeout%`.",
+        "cloudwatch.alarm_or_metric",
+    ),
+    # A stack left in a failed state refuses the next update, whatever service failed it first.
+    (
+        "https://github.com/aws/copilot-cli/issues/4878",
+        "So the cloudFormation stack was at `UPDATE_ROLLBACK_FAILED` … is in "
+        "UPDATE_ROLLBACK_FAILED state and can not be updated. … Resource handler returned "
+        "message: \"Error occurred during operation 'ECS Deployment Circuit Breaker was "
+        "triggered'.\"",
+        "cloudformation.stack_failed",
+    ),
 ]
 
 
