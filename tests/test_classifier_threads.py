@@ -11358,6 +11358,60 @@ REAL = [
         "triggered'.\"",
         "cloudformation.stack_failed",
     ),
+    # Round 31: an instance type a region, zone or placement group does not offer, said in words.
+    (
+        "https://github.com/aws/aws-parallelcluster/issues/1253",
+        'Selecting t2.large as "compute_instance_type" will make the stack in status '
+        "CREATION_IN_PROGRESS forever. … The t2 types are not supported by the placement_group "
+        "but if you select t2 type the creation of the cluster does not fail and hangs forever",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/dashpay/dash-network-deploy/pull/81",
+        "change t3.nano to t2.nano for vpn to avoid error when region does not have t3 type "
+        "instance introduced",
+        "ec2.invalid_resource",
+    ),
+    # Round 31: a security group that does not fit the launch's network (EC2's and a tool's words).
+    (
+        "https://github.com/jtriley/StarCluster/issues/342",
+        "`addnode` fails in VPC … >>> Launching node(s): node003 !!! ERROR - "
+        "InvalidParameterCombination: VPC security groups may not be used for a non-VPC launch",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/puppetlabs-toy-chest/puppetlabs-aws/issues/299",
+        "im getting the error below when im trying to create an ec2 instance ? … Error: "
+        "Security groups 'web-sg' not found in VPCs 'vpc-88cadded'",
+        "ec2.invalid_resource",
+    ),
+    # Round 31: a Marketplace AMI the account has not subscribed to, said without OptInRequired.
+    (
+        "https://github.com/wazuh/wazuh-qa/issues/4928",
+        "Allow subscribing to a marketplace AMI for AWS deployments It is necessary to add the "
+        "possibility of subscribing to AMIs from the marketplace, when necessary, at the moment "
+        "it happened to us when trying to use the `openSUSE` image",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/hashicorp/packer-plugin-amazon/issues/442",
+        "Unable to create AMI from Marketplace source with subscribed credentials … 1. Subscribe "
+        "to the source AMI in the AWS Marketplace.",
+        "ec2.other",
+    ),
+    # Round 31: a bastion that cannot reach the instances behind it, said bastion first.
+    (
+        "https://github.com/kubernetes-sigs/cluster-api-provider-aws/issues/2231",
+        "EKS: Bastion seems unable to access nodes created with managedmachinepool",
+        "ec2.ssh_access",
+    ),
+    # Round 31: the root volume's size asked for, said to be ignored.
+    (
+        "https://github.com/hashicorp/packer-plugin-amazon/issues/122",
+        "launch_block_device_mappings volume_size is not used when launching the packer instance "
+        "for amazon-ebs builder",
+        "ec2.other",
+    ),
 ]
 
 
