@@ -11412,6 +11412,103 @@ REAL = [
         "for amazon-ebs builder",
         "ec2.other",
     ),
+    # Round 31 (other31): AppSync refusing a GraphQL field by its @auth rules, by any verb and
+    # type, or as its GraphQL errors name it; not an IAM identity's refusal.
+    (
+        "https://github.com/aws-amplify/amplify-category-api/issues/670",
+        "Not Authorized to access getUser on type User … I'm not able to access AppSync "
+        "although I have admin authorizations to use every resource and action of any AppSync "
+        "resource.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-js/issues/2698",
+        'IAM not authorized to mutate on type … I get an "Unauthorized to Create on type Type" '
+        "Error while running a mutation",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-js/issues/5601",
+        "DataStore - Sync error - UnauthorizedException I receive this error: … "
+        '"subscription failed Connection failed: '
+        '{\\"errors\\":[{\\"errorType\\":\\"UnauthorizedException\\",\\"message\\":\\"Permission '
+        'denied\\"}]}"',
+        "other.other",
+    ),
+    # AppSync's resolver mapping template (VTL) failing: not a CloudFormation template.
+    (
+        "https://github.com/awslabs/aws-mobile-appsync-sdk-js/issues/41",
+        "Error transforming the velocity template Anyone know what this error is referring to?",
+        "other.other",
+    ),
+    # Cognito: NotAuthorizedException however an SDK words it; identity pools' guests.
+    (
+        "https://github.com/aws-amplify/amplify-flutter/issues/1216",
+        "Now if I enter the email id which is not present in cognito it's showing always the "
+        "following error; `NotAuthorizedException(message: Failed since user is not authorized., …",
+        "other.other",
+    ),
+    (
+        "https://github.com/awslabs/aws-sdk-ios-samples/issues/306",
+        "Users still going to unauth identity in ID pool … But still, my user is going to "
+        "unauthenticated access in the ID pool.",
+        "other.other",
+    ),
+    # Secrets Manager's rotation, whatever Lambda function runs it.
+    (
+        "https://github.com/localstack/localstack/issues/5264",
+        "**Trying enable secrets rotation** … I get this error: `An error occurred "
+        "(ResourceNotFoundException) when calling the RotateSecret operation: Resource not found "
+        "for ARN",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-secrets-manager-rotation-lambdas/issues/16",
+        "I'm trying to setup secretsmanager rotation and found these lambda function examples "
+        "here... but can't get these to work.",
+        "other.other",
+    ),
+    (
+        "https://github.com/localstack/localstack/issues/12144",
+        "bug: Secrets Manager is not properly using --rotation-lambda-arn and --rotation-rules",
+        "other.other",
+    ),
+    # The Serverless Framework's ${ssm:...} variable finding no parameter: SSM's, not the SDK's.
+    (
+        "https://github.com/serverless/serverless/issues/4248",
+        "When using the SSM variable syntax, serverless fails to retrieve the value when the "
+        "parameter name includes a dash … A valid SSM parameter to satisfy the declaration "
+        "'ssm:/foo/foo-bar/param' could not be found.",
+        "other.other",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/5757",
+        "If parameter is not found and no fallback found, serverless should abort to prevent "
+        "broken deployment. … A valid SSM parameter to satisfy the declaration "
+        "'ssm:/path/to/service/myParam' could not be found.",
+        "other.other",
+    ),
+    # SNS mobile push: the platform application disabled (not the learner's AWS credentials).
+    (
+        "https://github.com/aws/aws-sdk-java/issues/1869",
+        "My application shuts down sometime with the following error in the console: "
+        "PlatformApplicationDisabledException … Apple rejected your credentials, likely due to "
+        "them being expired, or for a production application.",
+        "other.other",
+    ),
+    # Polly by its endpoint and its neural voices (not an SDK setting or a trust policy).
+    (
+        "https://github.com/chrisurf/obsidian-voice/issues/20",
+        "I followed all instructions to set up a user and access key … POST "
+        "https://polly.us-west-1.amazonaws.com/v1/speech 400 (Bad Request)",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-php/issues/1992",
+        "Polly - Neural voices are not returned for PHP SDK … the returned voice is not the "
+        "neural voice but the standard voice.",
+        "other.other",
+    ),
 ]
 
 
