@@ -11509,6 +11509,74 @@ REAL = [
         "neural voice but the standard voice.",
         "other.other",
     ),
+    # A service the account (or its management / payer account) never enabled or set up, and
+    # Organizations refusing a member account: no identity's policy grants it (not IAM's).
+    (
+        "https://github.com/aws-samples/aws-cost-explorer-report/issues/15",
+        "An error occurred (AWSOrganizationsNotInUseException) when calling the ListAccounts "
+        "operation: Your account is not a member of an organization.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-iam-access-key-auto-rotation/issues/10",
+        "I keep receiving Error: An error occurred (AccessDeniedException) when calling the "
+        "ListAccounts operation: You don't have permissions to access this resource.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/data-perimeter-helper/issues/8",
+        "there is always an error saying that I do not have permission: `is not authorized to "
+        "perform: account: ListRegions (The management account can only be managed using the "
+        "standalone context from the management account)`",
+        "other.other",
+    ),
+    (
+        "https://github.com/turbot/steampipe-plugin-aws/issues/1107",
+        "Error: AccessDeniedException: Please complete AWS Audit Manager setup from home page to "
+        "enable this action in this account.",
+        "other.other",
+    ),
+    (
+        "https://github.com/numfocus/infrastructure/issues/1",
+        "Your account is a part of consolidated billing. For you to be able to use Cost Explorer, "
+        "your Payer account needs to enable Cost Explorer.",
+        "other.other",
+    ),
+    # RDS's refusal of a snapshot's KMS key: the key policy's side (KMS), not the identity's.
+    (
+        "https://github.com/awslabs/aurora-snapshot-tool/issues/29",
+        "An error occurred (KMSKeyNotAccessibleFault) when calling the CopyDBClusterSnapshot "
+        "operation: The source snapshot KMS key … does not exist, is not enabled or you do not "
+        "have permissions to access it.",
+        "other.other",
+    ),
+    # The keys themselves: a malformed access key id in an XML error body, keys called "AK/SK".
+    (
+        "https://github.com/StreisandEffect/streisand/issues/485",
+        "The error was: <Response><Errors><Error><Code>AuthFailure</Code><Message>Credential must "
+        "have exactly 5 slash-delimited elements",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/AutoMQ/automq/issues/458",
+        "S3Exception: Access Denied(Service: S3, Status Code: 403) This is a bug due to lost "
+        "injection of AK and SK.",
+        "iam.credentials",
+    ),
+    # An S3 403 gone once the identity gets everything, or a permission the docs never listed:
+    # the identity's policy was too narrow (not the bucket's side).
+    (
+        "https://github.com/rclone/rclone/issues/930",
+        "I get 403 response when trying to sync/copy the local files to S3, it works fine if I "
+        "give all of S3 privileges.",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/fluent/fluent-plugin-s3/issues/438",
+        "Undocumented IAM permission: ListObjects … "
+        "#<Aws::S3::Errors::AccessDenied: Access Denied>",
+        "iam.missing_permission",
+    ),
 ]
 
 
