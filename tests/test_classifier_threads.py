@@ -11577,6 +11577,62 @@ REAL = [
         "#<Aws::S3::Errors::AccessDenied: Access Denied>",
         "iam.missing_permission",
     ),
+    # An identity's permissions said to be restrictive, with a bare AccessDenied: its narrow policy.
+    (
+        "https://github.com/benbjohnson/litestream/issues/107",
+        "Nothing major but with 0.3.2 and very restrictive S3 permissions, this config file "
+        "worked: … cannot lookup bucket region: AccessDenied: Access Denied",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/kopia/kopia/issues/3071",
+        "AWS s3 - Repository creation fails under credentials with restrictive IAM roles … As a "
+        "result, an `access denied` error will be returned.",
+        "iam.missing_permission",
+    ),
+    # A client said not to send the right credentials: S3's 403 is the request's credentials.
+    (
+        "https://github.com/JetBrains/teamcity-s3-artifact-storage-plugin/issues/4",
+        "Failed to publish artifacts: AWS error: Forbidden … AWS Error Code: 403 Forbidden … I "
+        "had a hunch the plugin wasn't sending the right credentials",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/JetBrains/teamcity-s3-artifact-storage-plugin/issues/4",
+        "Local agents fail to upload to S3 … I opened a case with Amazon, as I had a hunch the "
+        "plugin wasn't sending the right credentials",
+        "iam.credentials",
+    ),
+    # SignatureDoesNotMatch said to come from S3: S3's reading of the signed request (s3.other).
+    (
+        "https://github.com/pgbackrest/pgbackrest/issues/589",
+        '"SignatureDoesNotMatch" on S3 Put postgres config',
+        "s3.other",
+    ),
+    # SigV4 required by a region, in people's words: how the request is signed (s3.other).
+    (
+        "https://github.com/hcarvalhoalves/duplicity/issues/2",
+        "When using the frankfurt location of S3 it is not working because version 4 of the "
+        "signature algorithm has to be used.",
+        "s3.other",
+    ),
+    # S3 Object Lock's retention period is the bucket's, not a log group's retention.
+    (
+        "https://github.com/minio/mc/issues/3892",
+        "If you configure a default retention period on a bucket, requests to upload objects in "
+        "such a bucket must include the Content-MD5 header. … ERROR: S3 error: 400 "
+        "(InvalidRequest): Content-MD5 HTTP header is required for Put Object requests with "
+        "Object Lock parameters",
+        "s3.other",
+    ),
+    # Go's "no such host" for an AWS endpoint: a region misspelt, the client's setting.
+    (
+        "https://github.com/bep/s3deploy/issues/30",
+        "error: RequestError: send request failed caused by: Get "
+        "https://s3.us-west.amazonaws.com/sub.mybucket.com: dial tcp: lookup "
+        "s3.us-west.amazonaws.com: no such host",
+        "lambda.sdk_config",
+    ),
 ]
 
 
