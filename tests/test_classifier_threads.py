@@ -11633,6 +11633,58 @@ REAL = [
         "s3.us-west.amazonaws.com: no such host",
         "lambda.sdk_config",
     ),
+    # Ruby's require failing on a gem the package lacks (Init<LoadError>): Lambda's import error.
+    (
+        "https://github.com/aws-samples/serverless-sinatra-sample/issues/10",
+        "Init error when loading handler lambda.handler -- cannot load such file -- rack … But "
+        "when I try to access any of the endpoints of this sample app, I get Internal Server "
+        "Error.",
+        "lambda.import_error",
+    ),
+    (
+        "https://github.com/aws-samples/serverless-sinatra-sample/issues/29",
+        "Encounter `Init<LoadError>: cannot load such file -- rack` on Production environment",
+        "lambda.import_error",
+    ),
+    (
+        "https://github.com/aws/aws-sam-cli-app-templates/pull/123",
+        "Build and invoke the image locally with `sam build && sam local invoke` This will throw "
+        "an error similar to: … Init error when loading handler app.lambda_handler { "
+        '"errorMessage": "cannot load such file --',
+        "lambda.import_error",
+    ),
+    (
+        "https://github.com/rails-lambda/lamby/issues/158",
+        'Init error when loading handler { "errorMessage": "cannot load such file -- '
+        'config/environment", "errorType": "Init<LoadError>",',
+        "lambda.import_error",
+    ),
+    # pip unable to install a function's requirements in sam build: the function's package build.
+    (
+        "https://github.com/aws/aws-lambda-builders/issues/276",
+        "[Issue] sam build unable to resolve Dependencies … Error: "
+        "PythonPipBuilder:ResolveDependencies - Could not satisfy the requirement: QuantLib",
+        "lambda.other",
+    ),
+    # The CDK refusing a function in a public subnet: the construct library's check, no network.
+    (
+        "https://github.com/aws/aws-cdk/issues/1342",
+        "throw new Error('Not possible to place Lambda Functions in a Public subnet');",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/8935",
+        "[aws-lambda] Allow placing Lambda Functions in a Public subnet This restriction is "
+        "arbitrary and a huge pain to work around.",
+        "cloudformation.other",
+    ),
+    # A deploy tool leaving the function's VPC settings unapplied: its configuration, no traffic.
+    (
+        "https://github.com/serverless/serverless/issues/2925",
+        "VPC and SecurityGroup not set on Deploy … the function deploys properly, but none of "
+        "the VPC or Security group settings gets passed on to the Lambda function.",
+        "lambda.other",
+    ),
 ]
 
 
