@@ -104,13 +104,18 @@ def test_the_real_dev_corpus_loads_as_threads():
 
 @pytest.mark.parametrize(
     ("name", "labelled", "incidents"),
-    [("second_annotator.jsonl", 160, 155), ("second_annotator2.jsonl", 100, 98)],
+    [
+        ("second_annotator.jsonl", 160, 155),
+        ("second_annotator2.jsonl", 100, 98),
+        ("second_annotator3.jsonl", 100, 101),
+    ],
 )
 def test_the_second_annotators_labels_cover_dev_threads_only_message_for_message(
     name, labelled, incidents
 ):
     """Agreement is measured on dev: a test-split thread labelled twice would be read. (The
-    second file: 100 threads of rounds 24 to 28, labelled blind in session 12.)"""
+    second file: 100 threads of rounds 24 to 28, labelled blind in session 12; the third, 100 of
+    rounds 29 to 33, in session 13.)"""
     second = REAL_DEV.with_name(name)
     dev = {t["source"]: t for t in map(json.loads, REAL_DEV.read_text().splitlines())}
     threads = [json.loads(line) for line in second.read_text().splitlines()]
