@@ -11685,6 +11685,53 @@ REAL = [
         "the VPC or Security group settings gets passed on to the Lambda function.",
         "lambda.other",
     ),
+    # A service that cannot assume the role it was given ("Error in assuming access role").
+    (
+        "https://github.com/aws-containers/hello-app-runner/issues/3",
+        "Error in assuming access role .. AppRunnerECRAccessRole",
+        "iam.trust_policy",
+    ),
+    (
+        "https://github.com/pulumi/pulumi/issues/12417",
+        "error creating App Runner Service (node-app): InvalidRequestException: Error in assuming "
+        "access role",
+        "iam.trust_policy",
+    ),
+    # An SDK in a container that finds no credentials, whatever refusal follows.
+    (
+        "https://github.com/aws/aws-sdk-ruby/issues/2981",
+        "Aws::Errors::MissingCredentialsError - unable to sign request without credentials set",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-ruby/issues/1309",
+        "When I assign an IAM role directly to the task that my ruby app is running on, it fails "
+        "to detect the credentials and I get an access denied whenever I try to use the s3 client.",
+        "iam.credentials",
+    ),
+    # An identity refused in plain words: "role not authorized", "did not include x:Y", KMS.
+    (
+        "https://github.com/serverless/serverless-graphql/issues/235",
+        "appsync service role not authorized when created via serverless template",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/splunk/splunk-aws-project-trumpet/issues/26",
+        "firehose lambda processor role did not include firehose:PutRecordBatch",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/579",
+        "if I try to connect to another resource, like DynamoDB, my Lambda function will fail due "
+        "to unauthorized access.",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/aws-samples/aws-enterprise-mlops-framework/issues/4",
+        "SM Pipeline execution policy makes SM Pipeline execution fail in preprod and prod due to "
+        "not allowing KMS decryption from artefact bucket",
+        "iam.missing_permission",
+    ),
 ]
 
 
