@@ -11730,6 +11730,65 @@ REAL = [
         "https://github.com/aws-samples/aws-enterprise-mlops-framework/issues/4",
         "SM Pipeline execution policy makes SM Pipeline execution fail in preprod and prod due to "
         "not allowing KMS decryption from artefact bucket",
+    ),
+    # An ECS task's own role not taken: the SDK or tool calls as the host's instance profile
+    # (taxonomy.md's convention for a task calling AWS as its host), whatever refusal follows.
+    (
+        "https://github.com/aws/aws-sdk-ruby/issues/1309",
+        "Access denied when using ECS task IAM role … When I assign an IAM role directly to the "
+        "task that my ruby app is running on, it fails to detect the credentials and I get an "
+        "access denied whenever I try to use the s3 client.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/boto/botocore/issues/1124",
+        "attempt AWS auth with task role before attempting auth with instance role",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/rabbitmq/rabbitmq-peer-discovery-aws/issues/33",
+        "Support IAM roles for ECS tasks … Error fetching autoscaling group instance list: "
+        '"Forbidden"',
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/rabbitmq/rabbitmq-peer-discovery-aws/issues/33",
+        "I observed this error: … the API call was happening under the context of the instance "
+        "profile assigned to the _underlying EC2 instance_ rather than the _IAM role assigned to "
+        "the task_",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/spring-attic/spring-cloud-aws/issues/197",
+        "Support IAM Roles for Tasks when running in AWS ECS",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/spring-attic/spring-cloud-aws/issues/197",
+        "the application will still use the host instance profile. … com.amazonaws."
+        "AmazonServiceException: User: arn:aws:sts::XXXXXXXXXXXX:assumed-role/"
+        "inventory-canary-EC2Role-10RJ4L9FL173K/i-0a9f98379c2f38e45 is not authorized to perform:",
+        "iam.credentials",
+    ),
+    # The instance's credentials path failing: no role on the instance, so no keys to hand out.
+    (
+        "https://github.com/rapid7/propsd/issues/216",
+        "Aws-sdk returned the following error during the metadata service request to "
+        "/latest/meta-data/iam/security-credentials/: … TypeError: data.trim is not a function",
+        "iam.credentials",
+    ),
+    # A wrong MFA code or device (taxonomy.md's MFA convention), over the traceback it raised.
+    (
+        "https://github.com/claranet/ssha/issues/36",
+        "Catch incorrect MFA device/code used. Ugly error when wrong MFA device/code is used: … "
+        "Traceback (most recent call last): …",
+        "iam.credentials",
+    ),
+    # A role said to need access to a whole service: its policy lacks it.
+    (
+        "https://github.com/markwest1972/smart-security-camera/issues/1",
+        "The role used for s3-trigger-image-processing lambda function also needs access to S3. "
+        "The AmazonS3ReadOnlyAccess seems to work fine.",
         "iam.missing_permission",
     ),
 ]
