@@ -11791,6 +11791,50 @@ REAL = [
         "The AmazonS3ReadOnlyAccess seems to work fine.",
         "iam.missing_permission",
     ),
+    # Calls refused for a gateway the VPC lacks or could not make: nothing was sent (vpc.other).
+    (
+        "https://github.com/Kong/kong-mesh-ecs/pull/17",
+        "fix(deploy/vpc.yaml): depend on PublicRoute for LoadBalancer\nOtherwise we get "
+        '"VPC has no internet gateway" errors.',
+        "vpc.other",
+    ),
+    (
+        "https://github.com/kubernetes-sigs/cluster-api-provider-aws/issues/241",
+        "NAT Gateway Error … Error reconciling cluster object test1; unable to reconcile "
+        'network: no nat gateways are available in availability zone "us-west-2a" for subnet',
+        "vpc.other",
+    ),
+    (
+        "https://github.com/kubernetes-sigs/cluster-api-provider-aws/issues/1752",
+        "Fails to create one of three NAT gateways … VPC console shows a failed VPC with error "
+        '"Elastic IP address [eipalloc-0bf842e00beae91a4] is already associated"',
+        "vpc.other",
+    ),
+    # "No VPC endpoint" is the missing path itself, not the "no VPC" that rules the VPC out.
+    (
+        "https://github.com/kubernetes-sigs/cluster-api-provider-aws/issues/4894",
+        'RequestError: send request failed caused by: Post "https://iam.amazonaws.com/": dial '
+        "tcp 44.216.198.236:443: i/o timeout … My VPC is private and there's no VPC Endpoint "
+        "available for IAM api",
+        "vpc.connectivity",
+    ),
+    # Pods that cannot resolve names: the path to the resolver.
+    (
+        "https://github.com/aws/amazon-vpc-cni-k8s/issues/705",
+        "After terminating an instance in a cluster of 2, most pods were relocated to the only "
+        "remaining instance before a new instance were launched. The relocated pods could not "
+        "resolve DNS queries",
+        "vpc.connectivity",
+    ),
+    # Traffic "black-holed": dropped on a path with no way through.
+    (
+        "https://github.com/firezone/firezone/issues/5477",
+        "Gateway within docker behind DNS64 cloud (like AWS) without IPv6 breaks IPv4-only "
+        "resources … If the client prefers IPv6 over IPv4 (like the `git` CLI does), all traffic "
+        "will be black-holed in case the docker environment of the gateway isn't configured for "
+        "IPv6.",
+        "vpc.connectivity",
+    ),
 ]
 
 
