@@ -11835,6 +11835,76 @@ REAL = [
         "IPv6.",
         "vpc.connectivity",
     ),
+    # Binary responses coming back base64 encoded: API Gateway's binary media types.
+    (
+        "https://github.com/apex/apex-go/issues/51",
+        "Fix proxy binary support … Seems to respond with base64, APIG should be decoding it when "
+        "the flag is set.",
+        "apigateway.other",
+    ),
+    (
+        "https://github.com/CodeGenieApp/serverless-express/issues/39",
+        "Set API Gateway Binary Support, case of Conetent-type : application/octet-stream.",
+        "apigateway.other",
+    ),
+    # An authorizer refusing the token, whatever CloudWatch is said to show.
+    (
+        "https://github.com/jonsaw/amazon-cognito-identity-dart/issues/77",
+        "But when I come to add the Cognito Authorizer to the API Gateway, the call fails with "
+        "'Unauthenticated' & there's nothing I can see in Cloudwatch that points to what's wrong.",
+        "apigateway.other",
+    ),
+    # An identity policy granting execute-api:Invoke on the wrong resource: the identity's.
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/1679",
+        "This results in being unable to call the API successfully, calls are met with 403s from "
+        'the API … "Action": [ … "execute-api:Invoke"',
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/4492",
+        "the IAM role to invoke the api has the path parameter name hardcoded in the IAM policy "
+        'which prevents basically the call. … "Action": [ … "execute-api:Invoke"',
+        "iam.missing_permission",
+    ),
+    # DynamoDB's schema and expression refusals in other words (property names, DAX's message).
+    (
+        "https://github.com/hashicorp/terraform-provider-awscc/issues/1680",
+        "awscc_dynamodb_table: key_schema and attribute_definitions expected to match in number "
+        "of attributes",
+        "dynamodb.validation",
+    ),
+    (
+        "https://github.com/scanamo/scanamo/issues/172",
+        "com.amazon.dax.client.exceptions.DaxServiceException: Two document paths overlap with "
+        "each other; must remove or rewrite one of these paths",
+        "dynamodb.validation",
+    ),
+    (
+        "https://github.com/SamVerschueren/dynongo/issues/55",
+        "When you provide a query which results in empty `AttributeValues` for instance, this "
+        "will fail when executed against DynamoDB.",
+        "dynamodb.validation",
+    ),
+    # A conditional write whose condition does not stop it: DynamoDB's, not the expression's.
+    (
+        "https://github.com/dynamodb-toolbox/dynamodb-toolbox/issues/905",
+        "Conditional Put doesn't seem to respect any attr beside the Sort Key",
+        "dynamodb.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/738",
+        "I end up succeeding anyways currently. condition expression is not being resolved "
+        "correctly",
+        "dynamodb.other",
+    ),
+    # The function's own exception beside API Gateway's 500: the code raised.
+    (
+        "https://github.com/AWSinAction/apigateway/issues/1",
+        '`{"message": "Internal server error"}` … TypeError: Property \'undefined\' of object '
+        "#<Object> is not a function at exports.handler",
+        "lambda.code_error",
+    ),
 ]
 
 
