@@ -11905,6 +11905,86 @@ REAL = [
         "#<Object> is not a function at exports.handler",
         "lambda.code_error",
     ),
+    # Lake Formation's grants refused ("Insufficient Lake Formation permission(s)", "requester is
+    # not authorized to access requested permissions"): no IAM policy, a service outside the list.
+    (
+        "https://github.com/aws/aws-sdk-pandas/issues/677",
+        "An error occurred (AccessDeniedException) when calling the GetTable operation: "
+        "Insufficient Lake Formation permission(s) on TABLE_WANT_TO_CHECK_BUT_NOT_EXIST",
+        "other.other",
+    ),
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/38982",
+        "api error AccessDeniedException: Resource does not exist or requester is not authorized "
+        "to access requested permissions.",
+        "other.other",
+    ),
+    (
+        "https://github.com/awslabs/aws-glue-libs/issues/225",
+        "During creation of table it complains saying lakeformation permission denied ,error shown "
+        "below",
+        "other.other",
+    ),
+    # A database's own GRANTs refused (Redshift's, PostgreSQL's "permission denied for schema").
+    (
+        "https://github.com/metabase/metabase/issues/6461",
+        "I tried executing query through Metabase but getting permission denied error: ERROR: "
+        "permission denied for schema",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/amazon-redshift-dynamic-data-masking/issues/2",
+        "once querying the target view as the analyst_test user I get the error `ERROR: permission "
+        "denied for schema source",
+        "other.other",
+    ),
+    # Athena's query engine errors by their HIVE_* codes.
+    (
+        "https://github.com/ServerlessOpsIO/ApplicationCostMonitoring/issues/2",
+        "Your query has the following error(s): HIVE_INVALID_METADATA: "
+        "com.facebook.presto.hive.DataCatalogException",
+        "other.other",
+    ),
+    # EMR refusing a cluster's instance type: EMR's list of types, not an EC2 launch.
+    (
+        "https://github.com/boto/boto3/issues/3418",
+        "An error occurred (ValidationException) when calling the RunJobFlow operation: Instance "
+        "type 'r5b.xlarge' is not supported.",
+        "other.other",
+    ),
+    (
+        "https://github.com/awsdocs/aws-data-pipeline-developer-guide/issues/13",
+        "Instance type 'm1.large' is not supported. (Service: AmazonElasticMapReduce; Status "
+        "Code: 400; Error Code: ValidationException;",
+        "other.other",
+    ),
+    # A Spark job's own failure (EMR, Glue): the engine's, outside the list.
+    (
+        "https://github.com/snowplow/snowplow/issues/3395",
+        "EMRETL 'main' throwing Spark Exception … Exception in thread \"main\" "
+        "org.apache.spark.SparkException: Application application_15blah finished with failed "
+        "status",
+        "other.other",
+    ),
+    # A launch naming an instance profile as the API spells it ("Invalid IamInstanceProfile").
+    (
+        "https://github.com/Netflix/metaflow-tools/issues/9",
+        "Operation failed, ComputeEnvironment went INVALID with error: CLIENT_ERROR - Invalid "
+        "IamInstanceProfile: ecsInstanceRole",
+        "ec2.invalid_resource",
+    ),
+    # A Redshift or other VPC-hosted store that never answers, in words or as its driver says it.
+    (
+        "https://github.com/getredash/redash/issues/2047",
+        "Unable to connect to Redshift data source",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/aws/amazon-redshift-python-driver/issues/212",
+        "`redshift-connector` giving connection time-outs on Codebuild. … Codebuild machine not "
+        'connecting to redshift. … raise InterfaceError("communication error",',
+        "vpc.connectivity",
+    ),
 ]
 
 
