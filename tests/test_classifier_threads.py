@@ -11730,6 +11730,7 @@ REAL = [
         "https://github.com/aws-samples/aws-enterprise-mlops-framework/issues/4",
         "SM Pipeline execution policy makes SM Pipeline execution fail in preprod and prod due to "
         "not allowing KMS decryption from artefact bucket",
+        "iam.missing_permission",
     ),
     # An ECS task's own role not taken: the SDK or tool calls as the host's instance profile
     # (taxonomy.md's convention for a task calling AWS as its host), whatever refusal follows.
