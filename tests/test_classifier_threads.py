@@ -11986,6 +11986,55 @@ REAL = [
         'connecting to redshift. … raise InterfaceError("communication error",',
         "vpc.connectivity",
     ),
+    # A service's refusal that names the role's permissions (CloudTrail's log group ARN check).
+    (
+        "https://github.com/aws-samples/busy-engineers-encryption-sdk/issues/77",
+        "Cloudformation failed with this error: … Access denied. Check the permissions for your "
+        "role. (Service: AWSCloudTrail; Status Code: 400; Error Code: "
+        "InvalidCloudWatchLogsLogGroupArnException;",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/cloudposse/terraform-aws-cloudwatch-logs/pull/38",
+        'I got the response "Error: Error updating CloudTrail: '
+        "InvalidCloudWatchLogsLogGroupArnException: Access denied. Verify in IAM that the role "
+        'has adequate permissions."',
+        "iam.missing_permission",
+    ),
+    # Creating a service-linked role refused: the caller lacks iam:CreateServiceLinkedRole.
+    (
+        "https://github.com/org-formation/aws-resource-providers/issues/75",
+        "Error creating service-linked role for Service Quotas … Error: Service-linked role "
+        "creation access denied.",
+        "iam.missing_permission",
+    ),
+    # Only an administrator's policy works, or a broad managed policy still refuses.
+    (
+        "https://github.com/zappa/Zappa/issues/600",
+        "Deployment only works with AdministratorAccess",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/351",
+        "PowerUserAccess policy not allowing creation of Lambdas",
+        "iam.missing_permission",
+    ),
+    # Korean "no permission" / "a permission problem" (권한이 없, 권한 문제).
+    (
+        "https://github.com/next-step/infra-subway-deploy/pull/174",
+        "이전 4개 인스턴스가 권한 문제로 삭제가 되지 않아서 중지만 해두었는데 참고 부탁드립니다",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/next-step/infra-subway-deploy/pull/910",
+        "인스턴스가 많이 생성되었는데 삭제 권한이 없어서 삭제는 못 했습니다.",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/swsnu/swppfall2020/issues/67",
+        "사용자를 만들려고 하면, 제게 그럴 권한이 없다고 나와서 사용자를 만들 수가 없습니다.",
+        "iam.missing_permission",
+    ),
 ]
 
 
