@@ -12035,6 +12035,65 @@ REAL = [
         "사용자를 만들려고 하면, 제게 그럴 권한이 없다고 나와서 사용자를 만들 수가 없습니다.",
         "iam.missing_permission",
     ),
+    # A tool reading logs out of CloudWatch (Logstash, Grafana, Wazuh) that gets none, while the
+    # logs are there: the reader's side, not logs never written.
+    (
+        "https://github.com/lukewaite/logstash-input-cloudwatch-logs/issues/80",
+        "It's as if logstash is not seeing any new logs what so ever. It pulls zero data from "
+        "cloudwatch now.",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/monitoringartist/grafana-aws-cloudwatch-dashboards/issues/138",
+        "I checked all the CloudWatch data and it\u2019s coming fine on AWS console, but strangely "
+        "missing in Grafana Interface.",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/wazuh/wazuh/issues/13918",
+        "I have configured aws cloudwatch and didnt see logs on wazuh dashboard..",
+        "cloudwatch.other",
+    ),
+    # Metrics an emitter or agent sends that never show up in CloudWatch, or are never published.
+    (
+        "https://github.com/aws/amazon-cloudwatch-agent/issues/1813",
+        "If you configure `cloudwatch-agent` to scrape Prometheus metrics and you scrape more than "
+        "100 metrics, they will not actually appear in CloudWatch.",
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/micrometer-metrics/micrometer/issues/2521",
+        "Java service is not publishing micrometer metrics to AWS cloudwatch",
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/lukewaite/logstash-input-cloudwatch-logs/issues/80",
+        "I have logstash running on an aws ec2 linux 2 ami instance. I have installed the "
+        "cloudwatch log plug successfully. … It pulls zero data from cloudwatch now.",
+        "cloudwatch.other",
+    ),
+    # A rule on CloudTrail's events (the CDK's onCloudTrail* methods) that never matches, often
+    # as no trail records the call.
+    (
+        "https://github.com/aws/aws-cdk/issues/5748",
+        "S3 onCloudTrailWriteObject does not work\nI want to get my lambda function triggered on "
+        "every new file in my s3 bucket. The following code deploys fine but nothing happens.",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/davidtucker/ps-serverless-app/issues/15",
+        "I had an issue with this section as my S3 bucket did not create a cloud trail event and "
+        "so when I ran the service at the end of the Event-based actions module the state machine "
+        "did not start.",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/davidtucker/ps-serverless-app/issues/15",
+        'If you review the docs for onCloudTrailWriteObject you will see that it "requires at '
+        'least one CloudTrail Trail in your account that captures the event". As a new-ish user '
+        "of AWS I didn't have one",
+        "cloudwatch.other",
+    ),
 ]
 
 
