@@ -12094,6 +12094,57 @@ REAL = [
         "of AWS I didn't have one",
         "cloudwatch.other",
     ),
+    # A space in an object's key, which S3 events, listings and URLs give encoded ('+'): the object
+    # asked for is not the one stored.
+    (
+        "https://github.com/Mercateo/serverless-image-processor/issues/47",
+        "Not working if space is in key name? … If you have a space in key name (photo name), it "
+        "will not work. You will just get 500 error code.",
+        "s3.no_such_key",
+    ),
+    (
+        "https://github.com/aws/aws-lambda-go/issues/82",
+        "Problem With S3 Event … The Key field is populated but spaces in filenames are replace "
+        "with a '+'. Is this the expected behavior?",
+        "s3.no_such_key",
+    ),
+    (
+        "https://github.com/nginx/nginx-s3-gateway/issues/77",
+        "response 404 from aws s3 for filenames with spaces … i replaced back from '%2B' to '+', "
+        'but then i got from AWS "SignatureDoesNotMatch" response',
+        "s3.no_such_key",
+    ),
+    (
+        "https://github.com/cloud-custodian/cloud-custodian/issues/1554",
+        "c7n-s3-encrypt not handling spaces in key path",
+        "s3.no_such_key",
+    ),
+    # A region given as a setting ("--region us-east-1", "region: ...") is no sign of a wrong one,
+    # and the CLI's S3 commands ("aws s3 cp", "aws s3 sync") keep the call S3's.
+    (
+        "https://github.com/aws/aws-cli/issues/4507",
+        "aws s3 cp config s3://my_bucket_blah/hi.txt --region eu-west-1 … An error occurred "
+        "(KMS.NotFoundException) when calling the PutObject operation: Invalid keyId aws/s3",
+        "s3.other",
+    ),
+    (
+        "https://github.com/aws/aws-cli/issues/842",
+        "aws s3 sync hangs indefinitely … I am trying to sync from my OS X folder to my S3 bucket "
+        "(region: US Standard)",
+        "s3.other",
+    ),
+    (
+        "https://github.com/awslabs/mountpoint-s3/issues/712",
+        "mount-s3 prime-data-dev--use1-az4--x-s3 /home/ubuntu/mnt/s3/express_dev --region "
+        "us-east-1 --bucket-type directory … Error: Failed to create S3 client",
+        "s3.other",
+    ),
+    (
+        "https://github.com/import-io/s3-deploy/issues/66",
+        "s3-deploy './dist/**' --cwd '.' --region us-east-1 --bucket alloy-analyzer-web-dev … "
+        "Unexpected error: (BadRequest) null, aborting upload for dist/error.8f21d09d.js.map",
+        "s3.other",
+    ),
 ]
 
 
