@@ -12145,6 +12145,26 @@ REAL = [
         "Unexpected error: (BadRequest) null, aborting upload for dist/error.8f21d09d.js.map",
         "s3.other",
     ),
+    # docker-machine's EC2 driver failing on the create call, with no EC2 code inside its wrapper.
+    (
+        "https://github.com/docker-archive-public/docker.machine/issues/2726",
+        "when running with the amazonec2 driver, I get: Error creating machine: Error in driver "
+        "during machine creation: unexpected EOF",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/docker-archive-public/docker.machine/issues/1771",
+        "I got an error when trying to create a machine in EC2 … Error creating machine: Error "
+        "decoding error response: Error decoding error response: http: read on closed response "
+        "body",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/docker-archive-public/docker.machine/issues/584",
+        "Error creating EC2 Instance in custom VPC in us-east-1b … ERRO[0001] Error creating "
+        "machine: Error decoding error response",
+        "ec2.other",
+    ),
 ]
 
 
@@ -12173,6 +12193,18 @@ def test_real_entries_quote_a_message_of_their_source_labelled_as_expected():
 
 def _collapsed(text: str) -> str:
     return " ".join(text.split())
+
+
+def test_an_http_clients_broken_pipe_is_no_ssh_session():
+    """SSH's "Broken pipe" needs SSH named: a socket error on an S3 upload is no login."""
+    # https://github.com/carrierwaveuploader/carrierwave/issues/866
+    text = (
+        "Excon::Errors::SocketError: Broken pipe (Errno::EPIPE)\nWhile uploading a biggish file "
+        "(~30 MiB) to s3, smaller files upload okay."
+    )
+    assert classify(text).signature != "ec2.ssh_access"
+    dropped = "client_loop: send disconnect: Broken pipe after ssh to my instance"
+    assert classify(dropped).signature == "ec2.ssh_access"
 
 
 def test_a_key_alone_is_no_s3_object():
