@@ -58,9 +58,11 @@ CHATTER = [
     "you can check the bucket policy in the console",
     "the lab is due on sunday, ask here if stuck",
 ]
-# Filed by the rules under lambda.sdk_config by its cues alone; its "region" is also a cue of
-# s3.wrong_region.
-UNNAMED = "the zorblax step fails in my lambda function, bucket region is us-east-1"
+# Filed by the rules under lambda.sdk_config by its cues alone; its "different region" is also a
+# cue of s3.wrong_region.
+UNNAMED = (
+    "the zorblax step fails in my lambda function, bucket region is us-east-1, different region"
+)
 # From tests/data/holdout2.jsonl (labelled vpc.connectivity): the rules read ec2.invalid_resource.
 ROUTE = (
     'instance in my "public" subnet has a public IP but curl to anything outside just hangs. '
@@ -179,7 +181,7 @@ def test_an_unnamed_incident_moves_only_when_the_model_is_sure_of_another_domain
     assert (rules.signature, rules.named) == ("lambda.sdk_config", False)
     assert model.predict(UNNAMED)[0] == "s3" and model.predict(UNNAMED)[1] >= 0.9
     moved = Classifier(second_opinion=model).classify(UNNAMED)
-    # The rules' own choice inside S3, from the same cue ("region"); the rest stays.
+    # The rules' own choice inside S3, from the same cue ("different region"); the rest stays.
     assert (moved.domain, moved.signature) == ("s3", "s3.wrong_region")
     assert moved.confidence == rules.confidence < 0.6  # still unsure: a TA triages it
     # The rules guessed the service from their domain; the guess follows the move.
