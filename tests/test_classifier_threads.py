@@ -12165,6 +12165,61 @@ REAL = [
         "machine: Error decoding error response",
         "ec2.other",
     ),
+    # A client given a custom endpoint (a VPC interface endpoint's DNS name) that the call does not
+    # use (SQS's QueueUrl overriding it): the SDK client's setting, not the network path.
+    (
+        "https://github.com/aws/aws-cli/issues/5966",
+        "SQS fails to send in private network with custom endpoint … `aws sqs send-message` does "
+        "not work in private network with sqs endpoint.",
+        "lambda.sdk_config",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-ruby/issues/2114",
+        "Custom endpoint for SQS (VPC Endpoint) does not work. … I have a VPC Interface Endpoint "
+        "for SQS and a lambda function in the same VPC.",
+        "lambda.sdk_config",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js/issues/3203",
+        "Put SQS Message from Lambda inside a VPC (config endpoint) … I want to put a message on a "
+        "SQS queue from a Lambda function published on a private subnet of my VPC. … new "
+        "SQS({region: 'us-east-1', endpoint: 'https://vpce-{{id}}.sqs.us-east-1.vpce.amazonaws.com'})",
+        "lambda.sdk_config",
+    ),
+    # The Go SDK's words for no region, and parameter validation errors said in prose.
+    (
+        "https://github.com/puppetlabs-toy-chest/wash/issues/153",
+        "Error listing s3 bucket … MissingRegion: could not find region configuration",
+        "lambda.sdk_config",
+    ),
+    (
+        "https://github.com/rackerlabs/lambda-uploader/issues/150",
+        "Botocore parameter validation errors … Unexpected error. Please report this traceback.",
+        "lambda.sdk_config",
+    ),
+    # A module the package lacks, said in prose, and sharp's own words for its missing binary.
+    (
+        "https://github.com/aws/chalice/issues/1106",
+        "And when trying to execute the Lambda it complains that it couldn't import the "
+        "cryptography module.",
+        "lambda.import_error",
+    ),
+    (
+        "https://github.com/pyca/cryptography/issues/11342",
+        "AWS lambda deployment Errors while importing cryptography.",
+        "lambda.import_error",
+    ),
+    (
+        "https://github.com/nficano/python-lambda/issues/285",
+        "when I test it in AWS, it throws an error saying the module service doesn't exist.",
+        "lambda.import_error",
+    ),
+    (
+        "https://github.com/bubblydoo/lambda-layer-sharp/issues/21",
+        'Something went wrong installing the \\"sharp\\" module … Deploying and using the latest '
+        "release zip causes the following error.",
+        "lambda.import_error",
+    ),
 ]
 
 
