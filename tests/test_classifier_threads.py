@@ -12220,6 +12220,56 @@ REAL = [
         "release zip causes the following error.",
         "lambda.import_error",
     ),
+    # A VPC-hosted warehouse or search endpoint that never answers, said in words (the
+    # connection timed out, or it "cannot access" / "cannot connect to" it): the path to it.
+    (
+        "https://github.com/aws-samples/aws-glue-samples/issues/67",
+        "Connection to Redshift time's out from SageMaker jupyter's notebook",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/data-science-on-aws/data-science-on-aws/issues/220",
+        "Cannot access RedShift cluster from SageMaker Studio",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/data-science-on-aws/data-science-on-aws/issues/220",
+        "Cannot access the RedShift cluster endpoint from the SageMaker Studio",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/rfcx/arbimon/issues/1476",
+        "We have tested OpenSearch locally but have a problem running it on AWS, that it cannot "
+        "connect to the AOSS service (probably because of the VPC).",
+        "vpc.connectivity",
+    ),
+    # EKS nodes that never join, with the network named as the cause (a security group, a route
+    # table association, a private subnet with only endpoints, the endpoint's public access
+    # CIDRs): vpc.connectivity, not the bare NodeCreationFailure's other.other.
+    (
+        "https://github.com/aws-samples/eks-workshop-v2/issues/298",
+        "[Bug]: Security Groups prevent nodes from joining cluster … NodeCreationFailure: "
+        "Instances failed to join the kubernetes cluster",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/awsdocs/amazon-eks-user-guide/issues/110",
+        "Nodegroup creation fails on private subnet with VPC endpoints. … It will fail with the "
+        'message: "NodeCreationFailure - Instances failed to join the kubernetes cluster"',
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/awsdocs/amazon-eks-user-guide/issues/275",
+        "Extending details for error NodeCreationFailure Found out that a missing subnet from the "
+        "VPC route table association can cause the exact same failure.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-eks/issues/1867",
+        "Setting cluster_endpoint_public_access_cidrs a value makes the nodegroup not join cluster "
+        "… NodeCreationFailure: Instances failed to join the kubernetes cluster",
+        "vpc.connectivity",
+    ),
 ]
 
 
