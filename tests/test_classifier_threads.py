@@ -12165,6 +12165,62 @@ REAL = [
         "machine: Error decoding error response",
         "ec2.other",
     ),
+    # CloudFormation's own event reason for a resource still being created ("Resource creation
+    # Initiated"), named as where a stack hangs.
+    (
+        "https://github.com/amazon-archives/cost-optimization-ec2-right-sizing/issues/5",
+        "stuck at EC2Instance creation … template has created most resources and got stuck at "
+        'EC2Instance "resource creation initiated".',
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/widdix/aws-cf-templates/issues/186",
+        "I create the ecs stack by the ecs/cluster template, however it stuck in the step ( … "
+        "Resource creation Initiated",
+        "cloudformation.stack_failed",
+    ),
+    # The CDK bootstrap's version parameter: a bootstrap stack failing on the one an earlier
+    # bootstrap left, and any deploy the CDK refuses for it (not found, not a number).
+    (
+        "https://github.com/aws/aws-cdk/issues/16352",
+        "(aws-cdk): Parameter Name `/cdk-bootstrap/{id}/version` with a different configuration "
+        "already exists",
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/30129",
+        "any deployment with cdk fails with error `AutomationStack: SSM parameter "
+        "/cdk-bootstrap/<blabla>/version not a number`",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/NordicSemiconductor/asset-tracker-cloud-aws-js/issues/715",
+        "nrf-asset-tracker-sourcecode: SSM parameter /cdk-bootstrap/hnb659fds/version not found.",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-genai-llm-chatbot/issues/429",
+        "Deploy error as SSM parameter not found … testGenAIChatBotStack: SSM parameter "
+        "/cdk-bootstrap/hnb659fds/version not found.",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/localstack/docs/issues/650",
+        "Deployment failed: Error: TestStack: SSM parameter /cdk-bootstrap/hnb659fds/version not "
+        "found.",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/cdklabs/cdk-stacksets/issues/327",
+        "Deployment failed: Error: stack: SSM parameter /cdk-bootstrap/hnb659fds/version not "
+        "found.",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/aws-samples/sample-one-click-generative-ai-solutions/pull/30",
+        "VtoAppFrontendWafStack: SSM parameter /cdk-bootstrap/hnb659fds/version not found.",
+        "cloudformation.other",
+    ),
 ]
 
 
