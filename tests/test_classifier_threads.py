@@ -7793,25 +7793,10 @@ REAL = [
     ),
     # A CDK environment never bootstrapped, beside the CDK's "Proceeding anyway" warning.
     (
-        "https://github.com/NordicSemiconductor/asset-tracker-cloud-aws-js/issues/715",
-        "nrf-asset-tracker-sourcecode: SSM parameter /cdk-bootstrap/hnb659fds/version not found. "
-        "… `current credentials could not be used to assume "
-        "'arn:aws:iam::...:role/...-us-east-2', but are for the right account. Proceeding anyway.",
-        "cloudformation.other",
-    ),
-    (
         "https://github.com/aws-samples/sample-sonic-cdk-agent/issues/14",
         "current credentials could not be used to assume '**', but are for the right account. "
         "Proceeding anyway. S2SCDK-NetworkStack-dev: SSM parameter "
         "/cdk-bootstrap/hnb659fds/version not found.",
-        "cloudformation.other",
-    ),
-    (
-        "https://github.com/cdklabs/cdk-stacksets/issues/327",
-        "current credentials could not be used to assume "
-        "'arn:aws:iam::451441111407:role/cdk-hnb659fds-deploy-role-451441111407-us-east-1', but "
-        "are for the right account. Proceeding anyway. … ❌ Deployment failed: Error: stack: SSM "
-        "parameter /cdk-bootstrap/hnb659fds/version not found.",
         "cloudformation.other",
     ),
     (
@@ -12173,12 +12158,6 @@ REAL = [
         'EC2Instance "resource creation initiated".',
         "cloudformation.stack_failed",
     ),
-    (
-        "https://github.com/widdix/aws-cf-templates/issues/186",
-        "I create the ecs stack by the ecs/cluster template, however it stuck in the step ( … "
-        "Resource creation Initiated",
-        "cloudformation.stack_failed",
-    ),
     # The CDK bootstrap's version parameter: a bootstrap stack failing on the one an earlier
     # bootstrap left, and any deploy the CDK refuses for it (not found, not a number).
     (
@@ -12199,26 +12178,9 @@ REAL = [
         "cloudformation.other",
     ),
     (
-        "https://github.com/aws-samples/aws-genai-llm-chatbot/issues/429",
-        "Deploy error as SSM parameter not found … testGenAIChatBotStack: SSM parameter "
-        "/cdk-bootstrap/hnb659fds/version not found.",
-        "cloudformation.other",
-    ),
-    (
-        "https://github.com/localstack/docs/issues/650",
-        "Deployment failed: Error: TestStack: SSM parameter /cdk-bootstrap/hnb659fds/version not "
-        "found.",
-        "cloudformation.other",
-    ),
-    (
         "https://github.com/cdklabs/cdk-stacksets/issues/327",
         "Deployment failed: Error: stack: SSM parameter /cdk-bootstrap/hnb659fds/version not "
         "found.",
-        "cloudformation.other",
-    ),
-    (
-        "https://github.com/aws-samples/sample-one-click-generative-ai-solutions/pull/30",
-        "VtoAppFrontendWafStack: SSM parameter /cdk-bootstrap/hnb659fds/version not found.",
         "cloudformation.other",
     ),
 ]
