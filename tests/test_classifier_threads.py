@@ -7793,25 +7793,10 @@ REAL = [
     ),
     # A CDK environment never bootstrapped, beside the CDK's "Proceeding anyway" warning.
     (
-        "https://github.com/NordicSemiconductor/asset-tracker-cloud-aws-js/issues/715",
-        "nrf-asset-tracker-sourcecode: SSM parameter /cdk-bootstrap/hnb659fds/version not found. "
-        "… `current credentials could not be used to assume "
-        "'arn:aws:iam::...:role/...-us-east-2', but are for the right account. Proceeding anyway.",
-        "cloudformation.other",
-    ),
-    (
         "https://github.com/aws-samples/sample-sonic-cdk-agent/issues/14",
         "current credentials could not be used to assume '**', but are for the right account. "
         "Proceeding anyway. S2SCDK-NetworkStack-dev: SSM parameter "
         "/cdk-bootstrap/hnb659fds/version not found.",
-        "cloudformation.other",
-    ),
-    (
-        "https://github.com/cdklabs/cdk-stacksets/issues/327",
-        "current credentials could not be used to assume "
-        "'arn:aws:iam::451441111407:role/cdk-hnb659fds-deploy-role-451441111407-us-east-1', but "
-        "are for the right account. Proceeding anyway. … ❌ Deployment failed: Error: stack: SSM "
-        "parameter /cdk-bootstrap/hnb659fds/version not found.",
         "cloudformation.other",
     ),
     (
@@ -12269,6 +12254,39 @@ REAL = [
         "Setting cluster_endpoint_public_access_cidrs a value makes the nodegroup not join cluster "
         "… NodeCreationFailure: Instances failed to join the kubernetes cluster",
         "vpc.connectivity",
+    ),
+    # CloudFormation's own event reason for a resource still being created ("Resource creation
+    # Initiated"), named as where a stack hangs.
+    (
+        "https://github.com/amazon-archives/cost-optimization-ec2-right-sizing/issues/5",
+        "stuck at EC2Instance creation … template has created most resources and got stuck at "
+        'EC2Instance "resource creation initiated".',
+        "cloudformation.stack_failed",
+    ),
+    # The CDK bootstrap's version parameter: a bootstrap stack failing on the one an earlier
+    # bootstrap left, and any deploy the CDK refuses for it (not found, not a number).
+    (
+        "https://github.com/aws/aws-cdk/issues/16352",
+        "(aws-cdk): Parameter Name `/cdk-bootstrap/{id}/version` with a different configuration "
+        "already exists",
+        "cloudformation.stack_failed",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/30129",
+        "any deployment with cdk fails with error `AutomationStack: SSM parameter "
+        "/cdk-bootstrap/<blabla>/version not a number`",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/NordicSemiconductor/asset-tracker-cloud-aws-js/issues/715",
+        "nrf-asset-tracker-sourcecode: SSM parameter /cdk-bootstrap/hnb659fds/version not found.",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/cdklabs/cdk-stacksets/issues/327",
+        "Deployment failed: Error: stack: SSM parameter /cdk-bootstrap/hnb659fds/version not "
+        "found.",
+        "cloudformation.other",
     ),
 ]
 
