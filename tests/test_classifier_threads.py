@@ -12279,13 +12279,17 @@ REAL = [
     ),
     (
         "https://github.com/NordicSemiconductor/asset-tracker-cloud-aws-js/issues/715",
-        "nrf-asset-tracker-sourcecode: SSM parameter /cdk-bootstrap/hnb659fds/version not found.",
+        "nrf-asset-tracker-sourcecode: SSM parameter /cdk-bootstrap/hnb659fds/version not found. "
+        "… `current credentials could not be used to assume "
+        "'arn:aws:iam::...:role/...-us-east-2', but are for the right account. Proceeding anyway.",
         "cloudformation.other",
     ),
     (
         "https://github.com/cdklabs/cdk-stacksets/issues/327",
-        "Deployment failed: Error: stack: SSM parameter /cdk-bootstrap/hnb659fds/version not "
-        "found.",
+        "current credentials could not be used to assume "
+        "'arn:aws:iam::451441111407:role/cdk-hnb659fds-deploy-role-451441111407-us-east-1', but "
+        "are for the right account. Proceeding anyway. … ❌ Deployment failed: Error: stack: SSM "
+        "parameter /cdk-bootstrap/hnb659fds/version not found.",
         "cloudformation.other",
     ),
 ]
