@@ -235,7 +235,7 @@ class Rules:
             if count := detector.get(name):
                 if name == "chatter" and detector.get("blocker", 0) >= 2:
                     continue  # "thanks" / "cheers" closing a report does not cancel it
-                if name == "resolution" and detector.get("unresolved"):
+                if name == "resolution" and not _resolves(evidence):
                     continue  # "fixed that, but now ...": not a resolution after all
                 score += weights[name] * min(count, 2)
         certainty = 1.0 / (1.0 + math.exp(-abs(score) * 1.5))

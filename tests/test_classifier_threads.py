@@ -10523,12 +10523,6 @@ REAL = [
         "InvalidParametersException;",
         "other.other",
     ),
-    (
-        "https://github.com/warolv/jenkins-eks/issues/1",
-        'AWS::EKS::Cluster/ControlPlane: CREATE_FAILED … "Resource handler returned message: '
-        '\\"unsupported Kubernetes version (Service: Eks, Status Code: 400,',
-        "other.other",
-    ),
     # The Serverless Framework's "<bucket's logical id> - <name> already exists": a bucket name
     # taken, whatever the stack around it.
     (
