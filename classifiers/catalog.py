@@ -22,6 +22,13 @@ _ESCAPE = re.compile(r"\\.")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9 -]*$")
 _REFERENCE = "@"
 """Starts an `unless` entry that names a signature, whose own patterns are then its vetoes."""
+_PHRASES = "$"
+"""Starts a fragment-list entry that names a `[phrases]` list: fragments written once and used
+where they are named, such as one signature's patterns that veto another."""
+_FRAGMENT_LISTS = {
+    "domain": ("cues",),
+    "signature": ("patterns", "generic_patterns", "cues", "unless"),
+}
 # Detector phrase lists: what makes a message a blocker, chatter, a mere answer, a resolution,
 # or an explanation of what caused the trouble.
 DETECTOR_LISTS = (
@@ -124,6 +131,7 @@ def load_catalog(path: str | Path = DEFAULT_PATH) -> Catalog:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path}: not valid TOML: {exc}") from exc
     where = str(path)
+    _expand_phrases(where, data)
     domains = tuple(
         _domain(where, i, entry) for i, entry in enumerate(_table_list(where, data, "domain"))
     )
@@ -145,6 +153,51 @@ def load_catalog(path: str | Path = DEFAULT_PATH) -> Catalog:
 def catalog() -> Catalog:
     """The packaged catalog, loaded once per process."""
     return load_catalog()
+
+
+def _expand_phrases(where: str, data: dict[str, Any]) -> None:
+    """Replace each '$name' entry of a fragment list by the `[phrases]` list of that name, in
+    place: the catalog then reads as if the fragments were written there."""
+    table = data.pop("phrases", {})
+    if not isinstance(table, dict):
+        raise CatalogError(f"{where}: [phrases] must be a table of named fragment lists")
+    for name, values in table.items():
+        _patterns(f"{where}: [phrases]", table, name)
+        if not _ID.match(name) or any(v.startswith(_PHRASES) for v in values):
+            raise CatalogError(
+                f"{where}: [phrases] {name}: a name is lowercase letters, digits or _, and its "
+                "fragments name no other list"
+            )
+    unused = set(table)
+
+    def expanded(label: str, values: Any) -> Any:
+        if not isinstance(values, list):
+            return values  # reported where the field is read
+        out = []
+        for value in values:
+            if isinstance(value, str) and value.startswith(_PHRASES):
+                name = value.removeprefix(_PHRASES)
+                if name not in table:
+                    raise CatalogError(f"{label} names unknown [phrases] list {value!r}")
+                unused.discard(name)
+                out += table[name]
+            else:
+                out.append(value)
+        return out
+
+    for kind, fields in _FRAGMENT_LISTS.items():
+        for entry in data.get(kind) or ():
+            if isinstance(entry, dict):
+                for field in fields:
+                    label = f"{where}: [[{kind}]] {entry.get('id', '?')}: field '{field}'"
+                    if field in entry:
+                        entry[field] = expanded(label, entry[field])
+    detector = data.get("detector")
+    if isinstance(detector, dict):
+        for name in detector:
+            detector[name] = expanded(f"{where}: [detector] field '{name}'", detector[name])
+    if unused:
+        raise CatalogError(f"{where}: [phrases] list(s) never used: {', '.join(sorted(unused))}")
 
 
 def _table_list(where: str, data: dict[str, Any], key: str) -> list[dict[str, Any]]:

@@ -272,6 +272,17 @@ def _write_catalog(tmp_path: Path, old: str, new: str) -> Path:
             "unless = ['@iam.passrole']",
             "iam.passrole: field 'unless' names the signature itself, '@iam.passrole'",
         ),
+        (
+            "unless = ['@iam.malformed_policy']",
+            "unless = ['@iam.malformed_policy', '$lab_passrole']",
+            "iam.passrole: field 'unless' names unknown [phrases] list '$lab_passrole'",
+        ),
+        (
+            "\n[detector]",
+            "\n[phrases]\nlab_passrole = ['passrole on labrole']\n[detector]",
+            "never used",
+        ),
+        ("\n[detector]", "\n[phrases]\nlab_passrole = ['(passrole']\n[detector]", "bad regex"),
     ],
 )
 def test_an_invalid_catalog_names_file_entry_and_field(tmp_path, old, new, expected):
@@ -300,6 +311,26 @@ def test_a_veto_is_read_where_another_fragment_read_the_same_words(tmp_path):
     )
     assert classify(text).signature == "iam.passrole"
     assert Rules(load_catalog(path)).classify(text).signature == "iam.missing_permission"
+
+
+def test_a_phrases_list_reads_as_its_fragments_written_where_it_is_named(tmp_path):
+    # One list, written once: a pattern of iam.missing_permission and a veto of iam.passrole.
+    text = "User is not authorized to perform iam:PassRole on LabRole"
+    path = _write_catalog(
+        tmp_path,
+        "unless = ['@iam.malformed_policy']",
+        "unless = ['@iam.malformed_policy', '$lab_passrole']",
+    )
+    head, tail = path.read_text(encoding="utf-8").split('id = "iam.missing_permission"')
+    tail = tail.replace("patterns = [", "patterns = ['$lab_passrole',", 1).replace(
+        "\n[detector]", "\n[phrases]\nlab_passrole = ['passrole on labrole']\n[detector]"
+    )
+    path.write_text(f'{head}id = "iam.missing_permission"{tail}', encoding="utf-8")
+    rules = Rules(load_catalog(path))
+    assert rules.catalog.signature("iam.passrole").unless == ("passrole on labrole",)
+    assert rules.catalog.signature("iam.missing_permission").patterns[0] == "passrole on labrole"
+    assert rules.classify(text).signature == "iam.missing_permission"
+    assert classify(text).signature == "iam.passrole"
 
 
 def test_unless_naming_a_signature_yields_to_every_pattern_of_it():
