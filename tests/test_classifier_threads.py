@@ -12286,6 +12286,87 @@ REAL = [
         "parameter /cdk-bootstrap/hnb659fds/version not found.",
         "cloudformation.other",
     ),
+    # An AssumeRole call (or a trust policy update) made with no credentials, or with others than
+    # the profile given: the caller's credentials, whatever trust policy the message names.
+    (
+        "https://github.com/Miserlou/Zappa/issues/105",
+        "Updating assume role policy on ZappaLambdaExecution IAM Role. Unable to locate "
+        "credentials",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/strands-rl/strands-env/pull/199",
+        "the STS `AssumeRole` call always ran with ambient credentials, so "
+        "`get_session(profile_name=..., role_arn=...)` silently ignored the profile. Cross-account "
+        "role chains (profile → role) where the role's trust policy only admits identities from "
+        "the profile's account were impossible.",
+        "iam.credentials",
+    ),
+    # A permission to assume a role said missing: the trust, not iam.missing_permission's words.
+    (
+        "https://github.com/awslabs/aws-deployment-framework/pull/509",
+        "Add missing permission to assume Cross-Account-Org R/O role",
+        "iam.trust_policy",
+    ),
+    # IMDSv2's hop limit: a container one hop further gets no instance role credentials.
+    (
+        "https://github.com/aws/amazon-cloudwatch-agent-test/pull/145",
+        "Set IMDSv2 with hop limit 2 in Container Environment",
+        "iam.credentials",
+    ),
+    # A clock that drifts, and SignatureExpired as a code: requests signed with a stale time.
+    (
+        "https://github.com/moby/moby/issues/33697",
+        "Clock drift in Docker for Mac The clock in Docker for Mac gets out of sync with the host "
+        "clock, after maybe a few weeks of uptime.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/moby/moby/issues/33697",
+        "many different applications report SignatureExpired and similar errors about the drift.",
+        "iam.credentials",
+    ),
+    # Credentials a tool cannot read or that are not available to it, and a refused SAML sign-in.
+    (
+        "https://github.com/elastic/e2e-testing/issues/2038",
+        'AWS Reaper error: "withAWSEnv: Unable to read the credentials value"',
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/jenkinsci/aws-credentials-plugin/issues/91",
+        "Credentials are not availble unless the job is run as SYSTEM",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/venth/aws-adfs/issues/439",
+        "This account does not have access to any roles … Your request included an invalid SAML "
+        "response.",
+        "iam.credentials",
+    ),
+    # An S3 call refused by the identity's side: a permissions boundary's deny, a ListBucket
+    # permission the call requires.
+    (
+        "https://github.com/MAAP-Project/maap-py/pull/23",
+        "We were getting a 403 error resulting first from the fact that the MAAP ADE user had a "
+        "policy attached MAAPOpsS3FullAccess which had a condition … updating this policy with the "
+        "account id of the maap-landing-zone worked for some operations such as GetObject, however "
+        "the permissions boundary still had a DENY for PutObjectAcl which meant the uploadFiles "
+        "operation still wouldn't work",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/aws/aws-cli/issues/328",
+        "`s3 cp <object>` requires ListBucket permissions The aws cli can't copy an object out of "
+        "s3 unless the user has ListBucket permissions for the object's bucket.",
+        "iam.missing_permission",
+    ),
+    # A VPC endpoint's policy refusing what passes through it (403 until a statement is added).
+    (
+        "https://github.com/aws-samples/aws-blockchain-node-runners/pull/3",
+        "Otherwise the pulls fail with HTTP 403 and the images don't get pulled. Adding the policy "
+        "statement to the VPCE fixes this and allows pulling from docker hub.",
+        "vpc.other",
+    ),
 ]
 
 
