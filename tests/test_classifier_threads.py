@@ -12367,6 +12367,81 @@ REAL = [
         "statement to the VPCE fixes this and allows pulling from docker hub.",
         "vpc.other",
     ),
+    # WAF refusing a CloudWatch Logs group as its logging destination: the invalid-ARN message's
+    # LOG_DESTINATION field, or delivery the group's resource policy does not admit.
+    (
+        "https://github.com/YumaInaura/YumaInaura/issues/4006",
+        "WAFInvalidParameterException: Error reason: The ARN isn't valid. A valid ARN begins with "
+        "arn: and includes other information separated by colons or slashes., field: "
+        "LOG_DESTINATION, parameter: arn:aws:logs:<region>:<account>:log-group:xxxxx:*",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/awsdocs/aws-cloudformation-user-guide/pull/1271",
+        "The current error message returned from CloudFormation when a Log Group without this "
+        "prefix is referenced for the LogDestinationConfigs is misleading and unhelpful `(Error: "
+        "Resource handler returned message: \"Error reason: The ARN isn't valid. A valid ARN "
+        "begins with arn: and includes other information separated by colons or slashes., field: "
+        "LOG_DESTINATION, parameter: .....HandlerErrorCode: InvalidRequest)",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws-ia/terraform-aws-runtask-tf-plan-analyzer/issues/15",
+        "operation error WAFV2: PutLoggingConfiguration, https response error StatusCode: 400, … "
+        "WAFLogDestinationPermissionIssueException: Unable to deliver logs to the configured "
+        "destination. You might need to grant log delivery permissions for the destination.",
+        "cloudwatch.other",
+    ),
+    # An EventBridge rule's setup refused: a role on a log-group target (which takes none), a
+    # schedule event written without the property the framework wants.
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-eventbridge/issues/136",
+        "eventbridge does not have permissions to write to cw logs … operation error EventBridge: "
+        "PutTargets, https response error StatusCode: 400, … api error ValidationException: "
+        "RoleArn is not supported for target arn:aws:logs:us-east-1:975050178816:log-group:"
+        "/aws/events/test-partner-eb.",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/serverless/serverless/issues/2344",
+        'Produces this error: … Missing "rate" property for schedule event in function run The '
+        'correct syntax is: schedule: rate(10 minutes) OR an object with "rate" property.',
+        "cloudwatch.other",
+    ),
+    # A CloudWatch Logs destination whose access policy does not admit the sending account.
+    (
+        "https://github.com/CloudSnorkel/CloudWatch2S3/issues/19",
+        "I got the error when running the additional template, does anyone have any ideas? … An "
+        "error occurred (AccessDeniedException) when calling the PutSubscriptionFilter operation: "
+        "User with accountId: 1287256XXXX is not authorized to perform: logs:PutSubscriptionFilter "
+        "on resource: arn:aws:logs:us-east-1:0755119XXXX:destination:BucketBackupLogDestination",
+        "cloudwatch.other",
+    ),
+    # CloudWatch Logs' own refusal to read a group or stream that is not there.
+    (
+        "https://github.com/nextstrain/cli/issues/405",
+        "Attaching to a Batch job that was submitted but failed to start results in an uncaught "
+        "error … botocore.errorfactory.ResourceNotFoundException: An error occurred "
+        "(ResourceNotFoundException) when calling the FilterLogEvents operation: The specifie",
+        "cloudwatch.log_group_missing",
+    ),
+    # CloudFormation refusing a resource's properties before creating it.
+    (
+        "https://github.com/aws-samples/event-driven-arch-eventbridge-lambda/issues/3",
+        "EventBridge not enabled on FileReceiverBucket I got an error when deploying the stack: "
+        "Properties validation failed for resource FileReceiverBucket with message: "
+        "#/NotificationConfiguration/EventBridgeConfiguration: required key "
+        "[EventBridgeEnabled] not found",
+        "cloudformation.stack_failed",
+    ),
+    # CloudWatch's embedded metric format (EMF): metrics, whatever words about keys surround it.
+    (
+        "https://github.com/fluent/fluent-bit/issues/6128",
+        "As I studied the EMF support more, I realized maybe I was supposed to send my own fully "
+        "formatted EMF JSON string. … I then I tried to send that to the `cloudwatch` output, but "
+        "nothing happened.",
+        "cloudwatch.alarm_or_metric",
+    ),
 ]
 
 
