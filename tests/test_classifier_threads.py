@@ -12442,6 +12442,90 @@ REAL = [
         "nothing happened.",
         "cloudwatch.alarm_or_metric",
     ),
+    # A Cognito trigger refused invoking its function: its resource-based policy, no identity's.
+    (
+        "https://github.com/amazon-archives/amazon-cognito-auth-js/issues/223",
+        "when the lambda attempts to trigger, you'll see something like `postconfirmation "
+        "invocation failed due to error accessdeniedexception`.",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/awslabs/service-workbench-on-aws/issues/1136",
+        "[Bug] PreSignUp invocation failed due to error AccessDeniedException. … Refresh "
+        "installation (in `prod` mode) failed due to `AccessDeniedException` during the creation "
+        "of a user pool",
+        "lambda.other",
+    ),
+    # Amplify Hosting's builds, whatever JavaScript error the build log quotes.
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/1998",
+        "Amplify Build failed … [WARNING]: !Cannot read property 'split' of undefined",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/2418",
+        "Amplify build frontend phase not installing packages … Building frontend phase seems to "
+        "be skipping the yarn install.",
+        "other.other",
+    ),
+    # RDS's own refusal inside a stack: the resource's failure, not the stack's.
+    (
+        "https://github.com/aws-samples/redcap-on-aws/issues/99",
+        '"AWS::RDS::DBCluster CREATE_FAILED Resource handler returned message: "The engine version '
+        "you requested for your restored DB cluster (8.0.mysql_aurora.3.08.0) is earlier than the "
+        "engine version of the DB cluster snapshot (8.0.mysql_aurora.3.08.2).",
+        "other.other",
+    ),
+    # A certificate whose DNS validation never completes (ACM in a stack, an ACME challenge).
+    (
+        "https://github.com/tobilg/serverless-aws-static-websites/issues/3",
+        "SSLCertificate | CREATE_FAILED | Failed to create resource. Certificate not issued in "
+        "time",
+        "other.other",
+    ),
+    (
+        "https://github.com/Miserlou/Zappa/issues/1911",
+        "Domain challenge did not pass: {u'status': u'invalid', … u'error': {u'status': 403, "
+        "u'type': u'urn:acme:error:unauthorized', u'detail': u'No TXT record found at "
+        "_acme-challenge.cnd.doxbot.io'}}",
+        "other.other",
+    ),
+    # The RDS Data API by its own exception (a paused Aurora Serverless cluster resuming).
+    (
+        "https://github.com/gurenjs/guren/issues/401",
+        "The first Data API call against a paused cluster fails while the cluster resumes (up to "
+        "a few tens of seconds); the AWS SDK surfaces this as `DatabaseResumingException`",
+        "other.other",
+    ),
+    # A registry refusing an image pull without a login: the registry's, no IAM trust.
+    (
+        "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/1736",
+        'Pulling image "602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon/aws-load-balancer-'
+        'controller:v2.1.0" … unauthorized: authentication required … we are using the aws '
+        "credentials passed though environment variables, could it be the problem?",
+        "other.other",
+    ),
+    # A health check answered with a redirect: the balancer reaches no healthy target.
+    (
+        "https://github.com/rootsignal/beanstalk-nginx-php-fpm/issues/8",
+        'Elastic Beanstalk Health Severe … "GET / HTTP/1.1" 301 31 "-" "ELB-HealthChecker/2.0" "-"',
+        "vpc.connectivity",
+    ),
+    # API Gateway's custom domain operations name the service.
+    (
+        "https://github.com/zappa/Zappa/issues/532",
+        "The domain is configured on Route53, and I've uploaded the certificate to ACM and got its "
+        'arn But when I try to run "zappa certify dev" I got a "botocore.errorfactory.'
+        "BadRequestException: An error occurred (BadRequestException) when calling the "
+        "CreateDomainName operation: The domain name you provided already exists.",
+        "apigateway.other",
+    ),
+    # RDS's resources as a Terraform plan names them.
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/26773",
+        "aws_rds_cluster does not pass db_cluster_instance_class when restoring from snapshot",
+        "other.other",
+    ),
 ]
 
 
