@@ -12526,6 +12526,79 @@ REAL = [
         "aws_rds_cluster does not pass db_cluster_instance_class when restoring from snapshot",
         "other.other",
     ),
+    # The CDK's own toolchain failing before any stack: its construct library not installed
+    # where the app is synthesised, an asset it cannot build, Amplify Gen 2's sandbox deploy.
+    (
+        "https://github.com/aws-samples/aws-stepfunctions-examples/issues/65",
+        "cdk deploy --all\nTraceback (most recent call last):\n  File "
+        '"/...path-to-clone.../aws-stepfunctions-examples/usecases/genai-prompt-chaining-hitl/'
+        'stack/cdk/app.py", line 5, in <module>\n    import aws_cdk as cdk\nModuleNotFoundError: '
+        "No module named 'aws_cdk'",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/aws-samples/serverless-woocommerce-workshop/issues/17",
+        "make deploy has some problem. … ❌ Deployment failed: Error: Failed to build asset",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/aws-amplify/docs/issues/7706",
+        "when I reach the point where I run \n\n`npx ampx sandbox` \n\nI get the below error\n\n"
+        "`ParameterNotFound: UnknownError",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-backend/issues/751",
+        "Amplify gen 2 fails to bootstrap account without error or console logging. … When I run "
+        "npx amplify sandbox --profile <same profile from above>, I'm taken to the gen 2 account "
+        "bootstrapping page",
+        "cloudformation.other",
+    ),
+    # Credentials a tool or SDK could not find, source or inject, in its own words.
+    (
+        "https://github.com/aws/aws-toolkit-jetbrains/issues/2087",
+        "AWS Plugin Not Picking Up Credentials … getting errors stating that no credentials are "
+        "present",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/awslabs/aws-sdk-swift/issues/623",
+        "SDK unable to source credentials in profile file or environment variables … "
+        'errorMessage: Optional("Valid credentials could not be sourced by the IMDS provider")',
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-toolkit-jetbrains/issues/5495",
+        "AWS Toolkit Intellij Plugin causes IDE error when not authenticated … Here is the stack "
+        "trace:\nException occurred attempting to inject region/credentials",
+        "iam.credentials",
+    ),
+    # The SDK client unable to reach its endpoint: the C++ SDK's words, a TLS check that fails.
+    (
+        "https://github.com/aws/aws-sdk-cpp/issues/311",
+        "s3 file upload Error while putting Object Unable to connect to endpoint",
+        "lambda.sdk_config",
+    ),
+    (
+        "https://github.com/aws/chalice/issues/158",
+        "chalice deploy ::: botocore.vendored.requests.exceptions.SSLError: [SSL: "
+        "CERTIFICATE_VERIFY_FAILED] certificate verify failed (_ssl.c:590)",
+        "lambda.sdk_config",
+    ),
+    # An AMI said to be gone, by its id.
+    (
+        "https://github.com/f5devcentral/f5-automation-labs/issues/154",
+        "Cloudformation creation failed … seems that the ami image-ids are not available anymore.\n"
+        "e.g. in use-east-1 ami-b391b9c8 is not available anymore.",
+        "ec2.invalid_resource",
+    ),
+    # A container image's runtime client that cannot reach the Runtime API.
+    (
+        "https://github.com/aws/aws-lambda-python-runtime-interface-client/issues/6",
+        "## [ERROR] [1607095127222] LAMBDA_RUNTIME Failed to get next invocation. No Response "
+        "from endpoint",
+        "lambda.other",
+    ),
 ]
 
 
