@@ -8693,14 +8693,8 @@ REAL = [
         "Lambda x-ray trace missing request information",
         "cloudwatch.other",
     ),
-    # An AMI whose snapshots cannot be copied or shared, an Image Builder build failing in its SSM
-    # automation, an Auto Scaling group never healthy, EC2's own 500 to Packer: EC2's side.
-    (
-        "https://github.com/awslabs/amazon-eks-ami/issues/52",
-        '"You do not have permission to access the storage of this ami" … My user has Admin '
-        "permissions to do the copy",
-        "ec2.other",
-    ),
+    # Snapshots that cannot be shared, an Image Builder build failing in its SSM automation, an
+    # Auto Scaling group never healthy, EC2's own 500 to Packer: EC2's side.
     (
         "https://github.com/hashicorp/packer/issues/7410",
         "Error modify AMI attributes: InvalidParameter: Snapshots encrypted with the AWS Managed "
@@ -12598,6 +12592,69 @@ REAL = [
         "## [ERROR] [1607095127222] LAMBDA_RUNTIME Failed to get next invocation. No Response "
         "from endpoint",
         "lambda.other",
+    ),
+    # BucketAlreadyOwnedByYou's message quoted without its code: the name is the bucket's own.
+    (
+        "https://github.com/byu-oit/handel/issues/308",
+        'On the first run in a new account (for Handel), we got this error: "Your previous '
+        'request to create the named bucket succeeded and you already own it."',
+        "s3.bucket_name",
+    ),
+    # A bare 404 on PutObject, which cannot miss its key: the bucket is not found.
+    (
+        "https://github.com/boto/boto3/issues/2559",
+        "boto3.exceptions.S3UploadFailedError: Failed to upload req.txt to test/req.txt: An error "
+        "occurred (404) when calling the PutObject operation: Not Found",
+        "s3.no_such_bucket",
+    ),
+    # An AMI whose snapshots were not shared cannot be copied, as one not shared cannot be
+    # launched ("Not authorized for images"); and an AMI id said to be wrong.
+    (
+        "https://github.com/bentoml/stable-diffusion-server/issues/6",
+        "Unable to copy ami-0a85a3a3fb34b3c7f from us-west-1 to us-east-2. When attempting to do "
+        "so, I get the error: … You do not have permission to access the storage of this ami",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/lg/cloudy-gamer/issues/4",
+        "I've tried to copy `cloudygamer-loader5` from `us-west-1` to `eu-west-2` but I'm getting "
+        'the error "You do not have permission to access the storage of this ami". Is that '
+        "something you can fix?",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/aws-quickstart/quickstart-trendmicro-deepsecurity/issues/34",
+        "eu-west-2 AMI Id not right in DSM template mapping. It throws an error and need to update "
+        "the subscribed Marketplace AMI ID.",
+        "ec2.invalid_resource",
+    ),
+    # An Elastic IP given by address for a VPC instance (InvalidParameterCombination): the call's
+    # parameters do not fit.
+    (
+        "https://github.com/NixOS/nixops-aws/issues/62",
+        "Can't attach elastic IP: … error: EC2ResponseError: 400 Bad Request … You must specify an "
+        "allocation id when mapping an address to a VPC instance",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/cloudfoundry/bosh-aws-cpi-release/issues/52",
+        "Unable to use EIP on VPC instance … Aws::EC2::Errors::InvalidParameterCombination You "
+        "must specify an allocation id when mapping an address to a VPC instance",
+        "ec2.invalid_resource",
+    ),
+    # A web server on the instance refusing curl on its port: what the instance runs, no SSH
+    # login (an address ending in .22 is no port 22).
+    (
+        "https://github.com/pulumi/docs/issues/1710",
+        'Last step results in "Connection refused" errors … curl: (7) Failed to connect to '
+        "ec2-3-87-190-213.compute-1.amazonaws.com port 80: Connection refused",
+        "ec2.other",
+    ),
+    (
+        "https://github.com/brikis98/terraform-up-and-running-code/issues/57",
+        "02/one-webserver fails to repsond to curl … nohup busybox httpd -f -p 8080 & … "
+        "connection refused … curl http://18.234.77.22:8080",
+        "ec2.other",
     ),
 ]
 
