@@ -919,18 +919,21 @@ REAL = [
         "provided is in …",
         "other.other",
     ),
-    # An Elastic IP that will not associate, and launch configurations a new account cannot use.
+    # An Elastic IP associated without its allocation id (InvalidParameterCombination: the call's
+    # parameters do not fit), and launch configurations a new account cannot use.
     (
         "https://github.com/NixOS/nixops/issues/297",
-        "nixops elastic IP does not seem compatible with VPC (Amazon EC2 backend)\nWhen I deploy "
-        "machines using elastic IP with …",
-        "ec2.other",
+        "nixops elastic IP does not seem compatible with VPC (Amazon EC2 backend) … "
+        "<Code>InvalidParameterCombination</Code><Message>You must specify an allocation id when "
+        "mapping an address to a VPC instance",
+        "ec2.invalid_resource",
     ),
     (
         "https://github.com/lithiumtech/ha-nat/pull/2",
-        "Adding allocation_id to EC2.associate_address() to support VPC EIPs, improved suggested "
-        "IAM policy\nI had an issue where …",
-        "ec2.other",
+        "I had an issue where my VPC EIP failed to associate to my instance. … "
+        "<Code>InvalidParameterCombination</Code><Message>You must specify an allocation id when "
+        "mapping an address to a VPC instance",
+        "ec2.invalid_resource",
     ),
     (
         "https://github.com/m-chandler/factorio-spot-pricing/issues/30",
@@ -12620,6 +12623,12 @@ REAL = [
         "I've tried to copy `cloudygamer-loader5` from `us-west-1` to `eu-west-2` but I'm getting "
         'the error "You do not have permission to access the storage of this ami". Is that '
         "something you can fix?",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/awslabs/amazon-eks-ami/issues/52",
+        '"You do not have permission to access the storage of this ami" … My user has Admin '
+        "permissions to do the copy",
         "ec2.invalid_resource",
     ),
     (
