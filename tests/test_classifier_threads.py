@@ -12665,6 +12665,104 @@ REAL = [
         "connection refused … curl http://18.234.77.22:8080",
         "ec2.other",
     ),
+    # An EFS mount target's DNS name that does not resolve (the mount helper's words, or said
+    # of a peering): the VPC's DNS settings, not the path or the instance.
+    (
+        "https://github.com/aws/aws-rfdk/issues/391",
+        "the mount will fail with an error showing up in the `cloud-init` log file, such as: … "
+        'Failed to resolve "fs-a1b2c3d4.efs.us-west-2.amazonaws.com" - check that your file '
+        "system ID is correct.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/ydamni/cloud-is-free/issues/3",
+        "mounting volume failed: Failed to resolve "
+        '"fs-02417eff7308d5026.efs.ap-northeast-1.amazonaws.com" - check that your file system '
+        "ID is correct, and ensure that the VPC has an EFS mount target for this file system ID.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/awsdocs/amazon-efs-user-guide/issues/10",
+        "An attempt at this ends with the DNS of the filesystem failing to resolve in the peered "
+        "VPC.",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-refarch-wordpress/issues/44",
+        "This line in the template is failing as the the DNS Name cannot be resolved … AWS does "
+        "not support this DNS Resolution across VPC Peering connections.",
+        "vpc.other",
+    ),
+    # A VPC endpoint that already exists, or asked for with private DNS the service lacks.
+    (
+        "https://github.com/eksctl-io/eksctl/issues/3214",
+        "Private DNS can't be enabled because the service com.amazonaws.us-east-1.s3 does not "
+        "provide a private DNS name",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/eksctl-io/eksctl/issues/5335",
+        "Creating the private cluster failed because `eksctl` tried to insert an S3 endpoint that "
+        "was already present.",
+        "vpc.other",
+    ),
+    # Connections to VPC-hosted brokers and databases that time out (errno 110, a client's words).
+    (
+        "https://github.com/dpkp/kafka-python/issues/2455",
+        "I connected the kafka cluater MSK with the lambda function error is … returned error 110. "
+        "Disconnecting.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/furqanshahid85-python/Python-FTP-File-Ingestion/issues/2",
+        "TimeoutError: [Errno 110] Connection timed out … I am running the job on aws glue python "
+        "shell.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/prisma/orm/issues/547",
+        "MySQL connection timeout",
+        "vpc.connectivity",
+    ),
+    # A load balancer said unreachable, or timing out (not its logs, though they are mentioned).
+    (
+        "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/1794",
+        "AWS Internal ALB unreachable",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/1424",
+        "Connection timed out for ingress … I can not find the req sent to ingress when I check "
+        "the logs",
+        "vpc.connectivity",
+    ),
+    # EMR's subnet with no route out, and hosts not reachable by their peers: the path.
+    (
+        "https://github.com/h2oai/h2o-3/pull/3844",
+        "The main issue is that the first invocation fails: … The VPC/subnet configuration was "
+        "invalid: No route to any external sources detected in Route Table for Subnet",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/Netflix/Priam/issues/260",
+        "seeds are not reachable by ec2 instance",
+        "vpc.connectivity",
+    ),
+    # Mail on port 25 from an instance that times out: EC2's own restriction, not the path.
+    (
+        "https://github.com/fin3ss3g0d/evilgophish/issues/24",
+        "SMTP issue on AWS infrastructure - Using SES & EC2 … it seems to timeout from an I/O "
+        'error: … msg="Max connection attempts exceeded - dial tcp xxxxxx:25: i/o timeout"',
+        "ec2.other",
+    ),
+    # Glue refusing a VPC whose DNS hostnames are off.
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/pull/16232",
+        'The `FAILED` status in GovCloud was from this reason: `"FailureReason":"Reverse dns '
+        'resolution of ip 10.0.1.153 failed"`, because Glue requires VPCs to have DNS hostnames '
+        "support enabled.",
+        "vpc.other",
+    ),
 ]
 
 
