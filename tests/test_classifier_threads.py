@@ -12763,6 +12763,89 @@ REAL = [
         "support enabled.",
         "vpc.other",
     ),
+    # The CDK bootstrap stack's version refused by the app or CLI: versions, no stack failed.
+    (
+        "https://github.com/anomalyco/sst/issues/585",
+        "failed bootstrapping: Error: Not downgrading existing bootstrap stack from version '5' to "
+        "version '0'. Use --force to force.",
+        "cloudformation.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/17949",
+        "Can't deploy, can't bootstrap (requires bootstrap stack version '6' found version '4')",
+        "cloudformation.other",
+    ),
+    # A resource property CloudFormation does not know: the template's.
+    (
+        "https://github.com/aws/aws-sdk/issues/740",
+        "The following template validates successfully, but then fails during `create-stack` due "
+        "to `Encountered unsupported property TemplateBody`.",
+        "cloudformation.other",
+    ),
+    # An IAM role or policy a stack creates that already exists: the role's name clash.
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/13783",
+        "Resource Name: MFALambdaRole (AWS::IAM::Role)\nEvent Type: create\nReason: The policy "
+        "chedar678aa9d9_sns_pass_role_policy already exists on the role "
+        "chedar678aa9d9_totp_lambda_role-dev.",
+        "iam.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/3988",
+        "RDS role already exists in stack\n**Describe the bug**\nWhile pushing into the cloud "
+        "amplify tries to create an already created role",
+        "iam.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/7806",
+        "CREATE_FAILED userGroupRole AWS::IAM::Role Mon Jul 26 2021 22:38:08 GMT+0200 (Central "
+        "European Summer Time) us-east-...-userGroupRole already exists",
+        "iam.other",
+    ),
+    # The CDK bootstrap's own StagingBucket: the bootstrap stack's leftover.
+    (
+        "https://github.com/aws/aws-cdk/issues/5910",
+        "Exception removing StagingBucket",
+        "cloudformation.stack_failed",
+    ),
+    # sam build's pip step failing on the function's requirements: the function's package.
+    (
+        "https://github.com/aws/aws-sam-cli/issues/4592",
+        "Error: PythonPipBuilder:ResolveDependencies failed",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws/aws-sam-cli/issues/8101",
+        "Bug: Error: PythonPipBuilder:ResolveDependencies - {numpy==2.3.0(wheel)} … sam build "
+        "returns this error",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws/aws-sam-cli/issues/1730",
+        "sam build failing to resolve dependencies {simplejson==3.17.0(wheel), "
+        "python-levenshtein==0.12.0(sdist)}",
+        "lambda.other",
+    ),
+    # An API Gateway resource of a stack that already exists: API Gateway's name clash.
+    (
+        "https://github.com/leftclickben/serverless-api-stage/issues/2",
+        "An error occurred while provisioning your stack: ApiGatewayStagefoo\n - foo already "
+        "exists.",
+        "apigateway.other",
+    ),
+    # The account's bucket quota, met by a stack: S3's own limit.
+    (
+        "https://github.com/serverless/serverless/issues/8632",
+        "` ServerlessDeploymentBucket - You have attempted to create more buckets than allowed` "
+        "error happened on stack creation",
+        "s3.other",
+    ),
+    # "Redeploy" alone names no API Gateway stage.
+    (
+        "https://github.com/aws/copilot-cli/issues/1180",
+        "Can't redeploy or delete a service",
+        "other.other",
+    ),
 ]
 
 
