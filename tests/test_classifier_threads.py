@@ -12846,6 +12846,59 @@ REAL = [
         "Can't redeploy or delete a service",
         "other.other",
     ),
+    # Lambda refusing a function ARN of another region than the client's: the client's region.
+    (
+        "https://github.com/Tim-B/grunt-aws-lambda/pull/83",
+        "When done before all functions not in us-east-1 result in : [ResourceNotFoundException: "
+        "Functions from '_region_' are not reachable in this region ('us-east-1')]",
+        "lambda.sdk_config",
+    ),
+    (
+        "https://github.com/alexcasalboni/aws-lambda-power-tuning/issues/18",
+        "ResourceNotFoundException: Functions from 'us-east-1' are not reachable in this region "
+        "('us-west-1') Seems like cross region usage is not available for lambdas",
+        "lambda.sdk_config",
+    ),
+    (
+        "https://github.com/alexcasalboni/aws-lambda-power-tuning/issues/18",
+        "Full trace from CloudWatch Logs: … { ResourceNotFoundException: Functions from "
+        "'us-east-1' are not reachable in this region ('us-west-1') at Object.extractError "
+        "(/var/runtime/node_modules/aws-sdk/lib/protocol/json.js:48:27)",
+        "lambda.sdk_config",
+    ),
+    # A custom authorizer answering 401: API Gateway's authorizer, not the function behind it.
+    (
+        "https://github.com/sbarski/serverless-architectures-aws/issues/11",
+        "Custom Authorizer causes 401 failure from browser/curl",
+        "apigateway.other",
+    ),
+    # A stack's API Gateway resource whose name is taken: the resource's clash, not the stack's.
+    (
+        "https://github.com/serverless/serverless/issues/3631",
+        "CloudFormation - CREATE_FAILED - AWS::ApiGateway::ApiKey - ApiGatewayApiKey1 … An error "
+        "occurred while provisioning your stack: ApiGatewayApiKey1 - dev-key already exists in "
+        "stack arn:aws:xxxx",
+        "apigateway.other",
+    ),
+    # A slow first invocation (a cold start): Lambda's initialisation, no timeout.
+    (
+        "https://github.com/aws/serverless-java-container/issues/322",
+        "Spring lambda having async mechanism with preserver-concurrency enabled still taking "
+        "~2.5 seconds for first request",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/aws/serverless-java-container/issues/322",
+        "## Actual behaviour First invocation is taking ~2.5 seconds and subsequent is getting "
+        "served in milliseconds ~600 milliseconds",
+        "lambda.other",
+    ),
+    # The permission API Gateway needs on a function (its resource-based policy), lost.
+    (
+        "https://github.com/Kitsui/AWS-CMS-LAMBDA/issues/17",
+        "Lambda function permissions on API Gateway overwritten by API Gateway",
+        "lambda.other",
+    ),
 ]
 
 
