@@ -12899,6 +12899,59 @@ REAL = [
         "Lambda function permissions on API Gateway overwritten by API Gateway",
         "lambda.other",
     ),
+    # A refusal in a service's own access scheme, no IAM policy's: an IoT policy AWS IoT refuses
+    # (its MalformedPolicyException; IAM says MalformedPolicyDocument), Greengrass IPC's
+    # component access control, and Greengrass's own service role never associated (iam.other).
+    (
+        "https://github.com/aws-greengrass/aws-greengrass-nucleus/issues/1473",
+        "(ipc): User does not have permission to perform the requested action. "
+        "AWS_ERROR_NO_PERMISSION(43)",
+        "other.other",
+    ),
+    (
+        "https://github.com/dwyl/learn-aws-iot/issues/17",
+        "A client error (MalformedPolicyException) occurred when calling the CreatePolicy "
+        "operation: Policy document is Malformed",
+        "other.other",
+    ),
+    (
+        "https://github.com/dwyl/learn-aws-iot/issues/17",
+        'AWS IoT Policy malformed … aws iot create-policy --policy-name "PolicyName" '
+        "--policy-document ./policy.json … A client error (MalformedPolicyException) occurred",
+        "other.other",
+    ),
+    (
+        "https://github.com/awsdocs/aws-greengrass-developer-guide/issues/7",
+        "greengrass is not authorized to assume the service role associated with this account",
+        "iam.other",
+    ),
+    # A policy document said to be invalid JSON: malformed, whatever action it should also grant.
+    (
+        "https://github.com/aws-solutions-library-samples/data-lakes-on-aws/issues/110",
+        "Invalid JSON document for IAM policy in workshop … Additionally, it might be necessary "
+        "to add `events:PutPermission` - we should double-check this.",
+        "iam.malformed_policy",
+    ),
+    # Credentials: a session that lapses after its hour, the config file the tool cannot open
+    # (path first, as Go tools say it), an account set up with MFA then refused.
+    (
+        "https://github.com/aws/aws-cli/issues/7340",
+        "aws sso get-role-credentials fails one hour after authentication",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/copilot-cli/issues/2937",
+        "read named profiles: read AWS config file /home/ec2-user/.aws/config, you might need to "
+        "run aws configure first: load ini file /home/ec2-user/.aws/config: open "
+        "/home/ec2-user/.aws/config: no such file or directory",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/cloudyr/aws.s3/issues/292",
+        "AWS configured with MFA, can't access from AWS cli or aws.s3 to S3 … $ Code     : chr "
+        '"AccessDenied" … Please advise, is it the MFA that breaks this?',
+        "iam.credentials",
+    ),
 ]
 
 
