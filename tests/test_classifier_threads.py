@@ -12952,6 +12952,83 @@ REAL = [
         '"AccessDenied" … Please advise, is it the MFA that breaks this?',
         "iam.credentials",
     ),
+    # SignatureDoesNotMatch beside the S3 call or its Content-Type: S3's signing, not the keys.
+    (
+        "https://github.com/aws/aws-sdk-js/issues/190",
+        "s3.createMultipartUpload is failing for me with the below error when I specify the "
+        "ContentType parameter, succeeds when I leave it out. … SignatureDoesNotMatch: The "
+        "request signature we calculated does not match the signature you provided. Check your "
+        "key and signing method.",
+        "s3.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js/issues/3594",
+        "Add `ContentType` to S3Client's 'PutObjectCommand' gives 'SignatureDoesNotMatch' Error",
+        "s3.other",
+    ),
+    # A website's routing rules redirecting on a 403 / 404 that never comes: S3's configuration.
+    (
+        "https://github.com/Kerry350/ember-deploy-s3-index/issues/21",
+        "in your redirect XML in the Readme you redirect from a `404` error, for me I found I "
+        "have to use `403`. Any thoughts on this?",
+        "s3.other",
+    ),
+    (
+        "https://github.com/amazon-archives/serverless-image-resizing/issues/78",
+        'it looks like the 403 redirect never happens. … "HttpErrorCodeReturnedEquals": "403"',
+        "s3.other",
+    ),
+    # An app hosted or deployed with Amplify answering 403 / Access Denied: Amplify Hosting's.
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/1131",
+        "AWS Amplify Deploy React App Error Access Denied",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-hosting/issues/1900",
+        "AWS Amplify App : chunk.js/:1 Failed to load resource: the server responded with a "
+        "status of 403 ()",
+        "other.other",
+    ),
+    # A function that triggers itself: a recursive invocation loop (Lambda stops it after ~16).
+    (
+        "https://github.com/aws-samples/amazon-s3-checksum-verification/issues/3",
+        "Bug: S3 ObjectCreated triggers lambda in a loop.",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/awsdocs/aws-lambda-developer-guide/issues/173",
+        "For example, if the bucket triggers a function each time an object is uploaded, and "
+        "the function uploads an object to the bucket, then the function indirectly triggers "
+        "itself.",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/boto/boto3/issues/3899",
+        "Self reflexive lambda function execution by sqs queue trigger stops after 16 (sixteen) "
+        "calls",
+        "lambda.other",
+    ),
+    # S3 replication and object expiry that do not happen: S3's own features misbehave.
+    (
+        "https://github.com/aws-solutions-library-samples/cloud-intelligence-dashboards-data-collection/issues/408",
+        'This currently causes an open AWS Health Event "S3 planned lifecycle event" for the '
+        "bucket, since objects with failed replication get their lifecycle events paused. … "
+        "Maybe exclude the Object from the replication rule ?",
+        "s3.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-java-v2/issues/1348",
+        "When the expire date arrives, the object is not deleted.",
+        "s3.other",
+    ),
+    # A region name misspelt: the client's setting, no bucket in another region.
+    (
+        "https://github.com/cperciva/bsdec2-image-upload/pull/19",
+        "When misspelling the region name, I banged my head against the wall for a while, "
+        'because the error message ("SSL handshake error") showed the bucket URL',
+        "lambda.sdk_config",
+    ),
 ]
 
 
