@@ -277,12 +277,8 @@ def _write_catalog(tmp_path: Path, old: str, new: str) -> Path:
             "unless = ['@iam.malformed_policy', '$lab_passrole']",
             "iam.passrole: field 'unless' names unknown [phrases] list '$lab_passrole'",
         ),
-        (
-            "\n[detector]",
-            "\n[phrases]\nlab_passrole = ['passrole on labrole']\n[detector]",
-            "never used",
-        ),
-        ("\n[detector]", "\n[phrases]\nlab_passrole = ['(passrole']\n[detector]", "bad regex"),
+        ("\n[phrases]\n", "\n[phrases]\nlab_passrole = ['passrole on labrole']\n", "never used"),
+        ("\n[phrases]\n", "\n[phrases]\nlab_passrole = ['(passrole']\n", "bad regex"),
     ],
 )
 def test_an_invalid_catalog_names_file_entry_and_field(tmp_path, old, new, expected):
@@ -321,10 +317,11 @@ def test_a_phrases_list_reads_as_its_fragments_written_where_it_is_named(tmp_pat
         "unless = ['@iam.malformed_policy']",
         "unless = ['@iam.malformed_policy', '$lab_passrole']",
     )
-    head, tail = path.read_text(encoding="utf-8").split('id = "iam.missing_permission"')
-    tail = tail.replace("patterns = [", "patterns = ['$lab_passrole',", 1).replace(
-        "\n[detector]", "\n[phrases]\nlab_passrole = ['passrole on labrole']\n[detector]"
+    catalog_text = path.read_text(encoding="utf-8").replace(
+        "\n[phrases]\n", "\n[phrases]\nlab_passrole = ['passrole on labrole']\n"
     )
+    head, tail = catalog_text.split('id = "iam.missing_permission"')
+    tail = tail.replace("patterns = [", "patterns = ['$lab_passrole',", 1)
     path.write_text(f'{head}id = "iam.missing_permission"{tail}', encoding="utf-8")
     rules = Rules(load_catalog(path))
     assert rules.catalog.signature("iam.passrole").unless == ("passrole on labrole",)
