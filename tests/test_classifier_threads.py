@@ -13029,6 +13029,77 @@ REAL = [
         'because the error message ("SSL handshake error") showed the bucket URL',
         "lambda.sdk_config",
     ),
+    # SSM Run Command's InvalidInstanceId: Systems Manager refusing its targets, no EC2 launch.
+    (
+        "https://github.com/peterkimzz/aws-ssm-send-command/issues/23",
+        "`InvalidInstanceId: Instances [[***]] not in a valid state for account 28878`",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-cli/issues/3646",
+        "An error occurred (InvalidInstanceId) when calling the SendCommand operation:",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-samples/eks-security-compromised-cluster-remediation/issues/12",
+        "SSM send-command is failing with InvalidInstanceId",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-cli/issues/2412",
+        'ssm send-command returning "InvalidInstanceId" error',
+        "other.other",
+    ),
+    # A service-linked role missing from the account, with or without "the": iam.other.
+    (
+        "https://github.com/mashun4ek/ecs_terraform_workshop/issues/5",
+        "Error: error creating ECS Capacity Provider (capacity-provider-test): ClientException: "
+        "ECS Service Linked Role does not exist. Please create a Service linked role",
+        "iam.other",
+    ),
+    # The Kubernetes API's 401 as its clients print it: the cluster does not admit the identity.
+    (
+        "https://github.com/hashicorp-education/learn-terraform-provision-eks-cluster/issues/33",
+        "Getting Error: Unauthorized  while creating config map. Please fix",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/aws-samples/eks-aws-auth-configmap/issues/1",
+        "Exception when calling CoreV1Api->create_namespaced_config_map: (401)\n"
+        "Reason: Unauthorized",
+        "iam.missing_permission",
+    ),
+    # An ECS task or Batch job's container out of memory or stopped: ECS's, no Lambda runtime.
+    (
+        "https://github.com/aws/amazon-ecs-agent/issues/1027",
+        "AWS ECS CLI container deployment failing with OutOfMemory Issue for a t2.medium instance",
+        "other.other",
+    ),
+    (
+        "https://github.com/ASFHyP3/hyp3/issues/1456",
+        "There were 3 attempts, each failed because `Essential container in task exited`. … "
+        "Maybe it ran out of memory?",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/amazon-ecs-agent/issues/2312",
+        "CannotInspectContainerError: Could not transition to inspecting; timed out after waiting "
+        "30s",
+        "other.other",
+    ),
+    # CodeDeploy's own failures: its agent, a blue/green deployment's replacement instances.
+    (
+        "https://github.com/awslabs/codedeploy-blue-green/issues/3",
+        "Installing application on replacement instances fails",
+        "other.other",
+    ),
+    (
+        "https://github.com/prabhakar2020/aws_codedeploy_using_github/issues/1",
+        "CodeDeploy agent was not able to receive the lifecycle event. Check the CodeDeploy agent "
+        "logs on your host and make sure the agent is running and can connect to the CodeDeploy "
+        "server.",
+        "other.other",
+    ),
 ]
 
 
