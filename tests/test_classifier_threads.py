@@ -13100,6 +13100,73 @@ REAL = [
         "server.",
         "other.other",
     ),
+    # SSO sessions and tokens said invalid or never refreshed: the login's credentials.
+    (
+        "https://github.com/anomalyco/sst/issues/2716",
+        "We have been having issues where SST and/or CDK are not triggering token refresh for AWS "
+        "SSO credentials",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/24782",
+        "(cli): sso tokens not refreshed by cdk cli, refreshed by aws cli",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/aws/aws-sam-cli/issues/4865",
+        "Bug: sam deploy complains SSO session is invalid even though aws sso login was run",
+        "iam.credentials",
+    ),
+    # IAM's check of the OIDC provider's certificate thumbprint: the provider the trust names.
+    (
+        "https://github.com/aws-actions/configure-aws-credentials/issues/356",
+        "when it got to the `configure-aws-credentials` step it failed with the following error: "
+        "… OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint",
+        "iam.trust_policy",
+    ),
+    (
+        "https://github.com/aws-actions/configure-aws-credentials/issues/757",
+        "Intermittent failure on this error: OpenIDConnect provider's HTTPS certificate doesn't "
+        "match configured thumbprint",
+        "iam.trust_policy",
+    ),
+    # A role that fails to be assumed, said so, or refused the web-identity call in CloudTrail.
+    (
+        "https://github.com/ministryofjustice/modernisation-platform/issues/9676",
+        "`terraform-member-environment` Workflow Fails to Assume `github-actions-apply` Role "
+        "While Other Workflows Succeed",
+        "iam.trust_policy",
+    ),
+    (
+        "https://github.com/ministryofjustice/modernisation-platform/pull/8530",
+        "Certain workflows were failing due to insufficient permissions for assuming the "
+        "necessary roles, leading to execution errors.",
+        "iam.trust_policy",
+    ),
+    (
+        "https://zenn.dev/sakagi/articles/f8e63771a55087",
+        '"eventName": "AssumeRoleWithWebIdentity", "errorCode": "AccessDenied",',
+        "iam.trust_policy",
+    ),
+    # An STS endpoint built with an empty region: the client's setting, not the role's trust.
+    (
+        "https://github.com/CircleCI-Public/aws-cli-orb/issues/208",
+        "Invalid endpoint: https://sts..amazonaws.com Failed to assume role",
+        "lambda.sdk_config",
+    ),
+    # The CDK's synth check of a policy statement: a document that does not validate.
+    (
+        "https://github.com/aws-samples/aws-genai-conversational-rag-reference/issues/37",
+        "A PolicyStatement used in an identity-based policy must specify at least one resource.",
+        "iam.malformed_policy",
+    ),
+    # CloudFormation's "API: s3:X Access Denied" inside Markdown's underscores.
+    (
+        "https://github.com/aws-samples/siem-on-amazon-opensearch-service/issues/205",
+        "I am getting the following error while running the Step 5 … _API: "
+        "s3:SetBucketEncryption Access Denied_",
+        "iam.missing_permission",
+    ),
 ]
 
 
