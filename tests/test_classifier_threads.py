@@ -13105,6 +13105,38 @@ REAL = [
         "https://github.com/anomalyco/sst/issues/2716",
         "We have been having issues where SST and/or CDK are not triggering token refresh for AWS "
         "SSO credentials",
+    ),
+    # An OIDC identity provider whose certificate thumbprint no longer matches: the federated
+    # principal of the role's trust refuses the token.
+    (
+        "https://github.com/aws-actions/configure-aws-credentials/issues/356",
+        "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint",
+        "iam.trust_policy",
+    ),
+    (
+        "https://github.com/aws-actions/configure-aws-credentials/issues/757",
+        "Intermittent failure on this error: OpenIDConnect provider's HTTPS certificate doesn't "
+        "match configured thumbprint",
+        "iam.trust_policy",
+    ),
+    (
+        "https://github.com/aws-actions/configure-aws-credentials/issues/579",
+        "Error: OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint",
+        "iam.trust_policy",
+    ),
+    # Lambda@Edge's refusal of a role trusting other services besides its own: the trust policy.
+    (
+        "https://github.com/sanfrancesco/prerendercloud-lambda-edge/issues/46",
+        "When we deployed the the lambda edge we can't see any monitoring, trying to change "
+        "configuration in place we getting an error: Role trusts too many services, expected "
+        "only 1.",
+        "iam.trust_policy",
+    ),
+    # An SSO (Identity Center) session or token invalid, expired or never refreshed: credentials.
+    (
+        "https://github.com/anomalyco/sst/issues/2716",
+        "We have been having issues where SST and/or CDK are not triggering token refresh for "
+        "AWS SSO credentials",
         "iam.credentials",
     ),
     (
@@ -13165,6 +13197,34 @@ REAL = [
         "https://github.com/aws-samples/siem-on-amazon-opensearch-service/issues/205",
         "I am getting the following error while running the Step 5 … _API: "
         "s3:SetBucketEncryption Access Denied_",
+    ),
+    (
+        "https://github.com/SuperCowPowers/workbench/issues/165",
+        "SSO Token Refresh Not Working",
+        "iam.credentials",
+    ),
+    # A service-linked role missing from the account, said without "the": the role was never
+    # created (iam.other, taxonomy.md's convention).
+    (
+        "https://github.com/mashun4ek/ecs_terraform_workshop/issues/5",
+        "Error: error creating ECS Capacity Provider (capacity-provider-test): ClientException: "
+        "ECS Service Linked Role does not exist. Please create a Service linked role",
+        "iam.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-scalable-big-blue-button-example/issues/44",
+        "Error occurred because missing service linked role for ECS. … Problem was resolved by "
+        "running command: … aws iam create-service-linked-role --aws-service-name "
+        "ecs.amazonaws.com --profile <profile> … Maybe this should be included in the "
+        "pre-requisites?",
+        "iam.other",
+    ),
+    # A deployer not allowed to create the IAM roles a tool makes: a permission it lacks.
+    (
+        "https://github.com/aws/chalice/issues/61",
+        "Running chalice deploy attempts to create a IAM role of the name of the application. "
+        "Unfortunately, in my enterprise, not all AWS developers are allowed to create an IAM "
+        "role for security best practices reasons.",
         "iam.missing_permission",
     ),
 ]
