@@ -13227,6 +13227,78 @@ REAL = [
         "role for security best practices reasons.",
         "iam.missing_permission",
     ),
+    # CloudWatch Logs' resource policies at their quota (ten a region): one more is refused.
+    (
+        "https://github.com/DataDog/serverless-plugin-datadog/issues/58",
+        "It is having error when a new function is added and new log group is created. … "
+        "Resource limit exceeded. (Service: AWSLogs; Status Code: 400; Error Code: "
+        "LimitExceededException; Request ID: xxxx)",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/Enterprise-CMCS/cmcs-eregulations/pull/1620",
+        "EREGCSC-2953 Remove dependency on log resource policy … Waf/WafLogResourcePolicy "
+        '(WafWafLogResourcePolicy...) Resource handler returned message: "Resource limit '
+        "exceeded. (Service: CloudWatchLogs, Status Code: 400, Request ID: ...) (SDK Attempt "
+        'Count: 1)"',
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/22307",
+        "aws-ecs: LogDriver automatically creates log-resource-policies, exhausting "
+        "unmodifiable resource limit",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/copilot-cli/issues/5743",
+        "Creating more than 10 environments fails with Resource limit exceeded for "
+        "LogResourcePolicy",
+        "cloudwatch.other",
+    ),
+    # Alarms that are never created: the alarm's own failure, however the deploy went.
+    (
+        "https://github.com/ACloudGuru/serverless-plugin-aws-alerts/issues/47",
+        "breaks the plugin and no SNS Topics or alarms are created.",
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/ACloudGuru/serverless-plugin-aws-alerts/issues/211",
+        "Alarms not added for containerized Lambda",
+        "cloudwatch.alarm_or_metric",
+    ),
+    # Container Insights: metrics CloudWatch collects from a cluster.
+    (
+        "https://github.com/pulumi/pulumi/issues/3062",
+        "aws.ecs.Cluster does not support Container Insights\nIt's impossible to enable "
+        "Container Insights when creating new ECS Cluster instance",
+        "cloudwatch.alarm_or_metric",
+    ),
+    # The CloudWatch agent without collectd, which its metrics config reads.
+    (
+        "https://github.com/everything2/everything2/issues/2132",
+        "Cloudwatch agent requires collectd\nCloudwatch agent requires collectd to be installed "
+        "in order to get metrics",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/Cloud-Yeti/aws-ec2-course/issues/6",
+        "collected/types.db doesn't exist … open /usr/share/collectd/types.db: no such file or "
+        "directory",
+        "cloudwatch.other",
+    ),
+    # CloudWatch Events (CWE) that never trigger their target: the rule's setup.
+    (
+        "https://github.com/cloud-custodian/cloud-custodian/issues/4497",
+        "[SecurityHub] mode type: hub-finding CWE events not triggering Lambda",
+        "cloudwatch.other",
+    ),
+    # A Logs call refusing an empty list of stream names (a reader given no streams).
+    (
+        "https://github.com/serverless/serverless/issues/4850",
+        "1 validation error detected: Value '[]' at 'logStreamNames' failed to satisfy "
+        "constraint: Member must have length greater than or equal to 1",
+        "cloudwatch.other",
+    ),
 ]
 
 
