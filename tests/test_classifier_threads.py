@@ -13105,6 +13105,7 @@ REAL = [
         "https://github.com/anomalyco/sst/issues/2716",
         "We have been having issues where SST and/or CDK are not triggering token refresh for AWS "
         "SSO credentials",
+        "iam.credentials",
     ),
     # An OIDC identity provider whose certificate thumbprint no longer matches: the federated
     # principal of the role's trust refuses the token.
@@ -13134,12 +13135,6 @@ REAL = [
     ),
     # An SSO (Identity Center) session or token invalid, expired or never refreshed: credentials.
     (
-        "https://github.com/anomalyco/sst/issues/2716",
-        "We have been having issues where SST and/or CDK are not triggering token refresh for "
-        "AWS SSO credentials",
-        "iam.credentials",
-    ),
-    (
         "https://github.com/aws/aws-cdk/issues/24782",
         "(cli): sso tokens not refreshed by cdk cli, refreshed by aws cli",
         "iam.credentials",
@@ -13154,12 +13149,6 @@ REAL = [
         "https://github.com/aws-actions/configure-aws-credentials/issues/356",
         "when it got to the `configure-aws-credentials` step it failed with the following error: "
         "… OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint",
-        "iam.trust_policy",
-    ),
-    (
-        "https://github.com/aws-actions/configure-aws-credentials/issues/757",
-        "Intermittent failure on this error: OpenIDConnect provider's HTTPS certificate doesn't "
-        "match configured thumbprint",
         "iam.trust_policy",
     ),
     # A role that fails to be assumed, said so, or refused the web-identity call in CloudTrail.
@@ -13197,6 +13186,7 @@ REAL = [
         "https://github.com/aws-samples/siem-on-amazon-opensearch-service/issues/205",
         "I am getting the following error while running the Step 5 … _API: "
         "s3:SetBucketEncryption Access Denied_",
+        "iam.missing_permission",
     ),
     (
         "https://github.com/SuperCowPowers/workbench/issues/165",
@@ -13205,12 +13195,6 @@ REAL = [
     ),
     # A service-linked role missing from the account, said without "the": the role was never
     # created (iam.other, taxonomy.md's convention).
-    (
-        "https://github.com/mashun4ek/ecs_terraform_workshop/issues/5",
-        "Error: error creating ECS Capacity Provider (capacity-provider-test): ClientException: "
-        "ECS Service Linked Role does not exist. Please create a Service linked role",
-        "iam.other",
-    ),
     (
         "https://github.com/aws-samples/aws-scalable-big-blue-button-example/issues/44",
         "Error occurred because missing service linked role for ECS. … Problem was resolved by "
