@@ -13283,6 +13283,73 @@ REAL = [
         "constraint: Member must have length greater than or equal to 1",
         "cloudwatch.other",
     ),
+    # CloudWatch Logs' own quota refusal (its resource policies): the Logs quota, not a missing log.
+    (
+        "https://github.com/Enterprise-CMCS/cmcs-eregulations/pull/1620",
+        "EREGCSC-2953 Remove dependency on log resource policy … For a few days we have been "
+        "receiving the following error while attempting to deploy the site stack: … Resource "
+        'handler returned message: "Resource limit exceeded. (Service: CloudWatchLogs, Status '
+        "Code: 400, Request ID: ...)",
+        "cloudwatch.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/22307",
+        "We are running 12 Fargate containers, each of them logging to CloudWatch via LogDriver, "
+        'creare with cdk. However, the last 2 fails to deploy, due to … "Resource limit exceeded. '
+        "(Service: CloudWatchLogs, Status Code: 400,",
+        "cloudwatch.other",
+    ),
+    # A writer's role that lacks the permission to create its log stream or to put log events.
+    (
+        "https://github.com/aws-solutions-library-samples/video-on-demand-on-aws-foundation/issues/29",
+        "there are no logs in Cloudwatch. … The Lambda execution IAM Role does not include "
+        "permission to `logs:PutEvents`",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/slalompdx/terraform-aws-codecommit-cicd/pull/8",
+        "code build haven't permissions to  create the log stream",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/Netflix/metaflow/pull/262",
+        "Exit early if no log_stream is generated for AWS Batch job … When IAM perms are "
+        "incorrectly assigned, AWS Batch will be unable to generate an AWS CloudWatch log stream.",
+        "iam.missing_permission",
+    ),
+    # A pod calling AWS with a default or the instance's role instead of the one configured.
+    (
+        "https://github.com/prometheus/cloudwatch_exporter/issues/533",
+        "When the deployment is successful, we see that scrape fails. As, it assumes the default "
+        "cluster role and not the role with all permission provided in the values.yaml file during "
+        "deployment.",
+        "iam.credentials",
+    ),
+    (
+        "https://github.com/prometheus/cloudwatch_exporter/issues/603",
+        "facing issue in logs which states that one different iam role which is actually assigned "
+        "to specific instance not have some permission to access metrics",
+        "iam.credentials",
+    ),
+    # A log group or stream that is not there when a call needs it (deleted, or never made).
+    (
+        "https://github.com/hashicorp/terraform/issues/11750",
+        "Terraform failing when a log_group is manually deleted",
+        "cloudwatch.log_group_missing",
+    ),
+    (
+        "https://github.com/nextstrain/cli/pull/406",
+        "we've observed cases where a failed job has a log stream associated with it in Batch but "
+        "that log stream does not actually exist in CloudWatch Logs.",
+        "cloudwatch.log_group_missing",
+    ),
+    # Metric math over CloudWatch series that fails: the metric's, not another CloudWatch problem.
+    (
+        "https://github.com/grafana/grafana/issues/78608",
+        "I reproduce the queries and math expressions to get EFS bandwitch usage that were on AWS "
+        "Cloudwatch. … Sometime it works, sometime I have this error.",
+        "cloudwatch.alarm_or_metric",
+    ),
 ]
 
 
