@@ -13350,6 +13350,51 @@ REAL = [
         "Cloudwatch. … Sometime it works, sometime I have this error.",
         "cloudwatch.alarm_or_metric",
     ),
+    # An AMI the learner's region does not have, or whose id cannot be found there.
+    (
+        "https://github.com/MISP/misp-cloud/issues/4",
+        "us-west-2 Does not have the images",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/MISP/misp-cloud/issues/4",
+        "us-west2 doesn't appear to have the images, would it be possible to create them?",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/alibaba/CloudEval-YAML/issues/3",
+        'We could not find "ami-012306c17129a3b71" here',
+        "ec2.invalid_resource",
+    ),
+    # The key pair's private key (.pem) lost or deleted: no login to the instance with it.
+    (
+        "https://github.com/QT-DevOps/DevOpsIssues/issues/556",
+        "I have deleted .pem file which i have download at the time of ec2 instance creation",
+        "ec2.ssh_access",
+    ),
+    (
+        "https://github.com/QT-DevOps/DevOpsIssues/issues/556",
+        "how to download .pem file after creation of instance? … I have deleted .pem file",
+        "ec2.ssh_access",
+    ),
+    # EC2's UnknownParameter: a launch parameter the API does not recognise.
+    (
+        "https://github.com/chef/knife-ec2/issues/444",
+        "ERROR: Fog::Compute::AWS::Error: UnknownParameter => The parameter EbsOptimized is not "
+        "recognized",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/chef/knife-ec2/issues/444",
+        "ERROR: Fog::Compute::AWS::Error: UnknownParameter => The parameter VolumeType is not "
+        "recognized",
+        "ec2.invalid_resource",
+    ),
+    (
+        "https://github.com/chef/knife-ec2/issues/444",
+        "Fog UnknownParameter errors when creating new server",
+        "ec2.invalid_resource",
+    ),
 ]
 
 
