@@ -13395,6 +13395,66 @@ REAL = [
         "Fog UnknownParameter errors when creating new server",
         "ec2.invalid_resource",
     ),
+    # Timeouts seen under a load test are no path that never opens (taxonomy.md's conventions).
+    (
+        "https://github.com/coredns/coredns/issues/4662",
+        "AWS EKS - dial tcp i/o timeout … Some coredns PODs randomly give errors like these on AWS "
+        "EKS : … we saw the issue while performing load tests, during increased traffic.",
+        "other.other",
+    ),
+    # "I don't have a VPC" rules the VPC out, as "not in a VPC" does.
+    (
+        "https://github.com/iexg/IEX-API/issues/1737",
+        "I wanted to migrate to using lambda functions to invoke.  I don't have a VPC as a lot "
+        "other documents on the web will point to as an issue.  Invoking the function against the "
+        "tops endpoint times out.  I use this methodology to reach other HTTPS API endpoints just "
+        "fine.",
+        "lambda.timeout",
+    ),
+    # Terraform refusing a route table's objects: a route that never became available, a route
+    # table its data source did not find.
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-vpc/issues/708",
+        "Our vpc module seems to intermittently throw the below: … Error: error waiting for Route "
+        "in Route Table (rtb-0179f2b9c38f21dd0) with destination (0.0.0.0/0) to become available: "
+        "timeout while waiting for state to become 'ready' (timeout: 2m0s)",
+        "vpc.other",
+    ),
+    (
+        "https://github.com/bridgecrewio/terraform-aws-session-manager/issues/14",
+        "│ Error: query returned no results. Please change your search criteria and try again │ │ "
+        "with module.ssm-session-manager.data.aws_route_table.selected[0],",
+        "vpc.other",
+    ),
+    # A connection that hangs while it is opened, or that a function cannot open.
+    (
+        "https://github.com/jkehler/awslambda-psycopg2/issues/16",
+        "nothing I do will get psycopg2 to run on my Lambda.  It never gets past trying to "
+        "establish the connection",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/npgsql/npgsql/issues/1984",
+        "Unable to open connection using AWS lambda and netcoreapp2.0 … This snippet works fine on "
+        "my machine, but times out on AWS Lambda, producing the following stack trace: … "
+        "System.TimeoutException: The operation has timed out. at "
+        "Npgsql.NpgsqlConnector.Connect(NpgsqlTimeout timeout)",
+        "vpc.connectivity",
+    ),
+    # A load balancer with no healthy target: targets hard to keep healthy, an ALB's own 503.
+    (
+        "https://github.com/aws-samples/aws-containers-task-definitions/issues/5",
+        "Use with Fargate and ALB? … I'm having huge issues keeping targets healthy in a load "
+        "balanced ECS configuration with an Application Load Balancer.",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/nginx-proxy/nginx-proxy/issues/777",
+        'Adding AWS ALB causing "503 Service Temporarily Unavailable" … Adding an `AWS ALB` with a '
+        "target group that's pointing to `nginx-proxy`, is causing x.com to return `503 Service "
+        "Temporarily Unavailable`",
+        "vpc.connectivity",
+    ),
 ]
 
 
