@@ -13455,6 +13455,58 @@ REAL = [
         "Temporarily Unavailable`",
         "vpc.connectivity",
     ),
+    # Docker's engine that fails or is missing on a machine a tool provisioned over SSH: Docker's.
+    (
+        "https://github.com/docker-archive-public/docker.machine/issues/4198",
+        "`docker-machine create --driver amazonec2 machine-name` fails to start docker daemon … "
+        "`docker-machine` successfully creates a new ec2 instance and I can ssh to the machine",
+        "other.other",
+    ),
+    (
+        "https://github.com/docker-archive-public/docker.machine/issues/4453",
+        "Waiting for SSH to be available... … Error creating machine: Error running provisioning: "
+        "ssh command error: command : sudo systemctl -f start docker err : exit status 1 output : "
+        "Job for docker.service failed because the control process exited with error code.",
+        "other.other",
+    ),
+    (
+        "https://github.com/docker-archive-public/docker.machine/issues/4453",
+        "Detecting operating system of created instance... Waiting for SSH to be available... … "
+        "Job for docker.service failed because the control process exited with error code.",
+        "other.other",
+    ),
+    (
+        "https://github.com/cattle-ops/terraform-aws-gitlab-runner/issues/470",
+        "DockerMachine Runner stuck (`sudo: docker: command not found`) … Error getting SSH "
+        "command to check if the daemon is up: ssh command error:",
+        "other.other",
+    ),
+    # A CloudWatch alarm's action refused by the KMS key of an encrypted SNS topic: the key's.
+    (
+        "https://github.com/ASFHyP3/hyp3/issues/762",
+        'Cloudwatch alarms fail to publish to SNS topic … Received error: "null (Service: AWSKMS; '
+        "Status Code: 400; Error Code: AccessDeniedException;",
+        "other.other",
+    ),
+    (
+        "https://github.com/ASFHyP3/hyp3/issues/762",
+        "The alarm is correctly triggered, but the alarm history shows this error when attempting "
+        'to publish to the monitoring SNS topic: … Received error: "null (Service: AWSKMS; Status '
+        "Code: 400; Error Code: AccessDeniedException;",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/11121",
+        "Alarms don't execute on KMS encrypted SNS … Received error: \"null (Service: AWSKMS; "
+        "Status Code: 400; Error Code: AccessDeniedException;",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/11121",
+        'The following error on aws cloudwatch alarm page: … Received error: "null (Service: '
+        "AWSKMS; Status Code: 400; Error Code: AccessDeniedException;",
+        "other.other",
+    ),
 ]
 
 
