@@ -13507,6 +13507,55 @@ REAL = [
         "AWSKMS; Status Code: 400; Error Code: AccessDeniedException;",
         "other.other",
     ),
+    # A stack whose delete fails on a bucket resource, S3's reason not quoted: a bucket left with
+    # objects, S3's (above the stack that surfaced it).
+    (
+        "https://github.com/ks888/LambStatus/issues/69",
+        "Status reason: The following resource(s) failed to delete: [AdminPageS3, StatusPageS3].",
+        "s3.other",
+    ),
+    (
+        "https://github.com/aws-quickstart/quickstart-ec2-ipsec-mesh/issues/8",
+        "The following resource(s) failed to delete: [CaBucket].",
+        "s3.other",
+    ),
+    (
+        "https://github.com/aws-samples/aws-scalable-big-blue-button-example/issues/98",
+        "Incomplete clean-up process … The destroy.sh script fails to delete the BBBStackBucket. … "
+        "bbb-stack-Sources: DELETE_FAILED | The following resource(s) failed to delete: "
+        "[BBBStackBucket].",
+        "s3.other",
+    ),
+    # A bucket name said to be someone else's: taken, whatever error the call gave.
+    (
+        "https://github.com/Miserlou/Zappa/issues/1860",
+        'In my initial config, I put a "bucket_name" that, by accident, already existed but '
+        "wasn't mine. When I tried to deploy, I got this somewhat cryptic error message",
+        "s3.bucket_name",
+    ),
+    (
+        "https://github.com/zappa/Zappa/issues/738",
+        'I put a "bucket_name" that, by accident, already existed but wasn\'t mine. When I tried '
+        "to deploy, I got this somewhat cryptic error message",
+        "s3.bucket_name",
+    ),
+    (
+        "https://github.com/aws-samples/amazon-sagemaker-studio-vpc-networkfirewall/issues/4",
+        "Default deployment instructions fail in `us-east-1` … the bucket name "
+        "`agemaker-studio-anfw-us-east-1-data` is already taken by someone else in this region.",
+        "s3.bucket_name",
+    ),
+    # An upload that leaves an empty (0-byte) object: how the body was sent, S3's.
+    (
+        "https://github.com/benjreinhart/react-native-aws3/issues/31",
+        "Image 0 bytes when uploaded to S3",
+        "s3.other",
+    ),
+    (
+        "https://github.com/aws/aws-sdk-js/issues/966",
+        "Uploading files using presigned URLs end up with 0 bytes",
+        "s3.other",
+    ),
 ]
 
 
