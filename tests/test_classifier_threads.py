@@ -13350,6 +13350,60 @@ REAL = [
         "Cloudwatch. … Sometime it works, sometime I have this error.",
         "cloudwatch.alarm_or_metric",
     ),
+    # Zappa's status check answered 502: API Gateway's Bad Gateway, not a Lambda problem.
+    (
+        "https://github.com/Miserlou/Zappa/issues/1536",
+        "Error: Warning! Status check on the deployed lambda failed. A GET request to '/' yielded "
+        "a 502 response code.",
+        "apigateway.bad_gateway",
+    ),
+    (
+        "https://github.com/PacktPublishing/Building-Serverless-Python-Web-Services-with-Zappa/issues/3",
+        "Deploying API Gateway.. Error: Warning! Status check on the deployed lambda failed. A GET "
+        "request to '/' yielded a 502 response code.",
+        "apigateway.bad_gateway",
+    ),
+    (
+        "https://github.com/chaingng/shoeisha_serverless_python_tutorial/issues/1",
+        "ch.9-6 デプロイ時に502エラーとなる … Error: Warning! Status check on the deployed lambda "
+        "failed. A GET request to '/' yielded a 502 response code.",
+        "apigateway.bad_gateway",
+    ),
+    # The runtime's own words for the handler's file or assembly missing from the package root.
+    (
+        "https://github.com/aws/aws-lambda-dotnet/issues/243",
+        "Could not find the required 'deps.json'. This file should be present at the root of the "
+        "deployment package.",
+        "lambda.handler_not_found",
+    ),
+    (
+        "https://github.com/alexa-samples/skill-sample-nodejs-adventure-game/issues/65",
+        "I ziped the custom files and uploaded it in the lambda function part but I have this "
+        "message and it won't work. \"The file index.js could not be found. Make sure your handler "
+        'upholds the format: file-name.method."',
+        "lambda.import_error",
+    ),
+    # A function "stuck" until its timeout.
+    (
+        "https://github.com/xero-oss/ecs-cluster-update-lambda/issues/7",
+        "once add this time.sleep(PAUSE) back, the Lambda stuck there, can't move further, like "
+        "paused forever.",
+        "lambda.timeout",
+    ),
+    # A trigger a deploy never associates with its function; a variable read as its placeholder.
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/756",
+        "Terraform Launches all the required resources as expected. But the Event trigger is not "
+        "being associated with the lambda function.",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/nficano/python-lambda/issues/75",
+        "When calling invoke, if you try to get a env var (`os.environ['host']`) set in the config "
+        "file like so: `host: $HOST` it will print out `$HOST` instead of the actual value of the "
+        "envar $HOST",
+        "lambda.other",
+    ),
 ]
 
 
