@@ -13404,6 +13404,21 @@ REAL = [
         "envar $HOST",
         "lambda.other",
     ),
+    # A region the client was given but never uses: the call went to the default region.
+    (
+        "https://github.com/aws-solutions/instance-scheduler-on-aws/pull/4",
+        "args.region is not used when a lambda client is created. … An error occurred "
+        "(ResourceNotFoundException) when calling the Invoke operation: Function not found: "
+        "arn:aws:lambda:ap-northeast-1:xxxxxxxxxx:function:TestSchedule-InstanceSchedulerMain",
+        "lambda.sdk_config",
+    ),
+    # A shared library the package's native module needs, named as the trouble.
+    (
+        "https://github.com/jwerre/node-canvas-lambda/issues/5",
+        "Had used AWS console to upload the layers & functions, ran the test and received the "
+        "**libuuid.so.1** issue.",
+        "lambda.import_error",
+    ),
 ]
 
 
@@ -13483,3 +13498,16 @@ def test_a_canary_deployment_is_no_synthetics_canary():
 def test_a_browser_refused_by_s3_itself_is_s3s_cors(text):
     """No API Gateway in sight: the bucket's own CORS rules refused the browser."""
     assert classify(text).domain == "s3"
+
+
+def test_a_fix_that_let_the_next_error_through_is_a_report():
+    """A fix that let the next error through ("That worked, however ... I am getting") is no
+    resolution: the asker met the next error."""
+    # https://github.com/aws-samples/aws-codepipeline-bitbucket-integration/issues/11
+    text = (
+        "Thanks @alexfrosa. That worked, however while testing it I am getting the following "
+        "error in the Lambda function:\n\n> Cannot find module './node_modules/axios'"
+    )
+    result = classify(text, reply=True)
+    assert (result.is_incident, result.signature) == (True, "lambda.import_error")
+    assert not classify("Thanks, that worked!", reply=True).is_incident
