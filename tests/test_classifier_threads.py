@@ -13556,6 +13556,75 @@ REAL = [
         "Uploading files using presigned URLs end up with 0 bytes",
         "s3.other",
     ),
+    # Zappa's status check answered 502: API Gateway's Bad Gateway, not a Lambda problem.
+    (
+        "https://github.com/Miserlou/Zappa/issues/1536",
+        "Error: Warning! Status check on the deployed lambda failed. A GET request to '/' yielded "
+        "a 502 response code.",
+        "apigateway.bad_gateway",
+    ),
+    (
+        "https://github.com/PacktPublishing/Building-Serverless-Python-Web-Services-with-Zappa/issues/3",
+        "Deploying API Gateway.. Error: Warning! Status check on the deployed lambda failed. A GET "
+        "request to '/' yielded a 502 response code.",
+        "apigateway.bad_gateway",
+    ),
+    (
+        "https://github.com/chaingng/shoeisha_serverless_python_tutorial/issues/1",
+        "ch.9-6 デプロイ時に502エラーとなる … Error: Warning! Status check on the deployed lambda "
+        "failed. A GET request to '/' yielded a 502 response code.",
+        "apigateway.bad_gateway",
+    ),
+    # The runtime's own words for the handler's file or assembly missing from the package root.
+    (
+        "https://github.com/aws/aws-lambda-dotnet/issues/243",
+        "Could not find the required 'deps.json'. This file should be present at the root of the "
+        "deployment package.",
+        "lambda.handler_not_found",
+    ),
+    (
+        "https://github.com/alexa-samples/skill-sample-nodejs-adventure-game/issues/65",
+        "I ziped the custom files and uploaded it in the lambda function part but I have this "
+        "message and it won't work. \"The file index.js could not be found. Make sure your handler "
+        'upholds the format: file-name.method."',
+        "lambda.import_error",
+    ),
+    # A function "stuck" until its timeout.
+    (
+        "https://github.com/xero-oss/ecs-cluster-update-lambda/issues/7",
+        "once add this time.sleep(PAUSE) back, the Lambda stuck there, can't move further, like "
+        "paused forever.",
+        "lambda.timeout",
+    ),
+    # A trigger a deploy never associates with its function; a variable read as its placeholder.
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/756",
+        "Terraform Launches all the required resources as expected. But the Event trigger is not "
+        "being associated with the lambda function.",
+        "lambda.other",
+    ),
+    (
+        "https://github.com/nficano/python-lambda/issues/75",
+        "When calling invoke, if you try to get a env var (`os.environ['host']`) set in the config "
+        "file like so: `host: $HOST` it will print out `$HOST` instead of the actual value of the "
+        "envar $HOST",
+        "lambda.other",
+    ),
+    # A region the client was given but never uses: the call went to the default region.
+    (
+        "https://github.com/aws-solutions/instance-scheduler-on-aws/pull/4",
+        "args.region is not used when a lambda client is created. … An error occurred "
+        "(ResourceNotFoundException) when calling the Invoke operation: Function not found: "
+        "arn:aws:lambda:ap-northeast-1:xxxxxxxxxx:function:TestSchedule-InstanceSchedulerMain",
+        "lambda.sdk_config",
+    ),
+    # A shared library the package's native module needs, named as the trouble.
+    (
+        "https://github.com/jwerre/node-canvas-lambda/issues/5",
+        "Had used AWS console to upload the layers & functions, ran the test and received the "
+        "**libuuid.so.1** issue.",
+        "lambda.import_error",
+    ),
 ]
 
 
@@ -13635,3 +13704,16 @@ def test_a_canary_deployment_is_no_synthetics_canary():
 def test_a_browser_refused_by_s3_itself_is_s3s_cors(text):
     """No API Gateway in sight: the bucket's own CORS rules refused the browser."""
     assert classify(text).domain == "s3"
+
+
+def test_a_fix_that_let_the_next_error_through_is_a_report():
+    """A fix that let the next error through ("That worked, however ... I am getting") is no
+    resolution: the asker met the next error."""
+    # https://github.com/aws-samples/aws-codepipeline-bitbucket-integration/issues/11
+    text = (
+        "Thanks @alexfrosa. That worked, however while testing it I am getting the following "
+        "error in the Lambda function:\n\n> Cannot find module './node_modules/axios'"
+    )
+    result = classify(text, reply=True)
+    assert (result.is_incident, result.signature) == (True, "lambda.import_error")
+    assert not classify("Thanks, that worked!", reply=True).is_incident
