@@ -13625,6 +13625,36 @@ REAL = [
         "**libuuid.so.1** issue.",
         "lambda.import_error",
     ),
+    # A subnet said to lack its public route out (to the internet gateway): nothing leaves it.
+    (
+        "https://github.com/OpenShiftInAction/autoinstaller/pull/6",
+        "Public route is not automatically created in AWS",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/OpenShiftInAction/autoinstaller/pull/6",
+        "SSH connection to AWS fails if there is no public subnet route.",
+        "vpc.connectivity",
+    ),
+    # An IPv6-only host that cannot reach an IPv4-only one: the path out, not the instance.
+    (
+        "https://github.com/bitnami/vms/issues/1606",
+        "myip.bitnami.com does not work for IP detection from IPv6-only instances",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/bitnami/vms/issues/1606",
+        "myip.bitnami.com does not work for IP detection from IPv6-only instances … warn: Unable "
+        "to resolve IP address using http://myip.bitnami.com/ connect ETIMEDOUT",
+        "vpc.connectivity",
+    ),
+    (
+        "https://github.com/bitnami/vms/issues/1606",
+        "example cloud-init error output … warn: Unable to resolve IP address using "
+        "http://myip.bitnami.com/ connect ETIMEDOUT … But even if it worked correctly, are bitnami "
+        "cloud-init scripts ready to work in IPv6-only situations?",
+        "vpc.connectivity",
+    ),
 ]
 
 
