@@ -13655,6 +13655,30 @@ REAL = [
         "cloud-init scripts ready to work in IPv6-only situations?",
         "vpc.connectivity",
     ),
+    # CloudFront before a bucket answering 403: the bucket's, though CDK is named.
+    (
+        "https://github.com/aws/aws-cdk/issues/27802",
+        "in python aws cdk, there is no way to create Origin access control setting, which is the "
+        "recommended way. … So currently there is no way to make Cloudfront to s3 website work "
+        "without getting 403 forbidden error. … ### CDK version used … aws-cdk-lib==2.99.1",
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/27802",
+        "(cloudfront.distribution): (No way to set the Origin access to Origin access control "
+        "settings (recommended)) … in python aws cdk, there is no way to create Origin access "
+        "control setting … So currently there is no way to make Cloudfront to s3 website work "
+        "without getting 403 forbidden error. … ### CDK version used … aws-cdk-lib==2.99.1",
+        "s3.access_denied",
+    ),
+    (
+        "https://github.com/aws/aws-cdk/issues/27802",
+        "which also does not work cloudfront.OriginAccessIdentity(). So currently there is no way "
+        "to make Cloudfront to s3 website work without getting 403 forbidden error. … You can use "
+        "the legacy way the cloudfront.CloudFrontWebDistribution() way, but it is deprecated and "
+        "we're told to use Distribution. … ### CDK version used … aws-cdk-lib==2.99.1",
+        "s3.access_denied",
+    ),
 ]
 
 
