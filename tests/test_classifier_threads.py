@@ -13679,6 +13679,37 @@ REAL = [
         "we're told to use Distribution. … ### CDK version used … aws-cdk-lib==2.99.1",
         "s3.access_denied",
     ),
+    # An identity said to lack access or not to have had permission, in prose.
+    (
+        "https://github.com/awslabs/awsome-distributed-ai/pull/627",
+        "Amazon managed grafana lack access to cloudwatch to setup datasource.",
+        "iam.missing_permission",
+    ),
+    (
+        "https://github.com/kunduso/aws_managed_grafana_workspace_dashboard/issues/23",
+        "the panels were reporting an error that the `tf-grafana-assume` role did not have "
+        "permission to read the Amazon CloudWatch logs or metrics.",
+        "iam.missing_permission",
+    ),
+    # An alarm that does not go off on the function errors it watches: the alarm's report.
+    (
+        "https://github.com/fourTheorem/slic-watch/issues/48",
+        "Lambda errors not triggering alarm … Sustained errors over 30 minutes due to a module "
+        "import error do not trigger an alarm",
+        "cloudwatch.alarm_or_metric",
+    ),
+    (
+        "https://github.com/fourTheorem/slic-watch/issues/48",
+        "Sustained errors over 30 minutes due to a module import error do not trigger an alarm",
+        "cloudwatch.alarm_or_metric",
+    ),
+    # PutMetricData refusing a request over its limits, in InvalidParameterValue's words.
+    (
+        "https://github.com/micrometer-metrics/micrometer/issues/1596",
+        "com.amazonaws.services.cloudwatch.model.InvalidParameterValueException: The collection "
+        "MetricData must not have a size greater than 20.",
+        "cloudwatch.alarm_or_metric",
+    ),
 ]
 
 
