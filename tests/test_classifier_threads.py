@@ -13710,6 +13710,40 @@ REAL = [
         "MetricData must not have a size greater than 20.",
         "cloudwatch.alarm_or_metric",
     ),
+    # A Cognito identity pool refusing guests: the pool's setting, whatever service was called.
+    (
+        "https://github.com/amazon-archives/aws-mobile-react-sample/issues/38",
+        "Cannot read/write to DynamoDB / Unauthenticated access is not supported for this identity "
+        "pool.",
+        "other.other",
+    ),
+    (
+        "https://github.com/amazon-archives/aws-mobile-react-sample/issues/38",
+        "The sample app is unable to read/write from Dynamodb. I get the following error in the "
+        "browser console:\nUnauthenticated access is not supported for this identity pool.",
+        "other.other",
+    ),
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/5430",
+        "Strorage.put 403 error … zn-errormessage: Unauthenticated access is not supported for "
+        "this identity pool.",
+        "other.other",
+    ),
+    # An SDK's credential chain that ends at an unreachable IMDS: no credentials, no SSH login.
+    (
+        "https://github.com/aws/aws-sdk-js-v3/issues/2137",
+        "Misleading and inconsistent error when credentials are unset … ProviderError: Unable to "
+        "connect to instance metadata s",
+        "iam.credentials",
+    ),
+    # STS unable to fetch a web identity provider's signing keys: no session credentials issued.
+    (
+        "https://github.com/aws/aws-sdk-php/issues/1725",
+        "When using SDK the `assumeRoleWithWebIdentity` operation fails with `couldn't retrieve "
+        "verification key from your identity provider,  please reference AssumeRoleWithWebIdentity "
+        "documentation for requirements` error message.",
+        "iam.credentials",
+    ),
 ]
 
 
