@@ -187,11 +187,10 @@ def _expand_phrases(where: str, data: dict[str, Any]) -> None:
 
     for kind, fields in _FRAGMENT_LISTS.items():
         for entry in data.get(kind) or ():
-            if isinstance(entry, dict):
-                for field in fields:
+            for field in fields:
+                if isinstance(entry, dict) and field in entry:
                     label = f"{where}: [[{kind}]] {entry.get('id', '?')}: field '{field}'"
-                    if field in entry:
-                        entry[field] = expanded(label, entry[field])
+                    entry[field] = expanded(label, entry[field])
     detector = data.get("detector")
     if isinstance(detector, dict):
         for name in detector:

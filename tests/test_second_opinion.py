@@ -233,8 +233,10 @@ def test_a_move_to_a_layer_beneath_keeps_the_service_where_the_failure_surfaced(
 
 
 # From the real dev corpus (carrierwaveuploader/carrierwave#866, labelled s3.other): no error
-# code the catalog knows and no blocker words, so the rules' vote lets it pass. (Round 35's
-# catalog now reads the written holdout's message that stood here, a route-table clash.)
+# code the catalog knows and no blocker words, so the rules' vote lets it pass. The packaged model
+# was fitted on it, so this holds the mechanism, not the model's reach: no message of the written
+# holdouts is left that the rules let pass and the model is BLOCKER sure of (round 35's catalog
+# now reads the route-table clash that stood here).
 BROKEN_PIPE = (
     "Excon::Errors::SocketError: Broken pipe (Errno::EPIPE)\nWhile uploading a biggish file "
     "(~30 MiB) to s3, smaller files upload okay."
