@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -222,6 +223,7 @@ def _patterns(where: str, entry: dict[str, Any], name: str) -> tuple[str, ...]:
     values = entry.get(name, [])
     if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
         raise CatalogError(f"{where}: field '{name}' must be a list of non-empty strings")
+    _once(where, name, values)
     for value in values:
         if _ESCAPE.sub("", value) != _ESCAPE.sub("", value).lower():
             raise CatalogError(
@@ -258,7 +260,15 @@ def _names(where: str, entry: dict[str, Any], name: str) -> tuple[str, ...]:
         raise CatalogError(
             f"{where}: field '{name}' must list lowercase names (letters, digits, - or space)"
         )
+    _once(where, name, values)
     return tuple(values)
+
+
+def _once(where: str, name: str, values: list[str]) -> None:
+    """A list names each entry once: a second copy (as a merge can leave) changes nothing but
+    hides which one a later edit should change."""
+    if repeated := sorted(value for value, n in Counter(values).items() if n > 1):
+        raise CatalogError(f"{where}: field '{name}' lists {repeated} more than once")
 
 
 def _domain(where: str, index: int, entry: dict[str, Any]) -> Domain:

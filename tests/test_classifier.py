@@ -279,6 +279,11 @@ def _write_catalog(tmp_path: Path, old: str, new: str) -> Path:
         ),
         ("\n[phrases]\n", "\n[phrases]\nlab_passrole = ['passrole on labrole']\n", "never used"),
         ("\n[phrases]\n", "\n[phrases]\nlab_passrole = ['(passrole']\n", "bad regex"),
+        (
+            "patterns = ['iam:passrole',",
+            "patterns = ['iam:passrole', 'iam:passrole',",
+            "(iam.passrole): field 'patterns' lists ['iam:passrole'] more than once",
+        ),
     ],
 )
 def test_an_invalid_catalog_names_file_entry_and_field(tmp_path, old, new, expected):
