@@ -13744,6 +13744,29 @@ REAL = [
         "documentation for requirements` error message.",
         "iam.credentials",
     ),
+    # A pod's own role set up (IRSA) and then refused: the tool signed with other credentials.
+    (
+        "https://github.com/pottava/aws-s3-proxy/issues/59",
+        "Not able to use s3client using IAM roles for serviceaccount … using IAM roles for "
+        "serviceaccounts, but it does not seem to be able to authenticate to s3 using that role "
+        "and we get access denied errors for our requests.",
+        "iam.credentials",
+    ),
+    # A signed URL that lapses before its expiry: it lives as long as the credentials signing it.
+    (
+        "https://github.com/aws/aws-sdk-js-v3/issues/3608",
+        "s3-request-presigner / getSignedUrl / expiresIn appears to not have any effect … I am "
+        "using `getSignedUrl` to get a signed url for an image in an S3 bucket … the signed url "
+        "seems to expires after 24 hours.",
+        "iam.credentials",
+    ),
+    # The CodeDeploy agent's own words for an instance with no role to take credentials from.
+    (
+        "https://github.com/go-furnace/go-furnace/pull/57",
+        "Missing credentials - please check if this instance was started with an IAM instance "
+        "profile",
+        "iam.credentials",
+    ),
 ]
 
 
