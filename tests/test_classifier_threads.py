@@ -13767,6 +13767,15 @@ REAL = [
         "profile",
         "iam.credentials",
     ),
+    # An identity given deliberately narrowed permissions, then refused: its own policy lacks it.
+    (
+        "https://github.com/restic/restic/issues/1477",
+        "S3 fails on Buckets with permissions scoped to prefixes … I've run into an issue on S3 "
+        "Buckets with tightly controlled permissions. … create backend at "
+        "s3:s3.amazonaws.com/<my-bucket>/chunks/<my-user>/hhh failed: client.BucketExists: "
+        "Access Denied",
+        "iam.missing_permission",
+    ),
 ]
 
 
