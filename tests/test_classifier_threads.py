@@ -13776,6 +13776,23 @@ REAL = [
         "Access Denied",
         "iam.missing_permission",
     ),
+    # A profile set for the tool that does not override the keys already in the environment.
+    (
+        "https://github.com/serverless/serverless/issues/7573",
+        "Settings a Profile in serverless.yml doesn't override Environment Variable Settings. … "
+        "When I attempt to deploy my solution it uses the environment variables even if I have the "
+        "profile set within my serverless.yml file.",
+        "iam.credentials",
+    ),
+    # The asker's own words that the identity lacks the permission, beside a bare S3 refusal.
+    (
+        "https://github.com/ghdna/athena-express/issues/85",
+        "I'm getting an error ```Permission denied on S3 path: "
+        "s3://[my-bucket-name]/production/[path]/[path]/v1/dt=2022-05-26/.hoodie_partition_metadata"
+        "``` … That appears to be indicating that I still don't have the permissions correct on "
+        "the spot where the data is being stored.",
+        "iam.missing_permission",
+    ),
 ]
 
 
