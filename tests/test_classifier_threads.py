@@ -13744,6 +13744,55 @@ REAL = [
         "documentation for requirements` error message.",
         "iam.credentials",
     ),
+    # A pod's own role set up (IRSA) and then refused: the tool signed with other credentials.
+    (
+        "https://github.com/pottava/aws-s3-proxy/issues/59",
+        "Not able to use s3client using IAM roles for serviceaccount … using IAM roles for "
+        "serviceaccounts, but it does not seem to be able to authenticate to s3 using that role "
+        "and we get access denied errors for our requests.",
+        "iam.credentials",
+    ),
+    # A signed URL that lapses before its expiry: it lives as long as the credentials signing it.
+    (
+        "https://github.com/aws/aws-sdk-js-v3/issues/3608",
+        "s3-request-presigner / getSignedUrl / expiresIn appears to not have any effect … I am "
+        "using `getSignedUrl` to get a signed url for an image in an S3 bucket … the signed url "
+        "seems to expires after 24 hours.",
+        "iam.credentials",
+    ),
+    # The CodeDeploy agent's own words for an instance with no role to take credentials from.
+    (
+        "https://github.com/go-furnace/go-furnace/pull/57",
+        "Missing credentials - please check if this instance was started with an IAM instance "
+        "profile",
+        "iam.credentials",
+    ),
+    # An identity given deliberately narrowed permissions, then refused: its own policy lacks it.
+    (
+        "https://github.com/restic/restic/issues/1477",
+        "S3 fails on Buckets with permissions scoped to prefixes … I've run into an issue on S3 "
+        "Buckets with tightly controlled permissions. … create backend at "
+        "s3:s3.amazonaws.com/<my-bucket>/chunks/<my-user>/hhh failed: client.BucketExists: "
+        "Access Denied",
+        "iam.missing_permission",
+    ),
+    # A profile set for the tool that does not override the keys already in the environment.
+    (
+        "https://github.com/serverless/serverless/issues/7573",
+        "Settings a Profile in serverless.yml doesn't override Environment Variable Settings. … "
+        "When I attempt to deploy my solution it uses the environment variables even if I have the "
+        "profile set within my serverless.yml file.",
+        "iam.credentials",
+    ),
+    # The asker's own words that the identity lacks the permission, beside a bare S3 refusal.
+    (
+        "https://github.com/ghdna/athena-express/issues/85",
+        "I'm getting an error ```Permission denied on S3 path: "
+        "s3://[my-bucket-name]/production/[path]/[path]/v1/dt=2022-05-26/.hoodie_partition_metadata"
+        "``` … That appears to be indicating that I still don't have the permissions correct on "
+        "the spot where the data is being stored.",
+        "iam.missing_permission",
+    ),
 ]
 
 
