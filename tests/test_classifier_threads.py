@@ -13793,6 +13793,37 @@ REAL = [
         "the spot where the data is being stored.",
         "iam.missing_permission",
     ),
+    # Connection timeouts said to come and go reach a public endpoint: no path is missing.
+    (
+        "https://github.com/aws/aws-sdk-java/issues/1195",
+        "Getting intermittent connection timeouts in us-west-2 with SQS … "
+        "com.amazonaws.SdkClientException: Unable to execute HTTP request: Connect to "
+        "sqs.us-west-2.amazonaws.com:443 [sqs.us-west-2.amazonaws.com/54.240.249.101] failed: "
+        "connect timed out",
+        "other.other",
+    ),
+    # The asker confirmed the path to the brokers: the client's settings, not the network.
+    (
+        "https://github.com/Mongey/terraform-provider-kafka/issues/182",
+        "AWS MSK: kafka: client has run out of available brokers to talk to (Is your cluster "
+        "reachable?) … When I try to create topics, terraform throws the below error: … I've "
+        "confirmed the connectivity to the brokers on port 9094.",
+        "other.other",
+    ),
+    # A VPC's set-up (peering) failing, with no traffic said to be lost: not its connectivity.
+    (
+        "https://github.com/QT-DevOps/DevOpsIssues/issues/464",
+        "getting error while vpc peering with terraform",
+        "vpc.other",
+    ),
+    # Connecting to a database from an EC2 instance is no login to the instance.
+    (
+        "https://github.com/spring-attic/spring-cloud-aws/issues/122",
+        "AWS RDS error - No database instance with id: found. Please specify a valid db instance. "
+        "I am trying to connect to my RDS db with cloud AWS. … I created an EC2 instance to run "
+        "this application as fully executable jar, while RDS instance was launched separately.",
+        "other.other",
+    ),
 ]
 
 
