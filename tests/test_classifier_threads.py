@@ -13744,6 +13744,38 @@ REAL = [
         "documentation for requirements` error message.",
         "iam.credentials",
     ),
+    # A log event over CloudWatch Logs' size limit: the event's size, not logs never written.
+    (
+        "https://github.com/kislyuk/watchtower/issues/46",
+        "after sending a log message that was too large (530+kb, larger than 256kb limit) I "
+        "stopped seeing logs appearing in the cloudwatch log group.",
+        "cloudwatch.other",
+    ),
+    # A writer's PutLogEvents calls failing: the call that errs, though logs go missing.
+    (
+        "https://github.com/aws/aws-for-fluent-bit/issues/872",
+        "Fluentbit is sporadically failing to send log events to cloudwatch, reporting a variety "
+        "of either tls errors, as well as http_client errors. … I've set up Fluent Bit to retry "
+        "indefinitely so that logs are not lost.",
+        "cloudwatch.other",
+    ),
+    # A stack's resource refused by a service outside the list: that service, not the stack.
+    (
+        "https://github.com/aws-solutions/aws-control-tower-customizations/issues/167",
+        'the CodePipeline fails at the "CloudformationResource" step with the following message: '
+        '"ResourceLogicalId:RecommendedControlAWSGREC2VOLUMEINUSECHECK, '
+        "ResourceType:AWS::ControlTower::EnabledControl, ResourceStatusReason:Resource handler "
+        'returned message: "Organizational unit ou-xxxx-xxxxxxx is not registered with AWS '
+        "Control Tower. (Service: AWSControlTower;",
+        "other.other",
+    ),
+    # Plain blocker wording with no error quoted ("is not sending", "not supported"): a report.
+    (
+        "https://github.com/ellaisys/aws-cognito/issues/19",
+        "Verification code is not sending\nUser registration is working but the verification "
+        "email is not sending.",
+        "other.other",
+    ),
 ]
 
 
