@@ -13776,6 +13776,17 @@ REAL = [
         "email is not sending.",
         "other.other",
     ),
+    # A bug report's own heading ("Describe the bug") is report wording.
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/6171",
+        "The CLI can not grant access to the preSignUp trigger to use the user pool\n**Describe "
+        "the bug**\nIf you want to access the Cognito user pool inside the preSignUp trigger you "
+        "must be able to grant permissions, but this is not possible due a cyclic dependency. … "
+        "Error: Cannot add samplePreSignup due to a cyclic dependency\n    at "
+        "checkForCyclicDependencies (/Users/ignacio/.nvm/versions/node/v12.16.1/lib/node_modules/"
+        "@aws-amplify/cli/lib/extensions/amplify-helpers/update-amplify-meta.js:199:15)",
+        "other.other",
+    ),
 ]
 
 
