@@ -13787,6 +13787,14 @@ REAL = [
         "@aws-amplify/cli/lib/extensions/amplify-helpers/update-amplify-meta.js:199:15)",
         "other.other",
     ),
+    # A stack that fails or hangs, looked into through logs that never showed: the stack's.
+    (
+        "https://github.com/aws-samples/aws-service-catalog-terraform-reference-architecture/issues/25",
+        "When I try to create a stack to create the Type: Cloudsoft::Terraform::Infrastructure, "
+        "the stack gets stuck in Create in progress and then timeout after a few minutes.\n\nI "
+        "added in the LogBucketName in the cfn yaml file but no logs are getting generated.",
+        "cloudformation.stack_failed",
+    ),
 ]
 
 
