@@ -13824,6 +13824,57 @@ REAL = [
         "this application as fully executable jar, while RDS instance was launched separately.",
         "other.other",
     ),
+    # A log event over CloudWatch Logs' size limit: the event's size, not logs never written.
+    (
+        "https://github.com/kislyuk/watchtower/issues/46",
+        "after sending a log message that was too large (530+kb, larger than 256kb limit) I "
+        "stopped seeing logs appearing in the cloudwatch log group.",
+        "cloudwatch.other",
+    ),
+    # A writer's PutLogEvents calls failing: the call that errs, though logs go missing.
+    (
+        "https://github.com/aws/aws-for-fluent-bit/issues/872",
+        "Fluentbit is sporadically failing to send log events to cloudwatch, reporting a variety "
+        "of either tls errors, as well as http_client errors. … I've set up Fluent Bit to retry "
+        "indefinitely so that logs are not lost.",
+        "cloudwatch.other",
+    ),
+    # A stack's resource refused by a service outside the list: that service, not the stack.
+    (
+        "https://github.com/aws-solutions/aws-control-tower-customizations/issues/167",
+        'the CodePipeline fails at the "CloudformationResource" step with the following message: '
+        '"ResourceLogicalId:RecommendedControlAWSGREC2VOLUMEINUSECHECK, '
+        "ResourceType:AWS::ControlTower::EnabledControl, ResourceStatusReason:Resource handler "
+        'returned message: "Organizational unit ou-xxxx-xxxxxxx is not registered with AWS '
+        "Control Tower. (Service: AWSControlTower;",
+        "other.other",
+    ),
+    # Plain blocker wording with no error quoted ("is not sending", "not supported"): a report.
+    (
+        "https://github.com/ellaisys/aws-cognito/issues/19",
+        "Verification code is not sending\nUser registration is working but the verification "
+        "email is not sending.",
+        "other.other",
+    ),
+    # A bug report's own heading ("Describe the bug") is report wording.
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/6171",
+        "The CLI can not grant access to the preSignUp trigger to use the user pool\n**Describe "
+        "the bug**\nIf you want to access the Cognito user pool inside the preSignUp trigger you "
+        "must be able to grant permissions, but this is not possible due a cyclic dependency. … "
+        "Error: Cannot add samplePreSignup due to a cyclic dependency\n    at "
+        "checkForCyclicDependencies (/Users/ignacio/.nvm/versions/node/v12.16.1/lib/node_modules/"
+        "@aws-amplify/cli/lib/extensions/amplify-helpers/update-amplify-meta.js:199:15)",
+        "other.other",
+    ),
+    # A stack that fails or hangs, looked into through logs that never showed: the stack's.
+    (
+        "https://github.com/aws-samples/aws-service-catalog-terraform-reference-architecture/issues/25",
+        "When I try to create a stack to create the Type: Cloudsoft::Terraform::Infrastructure, "
+        "the stack gets stuck in Create in progress and then timeout after a few minutes.\n\nI "
+        "added in the LogBucketName in the cfn yaml file but no logs are getting generated.",
+        "cloudformation.stack_failed",
+    ),
 ]
 
 
