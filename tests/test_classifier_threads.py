@@ -13875,6 +13875,35 @@ REAL = [
         "added in the LogBucketName in the cfn yaml file but no logs are getting generated.",
         "cloudformation.stack_failed",
     ),
+    # Step Functions' DataLimitExceeded message: the state's payload quota, not S3's or EC2's.
+    (
+        "https://github.com/aws-samples/review-and-assessment-powered-by-intelligent-documentation/issues/58",
+        "BUG: The state/task 'ProcessAllItems' returned a result with a size exceeding the maximum "
+        "number of bytes service limit",
+        "other.other",
+    ),
+    # A database out of connections (MySQL's 1040) under many function instances: the database's.
+    (
+        "https://github.com/sidorares/node-mysql2/issues/1915",
+        "AWS Lambda - ER_CON_COUNT_ERROR … The function throws the following error: … "
+        '"errorMessage": "Too many connections",',
+        "other.other",
+    ),
+    # Terraform destroying a resource that should stay (ignore_changes not taking effect).
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/35308",
+        'When running tf plan & apply, RDS "myrds" gets destroyed first , and then re-creation '
+        "failed because the snapshot already removed.\nthe life-cycle ignore_changes does not "
+        "take effect.",
+        "cloudformation.other",
+    ),
+    # CloudFront's ACM certificate that must be in us-east-1, said of "ACM" without "certificate".
+    (
+        "https://github.com/stelviodev/stelvio/issues/146",
+        "ACM for cloudfront need to be created in us-east-1 regardless of the region used for "
+        "other components",
+        "other.other",
+    ),
 ]
 
 
