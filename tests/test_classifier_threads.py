@@ -13904,6 +13904,30 @@ REAL = [
         "other components",
         "other.other",
     ),
+    # A database client's own words for a connection that never opened (Prisma's P1001).
+    (
+        "https://github.com/prisma/orm/issues/2822",
+        "Amazon RDS (MySQL) won't connect … Error: P1001: Can't reach database server at "
+        "`<endpoint>`:`3306`",
+        "vpc.connectivity",
+    ),
+    # Outgoing connections to the internet that fail from a VPC: no way out, whatever service runs.
+    (
+        "https://github.com/aws/apprunner-roadmap/issues/192",
+        "Selecting custom VPC for outgoing network traffic makes outgoing connections to the "
+        "internet fail despite the VPC in question having an internet gateway configured. The need "
+        "for a NAT Gateway is explained [in the documentation](https://docs.aws.amazon.com/"
+        "apprunner/latest/dg/network-vpc.html#network-vpc.considerations-subnet).",
+        "vpc.connectivity",
+    ),
+    # An IaC tool refusing a VPC's layout before any traffic (the CDK's NAT gateways' subnets).
+    (
+        "https://github.com/towardsthecloud/aws-cdk-examples/issues/5",
+        "Running cdk synth in the scheduled fargate task project produces error\nError: If you "
+        "configure PRIVATE subnets in 'subnetConfiguration', you must also configure PUBLIC "
+        "subnets to put the NAT gateways into",
+        "vpc.other",
+    ),
 ]
 
 
