@@ -13928,6 +13928,41 @@ REAL = [
         "subnets to put the NAT gateways into",
         "vpc.other",
     ),
+    # A scheduled rule's trigger added again on each deploy: the rule's setup, not the function.
+    (
+        "https://github.com/SeanRoy/lambda-maven-plugin/issues/66",
+        'Triggers duplicated on each deploy … My lambda is configured with a "CloudWatch Events '
+        '- Schedule" trigger.',
+        "cloudwatch.other",
+    ),
+    # A scheduled event invoking its target more than once: the schedule's, not the handler's.
+    (
+        "https://github.com/awslabs/cloudwatch-logs-customize-alarms/issues/6",
+        "AWS python SDK getting invoked more than once with scheduled cloudwatch event",
+        "cloudwatch.other",
+    ),
+    # ECS refusing a task definition without the execution role its awslogs driver needs.
+    (
+        "https://github.com/virtual-kubelet/virtual-kubelet/issues/193",
+        "Fargate requires task definition to have execution role ARN to support log driver "
+        "awslogs.",
+        "iam.other",
+    ),
+    # A composite alarm's rule CloudWatch cannot parse, surfaced by the stack that made it.
+    (
+        "https://github.com/aws/aws-cdk/issues/34662",
+        "(aws-cloudwatch): AlarmRule static methods can synth into an invalid template … Resource "
+        "handler returned message: \"Error in AlarmRule [Unsupported token ')' at char 1] "
+        "(Service: AmazonCloudWatch",
+        "cloudwatch.alarm_or_metric",
+    ),
+    # PutMetricAlarm refusing an alarm's own setting (its period), whatever client sent it.
+    (
+        "https://github.com/ansible/ansible/issues/29694",
+        "the aws boto api expects this in seconds … 1 validation error detected: Value '30' at "
+        "'period' failed to satisfy constraint: Member must have value greater than or equal to 60",
+        "cloudwatch.alarm_or_metric",
+    ),
 ]
 
 
