@@ -13963,6 +13963,47 @@ REAL = [
         "'period' failed to satisfy constraint: Member must have value greater than or equal to 60",
         "cloudwatch.alarm_or_metric",
     ),
+    # A signature refused as expired (the clock skewed) on AssumeRole: the caller's, no trust.
+    (
+        "https://github.com/devsecops/bootcamp/issues/101",
+        "A client error (SignatureDoesNotMatch) occurred when calling the AssumeRole operation: "
+        "Signature expired: 20160609T184512Z is now earlier than 20160610T013008Z "
+        "(20160610T014508Z - 15 min.)",
+        "iam.credentials",
+    ),
+    # A profile the CLI or a tool does not use ("profiles are not recognized"): other credentials.
+    (
+        "https://github.com/aws/aws-cli/issues/1120",
+        "profiles are not recognized if the environment variables are set.\naws --profile does "
+        "not do anything if you have defined the environment variables AWS_ACCESS_KEY_ID and "
+        "AWS_SECRECT_ACCESS_KEY defined.",
+        "iam.credentials",
+    ),
+    # S3's AuthorizationHeaderMalformed for an empty access key: no credentials, not the region.
+    (
+        "https://github.com/aws-samples/aws-lambda-layer-awscli/pull/15",
+        "An error occurred (AuthorizationHeaderMalformed) when calling the PutObject operation: "
+        "The authorization header is malformed; a non-empty Access Key (AKID) must be provided in "
+        "the credential.",
+        "iam.credentials",
+    ),
+    # Go refusing the signed Authorization header (keys with a stray character): the credentials.
+    (
+        "https://github.com/eksctl-io/eksctl/issues/8175",
+        "eksctl cluster throws error … operation error STS: GetCallerIdentity, https response "
+        "error StatusCode: 0, RequestID: , request send failed, Post "
+        '"https://sts.us-east-1.amazonaws.com/": net/http: invalid header field value for '
+        '"Authorization"',
+        "iam.credentials",
+    ),
+    # "User doesn't have permission to call ssm:GetParameters" beside a trust relationship named.
+    (
+        "https://github.com/aws/aws-cdk/issues/10083",
+        "Though the IAM user has a Trust relationship with all CDK roles it is not able to "
+        "deploy. … failed: Error [ValidationError]: AccessDenied. User doesn't have permission "
+        "to call ssm:GetParameters",
+        "iam.missing_permission",
+    ),
 ]
 
 
