@@ -14004,6 +14004,40 @@ REAL = [
         "to call ssm:GetParameters",
         "iam.missing_permission",
     ),
+    # The SDK's missing-region error in the words of the title ("an AWS region"), not a code error.
+    (
+        "https://github.com/compiler-explorer/infra/issues/209",
+        "Must specify an AWS region",
+        "lambda.sdk_config",
+    ),
+    # Elastic Beanstalk's InvalidParameterValue for an application with no version: not EC2's.
+    (
+        "https://github.com/briandilley/ebs-deploy/issues/15",
+        'BotoServerError: 400 Bad Request … {"Error":{"Code":"InvalidParameterValue",'
+        '"Message":"No application version exists to deploy for Application named haldane."',
+        "other.other",
+    ),
+    # S3's malformed Authorization header (an empty or spaced key): the credentials, not S3.
+    (
+        "https://github.com/travis-ci/travis-ci/issues/3142",
+        "`return_or_raise': Authorization header is invalid -- one and only one ' ' (space) "
+        "required (AWS::S3::Errors::InvalidArgument)",
+        "iam.credentials",
+    ),
+    # ListBuckets refused, as the Ruby SDK's trace shows it: only an identity policy governs it.
+    (
+        "https://github.com/travis-ci/dpl/issues/278",
+        "`return_or_raise': Access Denied (AWS::S3::Errors::AccessDenied) … (eval):3:in "
+        "`list_buckets'",
+        "iam.missing_permission",
+    ),
+    # CodeDeploy named by its spelt-apart name and its appspec.yml: no upload to S3.
+    (
+        "https://github.com/aws-samples/aws-codedeploy-samples/issues/94",
+        "Automate code deploy from Git lab to AWS EC2 instance … When I start to build pipeline it "
+        "gets this error … My appspec.yml file is",
+        "other.other",
+    ),
 ]
 
 
