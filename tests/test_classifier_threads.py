@@ -14038,6 +14038,26 @@ REAL = [
         "gets this error … My appspec.yml file is",
         "other.other",
     ),
+    # A custom domain for an API or a websocket failing is API Gateway's, whatever tool raised.
+    (
+        "https://github.com/aws/chalice/issues/1531",
+        "Error creating custom domain for websockets When I try to create a custom domain for my "
+        "websocket the following error occurs: ``` Updating custom domain name: "
+        "api.transferbank.com.br Traceback (most recent call last): File "
+        '"/Users/rafagan/.virtualenvs/tb-websocket-ws/lib/python3.8/site-packages/chalice/cli/'
+        '__init__.py", line 646, in main return cli(obj={})',
+        "apigateway.other",
+    ),
+    # A Cognito user pool trigger (Post Confirmation) misbehaving is the user pool's flow.
+    (
+        "https://github.com/aws/aws-lambda-rust-runtime/issues/873",
+        "Lambda for Cognito Post Confirmation event response causes error for Account Creation "
+        "I recently implemented a lambda for AWS Cognito integration with the "
+        "user-pool-lambda-post-confirmation event. … We found when logging into the app via "
+        "socials for the first time (login implemented with Amplify SDK for iOS), an error is "
+        "thrown and login fails. The error message mentions the lambda",
+        "other.other",
+    ),
 ]
 
 
