@@ -14058,6 +14058,19 @@ REAL = [
         "thrown and login fails. The error message mentions the lambda",
         "other.other",
     ),
+    # A key pair name already taken (InvalidKeyPair.Duplicate) is a clash, not a missing key.
+    (
+        "https://github.com/iterative/terraform-provider-iterative/issues/14",
+        "Error: InvalidKeyPair.Duplicate: The keypair 'machine' already exists",
+        "ec2.other",
+    ),
+    # A Marketplace AMI on a type its product does not offer: the launch does not fit the AMI.
+    (
+        "https://github.com/PaloAltoNetworks/aws-transit-vpc/issues/1",
+        "In order to use this AWS Marketplace product you need to accept terms and subscribe. … "
+        '"The instance configuration for this AWS Marketplace product is not supported.',
+        "ec2.invalid_resource",
+    ),
 ]
 
 
