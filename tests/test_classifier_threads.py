@@ -14071,6 +14071,20 @@ REAL = [
         '"The instance configuration for this AWS Marketplace product is not supported.',
         "ec2.invalid_resource",
     ),
+    # S3's own AccessDenied body with the bucket's CORS said to look right: the bucket refused.
+    (
+        "https://github.com/CulturalMe/meteor-slingshot/issues/176",
+        "Amazon S3 - Access Denied … configured a CORS file on the bucket, all looks ok. … "
+        "<Error><Code>AccessDenied</Code><Message>Access Denied</Message>",
+        "s3.access_denied",
+    ),
+    # An Access Denied the asker puts down to an invalid profile: the credentials that signed.
+    (
+        "https://github.com/aws/aws-cli/issues/3375",
+        "Give more obvious warning when using an invalid profile … Whenever I was trying to do "
+        "anything it simply gave me ```Access Denied``` errors.",
+        "iam.credentials",
+    ),
 ]
 
 
