@@ -14085,6 +14085,43 @@ REAL = [
         "anything it simply gave me ```Access Denied``` errors.",
         "iam.credentials",
     ),
+    # A volume or Elastic IP allocation EC2 does not know (Invalid*.NotFound): nothing to name.
+    (
+        "https://github.com/hashicorp/terraform/issues/1815",
+        "providers/aws: Failure associating EIP: InvalidAllocationID.NotFound: The allocation ID "
+        "'eipalloc-9b0b7cfe' does not exist",
+        "ec2.invalid_resource",
+    ),
+    # An option the instance type does not offer ("not supported for your requested configuration").
+    (
+        "https://github.com/openai/evolution-strategies-starter/issues/12",
+        "botocore.exceptions.ClientError: An error occurred (Unsupported) when calling the "
+        "RunInstances operation: EBS-optimized instances are not supported for your requested "
+        "configuration.",
+        "ec2.invalid_resource",
+    ),
+    # A Spot price below the market's (SpotMaxPriceTooLow) is a parameter, not a shortage.
+    (
+        "https://github.com/redhat-developer/mapt/issues/576",
+        "waiting for Auto Scaling Group (main-akd-asg-c26a142) capacity satisfied: scaling "
+        "activity (974662f2-2b8a-f94b-2e75-44ca5ea3396c): Failed: Could not launch Spot Instances. "
+        "SpotMaxPriceTooLow - Your Spot request price of 0.24156000000000002 is lower than the "
+        "minimum required Spot request fulfillment price of 0.6034.",
+        "ec2.invalid_resource",
+    ),
+    # An instance broken beneath its software (failing hardware, a kernel panic) is EC2's.
+    (
+        "https://github.com/harmony-one/harmony-ops/issues/284",
+        "ec2 instance retirement EC2 has detected degradation of the underlying hardware hosting "
+        "your Amazon EC2 instance",
+        "ec2.other",
+    ),
+    # A placement group still held (InvalidPlacementGroup.InUse) is busy, as a volume in use.
+    (
+        "https://github.com/jtriley/StarCluster/issues/210",
+        "!!! ERROR - InvalidPlacementGroup.InUse: Placement group ID 293992 is in use.",
+        "ec2.other",
+    ),
 ]
 
 
