@@ -14122,6 +14122,39 @@ REAL = [
         "!!! ERROR - InvalidPlacementGroup.InUse: Placement group ID 293992 is in use.",
         "ec2.other",
     ),
+    # Hadoop's S3A connector missing from the classpath is S3's client library, not a handler.
+    (
+        "https://github.com/apache/seatunnel/issues/4406",
+        "[Bug] [hdfs to s3] java.lang.ClassNotFoundException: Class "
+        "org.apache.hadoop.fs.s3a.S3AFileSystem not found",
+        "s3.other",
+    ),
+    # An S3-compatible store addressed in the wrong style: its "bucket does not exist" is no typo.
+    (
+        "https://github.com/haydenbleasel/files-sdk/issues/155",
+        "s3Fetch with minio need forcePathStyle … error: The specified bucket does not exist",
+        "s3.other",
+    ),
+    # A client that will not read a public bucket unsigned (anonymous) looks for credentials.
+    (
+        "https://github.com/oven-sh/bun/issues/19566",
+        "S3: No unsigned requests support",
+        "iam.credentials",
+    ),
+    # S3's AllAccessDisabled is the bucket side's refusal, whatever tool surfaced it.
+    (
+        "https://github.com/Snowflake-Labs/sfquickstarts/issues/1940",
+        "An error occurred while trying to refresh the directory table: Failure using stage area. "
+        "Cause: [All access to this object has been disabled (Status Code: 403; Error Code: "
+        "AllAccessDisabled)]\n\nThe stage should be readily available.",
+        "s3.access_denied",
+    ),
+    # A 403 from a store that only speaks S3's API has no S3 bucket policy behind it.
+    (
+        "https://github.com/rclone/rclone/issues/4689",
+        "Backblaze (S3) upload fails: 403 AccessDenied: not entitled",
+        "s3.other",
+    ),
 ]
 
 
