@@ -14120,6 +14120,14 @@ REAL = [
         "bootstrapped?",
         "s3.no_such_bucket",
     ),
+    # A custom resource that never answered its stack, its response PUT refused: the stack's.
+    (
+        "https://github.com/aws/aws-cdk/issues/24327",
+        "CloudFormation did not receive a response from your Custom Resource. … It uploads the "
+        'file using "aws s3" cli successfully, but it fails when it tries to send the response '
+        "back to cloudformation. … HTTP Error 403: Forbidden",
+        "cloudformation.stack_failed",
+    ),
 ]
 
 
