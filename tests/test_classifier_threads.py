@@ -14155,6 +14155,63 @@ REAL = [
         "Backblaze (S3) upload fails: 403 AccessDenied: not entitled",
         "s3.other",
     ),
+    # Terraform's state lock held in DynamoDB is the IaC tool's state, not the table's write.
+    (
+        "https://github.com/hashicorp/terraform/issues/27406",
+        "All subsequent terraform apply threw `Error locking state: Error acquiring the state "
+        "lock: ConditionalCheckFailedException: The conditional request failed`",
+        "cloudformation.other",
+    ),
+    # A CDK lookup in a stack with no account or region is the app's environment, not the VPC.
+    (
+        "https://github.com/aws/aws-cdk/issues/3130",
+        'When trying to use ec2.Vpc.fromLookup, and passing { env: { region: "your-region", '
+        'account: "your-account-id"} } I get and error when doing `cdk list`: Cannot retrieve '
+        "value from context provider vpc-provider since account/region are not specified at the "
+        "stack level",
+        "cloudformation.other",
+    ),
+    # A template naming an IAM role that does not exist is the role's, not a failed stack.
+    (
+        "https://github.com/aws/serverless-application-model/issues/2132",
+        "Template error: IAM role stack-Lambda-XXXXX doesn't exist",
+        "iam.other",
+    ),
+    # Terraform's plan replacing a resource ("forces new resource") is the IaC tool's plan.
+    (
+        "https://github.com/hashicorp/terraform/issues/8842",
+        "forces new resource",
+        "cloudformation.other",
+    ),
+    # A template with circular dependencies is refused before any stack runs.
+    (
+        "https://github.com/openedx-unsupported/configuration/issues/137",
+        "I choice Upload a Template File and add file edx-reference-architecture.json and click "
+        "button continue error occurred: … has missing or circular dependencies",
+        "cloudformation.other",
+    ),
+    # A CDK bootstrap run with no credentials configured is the keys', not the bootstrap's.
+    (
+        "https://github.com/sniptt-official/ots/issues/34",
+        "npx cdk bootstrap error … failed bootstrapping: Error: Need to perform AWS calls for "
+        "account 123456789012, but no credentials have been configured",
+        "iam.credentials",
+    ),
+    # The CDK publishing assets to a bucket that is gone: the bucket does not exist.
+    (
+        "https://github.com/dabit3/cdk-graphql-backend/issues/2",
+        "[100%] fail: No bucket named 'cdktoolkit-stagingbucket-nisbmeck9lcx'. Is account xyz "
+        "bootstrapped?",
+        "s3.no_such_bucket",
+    ),
+    # A custom resource that never answered its stack, its response PUT refused: the stack's.
+    (
+        "https://github.com/aws/aws-cdk/issues/24327",
+        "CloudFormation did not receive a response from your Custom Resource. … It uploads the "
+        'file using "aws s3" cli successfully, but it fails when it tries to send the response '
+        "back to cloudformation. … HTTP Error 403: Forbidden",
+        "cloudformation.stack_failed",
+    ),
 ]
 
 
