@@ -14212,6 +14212,42 @@ REAL = [
         "back to cloudformation. … HTTP Error 403: Forbidden",
         "cloudformation.stack_failed",
     ),
+    # A role session asked longer than MaxSessionDuration or role chaining allows is the role's.
+    (
+        "https://github.com/kreuzwerker/awsu/issues/27",
+        "ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for "
+        "this role",
+        "iam.other",
+    ),
+    # An AWS SSO (Identity Center) sign-in that fails is the profile's credentials.
+    (
+        "https://github.com/RafalWilinski/aws-mcp/issues/12",
+        "SSO not working SSO opens the AWS verification page in the browser but when clicking "
+        "allow it says the device code is invalid.",
+        "iam.credentials",
+    ),
+    # STS unable to fetch a web identity token's verification key: the token's, not the trust.
+    (
+        "https://github.com/CircleCI-Public/aws-cli-orb/issues/136",
+        "aws-cli/assume-role-with-web-identity sometimes fails … An error occurred "
+        "(InvalidIdentityToken) when calling the AssumeRoleWithWebIdentity operation: Couldn't "
+        "retrieve verification key from your identity provider, please reference "
+        "AssumeRoleWithWebIdentity documentation for requirements Failed to assume role",
+        "iam.credentials",
+    ),
+    # The EKS console showing no workloads or nodes: the console's identity has no access entry.
+    (
+        "https://github.com/eksctl-io/eksctl/issues/2983",
+        "Can't see workloads or nodes and receive an error in the AWS Management Console",
+        "iam.missing_permission",
+    ),
+    # A profile's credential_process helper returning unusable output is the credentials'.
+    (
+        "https://github.com/trek10inc/awsume/issues/196",
+        "Awsume error: Validation Exception - Invalid credentials returned from "
+        "credential_process: My setup seems to be hitting this exception for some reason.",
+        "iam.credentials",
+    ),
 ]
 
 
