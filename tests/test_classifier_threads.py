@@ -14071,6 +14071,27 @@ REAL = [
         '"The instance configuration for this AWS Marketplace product is not supported.',
         "ec2.invalid_resource",
     ),
+    # An API mapping key API Gateway v2 refuses (its own error text): API Gateway's, not the CDK's.
+    (
+        "https://github.com/aws/aws-cdk/issues/9077",
+        "[apigatewayv2] Custom Domain example results in 400 due to faulty mappingKey value … "
+        "results in error: … An ApiMapping key may contain only letters, numbers and one of "
+        "$-_.+!*'()",
+        "apigateway.other",
+    ),
+    # Uploads that arrive corrupted through a serverless app: the API's binary body, not S3's.
+    (
+        "https://github.com/brefphp/bref/issues/336",
+        "Document how to enable `multipart/form-data` for file uploads … Issue is that the "
+        "uploaded files get corrupted and not able to open.",
+        "apigateway.other",
+    ),
+    # A response over Lambda's 6 MB payload limit, named by its size alone: Lambda's limit.
+    (
+        "https://github.com/brefphp/bref/issues/1090",
+        "403 forbidden error because of Lambda 6Mb response",
+        "lambda.other",
+    ),
 ]
 
 
