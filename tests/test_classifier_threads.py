@@ -14092,6 +14092,12 @@ REAL = [
         "403 forbidden error because of Lambda 6Mb response",
         "lambda.other",
     ),
+    # A signature mismatch calling API Gateway (execute-api), not S3: the keys' (taxonomy.md).
+    (
+        "https://github.com/aws/aws-sdk-js-v3/issues/308",
+        "Signature mismatch for execute api service",
+        "iam.credentials",
+    ),
 ]
 
 
