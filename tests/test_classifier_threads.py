@@ -14246,6 +14246,32 @@ REAL = [
         "https://github.com/trek10inc/awsume/issues/196",
         "Awsume error: Validation Exception - Invalid credentials returned from "
         "credential_process: My setup seems to be hitting this exception for some reason.",
+    ),
+    # An API mapping key API Gateway v2 refuses (its own error text): API Gateway's, not the CDK's.
+    (
+        "https://github.com/aws/aws-cdk/issues/9077",
+        "[apigatewayv2] Custom Domain example results in 400 due to faulty mappingKey value … "
+        "results in error: … An ApiMapping key may contain only letters, numbers and one of "
+        "$-_.+!*'()",
+        "apigateway.other",
+    ),
+    # Uploads that arrive corrupted through a serverless app: the API's binary body, not S3's.
+    (
+        "https://github.com/brefphp/bref/issues/336",
+        "Document how to enable `multipart/form-data` for file uploads … Issue is that the "
+        "uploaded files get corrupted and not able to open.",
+        "apigateway.other",
+    ),
+    # A response over Lambda's 6 MB payload limit, named by its size alone: Lambda's limit.
+    (
+        "https://github.com/brefphp/bref/issues/1090",
+        "403 forbidden error because of Lambda 6Mb response",
+        "lambda.other",
+    ),
+    # A signature mismatch calling API Gateway (execute-api), not S3: the keys' (taxonomy.md).
+    (
+        "https://github.com/aws/aws-sdk-js-v3/issues/308",
+        "Signature mismatch for execute api service",
         "iam.credentials",
     ),
 ]
