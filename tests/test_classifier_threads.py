@@ -14246,6 +14246,7 @@ REAL = [
         "https://github.com/trek10inc/awsume/issues/196",
         "Awsume error: Validation Exception - Invalid credentials returned from "
         "credential_process: My setup seems to be hitting this exception for some reason.",
+        "iam.credentials",
     ),
     # An API mapping key API Gateway v2 refuses (its own error text): API Gateway's, not the CDK's.
     (
