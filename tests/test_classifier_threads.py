@@ -14275,6 +14275,26 @@ REAL = [
         "Signature mismatch for execute api service",
         "iam.credentials",
     ),
+    # An instance out of memory (swap added, SSH freezing with it): the instance's, not the login.
+    (
+        "https://github.com/ahachulTeam/ahhachul_backend/issues/113",
+        "[BUG] EC2 Swap 메모리 할당 … t2.micro의 램이 1GB밖에 되지 않아, CPU 사용률이 100프로를 "
+        "찍을 경우 메모리가 부족하여 ssh 접속도 멈춰버림",
+        "ec2.other",
+    ),
+    # nginx's own 502 page on an instance: the app behind the web server, not API Gateway.
+    (
+        "https://github.com/jojoldu/freelec-springboot2-webservice/issues/575",
+        "Nginx 페이지 오류가 뜹니다. 찾아보니 502 error 메시지인데, 해결방법을 도저히 못 "
+        "찾겠습니다. 저는 EC2 Linux2 AMI를 사용중입니다.",
+        "ec2.other",
+    ),
+    # SSH's "Connection closed by <host>" without its port: a login that fails.
+    (
+        "https://github.com/raoenhui/awsSetup/issues/3",
+        '用ssh连接EC2的时候出现"Connection closed by *** "的问题',
+        "ec2.ssh_access",
+    ),
 ]
 
 
