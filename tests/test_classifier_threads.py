@@ -14295,6 +14295,37 @@ REAL = [
         '用ssh连接EC2的时候出现"Connection closed by *** "的问题',
         "ec2.ssh_access",
     ),
+    # A CDK environment never bootstrapped ("the toolkit stack must be deployed"), after the
+    # CLI's "<Stack> failed": the bootstrap's, no stack ran.
+    (
+        "https://github.com/aws-samples/serverless-refarch-for-proxysql/issues/10",
+        "ProxysqlFargateStack failed: Error: This stack uses assets, so the toolkit stack must be "
+        "deployed to the environment",
+        "cloudformation.other",
+    ),
+    # Deploy code S3 refused a stack's function ("Your access has been denied by S3"), though
+    # CREATE_FAILED is quoted: the bucket's (taxonomy.md).
+    (
+        "https://github.com/alexa/alexa-cookbook/issues/159",
+        '"ResourceStatus": "CREATE_FAILED", … "ResourceStatusReason": "Your access has been '
+        "denied by S3, please make sure your request credentials have permission to GetObject",
+        "s3.access_denied",
+    ),
+    # A launch with no valid key pair said in plain words fails on the key pair, not the stack.
+    (
+        "https://github.com/coreos/coreos-kubernetes/issues/331",
+        "Without a valid key pair `kube-aws up` will fail after several minutes. … Error creating "
+        "cluster: Stack creation failed: CREATE_FAILED",
+        "ec2.invalid_resource",
+    ),
+    # Terraform refusing its own configuration ("Unsupported argument"): the IaC code, whatever
+    # resource's argument it names.
+    (
+        "https://github.com/udacity/Planning-for-High-Availability-and-Incident-Response/issues/18",
+        "VPC terraform error in Lesson 2 terraform apply … Error: Unsupported argument … An "
+        'argument named "vpc" is not expected here.',
+        "cloudformation.other",
+    ),
 ]
 
 
