@@ -14326,6 +14326,34 @@ REAL = [
         'argument named "vpc" is not expected here.',
         "cloudformation.other",
     ),
+    # AppSync answering 401 to its GraphQL calls: AppSync's auth modes, not the Lambda behind it.
+    (
+        "https://github.com/aws-amplify/amplify-category-api/issues/799",
+        "AppSync returns 401 when add Lambda as additional auth mode. Lambda never gets called.",
+        "other.other",
+    ),
+    # Lambda's retired runtime met in an Amplify Console build: Lambda's refusal, not Amplify's.
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/5871",
+        "Amplify Console -> App -> Provisioning using unsupported NodeJS as default version … "
+        "Reason: The runtime parameter of nodejs8.10 is no longer supported for creating or "
+        "updating AWS Lambda functions.",
+        "lambda.other",
+    ),
+    # A trigger's service principal refused lambda:InvokeFunction: the function's policy.
+    (
+        "https://github.com/zappa/Zappa/issues/776",
+        "[Migrated] AccessDeniedException error occurs in SNS topic while updating Zappa … User: "
+        "sns.amazonaws.com is not authorized to perform: lambda:InvokeFunction",
+        "lambda.other",
+    ),
+    # No Cognito identity pool for guests: Cognito's setting, a report though it names no failure.
+    (
+        "https://github.com/aws-amplify/amplify-js/issues/11029",
+        '"No Cognito Identity pool provided for unauthenticated access" when using '
+        "@aws-amplify/storage v5",
+        "other.other",
+    ),
 ]
 
 
