@@ -14275,6 +14275,25 @@ REAL = [
         "Signature mismatch for execute api service",
         "iam.credentials",
     ),
+    # A log agent the operating system refuses its files ("permission denied"): no AWS identity.
+    (
+        "https://github.com/aws/amazon-cloudwatch-agent/issues/943",
+        "Sometimes are startup logs agent gets permission denied … Sometimes when starting up the "
+        "logs agent fails to read files with permission denied.",
+        "cloudwatch.no_logs",
+    ),
+    # Logs said never to reach CloudWatch ("no data is transferred to"): nothing arrives.
+    (
+        "https://github.com/maxbanton/cwh/issues/94",
+        "[BUG] I get no errors, but no data is transferred to the Cloudwatch",
+        "cloudwatch.no_logs",
+    ),
+    # A deploy that never made its CloudWatch Events rule: the rule's, not the function's.
+    (
+        "https://github.com/serverless/serverless/issues/6189",
+        "Lambda was deployed successfully, but rule was not created.",
+        "cloudwatch.other",
+    ),
 ]
 
 
