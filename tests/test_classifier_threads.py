@@ -14294,6 +14294,13 @@ REAL = [
         "Lambda was deployed successfully, but rule was not created.",
         "cloudwatch.other",
     ),
+    # Metrics said not to work, in a function's code: the metric's, not the handler's.
+    (
+        "https://github.com/aws-powertools/powertools-lambda-python/issues/165",
+        "Multiple values for a single metric not working … def handler(event, context): … "
+        "handler(None, None)",
+        "cloudwatch.alarm_or_metric",
+    ),
 ]
 
 
