@@ -14354,6 +14354,32 @@ REAL = [
         "@aws-amplify/storage v5",
         "other.other",
     ),
+    # A log agent the operating system refuses its files ("permission denied"): no AWS identity.
+    (
+        "https://github.com/aws/amazon-cloudwatch-agent/issues/943",
+        "Sometimes are startup logs agent gets permission denied … Sometimes when starting up the "
+        "logs agent fails to read files with permission denied.",
+        "cloudwatch.no_logs",
+    ),
+    # Logs said never to reach CloudWatch ("no data is transferred to"): nothing arrives.
+    (
+        "https://github.com/maxbanton/cwh/issues/94",
+        "[BUG] I get no errors, but no data is transferred to the Cloudwatch",
+        "cloudwatch.no_logs",
+    ),
+    # A deploy that never made its CloudWatch Events rule: the rule's, not the function's.
+    (
+        "https://github.com/serverless/serverless/issues/6189",
+        "Lambda was deployed successfully, but rule was not created.",
+        "cloudwatch.other",
+    ),
+    # Metrics said not to work, in a function's code: the metric's, not the handler's.
+    (
+        "https://github.com/aws-powertools/powertools-lambda-python/issues/165",
+        "Multiple values for a single metric not working … def handler(event, context): … "
+        "handler(None, None)",
+        "cloudwatch.alarm_or_metric",
+    ),
 ]
 
 
