@@ -14380,6 +14380,44 @@ REAL = [
         "handler(None, None)",
         "cloudwatch.alarm_or_metric",
     ),
+    # A role said not to include an API action: the identity's policy lacks it, whatever service.
+    (
+        "https://github.com/aws-samples/aws-serverless-workshops/issues/105",
+        "Role for ListUnicornRides doesn't include Scan for DynamoDB",
+        "iam.missing_permission",
+    ),
+    # A role created without the managed policy its service needs: the role lacks those actions.
+    (
+        "https://github.com/aws/aws-cdk/issues/25256",
+        "aws_batch_alpha: instance role for ManagedEc2EcsComputeEnvironment missing managed policy",
+        "iam.missing_permission",
+    ),
+    # "Permission error" in Chinese (报权限错误): the identity's refusal, as in English.
+    (
+        "https://github.com/aws-samples/private-llm-qa-bot/issues/306",
+        "按照教程部署失败 … 报权限错误",
+        "iam.missing_permission",
+    ),
+    # An agent not accepting the credentials file it is given: the call goes out with others.
+    (
+        "https://github.com/awsdocs/amazon-cloudwatch-user-guide/issues/35",
+        "ec2tagger not accepting credentials-file",
+        "iam.credentials",
+    ),
+    # CloudFormation's event naming a role ("...ServiceRole already exists"): IAM's name clash.
+    (
+        "https://github.com/aws-samples/aws-modern-application-workshop/issues/72",
+        "My stack fails to create. … the first error is as follows: … "
+        "MythicalMysfitsServiceCodeBuildServiceRole already exists",
+        "iam.other",
+    ),
+    # A policy added to the user that did not help: the identity still lacks an action.
+    (
+        "https://github.com/aws-samples/amazon-deequ-glue/issues/4",
+        "I got this error unable to fetch parameters … from parameter store for this account … "
+        "I added this policy to user but still get same error",
+        "iam.missing_permission",
+    ),
 ]
 
 
