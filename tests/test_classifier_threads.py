@@ -14418,6 +14418,41 @@ REAL = [
         "I added this policy to user but still get same error",
         "iam.missing_permission",
     ),
+    # A default VPC that will not be deleted: the network's own objects, not a path tried.
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/23488",
+        "Unable to delete default VPC (Reason : IGW)",
+        "vpc.other",
+    ),
+    # EC2 refusing auto-assigned IPv6 on a subnet with no IPv6 block: the VPC's layout.
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-vpc/issues/735",
+        "Error: error enabling EC2 Subnet (subnet-123) AssignIpv6AddressOnCreation: "
+        "InvalidParameterValue: Invalid value 'true' for assign-ipv6-address-on-creation. Cannot "
+        "set assign-ipv6-address-on-creation to true unless the subnet (subnet-123) has an IPv6 "
+        "CIDR block associated with it.",
+        "vpc.other",
+    ),
+    # Names of another VPC's peer not resolved: the peering's DNS option, not traffic.
+    (
+        "https://github.com/hashicorp/terraform/issues/8733",
+        "Creating aws_vpc_peering_connection with allow_remote_vpc_dns_resolution fails",
+        "vpc.other",
+    ),
+    # eksctl's refusal of a VPC with too few subnets: the layout, not connectivity.
+    (
+        "https://github.com/aws-samples/eks-workshop/issues/1417",
+        "It fails with `insufficient number of subnets, at least 2x public and/or 2x private "
+        "subnets are required`",
+        "vpc.other",
+    ),
+    # Pods that used up the subnets' addresses: no IP left to hand out.
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-eks/issues/2511",
+        "each pod that I create will consume an IP address from the available subnets, and I end "
+        "up with no available IP addresses.",
+        "vpc.other",
+    ),
 ]
 
 
