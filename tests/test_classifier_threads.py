@@ -14453,6 +14453,25 @@ REAL = [
         "up with no available IP addresses.",
         "vpc.other",
     ),
+    # TooManyRequestsException beside API Gateway: its management calls' rate limit, not Lambda's.
+    (
+        "https://github.com/claudiajs/claudia/issues/18",
+        "TooManyRequestsException (setting up lots of API gateway endpoints)",
+        "apigateway.other",
+    ),
+    # A WAF managed rule blocking the request: a bare 403, no logs because nothing got through.
+    (
+        "https://github.com/aws-solutions/deepracer-on-aws/issues/89",
+        "Users receive `403 Forbidden` when creating a model, and **there is no corresponding "
+        "entry in the Lambda logs** … The cause is the **`SizeRestrictions_BODY`** rule",
+        "apigateway.other",
+    ),
+    # A WebSocket API's PostToConnection named by its SDK request class: API Gateway's call.
+    (
+        "https://github.com/aws/aws-sdk-net/issues/1637",
+        "AmazonApiGatewayManagementApiClient WebSocket PostToConnectionRequest Forbidden",
+        "apigateway.other",
+    ),
 ]
 
 
