@@ -14472,6 +14472,30 @@ REAL = [
         "AmazonApiGatewayManagementApiClient WebSocket PostToConnectionRequest Forbidden",
         "apigateway.other",
     ),
+    # A rule's Lambda targets said to lack their permission: the function's resource policy.
+    (
+        "https://github.com/aws/aws-cdk/issues/13568",
+        "aws-events-targets: cross-account targets broken permissions for Lambda target … The "
+        "source stack does not have permissions to create resources in a different account.",
+        "lambda.other",
+    ),
+    # An operation the Logs endpoint does not know (StartQuery): the call's, no missing log.
+    (
+        "https://github.com/boto/boto3/issues/2359",
+        "UnknownOperationException while client('logs').start_query()",
+        "cloudwatch.other",
+    ),
+    # An event bus whose resource policy does not admit the caller: the bus's, not a role's.
+    (
+        "https://github.com/aws/aws-cdk/issues/26032",
+        "Error: The stack named XAcctDestinationBusStack failed to deploy: "
+        "UPDATE_ROLLBACK_COMPLETE: User: arn:aws:sts::YYYYYYYYYYYY:assumed-role/"
+        "cdk-hnb659fds-cfn-exec-role-YYYYYYYYYYYY-us-east-1/AWSCloudFormation is not authorized "
+        "to perform: events:PutRule on resource: arn:aws:events:us-east-1:XXXXXXXXXXXX:rule/"
+        "my-event-bus/XAcctDestinationBusStack-forwardEventsFromSourceBu-SI90TXUR6U6F because no "
+        "resource-based policy allows the events:PutRule action",
+        "cloudwatch.other",
+    ),
 ]
 
 
