@@ -14452,6 +14452,13 @@ REAL = [
         "repository isn't empty.",
         "other.other",
     ),
+    # ECS's "No Container Instances were found in your cluster": ECS's, over the stack's signal.
+    (
+        "https://github.com/lambci/ecs/issues/19",
+        "finally, i create the stack by changing `ResourceSignal:Count` … but now i get another "
+        "error during my build `No Container Instances were found in your cluster.`",
+        "other.other",
+    ),
 ]
 
 
