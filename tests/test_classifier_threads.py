@@ -14496,6 +14496,47 @@ REAL = [
         "resource-based policy allows the events:PutRule action",
         "cloudwatch.other",
     ),
+    # A Fn::FindInMap with no entry for the region ("Unable to get mapping for"): the template's.
+    (
+        "https://github.com/awslabs/amazon-ecs-nodejs-microservices/issues/9",
+        "I can't make CloudFormation stack. … 'Template validation error: Template error: Unable "
+        "to get mapping for AWSRegionToAMI::ap-northeast-2::AMIID' error throws.",
+        "cloudformation.other",
+    ),
+    # A nested stack's TemplateURL that is not an S3 URL: the template's value, not a failed stack.
+    (
+        "https://github.com/aws/aws-cdk/issues/11950",
+        "The stack deployment failed with issue `TemplateURL must be an Amazon S3 URL.`",
+        "cloudformation.other",
+    ),
+    # A stack's delete failing on a bucket "not being empty", in plain words: S3's cause.
+    (
+        "https://github.com/aws-samples/aws-saas-factory-bootcamp/issues/28",
+        "CloudFormation DELETE_FAILED … nested template fails to delete due to the S3 artifact "
+        "bucket not being empty.",
+        "s3.other",
+    ),
+    # CloudFormation's key-pair parameter check, whatever the template names the parameter.
+    (
+        "https://github.com/PacktPublishing/Implementing-DevOps-on-AWS/issues/2",
+        "Parameter validation failed: parameter value cloudformation for parameter name "
+        "autoscalingGroupKeyname does not exist. Rollback requested by user.",
+        "ec2.invalid_resource",
+    ),
+    # A stack's delete failing on an ECR repository that is not empty: ECR's (outside the list).
+    (
+        "https://github.com/aws-samples/aws-saas-factory-bootcamp/issues/29",
+        "CloudFormation DELETE_FAILED … nested template fails to delete because the ECR "
+        "repository isn't empty.",
+        "other.other",
+    ),
+    # ECS's "No Container Instances were found in your cluster": ECS's, over the stack's signal.
+    (
+        "https://github.com/lambci/ecs/issues/19",
+        "finally, i create the stack by changing `ResourceSignal:Count` … but now i get another "
+        "error during my build `No Container Instances were found in your cluster.`",
+        "other.other",
+    ),
 ]
 
 
