@@ -14535,6 +14535,26 @@ REAL = [
         "https://github.com/lambci/ecs/issues/19",
         "finally, i create the stack by changing `ResourceSignal:Count` … but now i get another "
         "error during my build `No Container Instances were found in your cluster.`",
+    ),
+    # A node's kubelet refused by the API server as it joins: the node role is not admitted.
+    (
+        "https://github.com/awslabs/amazon-eks-ami/issues/1837",
+        "AWS EKS (1.29) node failing to join the cluster … "
+        '"Unable to register node with API server" err="Unauthorized"',
+        "iam.missing_permission",
+    ),
+    # The cluster autoscaler in its own words ("cannot put pod ... on any node"): Kubernetes'.
+    (
+        "https://github.com/kubernetes/autoscaler/issues/6474",
+        'cluster-austoscaler fails to scale up but "cannot put pod ... on any node" … '
+        "failed to find place for monitoring/promtail-2945g: "
+        "cannot put pod promtail-2945g on any node",
+        "other.other",
+    ),
+    # A cluster's "node" (a new node, pods pending) is no Node.js runtime of Lambda's.
+    (
+        "https://github.com/aws/karpenter-provider-aws/issues/3653",
+        "karpenter doesn't create new node, even though pods in pending state",
         "other.other",
     ),
 ]
