@@ -14535,6 +14535,7 @@ REAL = [
         "https://github.com/lambci/ecs/issues/19",
         "finally, i create the stack by changing `ResourceSignal:Count` … but now i get another "
         "error during my build `No Container Instances were found in your cluster.`",
+        "other.other",
     ),
     # A node's kubelet refused by the API server as it joins: the node role is not admitted.
     (
