@@ -267,8 +267,13 @@ def _names(where: str, entry: dict[str, Any], name: str) -> tuple[str, ...]:
 def _once(where: str, name: str, values: list[str]) -> None:
     """A list names each entry once: a second copy (as a merge can leave) changes nothing but
     hides which one a later edit should change."""
-    if repeated := sorted(value for value, n in Counter(values).items() if n > 1):
+    if repeated := _repeated(values):
         raise CatalogError(f"{where}: field '{name}' lists {repeated} more than once")
+
+
+def _repeated(values: list[str]) -> list[str]:
+    """The entries `values` holds more than once, sorted."""
+    return sorted(value for value, n in Counter(values).items() if n > 1)
 
 
 def _domain(where: str, index: int, entry: dict[str, Any]) -> Domain:
@@ -344,8 +349,7 @@ def _check_references(
     domain_ids = [d.id for d in domains]
     signature_ids = [s.id for s in signatures]
     for kind, ids in (("domain", domain_ids), ("signature", signature_ids)):
-        duplicated = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicated:
+        if duplicated := _repeated(ids):
             raise CatalogError(f"{where}: duplicate [[{kind}]] id(s) {duplicated}")
     for signature in signatures:
         if signature.domain not in domain_ids:
