@@ -14558,6 +14558,37 @@ REAL = [
         "karpenter doesn't create new node, even though pods in pending state",
         "other.other",
     ),
+    # S3's AuthorizationHeaderMalformed over the Credential it cannot read: the key, not the region.
+    (
+        "https://github.com/zendesk/apt-s3/issues/10",
+        "AuthorizationHeaderMalformed while trying to download … AuthorizationHeaderMalformed: "
+        'The authorization header is malformed; the authorization component "Credential='
+        'aws_access_key_id= something/20220302/eu-west-2/s3/aws4_request" is malformed.',
+        "iam.credentials",
+    ),
+    # A tool said to take the default profile whatever is configured: other credentials than meant.
+    (
+        "https://github.com/treeverse/dvc/issues/1029",
+        "AWS remote using default profile … so I'm thinking that it's picking up the default "
+        "profile regardless of what's in the config.",
+        "iam.credentials",
+    ),
+    # A signature mismatch in other services' words ("Check your AWS Secret Access Key"): the keys'.
+    (
+        "https://github.com/mhart/aws4/issues/83",
+        "The request signature we calculated does not match the signature you provided. Check "
+        "your AWS Secret Access Key and signing method. Consult the service documentation for "
+        "details. … The API endpoint is POST and requires a JSON body to be posted which works "
+        "fine without AWS_IAM enabled.",
+        "iam.credentials",
+    ),
+    # A permission held for part of the work only ("but not to ..."): the identity lacks the rest.
+    (
+        "https://github.com/liormizr/s3path/issues/203",
+        "AccessDenied on ListObjectVersions when opening a file … I have permissions to open "
+        "successfully but not to perform the existence check.",
+        "iam.missing_permission",
+    ),
 ]
 
 
