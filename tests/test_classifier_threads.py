@@ -14558,6 +14558,13 @@ REAL = [
         "karpenter doesn't create new node, even though pods in pending state",
         "other.other",
     ),
+    # A permission said in prose to be missing or needed, no error quoted: the identity's policy.
+    (
+        "https://github.com/LBHackney-IT/Data-Platform/pull/106",
+        "Add glue full access to redshift policy … This is because it was missing some glue "
+        "permissions.",
+        "iam.missing_permission",
+    ),
 ]
 
 
