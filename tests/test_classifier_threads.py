@@ -14587,6 +14587,12 @@ REAL = [
         "https://github.com/liormizr/s3path/issues/203",
         "AccessDenied on ListObjectVersions when opening a file … I have permissions to open "
         "successfully but not to perform the existence check.",
+    ),
+    # A permission said in prose to be missing or needed, no error quoted: the identity's policy.
+    (
+        "https://github.com/LBHackney-IT/Data-Platform/pull/106",
+        "Add glue full access to redshift policy … This is because it was missing some glue "
+        "permissions.",
         "iam.missing_permission",
     ),
 ]
