@@ -14587,6 +14587,7 @@ REAL = [
         "https://github.com/liormizr/s3path/issues/203",
         "AccessDenied on ListObjectVersions when opening a file … I have permissions to open "
         "successfully but not to perform the existence check.",
+        "iam.missing_permission",
     ),
     # A permission said in prose to be missing or needed, no error quoted: the identity's policy.
     (
