@@ -14596,6 +14596,21 @@ REAL = [
         "permissions.",
         "iam.missing_permission",
     ),
+    # PutLogEvents refusing an event over its size limit ("Log event too large"): the event's.
+    (
+        "https://github.com/aws/aws-sdk-js-v3/issues/6164",
+        "we are using the PutLogEventsCommand from `@aws-sdk/client-cloudwatch-logs` in a Node "
+        "and get the following error sometimes … InvalidParameterException: Log event too large: "
+        "315563 bytes exceeds limit of 262144",
+        "cloudwatch.other",
+    ),
+    # A log shipper's plugin that crashes while reading CloudWatch Logs: the tool's, not no logs.
+    (
+        "https://github.com/lukewaite/logstash-input-cloudwatch-logs/issues/64",
+        "Plugin crashed when reading cw logs streams … "
+        "I am facing an issue with plugin crashing when reading cw logs",
+        "cloudwatch.other",
+    ),
 ]
 
 
