@@ -14558,6 +14558,13 @@ REAL = [
         "karpenter doesn't create new node, even though pods in pending state",
         "other.other",
     ),
+    # A cache or database client's timeout named after its store ("Redis error
+    # ConnectionTimeoutError"): a connection that never opened to a VPC-hosted endpoint.
+    (
+        "https://github.com/redis/node-redis/issues/2201",
+        "Now I'm getting a `Redis error ConnectionTimeoutError....`",
+        "vpc.connectivity",
+    ),
 ]
 
 
