@@ -14565,6 +14565,15 @@ REAL = [
         "Now I'm getting a `Redis error ConnectionTimeoutError....`",
         "vpc.connectivity",
     ),
+    # A cluster's "nodes" (plural: Node.js never is) are Kubernetes', not Lambda's runtime.
+    (
+        "https://github.com/aws/karpenter-provider-aws/issues/2439",
+        'Karpenter nodes stuck in "NotReady" status and fail to join EKS cluster … Karpenter '
+        'nodes stuck in "NotReady" status. The problem does not happens with custom nodegroups. '
+        "Karpenter Node and Custom Nodegroups uses the same ami-id, same Security Groups, Same "
+        "Roles",
+        "other.other",
+    ),
 ]
 
 
