@@ -14611,6 +14611,22 @@ REAL = [
         "I am facing an issue with plugin crashing when reading cw logs",
         "cloudwatch.other",
     ),
+    # A cache or database client's timeout named after its store ("Redis error
+    # ConnectionTimeoutError"): a connection that never opened to a VPC-hosted endpoint.
+    (
+        "https://github.com/redis/node-redis/issues/2201",
+        "Now I'm getting a `Redis error ConnectionTimeoutError....`",
+        "vpc.connectivity",
+    ),
+    # A cluster's "nodes" (plural: Node.js never is) are Kubernetes', not Lambda's runtime.
+    (
+        "https://github.com/aws/karpenter-provider-aws/issues/2439",
+        'Karpenter nodes stuck in "NotReady" status and fail to join EKS cluster … Karpenter '
+        'nodes stuck in "NotReady" status. The problem does not happens with custom nodegroups. '
+        "Karpenter Node and Custom Nodegroups uses the same ami-id, same Security Groups, Same "
+        "Roles",
+        "other.other",
+    ),
 ]
 
 
