@@ -14604,6 +14604,13 @@ REAL = [
         "an error occured when requesting your unicorn:undefined",
         "apigateway.other",
     ),
+    # A traceback through the function's own package (/var/task): its code, whatever canary.
+    (
+        "https://github.com/linuxacademy/aws-cda-2018/issues/5",
+        "I am getting this error while working for Canary labda function can you please help! … "
+        "File \"/var/task/lambda_function.py\", line 31, in lambda_handler … KeyError: 'time'",
+        "lambda.code_error",
+    ),
 ]
 
 
