@@ -14627,6 +14627,59 @@ REAL = [
         "Roles",
         "other.other",
     ),
+    # The SAM CLI's own KeyError, named right after its command: the toolchain, not a function.
+    (
+        "https://github.com/aws/aws-sam-cli/issues/1939",
+        "sam deploy: KeyError: 'Outputs' … Cannot deploy the `HelloWord` example due to error "
+        "in `sam deploy` command.",
+        "cloudformation.other",
+    ),
+    # A Function URL answering 502 "Internal Server Error": Lambda's endpoint, no API Gateway.
+    (
+        "https://github.com/awsdocs/aws-lambda-developer-guide/issues/430",
+        "shows the ability to use custom statusCode responeses (eg. 201 in the docs) but if you "
+        "supply anything other than a 200 value from the returned Lambda function, the Function "
+        'URL response will be a 502 "Internal Server Error".',
+        "lambda.other",
+    ),
+    # Lambda's code signing refusing a container image function, beside `sam build`.
+    (
+        "https://github.com/aws/aws-sam-cli/issues/2786",
+        'python3.8 hello world image deployment fails with "Code signing is not supported for '
+        'functions created with container images" … sam build && sam deploy --guided',
+        "lambda.other",
+    ),
+    # "missing a required IAM permission" said in words, among a bug template's questions.
+    (
+        "https://github.com/aws-samples/eks-workshop-v2/issues/1692",
+        "The eks-karpenter role is missing a required IAM permission so infrastructure can't be "
+        "deleted. This blocks the participant progressing on any other lab unless they manually "
+        "add the required permissions to the policy … What did you expect to happen? … How can "
+        "we reproduce it? … Run the Karpenter lab. Then try and run any of the "
+        "'prepare-environment' commands and will have error.",
+        "iam.missing_permission",
+    ),
+    # A CDK app's TypeScript that ts-node cannot compile: the IaC project, before any stack.
+    (
+        "https://github.com/enghwa/ecommerce-shopfront-on-aws/issues/14",
+        "npx cdk@1.22.0 bootstrap … Unable to compile TypeScript: "
+        "lib/wordpress-lab-stack.ts:79:36 - error TS2339: Property 'ClusterParameterGroup' does "
+        "not exist on type",
+        "cloudformation.other",
+    ),
+    # The serverless workshop's page alerting that its API call failed: API Gateway's.
+    (
+        "https://github.com/aws-samples/aws-serverless-workshops/issues/97",
+        "an error occured when requesting your unicorn:undefined",
+        "apigateway.other",
+    ),
+    # A traceback through the function's own package (/var/task): its code, whatever canary.
+    (
+        "https://github.com/linuxacademy/aws-cda-2018/issues/5",
+        "I am getting this error while working for Canary labda function can you please help! … "
+        "File \"/var/task/lambda_function.py\", line 31, in lambda_handler … KeyError: 'time'",
+        "lambda.code_error",
+    ),
 ]
 
 
