@@ -14589,6 +14589,36 @@ REAL = [
         "successfully but not to perform the existence check.",
         "iam.missing_permission",
     ),
+    # A target group no load balancer uses, refused by ECS: the balancer's set-up, not the service.
+    (
+        "https://github.com/cloudtools/stacker_blueprints/issues/32",
+        "I am facing an error when it is getting created. … CREATE_FAILED AWS::ECS::Service The "
+        "target group with targetGroupArn arn:aws:elasticloadbalancing:ap-south-1:70xxxxxx121:"
+        "targetgroup/lbtg-mobile-stage/36axxxxxx9 does not have an associated load balancer.",
+        "vpc.other",
+    ),
+    # A balancer given a security group of another VPC: the network's set-up, no traffic tried.
+    (
+        "https://github.com/hashicorp/terraform/issues/30261",
+        "Error: Error creating ELB: InvalidConfigurationRequest: Security group "
+        '"sg-0b931c9b1efb987fc" does not belong to VPC "vpc-075010cc44b8574fd"',
+        "vpc.other",
+    ),
+    # SES refusing an address it cannot parse: its InvalidParameterValue is no EC2 launch's.
+    (
+        "https://github.com/rdunlop/unicycling-registration/issues/749",
+        "This was causing e-mail failures with errors like "
+        '"Aws::SES::Errors::InvalidParameterValue Local address contains control or whitespace".',
+        "other.other",
+    ),
+    # SQS refusing an expired receipt handle: its InvalidParameterValue is no EC2 launch's.
+    (
+        "https://github.com/boto/boto3/issues/2898",
+        "botocore.exceptions.ClientError: An error occurred (InvalidParameterValue) when calling "
+        "the DeleteMessage operation: Value xxx for parameter ReceiptHandle is invalid. Reason: "
+        "The receipt handle has expired.",
+        "other.other",
+    ),
 ]
 
 
