@@ -14619,6 +14619,28 @@ REAL = [
         "The receipt handle has expired.",
         "other.other",
     ),
+    # A Lambda@Edge association refused for the function's VPC setting: the function's, no path.
+    (
+        "https://github.com/serverless-nextjs/serverless-next.js/issues/180",
+        "When a Lambda has been added to a VPC, the deployment fails. … "
+        "InvalidLambdaFunctionAssociation: The function cannot have a VPC configuration.",
+        "lambda.other",
+    ),
+    # A stack's waiter in the JavaScript SDK's words: the stack's ResourceNotReady, not an AMI's.
+    (
+        "https://github.com/whilenull/7777-support/issues/58",
+        "Setting up 7777 in the AWS account, this usually takes 30 seconds. ResourceNotReady: "
+        "Resource is not in the state stackCreateComplete Code: ResourceNotReady",
+        "cloudformation.stack_failed",
+    ),
+    # A balancer's "unhealthy hosts": it cannot reach a healthy target, whatever stack made it.
+    (
+        "https://github.com/PostHog/posthog/issues/1065",
+        "Reviewing the stack and the monitoring components, on the ELB (Posth-Publi) I can see it "
+        "registers the 5xx errors. Under the target group, I can see a constant line of unhealthy "
+        "hosts:",
+        "vpc.connectivity",
+    ),
 ]
 
 
