@@ -14680,6 +14680,58 @@ REAL = [
         "File \"/var/task/lambda_function.py\", line 31, in lambda_handler … KeyError: 'time'",
         "lambda.code_error",
     ),
+    # A target group no load balancer uses, refused by ECS: the balancer's set-up, not the service.
+    (
+        "https://github.com/cloudtools/stacker_blueprints/issues/32",
+        "I am facing an error when it is getting created. … CREATE_FAILED AWS::ECS::Service The "
+        "target group with targetGroupArn arn:aws:elasticloadbalancing:ap-south-1:70xxxxxx121:"
+        "targetgroup/lbtg-mobile-stage/36axxxxxx9 does not have an associated load balancer.",
+        "vpc.other",
+    ),
+    # A balancer given a security group of another VPC: the network's set-up, no traffic tried.
+    (
+        "https://github.com/hashicorp/terraform/issues/30261",
+        "Error: Error creating ELB: InvalidConfigurationRequest: Security group "
+        '"sg-0b931c9b1efb987fc" does not belong to VPC "vpc-075010cc44b8574fd"',
+        "vpc.other",
+    ),
+    # SES refusing an address it cannot parse: its InvalidParameterValue is no EC2 launch's.
+    (
+        "https://github.com/rdunlop/unicycling-registration/issues/749",
+        "This was causing e-mail failures with errors like "
+        '"Aws::SES::Errors::InvalidParameterValue Local address contains control or whitespace".',
+        "other.other",
+    ),
+    # SQS refusing an expired receipt handle: its InvalidParameterValue is no EC2 launch's.
+    (
+        "https://github.com/boto/boto3/issues/2898",
+        "botocore.exceptions.ClientError: An error occurred (InvalidParameterValue) when calling "
+        "the DeleteMessage operation: Value xxx for parameter ReceiptHandle is invalid. Reason: "
+        "The receipt handle has expired.",
+        "other.other",
+    ),
+    # A Lambda@Edge association refused for the function's VPC setting: the function's, no path.
+    (
+        "https://github.com/serverless-nextjs/serverless-next.js/issues/180",
+        "When a Lambda has been added to a VPC, the deployment fails. … "
+        "InvalidLambdaFunctionAssociation: The function cannot have a VPC configuration.",
+        "lambda.other",
+    ),
+    # A stack's waiter in the JavaScript SDK's words: the stack's ResourceNotReady, not an AMI's.
+    (
+        "https://github.com/whilenull/7777-support/issues/58",
+        "Setting up 7777 in the AWS account, this usually takes 30 seconds. ResourceNotReady: "
+        "Resource is not in the state stackCreateComplete Code: ResourceNotReady",
+        "cloudformation.stack_failed",
+    ),
+    # A balancer's "unhealthy hosts": it cannot reach a healthy target, whatever stack made it.
+    (
+        "https://github.com/PostHog/posthog/issues/1065",
+        "Reviewing the stack and the monitoring components, on the ELB (Posth-Publi) I can see it "
+        "registers the 5xx errors. Under the target group, I can see a constant line of unhealthy "
+        "hosts:",
+        "vpc.connectivity",
+    ),
 ]
 
 
