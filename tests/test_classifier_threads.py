@@ -14587,6 +14587,13 @@ REAL = [
         "enabled, even when using the syntax `enabled: false`",
         "cloudwatch.other",
     ),
+    # A connection that "timed out after 10 sec" is the network's, not a function's timeout.
+    (
+        "https://github.com/aws-ia/terraform-aws-eks-blueprints/issues/24",
+        "Fluentbit is unable to log to cloudwatch … [error] [upstream] connection #49 to "
+        "127.0.0.1:443 timed out after 10 sec",
+        "cloudwatch.no_logs",
+    ),
 ]
 
 
