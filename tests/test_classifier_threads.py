@@ -14732,6 +14732,42 @@ REAL = [
         "hosts:",
         "vpc.connectivity",
     ),
+    # A namespace's "::" (Ruby's "Excon::Errors::SocketError") is no emoji code, so no chatter.
+    (
+        "https://github.com/carrierwaveuploader/carrierwave/issues/866",
+        "Excon::Errors::SocketError: Broken pipe (Errno::EPIPE) While uploading a biggish file "
+        "(~30 MiB) to s3, smaller files upload okay.",
+        "s3.other",
+    ),
+    # "do not" is a blocker word as "don't" is: "Backups do not upload".
+    (
+        "https://github.com/enupal/backup/issues/18",
+        "Backups do not upload to the cloud … On all sites, I use the same data to connect to "
+        "the AWS S3.",
+        "s3.other",
+    ),
+    # A change that "breaks" something else reports a failure, as "broke" does.
+    (
+        "https://github.com/widdix/aws-ec2-ssh/issues/142",
+        "Unfortunately this breaks aws-ec2-ssh in the [`install_configure_sshd.sh`] step during "
+        "the install … which means logging in with a key stored in IAM is not possible.",
+        "ec2.ssh_access",
+    ),
+    # A schedule's enabled state the deploy ignores ("disabled schedule", "always enabled"):
+    # the scheduled rule's setting, not the function it runs.
+    (
+        "https://github.com/serverless/serverless/issues/6381",
+        "Cannot create disabled schedule using syntax 'enabled: false' … The schedule is always "
+        "enabled, even when using the syntax `enabled: false`",
+        "cloudwatch.other",
+    ),
+    # A connection that "timed out after 10 sec" is the network's, not a function's timeout.
+    (
+        "https://github.com/aws-ia/terraform-aws-eks-blueprints/issues/24",
+        "Fluentbit is unable to log to cloudwatch … [error] [upstream] connection #49 to "
+        "127.0.0.1:443 timed out after 10 sec",
+        "cloudwatch.no_logs",
+    ),
 ]
 
 
