@@ -14768,6 +14768,35 @@ REAL = [
         "127.0.0.1:443 timed out after 10 sec",
         "cloudwatch.no_logs",
     ),
+    # A load balancer given a security group of another VPC ("does not belong to VPC"): set-up.
+    (
+        "https://github.com/hashicorp/terraform/issues/958",
+        "Security group does not belong to VPC … when I run terraform apply I get the error "
+        "\"InvalidConfigurationRequest: Security group 'foo' does not belong to VPC 'bar'\".",
+        "vpc.other",
+    ),
+    # A target group or load balancer the API refused to create: its settings, no traffic sent.
+    (
+        "https://github.com/hashicorp/terraform/issues/16690",
+        "Error creating LB Target Group: ValidationError: Health check matcher HTTP code cannot "
+        "be empty",
+        "vpc.other",
+    ),
+    # An instance whose kernel crashes or that will not boot: the instance's, not a bad launch.
+    (
+        "https://github.com/fastai/course-v3/pull/120",
+        "Working example of setting up fast.ai without dl ami\nAWS platform seems to be broken "
+        "since Nov 11. (The optimized DL ami causes kernel to crash)",
+        "ec2.other",
+    ),
+    # s3fs finding no credentials from the instance role it was told to use ("Failed to check IAM
+    # role name"): the credentials, not a policy.
+    (
+        "https://github.com/fsspec/s3fs/issues/845",
+        "Failed to check IAM role name … Failed to check IAM role name(my-role).\nDetails about "
+        "issue\nI have an ec2 in region us-east-1",
+        "iam.credentials",
+    ),
 ]
 
 
