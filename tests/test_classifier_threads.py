@@ -14797,6 +14797,61 @@ REAL = [
         "issue\nI have an ec2 in region us-east-1",
         "iam.credentials",
     ),
+    # A full disk beside Lambda's /tmp limit named ("the 500MB /tmp restriction"): the function's.
+    (
+        "https://github.com/grycap/scar/issues/204",
+        "No space left on device … I didn't think I was hitting the 500MB `/tmp` restriction",
+        "lambda.other",
+    ),
+    # A package over Lambda's size limits said in words ("the Lambda being too big", "50mb/250mb").
+    (
+        "https://github.com/aws-solutions/dynamic-image-transformation-for-amazon-cloudfront/issues/37",
+        "I get an error for the Lambda being too big. On inspection of the zip file, I noticed "
+        "that the package is about 75mb zipped/289mb unzipped, far above the 50mb/250mb limits "
+        "mentioned for Lambdas.",
+        "lambda.other",
+    ),
+    # Environment variables over Lambda's 4 KB limit, in a feature request's title: Lambda's limit.
+    (
+        "https://github.com/netlify/cli/issues/6962",
+        "Our environment variables exceed the 4KB limit imposed by AWS Lambda",
+        "lambda.other",
+    ),
+    # An s3fs mount that finds no credentials (no instance role read): the credentials'.
+    (
+        "https://github.com/s3fs-fuse/s3fs-fuse/issues/1138",
+        "Unable to mount when using EC2 IAM Roles … s3fs: could not determine how to establish "
+        "security credentials.",
+        "iam.credentials",
+    ),
+    # A FUSE mount whose entries ls shows as "d?????????": the mount's options, not a bucket policy.
+    (
+        "https://github.com/freegroup/kube-s3/issues/6",
+        "while accessing mounted s3 directories getting permission denied error - "
+        "**d????????? ? ?    ?      ?            ? s3fs**",
+        "s3.other",
+    ),
+    # API Gateway's integration timeout as learners write it ("endpoint request timeout").
+    (
+        "https://github.com/zappa/Zappa/issues/1223",
+        'Sometimes when I does the action I get "endpoint request timeout" error in the browser',
+        "apigateway.other",
+    ),
+    # A runtime killed by SIGILL ("signal: illegal instruction"): built for another CPU, no memory.
+    (
+        "https://github.com/aws/aws-sam-cli/issues/7061",
+        "Bug: Unable to run sam local invoke on Apple Silicon … Init failed error=Runtime exited "
+        "with error: signal: illegal instruction",
+        "lambda.other",
+    ),
+    # The accelerated endpoint used on a bucket without Transfer Acceleration: S3's setting.
+    (
+        "https://github.com/aws/aws-sdk-js/issues/1971",
+        "I need a method to check if a bucket has enabled the Accelerated Transfer … I got the "
+        "next error: `S3 Transfer Acceleration is not configured on this bucket` … Is there any "
+        "way to check this before do the request?",
+        "s3.other",
+    ),
 ]
 
 
