@@ -14852,6 +14852,64 @@ REAL = [
         "way to check this before do the request?",
         "s3.other",
     ),
+    # An EBS volume stuck detaching ("stuck in busy state"): the volume's, not the launch's AMI.
+    (
+        "https://github.com/irvingpop/packer-chef-highperf-centos-ami/issues/7",
+        "Detachment Issue on M4 instance type … When we try to detach the volume, it gets stuck in "
+        "busy state.",
+        "ec2.other",
+    ),
+    # Instances gone unresponsive leave no logs: the instance's trouble, not CloudWatch's.
+    (
+        "https://github.com/guardian/typerighter/pull/365",
+        "We've had problems with boxes becoming unresponsive and cycling (no logs, hanging SSH "
+        "sessions.)",
+        "ec2.other",
+    ),
+    # Auto Scaling's handling of unhealthy instances: the group's behaviour, not a capacity quota.
+    (
+        "https://github.com/dekkerglen/CubeCobra/pull/1769",
+        "The previous behavior is that unhealthy instances are removed from the load balancer "
+        "group but not the autoscaling group. … Adjust autoscaling config so that unhealthy "
+        "instances are removed from the autoscaling group, not the load balancing group.",
+        "ec2.other",
+    ),
+    # An Elastic IP that will not associate because it already is.
+    (
+        "https://github.com/sebdah/aws-ec2-assign-elastic-ip/issues/18",
+        "This result that the command try to allocate this EIP to my instance but get a 400 bad "
+        "request because EIP already associated to NAT gateway.",
+        "ec2.other",
+    ),
+    # sshd's failing AuthorizedKeysCommand (EC2 Instance Connect's key lookup): no login.
+    (
+        "https://github.com/aws/aws-ec2-instance-connect-config/issues/20",
+        '"error: AuthorizedKeysCommand /opt/aws/bin/eic_run_authorized_keys ...snip... failed, '
+        'status 22" error',
+        "ec2.ssh_access",
+    ),
+    # resize2fs refusing to grow a filesystem until e2fsck has run: the instance's disk.
+    (
+        "https://github.com/awsdocs/amazon-ec2-user-guide/pull/208",
+        "resize2fs 1.42.9 (4-Feb-2014) … Please run 'e2fsck -f /dev/partname1' first.",
+        "ec2.other",
+    ),
+    # An instance that systemd drops into emergency mode at boot: no AMI id is wrong.
+    (
+        "https://github.com/supabase/postgres/pull/2122",
+        "If the data EBS volume is missing or slow to appear, systemd won't drop the instance into "
+        "emergency mode; it waits 5 s, then proceeds. … Avoids AMI-build timeouts caused by the "
+        "global mirror stalling.",
+        "ec2.other",
+    ),
+    # EC2's state reason Client.InvalidParameterCombination wrapped in Server.InternalError: the
+    # launch's parameters do not fit.
+    (
+        "https://github.com/hashicorp/packer/pull/10200",
+        "Instance state change details: Server.InternalError: Client.InvalidParameterCombination: "
+        "Could not create volume with size 8GiB and iops 99999 from snapshot 'null'",
+        "ec2.invalid_resource",
+    ),
 ]
 
 
