@@ -14910,6 +14910,86 @@ REAL = [
         "Could not create volume with size 8GiB and iops 99999 from snapshot 'null'",
         "ec2.invalid_resource",
     ),
+    # A base domain mapping the deploy tool cannot set up, beside its stack's words: API Gateway's.
+    (
+        "https://github.com/amplify-education/serverless-domain-manager/issues/333",
+        "ValidationError: Resource WebsocketsApi does not exist for stack <stack> Serverless "
+        "Domain Manager: Error: <domain>:  Error: Error: Failed to find CloudFormation resources "
+        "for <domain> … Error: Error: Unable to setup base domain mappings for <domain>",
+        "apigateway.other",
+    ),
+    # API Gateway's "Invalid Resource identifier specified": an API's resource id, not a policy's.
+    (
+        "https://github.com/serverless/serverless/pull/5005",
+        "An error occurred: ApiGatewayResourceXXX - Invalid Resource identifier specified "
+        "(Service: AmazonApiGateway; Status Code: 404; Error Code: NotFoundException; Request "
+        "ID: xxxxxxxxxx).",
+        "apigateway.other",
+    ),
+    # An HTTP API's "doesn't have permissions to call the integration": the function's policy.
+    (
+        "https://github.com/terraform-aws-modules/terraform-aws-apigateway-v2/issues/41",
+        "As result, it was impossible to execute the lambda due to an error … The IAM role "
+        "configured on the integration or API Gateway doesn't have permissions to call the "
+        "integration. Check the permissions and try again",
+        "lambda.other",
+    ),
+    # Lambda's own API answering 503 to an SDK or console call: Lambda's, no API Gateway.
+    (
+        "https://github.com/serverless/serverless/issues/3834",
+        "null (Service: AWSLambdaInternal; Status Code: 503; Error Code: "
+        "ServiceUnavailableException",
+        "lambda.other",
+    ),
+    # The Serverless Framework's "An error occurred while provisioning your stack": a failed stack.
+    (
+        "https://github.com/serverless/serverless/issues/2777",
+        "An error occurred while provisioning your stack: "
+        "ApiGatewayMethodApiAuthenticationNewpasswordchallengePost … - Property HttpMethod cannot "
+        "be empty..",
+        "cloudformation.stack_failed",
+    ),
+    # A stack that "gets rollback": its rollback as something it gets.
+    (
+        "https://github.com/awslabs/aws-api-gateway-developer-portal/issues/488",
+        "Gets rollback automatically while creating infrastructure",
+        "cloudformation.stack_failed",
+    ),
+    # A template refused at validation (a GetAtt to an undefined resource): no stack ran.
+    (
+        "https://github.com/serverless/serverless/issues/8515",
+        'In every case CloudFormation validation fails with the error "The CloudFormation '
+        "template is invalid: Template error: instance of Fn::GetAtt references undefined "
+        'resource MyApiGatewayName"',
+        "cloudformation.other",
+    ),
+    # CloudFormation's per-stack resource quota ("CF resource limit"), checked before any stack ran.
+    (
+        "https://github.com/serverless/serverless/issues/6887",
+        "Ignore 200 CF resource limit … Would it be possible to ignore the CF resource limit "
+        "validation?",
+        "cloudformation.other",
+    ),
+    # An API's stage never made or left on its old deployment after a change: API Gateway's.
+    (
+        "https://github.com/aws/aws-sam-cli/issues/3487",
+        "when I try to deploy the template using `sam deploy`, sam does not create the api gateway "
+        "Stage and I think that's why the ai gateway deployment resource is failing too.",
+        "apigateway.other",
+    ),
+    # A stack's update refused on its API stage ("StageName cannot be updated"): API Gateway's.
+    (
+        "https://github.com/aws/serverless-application-model/issues/168",
+        "Error: StageName cannot be updated … This morning we tried to deploy a version of our "
+        "application and have the following cloudformation error.",
+        "apigateway.other",
+    ),
+    # A custom authorizer said not to work (not always, INVALID): API Gateway's authorizer.
+    (
+        "https://github.com/serverless/serverless/issues/2827",
+        "[v1.0.2] Custom authenticators not always working",
+        "apigateway.other",
+    ),
 ]
 
 
