@@ -14990,6 +14990,55 @@ REAL = [
         "[v1.0.2] Custom authenticators not always working",
         "apigateway.other",
     ),
+    # CodeCommit closed to new customers: its refusal is CodeCommit's, whatever stack surfaced it.
+    (
+        "https://github.com/aws-samples/aws-security-reference-architecture-examples/issues/310",
+        "CREATE_FAILED … Received response status [FAILED] from custom resource. Message returned: "
+        "An error occurred (OperationNotAllowedException) when calling the CreateRepository "
+        "operation: CreateRepository request is not allowed because there is no existing "
+        "repository in this AWS account or AWS Organization",
+        "other.other",
+    ),
+    # An instance profile associated twice (EC2's IncorrectState): the instance's, not the stack's.
+    (
+        "https://github.com/aws-samples/demo-soafee-aws-iotfleetwise/issues/2",
+        "When deploying the Cloud9 stack in the Frankfurt region, the stack fails (retested) … An "
+        "error occurred (IncorrectState) when calling the AssociateIamInstanceProfile operation: "
+        "There is an existing association for instance i-001dd1d79e20e2f54",
+        "ec2.other",
+    ),
+    # A retired Lambda runtime said in words (a version to upgrade from): Lambda's, not the stack's.
+    (
+        "https://github.com/aws-samples/secure-pipelines-in-aws-workshop/issues/15",
+        "lambda runtime error\npython version for lab needed to be upgraded from 2.7 to 3.9. … "
+        "CFNValidateLambda, TeststackValidationLambda Logical Id resources **CREATE_FAILED**",
+        "lambda.other",
+    ),
+    # The SAM transform refusing the template: refused before any stack ran.
+    (
+        "https://github.com/aws/aws-sam-cli/issues/1400",
+        "run sam deploy --template-file template.yaml --stack-name my-stack … Waiting for "
+        "changeset to be created.. … Failed to create the changeset: Waiter "
+        "ChangeSetCreateComplete failed: Waiter encountered a terminal failure state Status: "
+        "FAILED. Reason: Transform "
+        "AWS::Serverless-2016-10-31 failed with: Invalid Serverless Application Specification "
+        "document.",
+        "cloudformation.other",
+    ),
+    # A bucket name said taken in the past tense.
+    (
+        "https://github.com/quiltdata/examples/issues/8",
+        "I ran athena-cfn.yaml with the default parameters and received an error stating that the "
+        "bucket name was already taken.",
+        "s3.bucket_name",
+    ),
+    # The AWS CLI unable to parse an argument's shorthand: the call's input, not DynamoDB's.
+    (
+        "https://github.com/mickey2012ex/dynamodb-data-migrator/issues/2",
+        "created the tables and now getting this below error. … Error parsing parameter "
+        "'--request-items': Expected: '=', received: 'EOF' for input:",
+        "lambda.sdk_config",
+    ),
 ]
 
 
