@@ -14793,6 +14793,14 @@ REAL = [
         "updated.",
         "cloudformation.stack_failed",
     ),
+    # "TooManyRequestsException:" as the SDK prints it, beside API Gateway: its management-call
+    # rate limit, not Lambda's throttling.
+    (
+        "https://github.com/aws/aws-sdk-js/issues/1014",
+        "I'm constantly getting `TooManyRequestsException: Too Many Requests` when using the "
+        "APIGateway methods, and it does not appear the SDK is retrying the requests.",
+        "apigateway.other",
+    ),
 ]
 
 
