@@ -15039,6 +15039,39 @@ REAL = [
         "'--request-items': Expected: '=', received: 'EOF' for input:",
         "lambda.sdk_config",
     ),
+    # CodeCommit closed to new accounts ("CreateRepository request is not allowed"): CodeCommit's
+    # refusal, outside the list, not the stack that tried to create the repository.
+    (
+        "https://github.com/aws-containers/ecs-workshop-blue-green-deployments/issues/11",
+        "CodeCommit is no longer accepting new users, which leads to a 400 error when we try to "
+        "deploy the stack … CreateRepository request is not allowed because there is no "
+        "existing repository in this AWS account or AWS Organization",
+        "other.other",
+    ),
+    # A 403 met "through the API Gateway" is the API's refusal, not a bucket's or an identity's.
+    (
+        "https://github.com/aws/aws-lambda-dotnet/issues/30",
+        "Attempting to test the sample Web App through PostMan and getting 403.  The functions "
+        "work as expected if I test it directly but not through the API Gateway.",
+        "apigateway.other",
+    ),
+    # A stack "in UPDATE_ROLLBACK_FAILED state and can not be updated" is the blocker, whatever
+    # permission an earlier attempt lacked.
+    (
+        "https://github.com/aws-amplify/amplify-cli/issues/9018",
+        "however I didn't have permissions to do that. After I got the permissions, I tried to "
+        "amplify push but I get this error: … is in UPDATE_ROLLBACK_FAILED state and can not be "
+        "updated.",
+        "cloudformation.stack_failed",
+    ),
+    # "TooManyRequestsException:" as the SDK prints it, beside API Gateway: its management-call
+    # rate limit, not Lambda's throttling.
+    (
+        "https://github.com/aws/aws-sdk-js/issues/1014",
+        "I'm constantly getting `TooManyRequestsException: Too Many Requests` when using the "
+        "APIGateway methods, and it does not appear the SDK is retrying the requests.",
+        "apigateway.other",
+    ),
 ]
 
 
