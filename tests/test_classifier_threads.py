@@ -14749,6 +14749,12 @@ REAL = [
         "found",
         "other.other",
     ),
+    # Japanese "goes down" (落ちる) as a report's failure word: a deploy to EC2 that fails.
+    (
+        "https://github.com/shari-sushi/V-Kara-Lists/issues/358",
+        "Deploy to EC2 がhealth checkで落ちる … なお、その状態でcurl 8080はok, curl 80はダメ。",
+        "ec2.other",
+    ),
 ]
 
 
