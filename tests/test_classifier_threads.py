@@ -14755,6 +14755,13 @@ REAL = [
         "Deploy to EC2 がhealth checkで落ちる … なお、その状態でcurl 8080はok, curl 80はダメ。",
         "ec2.other",
     ),
+    # "could not reach it" in Korean (접근이 안되어서), a bastion in the internal network: the path.
+    (
+        "https://github.com/next-step/infra-subway-deploy/pull/261",
+        "베스쳔 서버를 처음에는 내부망으로 이해했다가, 생각해보니 접근이 안되어서, 외부망 Subnet "
+        "으로 재구성 했네요..",
+        "vpc.connectivity",
+    ),
 ]
 
 
