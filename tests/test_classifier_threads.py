@@ -15072,6 +15072,88 @@ REAL = [
         "APIGateway methods, and it does not appear the SDK is retrying the requests.",
         "apigateway.other",
     ),
+    # AuthorizationHeaderMalformed expecting a credential ("/YYYYMMDD/REGION/..."): the key.
+    (
+        "https://github.com/JARYOGOOJO/52market.shop/issues/100",
+        "사진 업로드 문제... 현재 오류 상황 … com.amazonaws.services.s3.model.AmazonS3Exception: "
+        '/YYYYMMDD/REGION/SERVICE/aws4_request". (Service: Amazon S3; Status Code: 400; Error '
+        "Code: AuthorizationHeaderMalformed;",
+        "iam.credentials",
+    ),
+    # MySQL's "Access denied for user 'x' @'host'" (a space before the host): the database's login.
+    (
+        "https://github.com/jojoldu/freelec-springboot2-webservice/issues/320",
+        "./deploy.sh 실행하면 에러가 표시됩니다. java.sql.SQLInvalidAuthorizationSpecException: "
+        "Access denied for user 'gopae02' @'아이피 아이피' … PUTTY에서 ec2접속하고 rds 접속하면 "
+        "db접속도 잘되고요.",
+        "other.other",
+    ),
+    # RDS's own InvalidParameterValue ("Service: AmazonRDS"): RDS's, no EC2 launch.
+    (
+        "https://github.com/jojoldu/freelec-springboot2-webservice/issues/58",
+        "P276.RDS character set 관련 에러 … 저장 중 오류: collation_server 'utf8_general_ci' is "
+        "not valid for character_set 'latin1' (Service: AmazonRDS; Status Code: 400; Error Code: "
+        "InvalidParameterValue;",
+        "other.other",
+    ),
+    # An instance's memory "exceeded" said in Korean (메모리 초과): what the instance runs.
+    (
+        "https://github.com/TeamBookTez/booktez-server/issues/134",
+        "[fix] Build JS in EC2 instance ## 🐞 Change - 현재 메모리 초과등의 사유로 로컬에서 TS->JS "
+        "컴파일 후 github를 이용해 배포하는 방식 사용 중",
+        "ec2.other",
+    ),
+    # An instance's disk full said in Korean (용량부족), beside the deploy's SSH step: no login.
+    (
+        "https://github.com/innovationacademy-kr/slabs-munetic/issues/253",
+        "[bug] aws 용량부족 및 자동배포 불가 … 깃액션에서 자동 배포시 no space 에러가 발생 … "
+        '"executing remote ssh commands using key"부분의 162번줄',
+        "ec2.other",
+    ),
+    # AWS's quarantine policy on a user whose keys leaked: the identity's actions denied.
+    (
+        "https://github.com/prgrms-web-devcourse/slam-server/issues/20",
+        "해당 key는 바로 비활성화로 하였지만 AWS에서 계정 탐지로 인해 IAM 설정이 자동으로 deny "
+        "되었음 - AWSCompromisedKeyQuarantineV2 정책이 자동으로 들어가 있었음",
+        "iam.missing_permission",
+    ),
+    # uWSGI failing to import a Python app on an instance: the app server's, no function's package.
+    (
+        "https://github.com/wafflestudio/seminar-2020/issues/297",
+        "`uwsgi --ini ~~`의 코드로 실행을 시킨 후 ~uwsgi.log에서 ``` ModuleNotFoundError: No "
+        "module named 'waffle_backend/wsgi' unable to load app 0 (mountpoint='') (callable not "
+        "found or import error)",
+        "ec2.other",
+    ),
+    # Elastic Beanstalk's environment health gone bad in its deploy action's words, EB unnamed.
+    (
+        "https://github.com/woowacourse/prolog/issues/373",
+        "04:26:24 INFO: New application version was deployed to running EC2 instances. … Error: "
+        "Deployment failed: Error: Environment still has health Yellow 30 seconds after update "
+        "finished!",
+        "other.other",
+    ),
+    # Korean "connected by PuTTY and then ..." (putty 접속하여): the login worked; the rest failed.
+    (
+        "https://github.com/jojoldu/freelec-springboot2-webservice/issues/865",
+        "[오류] p.346 CodeDeploy 에이전트 설치 … p 346에서 EC2 putty 접속하여 CodeDeploy 에이전트 "
+        "설치시 sudo ./install auto 입력시 아래와 같은 문구 노출 sudo: ./install: command not "
+        "found",
+        "other.other",
+    ),
+    # Japanese "goes down" (落ちる) as a report's failure word: a deploy to EC2 that fails.
+    (
+        "https://github.com/shari-sushi/V-Kara-Lists/issues/358",
+        "Deploy to EC2 がhealth checkで落ちる … なお、その状態でcurl 8080はok, curl 80はダメ。",
+        "ec2.other",
+    ),
+    # "could not reach it" in Korean (접근이 안되어서), a bastion in the internal network: the path.
+    (
+        "https://github.com/next-step/infra-subway-deploy/pull/261",
+        "베스쳔 서버를 처음에는 내부망으로 이해했다가, 생각해보니 접근이 안되어서, 외부망 Subnet "
+        "으로 재구성 했네요..",
+        "vpc.connectivity",
+    ),
 ]
 
 
