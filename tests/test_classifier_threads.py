@@ -14768,6 +14768,30 @@ REAL = [
         "127.0.0.1:443 timed out after 10 sec",
         "cloudwatch.no_logs",
     ),
+    # Lambda's own API throttling the caller ("Rate Limit Exceeded" on the Lambda API) is Lambda's.
+    (
+        "https://github.com/lumigo-io/SAR-Lambda-Janitor/issues/13",
+        "I'm face some problems when running Janitor on environments that have 300+ functions, "
+        'and getting "Rate Limit Exceeded" on lambda API.',
+        "lambda.other",
+    ),
+    # "Invalid permissions on Lambda function" beside the browser's missing CORS header: the
+    # function's resource-based policy, not CORS.
+    (
+        "https://github.com/awslabs/aws-api-gateway-developer-portal/issues/62",
+        '"Execution failed due to configuration error: Invalid permissions on Lambda function" '
+        "seen when try to invoke \"/catalog\" API … No 'Access-Control-Allow-Origin' header is "
+        "present on the requested resource.",
+        "lambda.other",
+    ),
+    # A full disk read in the function's logs (zappa tail) is the function's, not CloudWatch's.
+    (
+        "https://github.com/Miserlou/Zappa/issues/961",
+        "OSError: [Errno 28] No space left on this device on slim_handler=true … When uploading "
+        "my zipped lambda package with zappa, I get a 'no space left on this device' error after "
+        "calling `zappa tail`",
+        "lambda.other",
+    ),
 ]
 
 
