@@ -14792,6 +14792,23 @@ REAL = [
         "calling `zappa tail`",
         "lambda.other",
     ),
+    # No logs because Lambda shows the function never ran (no resource-based policy): Lambda's.
+    (
+        "https://github.com/aws/aws-cdk/issues/15323",
+        "I have setup a rule that invokes a lambda at a set interval. Everything deploys well, but "
+        "when I look at Cloudwatch, I do not see any logs appear meaning the Lambda doesn't get "
+        "invoked. … An error occurred (ResourceNotFoundException) when calling the GetPolicy "
+        "operation: The resource you requested does not exist.",
+        "lambda.other",
+    ),
+    # A function's security group ids "not being recognized" on deploy: its configuration.
+    (
+        "https://github.com/aws/chalice/issues/1689",
+        "subnet, security group ids in config not being recognized per lambda function … "
+        "**Problem:** Setting subnet, security group ids in chalice.config for specific lambda "
+        "function is not updated at all upon deployment.",
+        "lambda.other",
+    ),
 ]
 
 
