@@ -14809,6 +14809,14 @@ REAL = [
         "function is not updated at all upon deployment.",
         "lambda.other",
     ),
+    # A package over Lambda's size limit said in words ("ends up being > 50MB"): Lambda's limit.
+    (
+        "https://github.com/Tim-B/grunt-aws-lambda/issues/49",
+        "When the zip archive ends up being > 50MB the upload fails with the following "
+        "(misleading) error message: … Warning: Package upload failed, check you have "
+        "lambda:UpdateFunctionCode permissions. Use --force to continue.",
+        "lambda.other",
+    ),
 ]
 
 
