@@ -14817,6 +14817,13 @@ REAL = [
         "lambda:UpdateFunctionCode permissions. Use --force to continue.",
         "lambda.other",
     ),
+    # sshd's AuthorizedKeysCommand (EC2 Instance Connect's key lookup) failing: a login refused.
+    (
+        "https://github.com/aws/aws-ec2-instance-connect-config/issues/20",
+        '"error: AuthorizedKeysCommand /opt/aws/bin/eic_run_authorized_keys ...snip... failed, '
+        'status 22" error',
+        "ec2.ssh_access",
+    ),
 ]
 
 
