@@ -15154,6 +15154,55 @@ REAL = [
         "으로 재구성 했네요..",
         "vpc.connectivity",
     ),
+    # Lambda's own API throttling the caller ("Rate Limit Exceeded" on the Lambda API) is Lambda's.
+    (
+        "https://github.com/lumigo-io/SAR-Lambda-Janitor/issues/13",
+        "I'm face some problems when running Janitor on environments that have 300+ functions, "
+        'and getting "Rate Limit Exceeded" on lambda API.',
+        "lambda.other",
+    ),
+    # "Invalid permissions on Lambda function" beside the browser's missing CORS header: the
+    # function's resource-based policy, not CORS.
+    (
+        "https://github.com/awslabs/aws-api-gateway-developer-portal/issues/62",
+        '"Execution failed due to configuration error: Invalid permissions on Lambda function" '
+        "seen when try to invoke \"/catalog\" API … No 'Access-Control-Allow-Origin' header is "
+        "present on the requested resource.",
+        "lambda.other",
+    ),
+    # A full disk read in the function's logs (zappa tail) is the function's, not CloudWatch's.
+    (
+        "https://github.com/Miserlou/Zappa/issues/961",
+        "OSError: [Errno 28] No space left on this device on slim_handler=true … When uploading "
+        "my zipped lambda package with zappa, I get a 'no space left on this device' error after "
+        "calling `zappa tail`",
+        "lambda.other",
+    ),
+    # No logs because Lambda shows the function never ran (no resource-based policy): Lambda's.
+    (
+        "https://github.com/aws/aws-cdk/issues/15323",
+        "I have setup a rule that invokes a lambda at a set interval. Everything deploys well, but "
+        "when I look at Cloudwatch, I do not see any logs appear meaning the Lambda doesn't get "
+        "invoked. … An error occurred (ResourceNotFoundException) when calling the GetPolicy "
+        "operation: The resource you requested does not exist.",
+        "lambda.other",
+    ),
+    # A function's security group ids "not being recognized" on deploy: its configuration.
+    (
+        "https://github.com/aws/chalice/issues/1689",
+        "subnet, security group ids in config not being recognized per lambda function … "
+        "**Problem:** Setting subnet, security group ids in chalice.config for specific lambda "
+        "function is not updated at all upon deployment.",
+        "lambda.other",
+    ),
+    # A package over Lambda's size limit said in words ("ends up being > 50MB"): Lambda's limit.
+    (
+        "https://github.com/Tim-B/grunt-aws-lambda/issues/49",
+        "When the zip archive ends up being > 50MB the upload fails with the following "
+        "(misleading) error message: … Warning: Package upload failed, check you have "
+        "lambda:UpdateFunctionCode permissions. Use --force to continue.",
+        "lambda.other",
+    ),
 ]
 
 
