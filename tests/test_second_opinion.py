@@ -232,14 +232,14 @@ def test_a_move_to_a_layer_beneath_keeps_the_service_where_the_failure_surfaced(
     assert moved.attributes["service"] == "dynamodb"
 
 
-# From the real dev corpus (carrierwaveuploader/carrierwave#866, labelled s3.other): no error
-# code the catalog knows and no blocker words, so the rules' vote lets it pass. The packaged model
-# was fitted on it, so this holds the mechanism, not the model's reach: no message of the written
-# holdouts is left that the rules let pass and the model is BLOCKER sure of (round 35's catalog
-# now reads the route-table clash that stood here).
-BROKEN_PIPE = (
-    "Excon::Errors::SocketError: Broken pipe (Errno::EPIPE)\nWhile uploading a biggish file "
-    "(~30 MiB) to s3, smaller files upload okay."
+# From the real dev corpus (CrowdStrike/FDR#228, labelled iam.credentials): no error code the
+# catalog knows and no blocker words, so the rules' vote lets it pass. The packaged model was
+# fitted on it, so this holds the mechanism, not the model's reach: no message of the written
+# holdouts is left that the rules let pass and the model is BLOCKER sure of (session 16's catalog
+# now reads the broken pipe of carrierwave#866 that stood here, its "::" no longer an emoji).
+ROLE_NOT_REFRESHED = (
+    "aws sts assume role times out\nThe aws sts assumed role has a max duration of 1 hour - the "
+    "assumed role should be refreshed on expiration"
 )
 # A course lead's posts in the demo cohort: every word a blocker uses, and none is one.
 ANNOUNCEMENTS = [
@@ -251,14 +251,14 @@ ANNOUNCEMENTS = [
 
 
 def test_a_root_the_rules_let_pass_is_a_report_when_the_model_is_sure_and_a_ta_triages_it():
-    rules, default = classify(BROKEN_PIPE), Classifier().classify(BROKEN_PIPE)
+    rules, default = classify(ROLE_NOT_REFRESHED), Classifier().classify(ROLE_NOT_REFRESHED)
     assert not rules.is_incident
-    assert packaged_second_opinion().blocker(BROKEN_PIPE) >= BLOCKER
-    assert (default.is_incident, default.domain) == (True, "s3")
+    assert packaged_second_opinion().blocker(ROLE_NOT_REFRESHED) >= BLOCKER
+    assert (default.is_incident, default.domain) == (True, "iam")
     assert default.confidence < 0.5 and default.version.endswith(packaged_second_opinion().version)
     # A reply is the thread's to judge, and the rules alone never make it a report.
-    assert not Classifier().classify(BROKEN_PIPE, reply=True).is_incident
-    assert not Classifier(second_opinion=False).classify(BROKEN_PIPE).is_incident
+    assert not Classifier().classify(ROLE_NOT_REFRESHED, reply=True).is_incident
+    assert not Classifier(second_opinion=False).classify(ROLE_NOT_REFRESHED).is_incident
 
 
 def test_announcements_and_answers_full_of_aws_words_stay_no_reports():
@@ -277,9 +277,9 @@ def test_a_model_file_with_domains_only_loads_and_never_makes_a_report_or_names_
     del payload["blockers"], payload["failures"]
     path.write_text(json.dumps(payload))
     old = SecondOpinion.load(path)
-    assert old.blocker(BROKEN_PIPE) == 0.0
+    assert old.blocker(ROLE_NOT_REFRESHED) == 0.0
     assert old.predict(ROUTE) == packaged_second_opinion().predict(ROUTE)
-    assert not Classifier(second_opinion=old).classify(BROKEN_PIPE).is_incident
+    assert not Classifier(second_opinion=old).classify(ROLE_NOT_REFRESHED).is_incident
     assert old.failure("lambda", UNNAMED) is None
 
 
