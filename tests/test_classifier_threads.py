@@ -15203,6 +15203,19 @@ REAL = [
         "lambda:UpdateFunctionCode permissions. Use --force to continue.",
         "lambda.other",
     ),
+    # Metrics an exporter or collector does not get: the metric's, said with no error text.
+    (
+        "https://github.com/prometheus-community/yet-another-cloudwatch-exporter/issues/279",
+        "Not getting metrics for cloudfront I have deployed yace with the below config",
+        "cloudwatch.alarm_or_metric",
+    ),
+    # CloudWatch Logs' resource policies at their quota, named by the CDK's one-word resource type.
+    (
+        "https://github.com/aws/aws-cdk/issues/20567",
+        "Received response status [FAILED] from custom resource. Message returned: Resource limit "
+        "exceeded. … on each of the [Custom::CloudwatchLogResourcePolicy]",
+        "cloudwatch.other",
+    ),
 ]
 
 
