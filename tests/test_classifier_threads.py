@@ -15216,6 +15216,27 @@ REAL = [
         "exceeded. … on each of the [Custom::CloudwatchLogResourcePolicy]",
         "cloudwatch.other",
     ),
+    # A Cognito user pool's Lambda trigger named (PreSignUp and its autoConfirmUser): Cognito's.
+    (
+        "https://github.com/amazon-archives/amazon-cognito-identity-js/issues/297",
+        "Pre-sign up lambda autoConfirmUser … I set event.response.autoConfirmUser = false. The "
+        "response.autoConfirmUser in the logged event is false. My user still get registered.",
+        "other.other",
+    ),
+    # A managed node group's stack "failed to stabilize", no cause shown: as NodeCreationFailure.
+    (
+        "https://github.com/eksctl-io/eksctl/issues/4210",
+        'CREATE_FAILED … "Nodegroup failed to stabilize" while creating new EKS cluster',
+        "other.other",
+    ),
+    # Health checks failing on a task whose image will not run ("exec format error"): the target's.
+    (
+        "https://github.com/aws-samples/sample-sonic-cdk-agent/issues/10",
+        "CDK stuck on creating ECS deployment - failing health checks … it was evident that this "
+        "was happening due to the health checks failing. I'm encountering an issue where my "
+        'Fargate ECS tasks are failing to start with an "exec format error".',
+        "other.other",
+    ),
 ]
 
 
