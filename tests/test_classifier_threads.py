@@ -15237,6 +15237,13 @@ REAL = [
         'Fargate ECS tasks are failing to start with an "exec format error".',
         "other.other",
     ),
+    # An EC2 instance quota named by its Service Quotas name, at 0: the account's quota.
+    (
+        "https://github.com/tomomano/learn-aws-by-coding-source-code/issues/1",
+        "P71 About 'Limits' … \"Running On-Demand All G and VT instances\"が0だったので"
+        "これではないかと思い、増やす申請をしてみましたが、1個では足りないようですね。",
+        "ec2.capacity_limit",
+    ),
 ]
 
 
