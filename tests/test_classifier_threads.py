@@ -15244,6 +15244,39 @@ REAL = [
         "これではないかと思い、増やす申請をしてみましたが、1個では足りないようですね。",
         "ec2.capacity_limit",
     ),
+    # A VPC endpoint named as the fix the service needed ("create s3 gateway endpoint"): the path.
+    (
+        "https://github.com/cc-archive/cccatalog/issues/27",
+        "Amazon Glue permissions and network configuration issues … create s3 gateway endpoint",
+        "vpc.connectivity",
+    ),
+    # A subnet with too few addresses left ("insufficient IPs in subnet"), though a launch failed.
+    (
+        "https://github.com/hashicorp/terraform-provider-aws/issues/9302",
+        "ec2 instance creation fails due to insufficient IPs in subnet, need fallback to secondary "
+        "subnet",
+        "vpc.other",
+    ),
+    # An SSH tunnel whose forwarded channel timed out: the bastion cannot reach the database.
+    (
+        "https://github.com/whilenull/7777-support/issues/50",
+        "SSH tunnel error: The tunnel could not be opened for an unknown reason. Original error "
+        "message: (SSH) Channel open failure: Operation timed out",
+        "vpc.connectivity",
+    ),
+    # A function that times out while connecting to an RDS endpoint: the path, not its own work.
+    (
+        "https://github.com/binxio/cfn-mysql-user-provider/issues/11",
+        "connecting to database cdlywf1eukm952.cikl3bobkn44.us-east-1.rds.amazonaws.com on port "
+        "3306 as user root … Duration: 3003.15 ms",
+        "vpc.connectivity",
+    ),
+    # Adding the VPC settings is what breaks the app ("Adding VPC Configuration Throws 504").
+    (
+        "https://github.com/anomalyco/ion/issues/571",
+        "Adding VPC Configuration Throws 504 Error The Request Could Not Be Satisfied",
+        "vpc.connectivity",
+    ),
 ]
 
 
