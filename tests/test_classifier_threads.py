@@ -15277,6 +15277,22 @@ REAL = [
         "Adding VPC Configuration Throws 504 Error The Request Could Not Be Satisfied",
         "vpc.connectivity",
     ),
+    # A mismatch in S3's own words ("Check your key and signing method"), no key shown wrong.
+    (
+        "https://github.com/AFNetworking/AFAmazonS3Manager/issues/16",
+        "SignatureDoesNotMatch Always response this error: The request signature we calculated "
+        "does not match the signature you provided. Check your key and signing method.",
+        "s3.other",
+    ),
+    # AccessDenied thrown by the JavaScript SDK's S3 client (its stack in services/s3.js).
+    (
+        "https://github.com/foo-software/lighthouse-check-action/issues/26",
+        "have not got the S3 integration working. … But when we try to use the S3 integration it "
+        "fails with the following error message: … AccessDenied: Access Denied at "
+        "Request.extractError (/home/runner/work/_actions/foo-software/lighthouse-check-action/"
+        "v1.0.12/node_modules/aws-sdk/lib/services/s3.js:835:35)",
+        "s3.access_denied",
+    ),
 ]
 
 
