@@ -15174,6 +15174,14 @@ REAL = [
         "Elastic Beanstalk: The bucket name parameter must be specified when requesting an object",
         "iam.missing_permission",
     ),
+    # A node's kubelet refused, in its journal's words: the node role is not admitted (EKS).
+    (
+        "https://github.com/eksctl-io/eksctl/issues/1907",
+        "All is well until around 30 minutes later the nodes go to NotReady. At the same time, in "
+        "the instance system logs there are lots of new authorization failures being reported (I "
+        'use "journalctl -u kubelet" to watch them).',
+        "iam.missing_permission",
+    ),
 ]
 
 
