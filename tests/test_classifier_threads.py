@@ -15293,6 +15293,34 @@ REAL = [
         "v1.0.12/node_modules/aws-sdk/lib/services/s3.js:835:35)",
         "s3.access_denied",
     ),
+    # "Cannot assume role provided" as one word "cannot": the role's trust, no longer lost to it.
+    (
+        "https://github.com/aws/aws-sdk-ruby/issues/772",
+        "CodeDeploy DeploymentGroup Creation fails with Cannot assume role provided",
+        "iam.trust_policy",
+    ),
+    # S3's ListBuckets refused, named by the SDK's own call: only the identity's policy governs it.
+    (
+        "https://github.com/ex-aws/ex_aws/issues/946",
+        "`ExAws.S3.list_buckets() |> ExAws.request!()` Error: ``` ** (ExAws.Error) ExAws Request "
+        'Error! {:error, {:http_error, 403, %{body: "<?xml version=\\"1.0\\" '
+        'encoding=\\"UTF-8\\"?>\\n<Error><Code>AccessDenied</Code>',
+        "iam.missing_permission",
+    ),
+    # Elastic Beanstalk's deploy refused its storage bucket, in its words: the deployer's policy.
+    (
+        "https://github.com/travis-ci/travis-ci/issues/4900",
+        "Elastic Beanstalk: The bucket name parameter must be specified when requesting an object",
+        "iam.missing_permission",
+    ),
+    # A node's kubelet refused, in its journal's words: the node role is not admitted (EKS).
+    (
+        "https://github.com/eksctl-io/eksctl/issues/1907",
+        "All is well until around 30 minutes later the nodes go to NotReady. At the same time, in "
+        "the instance system logs there are lots of new authorization failures being reported (I "
+        'use "journalctl -u kubelet" to watch them).',
+        "iam.missing_permission",
+    ),
 ]
 
 
