@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 
 _SLACK_LINK = re.compile(r"<([^<>|\s]*)(?:\|([^<>]*))?>")
+_QUOTES = str.maketrans("\u2018\u2019\u00b4\u02bc\u201c\u201d", "''''\"\"")
+"""Typographic quotes (curly ones, an acute accent for an apostrophe) as ASCII ones: phones and
+word processors write them, and the catalog, written in ASCII, reads "don't" and "x"."""
 
 
 def _link(match: re.Match[str]) -> str:
@@ -29,4 +32,4 @@ def normalize(text: str) -> str:
         text = _SLACK_LINK.sub(_link, text)
     if "&" in text:
         text = text.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
-    return " ".join(text.replace("`", " ").split())
+    return " ".join(text.replace("`", " ").translate(_QUOTES).split())

@@ -107,6 +107,19 @@ def test_spellings_and_slack_markup_of_one_failure_map_to_one_signature(text):
     assert classify(text).signature == "iam.passrole"
 
 
+def test_typographic_quotes_read_as_the_ascii_ones_the_catalog_is_written_in():
+    """A phone writes an acute accent or a curly quote for the apostrophe (real dev:
+    prometheus/cloudwatch_exporter#580)."""
+    text = (
+        "I can see the metrics using localhost:9106/metrics but NOT in the web console from "
+        "Prometheus … But when I want to see these same metrics in the Prometheus Web it "
+        "doesn\u00b4t appear!"
+    )
+    result = classify(text)
+    assert (result.is_incident, result.signature) == (True, "cloudwatch.alarm_or_metric")
+    assert result == classify(text.replace("\u00b4", "'"))
+
+
 def test_identity_wording_wins_over_the_service_that_surfaced_it():
     denied = classify(
         "botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the "
