@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 _SLACK_LINK = re.compile(r"<([^<>|\s]*)(?:\|([^<>]*))?>")
-_QUOTES = str.maketrans("\u2018\u2019\u00b4\u02bc\u201c\u201d", "''''\"\"")
+_QUOTES = tuple(zip("\u2018\u2019\u00b4\u02bc\u201c\u201d", "''''\"\"", strict=True))
 """Typographic quotes (curly ones, an acute accent for an apostrophe) as ASCII ones: phones and
 word processors write them, and the catalog, written in ASCII, reads "don't" and "x"."""
 
@@ -32,4 +32,9 @@ def normalize(text: str) -> str:
         text = _SLACK_LINK.sub(_link, text)
     if "&" in text:
         text = text.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
-    return " ".join(text.replace("`", " ").translate(_QUOTES).split())
+    if not text.isascii():
+        # A replace per quote present: str.translate costs 10 us on a paragraph with an ellipsis.
+        for typographic, plain in _QUOTES:
+            if typographic in text:
+                text = text.replace(typographic, plain)
+    return " ".join(text.replace("`", " ").split())
